@@ -1,0 +1,154 @@
+#include "core/trace/trace.h"
+
+#include <algorithm>
+#include <numeric>
+#include <utility>
+
+namespace kvb {
+
+namespace {
+
+// The direct array covers raw ids up to this multiple of the distinct ids seen (plus a
+// floor), so dense traces never touch the hash map and sparse ones waste little memory.
+constexpr size_t kDenseSlack = 4;
+constexpr size_t kDenseFloor = size_t{1} << 16;
+
+template <typename T>
+size_t VectorBytes(const std::vector<T>& v) {
+  return v.capacity() * sizeof(T);
+}
+
+}  // namespace
+
+size_t Trace::memory_bytes() const {
+  return VectorBytes(meta_) + VectorBytes(offsets_) + VectorBytes(blocks_) +
+         VectorBytes(raw_) + VectorBytes(parent_) + VectorBytes(depth_);
+}
+
+TraceBuilder::TraceBuilder(uint32_t block_tokens) : trace_(std::make_unique<Trace>()) {
+  trace_->block_tokens_ = block_tokens;
+}
+
+BlockId TraceBuilder::Find(RawBlockId raw) const {
+  if (raw < dense_.size()) return dense_[raw] - 1;  // 0 - 1 wraps to kNoParent
+  if (sparse_.empty()) return kNoParent;
+  auto it = sparse_.find(raw);
+  return it == sparse_.end() ? kNoParent : it->second;
+}
+
+void TraceBuilder::Insert(RawBlockId raw, BlockId id) {
+  if (raw >= dense_.size() && raw < kDenseSlack * (trace_->raw_.size() + 1) + kDenseFloor) {
+    size_t new_size = std::max<size_t>(kDenseFloor, dense_.size());
+    while (new_size <= raw) new_size *= 2;
+    dense_.resize(new_size, 0);
+    // Ids kept in the map that the array now covers move into it.
+    for (auto it = sparse_.begin(); it != sparse_.end();) {
+      if (it->first < new_size) {
+        dense_[it->first] = it->second + 1;
+        sparse_.erase(it++);
+      } else {
+        ++it;
+      }
+    }
+  }
+  if (raw < dense_.size()) {
+    dense_[raw] = id + 1;
+  } else {
+    sparse_.emplace(raw, id);
+  }
+}
+
+void TraceBuilder::Erase(RawBlockId raw) {
+  if (raw < dense_.size()) {
+    dense_[raw] = 0;
+  } else {
+    sparse_.erase(raw);
+  }
+}
+
+std::optional<PrefixConflict> TraceBuilder::Add(int64_t arrival_ms, uint32_t input_tokens,
+                                                uint32_t output_tokens,
+                                                std::span<const RawBlockId> raw_ids) {
+  Trace& t = *trace_;
+  const size_t request_index = t.meta_.size();
+  const size_t blocks_before = t.blocks_.size();
+  const size_t distinct_before = t.raw_.size();
+  BlockId parent = kNoParent;
+  for (size_t pos = 0; pos < raw_ids.size(); ++pos) {
+    const RawBlockId raw = raw_ids[pos];
+    BlockId id = Find(raw);
+    if (id == kNoParent) {
+      id = static_cast<BlockId>(t.raw_.size());
+      t.raw_.push_back(raw);
+      t.parent_.push_back(parent);
+      t.depth_.push_back(static_cast<uint32_t>(pos));
+      first_request_.push_back(static_cast<uint32_t>(request_index));
+      Insert(raw, id);
+    } else if (t.depth_[id] != pos || t.parent_[id] != parent) {
+      PrefixConflict conflict;
+      conflict.position = pos;
+      conflict.id = raw;
+      conflict.earlier_depth = t.depth_[id];
+      if (t.parent_[id] != kNoParent) conflict.earlier_parent = t.raw_[t.parent_[id]];
+      if (parent != kNoParent) conflict.parent = t.raw_[parent];
+      conflict.earlier_request = first_request_[id];
+      // Undo this request: drop the ids it introduced and its block references.
+      for (size_t k = distinct_before; k < t.raw_.size(); ++k) Erase(t.raw_[k]);
+      t.raw_.resize(distinct_before);
+      t.parent_.resize(distinct_before);
+      t.depth_.resize(distinct_before);
+      first_request_.resize(distinct_before);
+      t.blocks_.resize(blocks_before);
+      return conflict;
+    }
+    t.blocks_.push_back(id);
+    parent = id;
+  }
+  if (!t.meta_.empty() && arrival_ms < t.meta_.back().arrival_ms) {
+    ++timestamps_backwards_;
+    sorted_ = false;
+  }
+  t.meta_.push_back(Trace::Meta{arrival_ms, input_tokens, output_tokens});
+  t.offsets_.push_back(t.blocks_.size());
+  return std::nullopt;
+}
+
+std::shared_ptr<const Trace> TraceBuilder::Finish(BuildReport* report) {
+  Trace& t = *trace_;
+  if (!sorted_) {
+    std::vector<uint32_t> order(t.meta_.size());
+    std::iota(order.begin(), order.end(), 0u);
+    std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+      return t.meta_[a].arrival_ms < t.meta_[b].arrival_ms;
+    });
+    std::vector<Trace::Meta> meta;
+    std::vector<uint64_t> offsets;
+    std::vector<BlockId> blocks;
+    meta.reserve(t.meta_.size());
+    offsets.reserve(t.offsets_.size());
+    blocks.reserve(t.blocks_.size());
+    offsets.push_back(0);
+    for (uint32_t i : order) {
+      meta.push_back(t.meta_[i]);
+      blocks.insert(blocks.end(), t.blocks_.begin() + t.offsets_[i],
+                    t.blocks_.begin() + t.offsets_[i + 1]);
+      offsets.push_back(blocks.size());
+    }
+    t.meta_ = std::move(meta);
+    t.offsets_ = std::move(offsets);
+    t.blocks_ = std::move(blocks);
+  }
+  t.meta_.shrink_to_fit();
+  t.offsets_.shrink_to_fit();
+  t.blocks_.shrink_to_fit();
+  t.raw_.shrink_to_fit();
+  t.parent_.shrink_to_fit();
+  t.depth_.shrink_to_fit();
+  if (report != nullptr) report->timestamps_backwards = timestamps_backwards_;
+  dense_ = {};
+  sparse_ = {};
+  first_request_ = {};
+  return std::shared_ptr<const Trace>(std::move(trace_));
+}
+
+}  // namespace kvb
