@@ -14,22 +14,48 @@ constexpr size_t kDenseSlack = 4;
 constexpr size_t kDenseFloor = size_t{1} << 16;
 
 template <typename T>
-size_t VectorBytes(const std::vector<T>& v) {
+size_t VectorBytes(const HugeVector<T>& v) {
   return v.capacity() * sizeof(T);
+}
+
+// Gives back spare capacity when it exceeds a quarter of the size (a copy costs time).
+template <typename T>
+void ShrinkIfLoose(HugeVector<T>& v) {
+  if (v.capacity() - v.size() > v.size() / 4) v.shrink_to_fit();
 }
 
 }  // namespace
 
 size_t Trace::memory_bytes() const {
-  return VectorBytes(meta_) + VectorBytes(offsets_) + VectorBytes(blocks_) +
-         VectorBytes(raw_) + VectorBytes(parent_) + VectorBytes(depth_);
+  return VectorBytes(meta_) + VectorBytes(offsets_) + VectorBytes(blocks_) + VectorBytes(raw_) +
+         VectorBytes(parent_) + VectorBytes(depth_);
 }
 
 TraceBuilder::TraceBuilder(uint32_t block_tokens) : trace_(std::make_unique<Trace>()) {
   trace_->block_tokens_ = block_tokens;
 }
 
+void TraceBuilder::Reserve(size_t requests, size_t block_refs, size_t distinct_blocks) {
+  Trace& t = *trace_;
+  t.meta_.reserve(requests);
+  t.offsets_.reserve(requests + 1);
+  t.blocks_.reserve(block_refs);
+  t.raw_.reserve(distinct_blocks);
+  t.parent_.reserve(distinct_blocks);
+  t.depth_.reserve(distinct_blocks);
+  distinct_before_.reserve(requests);
+}
+
+size_t TraceBuilder::FirstRequestContaining(BlockId id) const {
+  // Ids are interned in order of first appearance: the first request containing `id` is
+  // the last one that started with at most `id` distinct ids.
+  // The request being added is the last entry of distinct_before_.
+  const auto it = std::upper_bound(distinct_before_.begin(), distinct_before_.end(), id);
+  return static_cast<size_t>(it - distinct_before_.begin()) - 1;
+}
+
 BlockId TraceBuilder::Find(RawBlockId raw) const {
+  if (identity_) return raw < trace_->raw_.size() ? static_cast<BlockId>(raw) : kNoParent;
   if (raw < dense_.size()) return dense_[raw] - 1;  // 0 - 1 wraps to kNoParent
   if (sparse_.empty()) return kNoParent;
   auto it = sparse_.find(raw);
@@ -37,6 +63,16 @@ BlockId TraceBuilder::Find(RawBlockId raw) const {
 }
 
 void TraceBuilder::Insert(RawBlockId raw, BlockId id) {
+  if (identity_) {
+    if (raw == id) return;
+    // The first id out of sequence: index every id so far explicitly from now on.
+    identity_ = false;
+    for (BlockId k = 0; k < id; ++k) InsertMapped(k, k);
+  }
+  InsertMapped(raw, id);
+}
+
+void TraceBuilder::InsertMapped(RawBlockId raw, BlockId id) {
   if (raw >= dense_.size() && raw < kDenseSlack * (trace_->raw_.size() + 1) + kDenseFloor) {
     size_t new_size = std::max<size_t>(kDenseFloor, dense_.size());
     while (new_size <= raw) new_size *= 2;
@@ -59,6 +95,7 @@ void TraceBuilder::Insert(RawBlockId raw, BlockId id) {
 }
 
 void TraceBuilder::Erase(RawBlockId raw) {
+  if (identity_) return;  // Find() consults raw_.size(), which the caller shrinks
   if (raw < dense_.size()) {
     dense_[raw] = 0;
   } else {
@@ -70,9 +107,9 @@ std::optional<PrefixConflict> TraceBuilder::Add(int64_t arrival_ms, uint32_t inp
                                                 uint32_t output_tokens,
                                                 std::span<const RawBlockId> raw_ids) {
   Trace& t = *trace_;
-  const size_t request_index = t.meta_.size();
   const size_t blocks_before = t.blocks_.size();
   const size_t distinct_before = t.raw_.size();
+  distinct_before_.push_back(static_cast<uint32_t>(distinct_before));
   BlockId parent = kNoParent;
   for (size_t pos = 0; pos < raw_ids.size(); ++pos) {
     const RawBlockId raw = raw_ids[pos];
@@ -82,7 +119,6 @@ std::optional<PrefixConflict> TraceBuilder::Add(int64_t arrival_ms, uint32_t inp
       t.raw_.push_back(raw);
       t.parent_.push_back(parent);
       t.depth_.push_back(static_cast<uint32_t>(pos));
-      first_request_.push_back(static_cast<uint32_t>(request_index));
       Insert(raw, id);
     } else if (t.depth_[id] != pos || t.parent_[id] != parent) {
       PrefixConflict conflict;
@@ -91,14 +127,14 @@ std::optional<PrefixConflict> TraceBuilder::Add(int64_t arrival_ms, uint32_t inp
       conflict.earlier_depth = t.depth_[id];
       if (t.parent_[id] != kNoParent) conflict.earlier_parent = t.raw_[t.parent_[id]];
       if (parent != kNoParent) conflict.parent = t.raw_[parent];
-      conflict.earlier_request = first_request_[id];
+      conflict.earlier_request = FirstRequestContaining(id);
       // Undo this request: drop the ids it introduced and its block references.
       for (size_t k = distinct_before; k < t.raw_.size(); ++k) Erase(t.raw_[k]);
       t.raw_.resize(distinct_before);
       t.parent_.resize(distinct_before);
       t.depth_.resize(distinct_before);
-      first_request_.resize(distinct_before);
       t.blocks_.resize(blocks_before);
+      distinct_before_.pop_back();
       return conflict;
     }
     t.blocks_.push_back(id);
@@ -121,9 +157,9 @@ std::shared_ptr<const Trace> TraceBuilder::Finish(BuildReport* report) {
     std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
       return t.meta_[a].arrival_ms < t.meta_[b].arrival_ms;
     });
-    std::vector<Trace::Meta> meta;
-    std::vector<uint64_t> offsets;
-    std::vector<BlockId> blocks;
+    HugeVector<Trace::Meta> meta;
+    HugeVector<uint64_t> offsets;
+    HugeVector<BlockId> blocks;
     meta.reserve(t.meta_.size());
     offsets.reserve(t.offsets_.size());
     blocks.reserve(t.blocks_.size());
@@ -138,16 +174,16 @@ std::shared_ptr<const Trace> TraceBuilder::Finish(BuildReport* report) {
     t.offsets_ = std::move(offsets);
     t.blocks_ = std::move(blocks);
   }
-  t.meta_.shrink_to_fit();
-  t.offsets_.shrink_to_fit();
-  t.blocks_.shrink_to_fit();
-  t.raw_.shrink_to_fit();
-  t.parent_.shrink_to_fit();
-  t.depth_.shrink_to_fit();
+  ShrinkIfLoose(t.meta_);
+  ShrinkIfLoose(t.offsets_);
+  ShrinkIfLoose(t.blocks_);
+  ShrinkIfLoose(t.raw_);
+  ShrinkIfLoose(t.parent_);
+  ShrinkIfLoose(t.depth_);
   if (report != nullptr) report->timestamps_backwards = timestamps_backwards_;
   dense_ = {};
   sparse_ = {};
-  first_request_ = {};
+  distinct_before_ = {};
   return std::shared_ptr<const Trace>(std::move(trace_));
 }
 

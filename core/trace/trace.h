@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "core/util/huge_page_allocator.h"
 
 namespace kvb {
 
@@ -37,9 +38,9 @@ class Trace {
   bool empty() const { return meta_.empty(); }
   Request operator[](size_t i) const {
     const Meta& m = meta_[i];
-    return Request{m.arrival_ms, m.input_tokens, m.output_tokens,
-                   std::span<const BlockId>(blocks_.data() + offsets_[i],
-                                            offsets_[i + 1] - offsets_[i])};
+    return Request{
+        m.arrival_ms, m.input_tokens, m.output_tokens,
+        std::span<const BlockId>(blocks_.data() + offsets_[i], offsets_[i + 1] - offsets_[i])};
   }
 
   // Total block references over all requests.
@@ -76,23 +77,25 @@ class Trace {
   };
 
   uint32_t block_tokens_ = 512;
-  std::vector<Meta> meta_;
-  std::vector<uint64_t> offsets_{0};
-  std::vector<BlockId> blocks_;
-  std::vector<RawBlockId> raw_;
-  std::vector<BlockId> parent_;
-  std::vector<uint32_t> depth_;
+  HugeVector<Meta> meta_;
+  HugeVector<uint64_t> offsets_{0};
+  HugeVector<BlockId> blocks_;
+  HugeVector<RawBlockId> raw_;
+  HugeVector<BlockId> parent_;
+  HugeVector<uint32_t> depth_;
 };
 
 // Why TraceBuilder::add refused a request: one of its ids already appeared at another
 // position or after another parent, which would break prefix semantics.
 struct PrefixConflict {
-  size_t position = 0;             // index in the refused request's ids
-  RawBlockId id = 0;               // the offending raw id
-  uint32_t earlier_depth = 0;      // position where it was first seen
+  size_t position = 0;                       // index in the refused request's ids
+  RawBlockId id = 0;                         // the offending raw id
+  uint32_t earlier_depth = 0;                // position where it was first seen
   std::optional<RawBlockId> earlier_parent;  // its parent then (nullopt: none)
   std::optional<RawBlockId> parent;          // its parent now
-  size_t earlier_request = 0;      // index (in add order) of the request that introduced it
+  // Index (in add order) of the first request containing it; the refused request's own
+  // index (== size()) when it first appeared earlier in that same request.
+  size_t earlier_request = 0;
 };
 
 // What TraceBuilder::Finish() did to the input order.
@@ -102,18 +105,21 @@ struct BuildReport {
 };
 
 // Builds a Trace from raw requests, interning ids and checking the prefix-tree property.
-// Raw ids that are small dense integers (as in the Mooncake traces) are interned through a
-// direct array; others through a hash map.
+// Raw ids numbered 0, 1, 2, ... in order of first appearance (the Mooncake traces, the
+// generator) intern to themselves; other small ids go through a direct array, the rest
+// through a hash map.
 class TraceBuilder {
  public:
   explicit TraceBuilder(uint32_t block_tokens = 512);
 
   // Appends one request. On a prefix conflict returns it and leaves the builder unchanged.
   std::optional<PrefixConflict> Add(int64_t arrival_ms, uint32_t input_tokens,
-                                    uint32_t output_tokens,
-                                    std::span<const RawBlockId> raw_ids);
+                                    uint32_t output_tokens, std::span<const RawBlockId> raw_ids);
 
   size_t size() const { return trace_->meta_.size(); }
+
+  // Capacity hints, e.g. from a file's size; they change no result.
+  void Reserve(size_t requests, size_t block_refs, size_t distinct_blocks);
 
   // Stable-sorts requests by arrival and returns the trace; the builder is spent.
   std::shared_ptr<const Trace> Finish(BuildReport* report = nullptr);
@@ -122,12 +128,15 @@ class TraceBuilder {
   // Returns the interned id of `raw` or kNoParent if unseen.
   BlockId Find(RawBlockId raw) const;
   void Insert(RawBlockId raw, BlockId id);
+  void InsertMapped(RawBlockId raw, BlockId id);
   void Erase(RawBlockId raw);
+  size_t FirstRequestContaining(BlockId id) const;
 
   std::unique_ptr<Trace> trace_;
-  std::vector<uint32_t> dense_;  // raw id -> interned id + 1 (0 = unseen), raw < size
+  bool identity_ = true;                   // every raw id so far equals its interned id
+  std::vector<uint32_t> distinct_before_;  // per request added: distinct ids before it
+  HugeVector<uint32_t> dense_;             // raw id -> interned id + 1 (0 = unseen), raw < size
   absl::flat_hash_map<RawBlockId, BlockId> sparse_;  // raw ids beyond the dense range
-  std::vector<uint32_t> first_request_;  // interned id -> index of the request that added it
   size_t timestamps_backwards_ = 0;
   bool sorted_ = true;
 };

@@ -50,8 +50,7 @@ TraceStats ComputeTraceStats(const Trace& trace, size_t top_k) {
     size_t hit = 0;
     while (hit < r.blocks.size() && seen[r.blocks[hit]]) ++hit;
     s.reusable_blocks += hit;
-    s.reusable_tokens +=
-        std::min<uint64_t>(uint64_t{hit} * trace.block_tokens(), r.input_tokens);
+    s.reusable_tokens += std::min<uint64_t>(uint64_t{hit} * trace.block_tokens(), r.input_tokens);
     if (hit > 0) ++s.requests_with_reuse;
     for (BlockId id : r.blocks) {
       seen[id] = 1;

@@ -12,10 +12,10 @@ namespace kvb {
 // A prefix shared by many requests: the longest prefix with that popularity (an id none
 // of whose children is contained in as many requests).
 struct HotPrefix {
-  RawBlockId id = 0;        // id of the prefix's last block
-  uint32_t blocks = 0;      // prefix length in blocks
-  uint64_t requests = 0;    // requests that start with this prefix
-  double share = 0;         // requests / all requests
+  RawBlockId id = 0;      // id of the prefix's last block
+  uint32_t blocks = 0;    // prefix length in blocks
+  uint64_t requests = 0;  // requests that start with this prefix
+  double share = 0;       // requests / all requests
 };
 
 struct Percentiles {

@@ -1,0 +1,472 @@
+#include "core/trace/mooncake_reader.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "simdjson.h"
+
+namespace kvb {
+
+namespace {
+
+namespace od = simdjson::ondemand;
+
+// ---------------------------------------------------------------------------------------
+// Byte sources: the reader pulls chunks and never holds the whole file.
+
+class ByteSource {
+ public:
+  virtual ~ByteSource() = default;
+  // Fills up to `capacity` bytes; returns 0 only at the end of the input.
+  virtual size_t Read(char* dst, size_t capacity) = 0;
+};
+
+class MemorySource final : public ByteSource {
+ public:
+  explicit MemorySource(std::string_view data) : data_(data) {}
+  size_t Read(char* dst, size_t capacity) override {
+    const size_t n = std::min(capacity, data_.size());
+    std::memcpy(dst, data_.data(), n);
+    data_.remove_prefix(n);
+    return n;
+  }
+
+ private:
+  std::string_view data_;
+};
+
+class FileSource final : public ByteSource {
+ public:
+  explicit FileSource(const std::string& path) : path_(path) {
+    if (path == "-") {
+      fd_ = STDIN_FILENO;
+      owned_ = false;
+      return;
+    }
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) throw InputError(absl::StrCat(path, ": cannot open: ", std::strerror(errno)));
+    struct stat st {};
+    if (::fstat(fd_, &st) == 0 && S_ISDIR(st.st_mode)) {
+      ::close(fd_);
+      throw InputError(absl::StrCat(path, ": is a directory, not a trace file"));
+    }
+    if (S_ISREG(st.st_mode)) size_ = static_cast<uint64_t>(st.st_size);
+  }
+  ~FileSource() override {
+    if (owned_ && fd_ >= 0) ::close(fd_);
+  }
+  size_t Read(char* dst, size_t capacity) override {
+    size_t total = 0;
+    while (total < capacity) {
+      const ssize_t n = ::read(fd_, dst + total, capacity - total);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        throw InputError(absl::StrCat(path_, ": read failed: ", std::strerror(errno)));
+      }
+      if (n == 0) break;
+      total += static_cast<size_t>(n);
+    }
+    return total;
+  }
+
+  // Size in bytes of a regular file, 0 otherwise.
+  uint64_t size() const { return size_; }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  bool owned_ = true;
+  uint64_t size_ = 0;
+};
+
+// Decompresses a zstd stream (one or more frames) from another source.
+class ZstdSource final : public ByteSource {
+ public:
+  ZstdSource(std::unique_ptr<ByteSource> compressed, std::string name)
+      : compressed_(std::move(compressed)),
+        name_(std::move(name)),
+        stream_(ZSTD_createDStream()),
+        in_buffer_(ZSTD_DStreamInSize()) {
+    if (stream_ == nullptr) throw InputError(name_ + ": zstd: cannot create a stream");
+    ZSTD_initDStream(stream_);
+  }
+  ~ZstdSource() override { ZSTD_freeDStream(stream_); }
+
+  size_t Read(char* dst, size_t capacity) override {
+    ZSTD_outBuffer out{dst, capacity, 0};
+    while (out.pos < out.size) {
+      if (in_.pos == in_.size) {
+        if (input_done_) break;
+        const size_t n = compressed_->Read(in_buffer_.data(), in_buffer_.size());
+        if (n == 0) {
+          input_done_ = true;
+          if (!frame_complete_) throw InputError(name_ + ": zstd: truncated compressed stream");
+          break;
+        }
+        in_ = ZSTD_inBuffer{in_buffer_.data(), n, 0};
+      }
+      const size_t ret = ZSTD_decompressStream(stream_, &out, &in_);
+      if (ZSTD_isError(ret)) {
+        throw InputError(absl::StrCat(name_, ": zstd: ", ZSTD_getErrorName(ret)));
+      }
+      frame_complete_ = (ret == 0);
+    }
+    return out.pos;
+  }
+
+ private:
+  std::unique_ptr<ByteSource> compressed_;
+  std::string name_;
+  ZSTD_DStream* stream_;
+  std::vector<char> in_buffer_;
+  ZSTD_inBuffer in_{nullptr, 0, 0};
+  bool input_done_ = false;
+  bool frame_complete_ = true;
+};
+
+// ---------------------------------------------------------------------------------------
+// One line -> one request.
+
+// A problem with one line. `field` is empty when it concerns the whole line; `syntax`
+// marks malformed JSON (as opposed to well-formed JSON with a bad value), and then
+// `problem` says what is malformed.
+struct LineError {
+  std::string field;
+  std::string problem;
+  bool syntax = false;
+
+  std::string Describe(bool final_unterminated) const {
+    if (!syntax) return problem;
+    if (final_unterminated) {
+      return absl::StrCat("truncated last line: no newline at the end and invalid JSON (", problem,
+                          ")");
+    }
+    return absl::StrCat("invalid JSON (", problem, ")");
+  }
+};
+
+[[noreturn]] void ThrowSyntax(simdjson::error_code error) {
+  throw LineError{"", simdjson::error_message(error), true};
+}
+
+std::string_view TrimToken(std::string_view token) {
+  while (!token.empty() && std::strchr(" \t\r\n", token.back()) != nullptr) token.remove_suffix(1);
+  return token;
+}
+
+std::string Abbreviate(std::string_view token) {
+  return token.size() > 40 ? absl::StrCat(std::string(token.substr(0, 40)), "...")
+                           : std::string(token);
+}
+
+bool IsLiteral(std::string_view token, std::string_view literal) { return token == literal; }
+
+// Names what a raw JSON token is, for "expected X, got Y" messages. A token that cannot
+// start any JSON value is a syntax error.
+std::string DescribeToken(std::string_view raw) {
+  const std::string_view token = TrimToken(raw);
+  const char first = token.empty() ? '\0' : token.front();
+  if (first == '"') return "a string";
+  if (first == '[') return "an array";
+  if (first == '{') return "an object";
+  if (IsLiteral(token, "true") || IsLiteral(token, "false")) return "a boolean";
+  if (IsLiteral(token, "null")) return "null";
+  if (first == '-' || std::isdigit(static_cast<unsigned char>(first))) return Abbreviate(token);
+  throw LineError{"", absl::StrCat("unexpected \"", Abbreviate(token), "\""), true};
+}
+
+// Parses a JSON number that must be a non-negative integer no larger than `max`.
+uint64_t ParseUnsigned(od::value value, std::string_view field, uint64_t max) {
+  const std::string_view token = TrimToken(value.raw_json_token());
+  uint64_t x = 0;
+  const simdjson::error_code error = value.get_uint64().get(x);
+  if (error == simdjson::SUCCESS) {
+    if (x > max) {
+      throw LineError{std::string(field), absl::StrCat(x, " is out of range (max ", max, ")")};
+    }
+    return x;
+  }
+  if (error == simdjson::NUMBER_ERROR) ThrowSyntax(error);  // e.g. "01", "1x"
+  const std::string got = DescribeToken(token);
+  const char first = token.empty() ? '\0' : token.front();
+  if (first == '-' && token.size() > 1 && std::isdigit(static_cast<unsigned char>(token[1]))) {
+    throw LineError{std::string(field), absl::StrCat("expected a non-negative integer, got ", got)};
+  }
+  if (std::isdigit(static_cast<unsigned char>(first))) {
+    if (token.find_first_of(".eE") != std::string_view::npos) {
+      throw LineError{std::string(field), absl::StrCat("expected an integer, got ", got)};
+    }
+    if (token.find_first_not_of("0123456789") == std::string_view::npos) {
+      throw LineError{std::string(field), absl::StrCat(got, " is out of range (max ", max, ")")};
+    }
+  }
+  if (error == simdjson::INCORRECT_TYPE || error == simdjson::NUMBER_OUT_OF_RANGE) {
+    throw LineError{std::string(field), absl::StrCat("expected a non-negative integer, got ", got)};
+  }
+  ThrowSyntax(error);
+}
+
+class LineParser {
+ public:
+  LineParser(std::string name, const MooncakeReadOptions& options)
+      : name_(std::move(name)), options_(options), builder_(options.block_tokens) {
+    if (options.block_tokens == 0) throw InputError("block_tokens: must be > 0");
+  }
+
+  // Handles one line (without its '\n'); `capacity` bytes are readable from `data`.
+  void HandleLine(const char* data, size_t length, size_t capacity, bool final_unterminated) {
+    ++line_;
+    ++report_.lines;
+    if (length > 0 && data[length - 1] == '\r') {
+      --length;
+      ++report_.crlf_lines;
+    }
+    if (IsBlank(std::string_view(data, length))) {
+      ++report_.blank_lines;
+      return;
+    }
+    try {
+      ParseLine(data, length, capacity);
+    } catch (const LineError& e) {
+      const std::string problem = e.Describe(final_unterminated);
+      std::string message = e.field.empty()
+                                ? absl::StrCat(name_, ":", line_, ": ", problem)
+                                : absl::StrCat(name_, ":", line_, ": ", e.field, ": ", problem);
+      if (!options_.skip_invalid) throw InputError(message);
+      ++report_.skipped_invalid;
+      Note(std::move(message));
+    }
+  }
+
+  void SkipBom() { report_.had_bom = true; }
+  // Sizes the trace's arrays for an input of about `bytes` bytes.
+  void ExpectBytes(uint64_t bytes) { builder_.Reserve(bytes / 200, bytes / 9, bytes / 16); }
+  void AddBytes(size_t n) { report_.bytes += n; }
+  void MarkMissingFinalNewline() { report_.missing_final_newline = true; }
+
+  LoadedTrace Finish() {
+    if (builder_.size() == 0) {
+      if (report_.skipped_invalid > 0) {
+        throw InputError(absl::StrCat(name_, ": no valid requests (", report_.skipped_invalid,
+                                      " invalid lines skipped)"));
+      }
+      throw InputError(absl::StrCat(name_, ": empty trace: no requests"));
+    }
+    BuildReport build;
+    LoadedTrace loaded;
+    loaded.trace = builder_.Finish(&build);
+    report_.timestamps_backwards = build.timestamps_backwards;
+    report_.requests = loaded.trace->size();
+    loaded.report = std::move(report_);
+    return loaded;
+  }
+
+ private:
+  static bool IsBlank(std::string_view s) {
+    return s.find_first_not_of(" \t\r") == std::string_view::npos;
+  }
+
+  void Note(std::string message) {
+    if (report_.messages.size() < options_.max_messages) {
+      report_.messages.push_back(std::move(message));
+    }
+  }
+
+  // Parses one non-blank line and adds its request.
+  void ParseLine(const char* data, size_t length, size_t capacity) {
+    od::document doc;
+    if (auto e = parser_.iterate(data, length, capacity).get(doc); e) ThrowSyntax(e);
+    od::object object;
+    if (auto e = doc.get_object().get(object); e) {
+      if (e != simdjson::INCORRECT_TYPE) ThrowSyntax(e);
+      std::string_view token;
+      if (doc.raw_json_token().get(token)) token = {};
+      throw LineError{"", absl::StrCat("expected a JSON object, got ", DescribeToken(token))};
+    }
+    enum : unsigned { kTimestamp = 1, kInput = 2, kOutput = 4, kIds = 8 };
+    unsigned seen = 0;
+    uint64_t timestamp = 0, input = 0, output = 0;
+    ids_.clear();
+    auto mark = [&seen](unsigned bit, std::string_view key) {
+      if (seen & bit) throw LineError{std::string(key), "duplicate field"};
+      seen |= bit;
+    };
+    for (auto field_result : object) {
+      od::field field;
+      if (auto e = std::move(field_result).get(field); e) ThrowSyntax(e);
+      std::string_view key;
+      if (auto e = field.unescaped_key().get(key); e) ThrowSyntax(e);
+      od::value value = field.value();
+      if (key == "hash_ids") {
+        mark(kIds, key);
+        ParseIds(value);
+      } else if (key == "timestamp") {
+        mark(kTimestamp, key);
+        timestamp = ParseUnsigned(value, key, std::numeric_limits<int64_t>::max());
+      } else if (key == "input_length") {
+        mark(kInput, key);
+        input = ParseUnsigned(value, key, std::numeric_limits<uint32_t>::max());
+      } else if (key == "output_length") {
+        mark(kOutput, key);
+        output = ParseUnsigned(value, key, std::numeric_limits<uint32_t>::max());
+      }
+      // Other fields are ignored.
+    }
+    // current_location() fails only at the end of the document.
+    if (!doc.current_location().error()) {
+      throw LineError{"", "trailing content after the object", true};
+    }
+    if (!(seen & kTimestamp)) throw LineError{"timestamp", "missing required field"};
+    if (!(seen & kInput)) throw LineError{"input_length", "missing required field"};
+    if (!(seen & kOutput)) throw LineError{"output_length", "missing required field"};
+    if (!(seen & kIds)) throw LineError{"hash_ids", "missing required field"};
+    if (ids_.empty() && input > 0) {
+      throw LineError{"hash_ids", absl::StrCat("empty, but input_length is ", input)};
+    }
+    const uint64_t expected = (input + options_.block_tokens - 1) / options_.block_tokens;
+    const bool mismatch = ids_.size() != expected;
+
+    std::optional<PrefixConflict> conflict =
+        builder_.Add(static_cast<int64_t>(timestamp), static_cast<uint32_t>(input),
+                     static_cast<uint32_t>(output), ids_);
+    if (conflict) throw DescribeConflict(*conflict);
+    request_lines_.push_back(line_);
+    if (mismatch) {
+      ++report_.block_count_mismatches;
+      Note(absl::StrCat(name_, ":", line_, ": hash_ids: ", ids_.size(), " ids for input_length ",
+                        input, " (expected ", expected, " blocks of ", options_.block_tokens,
+                        " tokens)"));
+    }
+  }
+
+  void ParseIds(od::value value) {
+    od::array array;
+    if (auto e = value.get_array().get(array); e) {
+      if (e != simdjson::INCORRECT_TYPE) ThrowSyntax(e);
+      const std::string_view token = value.raw_json_token();
+      throw LineError{"hash_ids", absl::StrCat("expected an array, got ", DescribeToken(token))};
+    }
+    for (auto element : array) {
+      od::value v;
+      if (auto e = std::move(element).get(v); e) ThrowSyntax(e);
+      uint64_t id = 0;
+      if (v.get_uint64().get(id) != simdjson::SUCCESS) {
+        // Re-reading the token for the message is only done on this error path.
+        ParseUnsigned(v, absl::StrCat("hash_ids[", ids_.size(), "]"),
+                      std::numeric_limits<uint64_t>::max());
+      }
+      ids_.push_back(id);
+    }
+  }
+
+  LineError DescribeConflict(const PrefixConflict& c) const {
+    auto after = [](const std::optional<RawBlockId>& parent) {
+      return parent ? absl::StrCat("after id ", *parent) : std::string("as the first id");
+    };
+    return LineError{
+        absl::StrCat("hash_ids[", c.position, "]"),
+        absl::StrCat(
+            "id ", c.id, " breaks the prefix tree: first seen at position ", c.earlier_depth, " ",
+            after(c.earlier_parent), " (line ",
+            c.earlier_request < request_lines_.size() ? request_lines_[c.earlier_request] : line_,
+            "), here at position ", c.position, " ", after(c.parent))};
+  }
+
+  std::string name_;
+  MooncakeReadOptions options_;
+  TraceBuilder builder_;
+  od::parser parser_;
+  std::vector<RawBlockId> ids_;
+  std::vector<uint64_t> request_lines_;  // line of each accepted request, in input order
+  uint64_t line_ = 0;
+  MooncakeReadReport report_;
+};
+
+// Splits the source into lines and feeds them to the parser, keeping SIMDJSON_PADDING
+// readable bytes after every line.
+LoadedTrace ReadLines(ByteSource& source, LineParser& parser) {
+  size_t capacity = size_t{1} << 20;
+  std::unique_ptr<char[]> buffer(new char[capacity + simdjson::SIMDJSON_PADDING]());
+  size_t have = 0;
+  bool at_start = true;
+  bool eof = false;
+  while (!eof) {
+    const size_t n = source.Read(buffer.get() + have, capacity - have);
+    parser.AddBytes(n);
+    eof = (n == 0);
+    have += n;
+    size_t start = 0;
+    if (at_start && (have >= 3 || eof)) {
+      at_start = false;
+      if (have >= 3 && std::memcmp(buffer.get(), "\xEF\xBB\xBF", 3) == 0) {
+        parser.SkipBom();
+        start = 3;
+      }
+    }
+    if (at_start) continue;
+    const size_t total = capacity + simdjson::SIMDJSON_PADDING;
+    while (start < have) {
+      const char* line = buffer.get() + start;
+      const char* newline = static_cast<const char*>(std::memchr(line, '\n', have - start));
+      if (newline == nullptr) break;
+      parser.HandleLine(line, static_cast<size_t>(newline - line), total - start, false);
+      start = static_cast<size_t>(newline - buffer.get()) + 1;
+    }
+    if (eof) {
+      if (start < have) {
+        parser.MarkMissingFinalNewline();
+        parser.HandleLine(buffer.get() + start, have - start, total - start, true);
+      }
+      break;
+    }
+    std::memmove(buffer.get(), buffer.get() + start, have - start);
+    have -= start;
+    if (have == capacity) {  // one line longer than the buffer: grow it
+      const size_t bigger = capacity * 2;
+      std::unique_ptr<char[]> grown(new char[bigger + simdjson::SIMDJSON_PADDING]());
+      std::memcpy(grown.get(), buffer.get(), have);
+      buffer = std::move(grown);
+      capacity = bigger;
+    }
+  }
+  return parser.Finish();
+}
+
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+}  // namespace
+
+LoadedTrace ReadMooncakeTrace(const std::string& path, const MooncakeReadOptions& options) {
+  auto file = std::make_unique<FileSource>(path);
+  LineParser parser(path == "-" ? std::string("<stdin>") : path, options);
+  std::unique_ptr<ByteSource> source;
+  if (EndsWith(path, ".zst")) {
+    source = std::make_unique<ZstdSource>(std::move(file), path);
+  } else {
+    parser.ExpectBytes(file->size());
+    source = std::move(file);
+  }
+  return ReadLines(*source, parser);
+}
+
+LoadedTrace ReadMooncakeTraceFromMemory(std::string_view data, std::string_view name,
+                                        const MooncakeReadOptions& options) {
+  MemorySource source(data);
+  LineParser parser(std::string(name), options);
+  parser.ExpectBytes(data.size());
+  return ReadLines(source, parser);
+}
+
+}  // namespace kvb

@@ -1,0 +1,72 @@
+// libFuzzer target for the Mooncake JSONL reader. The first byte picks the options; the
+// rest is the file's text. Any exception other than InputError, any sanitizer report and
+// any broken invariant of an accepted trace is a finding.
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string_view>
+
+#include "core/trace/mooncake_reader.h"
+#include "core/trace/trace.h"
+#include "core/util/input_error.h"
+
+namespace kvb {
+namespace {
+
+void Require(bool condition, const char* what) {
+  if (!condition) {
+    std::fprintf(stderr, "invariant broken: %s\n", what);
+    std::abort();
+  }
+}
+
+void CheckInvariants(const LoadedTrace& loaded, const MooncakeReadOptions& options) {
+  const Trace& trace = *loaded.trace;
+  const MooncakeReadReport& report = loaded.report;
+  Require(!trace.empty(), "an accepted trace has requests");
+  Require(report.requests == trace.size(), "report.requests == trace size");
+  Require(report.messages.size() <= options.max_messages, "messages capped");
+  Require(report.lines >= report.requests + report.blank_lines + report.skipped_invalid,
+          "every request, blank and skipped line is a line");
+  Require(options.skip_invalid || report.skipped_invalid == 0, "no skips without the option");
+  Require(trace.block_tokens() == options.block_tokens, "block tokens kept");
+  size_t refs = 0;
+  for (size_t i = 0; i < trace.size(); ++i) {
+    const Request r = trace[i];
+    if (i > 0) Require(trace[i - 1].arrival_ms <= r.arrival_ms, "sorted by arrival");
+    Require(r.arrival_ms >= 0, "non-negative arrival");
+    for (size_t pos = 0; pos < r.blocks.size(); ++pos) {
+      const BlockId id = r.blocks[pos];
+      Require(id < trace.distinct_blocks(), "interned id in range");
+      Require(trace.depth(id) == pos, "depth == position");
+      Require(trace.parent(id) == (pos == 0 ? kNoParent : r.blocks[pos - 1]),
+              "parent == previous block");
+    }
+    refs += r.blocks.size();
+  }
+  Require(refs == trace.block_count(), "block refs add up");
+}
+
+}  // namespace
+}  // namespace kvb
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size == 0) return 0;
+  const uint8_t selector = data[0];
+  kvb::MooncakeReadOptions options;
+  options.skip_invalid = (selector & 1) != 0;
+  // Small blocks make block count warnings likely; 512 is the real traces' size.
+  constexpr uint32_t kBlockTokens[] = {512, 1, 16, 512};
+  options.block_tokens = kBlockTokens[(selector >> 1) & 3];
+  options.max_messages = (selector >> 3) & 7;
+  const std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
+  try {
+    const kvb::LoadedTrace loaded = kvb::ReadMooncakeTraceFromMemory(text, "fuzz", options);
+    kvb::CheckInvariants(loaded, options);
+  } catch (const kvb::InputError&) {
+    // Rejected input: fine.
+  }
+  return 0;
+}
