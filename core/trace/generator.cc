@@ -1,0 +1,557 @@
+#include "core/trace/generator.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <queue>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+
+namespace kvb {
+
+namespace {
+
+// ---------------------------------------------------------------------------------------
+// Portable math. std::exp/std::log may differ in the last bit between C libraries, so the
+// generator uses these, built only from IEEE-exact operations (+ - * / floor ldexp frexp).
+// generator.cc is compiled with -ffp-contract=off so no platform fuses them differently.
+
+constexpr double kLn2 = 0.6931471805599453094;
+constexpr double kLn2Hi = 6.93147180369123816490e-01;  // kLn2 rounded to 32 bits
+constexpr double kLn2Lo = 1.90821492927058770002e-10;  // kLn2 - kLn2Hi
+
+// e^x, relative error below 1e-15.
+double PortableExp(double x) {
+  if (x > 709.0) return std::numeric_limits<double>::infinity();
+  if (x < -745.0) return 0.0;
+  const double n = std::floor(x / kLn2 + 0.5);
+  const double r = (x - n * kLn2Hi) - n * kLn2Lo;  // |r| <= 0.35
+  double term = 1.0;
+  double sum = 1.0;
+  for (int k = 1; k <= 16; ++k) {
+    term = term * r / k;
+    sum += term;
+  }
+  return std::ldexp(sum, static_cast<int>(n));
+}
+
+// ln(x) for finite x > 0, relative error below 1e-15.
+double PortableLog(double x) {
+  int exponent = 0;
+  double mantissa = std::frexp(x, &exponent);  // in [0.5, 1)
+  if (mantissa < 0.70710678118654752) {
+    mantissa *= 2.0;
+    --exponent;
+  }
+  // ln(m) = 2 atanh(t) with t = (m - 1) / (m + 1), |t| <= 0.172.
+  const double t = (mantissa - 1.0) / (mantissa + 1.0);
+  const double t2 = t * t;
+  double power = t;
+  double sum = 0.0;
+  for (int k = 1; k <= 27; k += 2) {
+    sum += power / k;
+    power *= t2;
+  }
+  const double e = exponent;
+  return (e * kLn2Hi + 2.0 * sum) + e * kLn2Lo;
+}
+
+// Raw bits from std::mt19937_64 (fully specified by the standard) and hand-written
+// transforms, so a seed gives the same draws everywhere.
+class Random {
+ public:
+  explicit Random(uint64_t seed) : engine_(seed) {}
+
+  // Uniform in [0, 1) with 53 random bits.
+  double Uniform() { return static_cast<double>(engine_() >> 11) * 0x1.0p-53; }
+  bool Bernoulli(double p) { return Uniform() < p; }
+  double Exponential(double mean) { return -mean * PortableLog(1.0 - Uniform()); }
+
+  // Standard normal (Marsaglia's polar method).
+  double Normal() {
+    while (true) {
+      const double u = 2.0 * Uniform() - 1.0;
+      const double v = 2.0 * Uniform() - 1.0;
+      const double s = u * u + v * v;
+      if (s > 0.0 && s < 1.0) return u * std::sqrt(-2.0 * PortableLog(s) / s);
+    }
+  }
+
+  uint32_t Length(const LengthDistribution& d) {
+    double tokens = d.median_tokens;
+    if (d.sigma > 0) tokens = PortableExp(PortableLog(d.median_tokens) + d.sigma * Normal());
+    tokens = std::clamp(std::floor(tokens + 0.5), static_cast<double>(d.min_tokens),
+                        static_cast<double>(d.max_tokens));
+    return static_cast<uint32_t>(tokens);
+  }
+
+ private:
+  std::mt19937_64 engine_;
+};
+
+// Draws item k of n with probability proportional to (k+1)^-exponent.
+class ZipfSampler {
+ public:
+  ZipfSampler(uint32_t n, double exponent) : cdf_(n) {
+    double sum = 0;
+    for (uint32_t k = 0; k < n; ++k) {
+      sum += exponent == 0 ? 1.0 : PortableExp(-exponent * PortableLog(k + 1.0));
+      cdf_[k] = sum;
+    }
+  }
+  uint32_t Sample(Random& rng) const {
+    const double u = rng.Uniform() * cdf_.back();
+    const size_t k = std::upper_bound(cdf_.begin(), cdf_.end(), u) - cdf_.begin();
+    return static_cast<uint32_t>(std::min(k, cdf_.size() - 1));
+  }
+
+ private:
+  std::vector<double> cdf_;
+};
+
+// ---------------------------------------------------------------------------------------
+// Block identity.
+
+uint64_t Mix64(uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  x ^= x >> 31;
+  return x;
+}
+
+// A 128-bit fingerprint of a sequence of 64-bit words (two independently keyed chains).
+class Fingerprint {
+ public:
+  void Add(uint64_t word) {
+    lo_ = Mix64(lo_ ^ Mix64(word ^ 0x243f6a8885a308d3ULL));
+    hi_ = Mix64((hi_ + 0x9e3779b97f4a7c15ULL) ^ Mix64(word + 0x13198a2e03707344ULL));
+  }
+  uint64_t lo() const { return lo_; }
+  uint64_t hi() const { return hi_; }
+
+ private:
+  uint64_t lo_ = 0xa4093822299f31d0ULL;
+  uint64_t hi_ = 0x082efa98ec4e6c89ULL;
+};
+
+// A block made only of shared content: its parent and a fingerprint of the slices it covers.
+struct SharedBlockKey {
+  uint64_t parent;
+  uint64_t fingerprint_lo;
+  uint64_t fingerprint_hi;
+
+  bool operator==(const SharedBlockKey&) const = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const SharedBlockKey& k) {
+    return H::combine(std::move(h), k.parent, k.fingerprint_lo, k.fingerprint_hi);
+  }
+};
+
+constexpr uint64_t kNoParentRaw = std::numeric_limits<uint64_t>::max();
+constexpr uint64_t kUniqueContent = 0;  // text of one session only (messages, outputs)
+constexpr uint64_t kSystemPromptContent = uint64_t{1} << 56;
+constexpr uint64_t kDocumentContent = uint64_t{2} << 56;
+
+// A stretch of a session's prompt: tokens [end - tokens, end) hold `content` from its start.
+struct Segment {
+  uint64_t end;
+  uint32_t tokens;
+  uint64_t content;  // kUniqueContent or a shared content identity
+};
+
+// ---------------------------------------------------------------------------------------
+// Validation.
+
+std::string Str(double v) {
+  std::ostringstream out;
+  out << v;
+  return out.str();
+}
+std::string Str(int64_t v) { return std::to_string(v); }
+std::string Str(uint64_t v) { return std::to_string(v); }
+std::string Str(uint32_t v) { return std::to_string(v); }
+
+[[noreturn]] void Fail(const std::string& field, const std::string& problem) {
+  throw InputError(field + ": " + problem);
+}
+
+void RequireAtLeast(const std::string& field, double value, double min) {
+  if (!(value >= min) || !std::isfinite(value)) {
+    Fail(field, "must be a finite number >= " + Str(min) + ", got " + Str(value));
+  }
+}
+
+void RequirePositive(const std::string& field, double value) {
+  if (!(value > 0) || !std::isfinite(value)) {
+    Fail(field, "must be a finite number > 0, got " + Str(value));
+  }
+}
+
+void RequireProbability(const std::string& field, double value) {
+  if (!(value >= 0 && value <= 1)) Fail(field, "must be in [0, 1], got " + Str(value));
+}
+
+void ValidateLength(const std::string& field, const LengthDistribution& d) {
+  RequirePositive(field + ".median_tokens", d.median_tokens);
+  RequireAtLeast(field + ".sigma", d.sigma, 0);
+  if (d.min_tokens < 1) Fail(field + ".min_tokens", "must be >= 1, got 0");
+  if (d.max_tokens < d.min_tokens) {
+    Fail(field + ".max_tokens",
+         "must be >= min_tokens (" + Str(d.min_tokens) + "), got " + Str(d.max_tokens));
+  }
+}
+
+constexpr uint32_t kMaxContentItems = 10'000'000;
+
+// ---------------------------------------------------------------------------------------
+// The generator.
+
+class WorkloadGenerator {
+ public:
+  WorkloadGenerator(const WorkloadSpec& spec, uint64_t seed)
+      : spec_(spec),
+        rng_(seed),
+        system_prompt_zipf_(spec.system_prompts.count, spec.system_prompts.zipf_exponent),
+        document_zipf_(spec.documents.use_probability > 0 ? spec.documents.count : 1,
+                       spec.documents.zipf_exponent) {
+    if (spec.documents.use_probability > 0) {
+      document_tokens_.resize(spec.documents.count);
+      for (uint32_t& tokens : document_tokens_) tokens = rng_.Length(spec.documents.tokens);
+    }
+  }
+
+  std::shared_ptr<const Trace> Generate(size_t requests) {
+    TraceBuilder builder(spec_.block_tokens);
+    if (requests == 0) return builder.Finish();
+    // Sessions start in time order and their requests arrive no earlier than their start
+    // (later sessions sort after equal times), so once a session starts at or after the
+    // `requests`-th earliest arrival seen so far, no later session can change that set.
+    double start_s = 0;
+    while (earliest_.size() < requests || QuantizedMs(start_s) < earliest_.top()) {
+      GenerateSession(start_s, requests);
+      start_s += NextSessionGap();
+    }
+    return Emit(builder, requests);
+  }
+
+ private:
+  struct PendingRequest {
+    int64_t arrival_ms;
+    uint32_t input_tokens;
+    uint32_t output_tokens;
+    size_t ids_begin;  // into pending_ids_
+    size_t ids_end;
+  };
+
+  int64_t QuantizedMs(double t_s) const {
+    auto ms = static_cast<int64_t>(std::floor(t_s * 1000.0));
+    const int64_t quantum = spec_.arrivals.timestamp_quantum_ms;
+    if (quantum > 1) ms -= ms % quantum;
+    return ms;
+  }
+
+  double NextSessionGap() {
+    const double mean_s = 1.0 / spec_.arrivals.sessions_per_s;
+    if (spec_.arrivals.process == ArrivalSpec::Process::kPoisson) {
+      return rng_.Exponential(mean_s);
+    }
+    // Two exponential phases with balanced means: overall mean mean_s, CV burstiness_cv.
+    const double cv2 = spec_.arrivals.burstiness_cv * spec_.arrivals.burstiness_cv;
+    const double p = 0.5 * (1.0 + std::sqrt((cv2 - 1.0) / (cv2 + 1.0)));
+    return rng_.Uniform() < p ? rng_.Exponential(mean_s / (2.0 * p))
+                              : rng_.Exponential(mean_s / (2.0 * (1.0 - p)));
+  }
+
+  void Append(uint64_t content, uint32_t tokens) {
+    const uint64_t start = segments_.empty() ? 0 : segments_.back().end;
+    segments_.push_back(Segment{start + tokens, tokens, content});
+  }
+
+  // Recomputes the ids of blocks [keep_blocks, ceil(prompt/B)) of the current session; the
+  // first keep_blocks ids are full blocks already named by an earlier turn.
+  void ComputeBlocks(uint64_t prompt_tokens, size_t keep_blocks) {
+    const uint64_t block = spec_.block_tokens;
+    const size_t block_count = (prompt_tokens + block - 1) / block;
+    ids_.resize(keep_blocks);
+    size_t cursor =
+        std::partition_point(segments_.begin(), segments_.end(),
+                             [&](const Segment& s) { return s.end <= keep_blocks * block; }) -
+        segments_.begin();
+    for (size_t i = keep_blocks; i < block_count; ++i) {
+      const uint64_t begin = i * block;
+      const uint64_t end = std::min(begin + block, prompt_tokens);
+      while (segments_[cursor].end <= begin) ++cursor;
+      bool unique = false;
+      Fingerprint fingerprint;
+      for (size_t j = cursor; j < segments_.size(); ++j) {
+        const Segment& s = segments_[j];
+        const uint64_t s_begin = s.end - s.tokens;
+        if (s_begin >= end) break;
+        if (s.content == kUniqueContent) {
+          unique = true;
+          break;
+        }
+        const uint64_t from = std::max(begin, s_begin);
+        const uint64_t to = std::min(end, s.end);
+        fingerprint.Add(s.content);
+        fingerprint.Add(((from - s_begin) << 32) | (to - from));
+      }
+      const uint64_t parent = i == 0 ? kNoParentRaw : ids_[i - 1];
+      if (unique) {
+        ids_.push_back(next_id_++);
+      } else {
+        auto [it, inserted] = shared_blocks_.try_emplace(
+            SharedBlockKey{parent, fingerprint.lo(), fingerprint.hi()}, next_id_);
+        if (inserted) ++next_id_;
+        ids_.push_back(it->second);
+      }
+    }
+  }
+
+  void Record(double t_s, uint64_t prompt_tokens, uint32_t output_tokens, size_t requests) {
+    const int64_t arrival_ms = QuantizedMs(t_s);
+    const size_t begin = pending_ids_.size();
+    pending_ids_.insert(pending_ids_.end(), ids_.begin(), ids_.end());
+    pending_.push_back(PendingRequest{arrival_ms, static_cast<uint32_t>(prompt_tokens),
+                                      output_tokens, begin, pending_ids_.size()});
+    if (earliest_.size() < requests) {
+      earliest_.push(arrival_ms);
+    } else if (arrival_ms < earliest_.top()) {
+      earliest_.pop();
+      earliest_.push(arrival_ms);
+    }
+  }
+
+  void GenerateSession(double start_s, size_t requests) {
+    const SessionSpec& sessions = spec_.sessions;
+    const uint64_t limit = sessions.context_limit_tokens;
+    segments_.clear();
+    ids_.clear();
+    if (rng_.Bernoulli(spec_.system_prompts.use_probability)) {
+      Append(kSystemPromptContent | system_prompt_zipf_.Sample(rng_), spec_.system_prompts.tokens);
+    }
+    bool has_document = false;
+    if (spec_.documents.use_probability > 0 && rng_.Bernoulli(spec_.documents.use_probability)) {
+      has_document = true;
+      const uint32_t document = document_zipf_.Sample(rng_);
+      Append(kDocumentContent | document, document_tokens_[document]);
+    }
+    uint64_t prompt = segments_.empty() ? 0 : segments_.back().end;
+    // Validation guarantees prompt + first_message.min_tokens <= limit.
+    const uint32_t message = static_cast<uint32_t>(
+        std::min<uint64_t>(rng_.Length(sessions.first_message_tokens), limit - prompt));
+    Append(kUniqueContent, message);
+    prompt += message;
+
+    const double turns_mean = has_document && spec_.documents.session_turns_mean > 0
+                                  ? spec_.documents.session_turns_mean
+                                  : sessions.turns_mean;
+    const double continue_probability = 1.0 - 1.0 / turns_mean;
+    double t_s = start_s;
+    size_t keep_blocks = 0;
+    while (true) {
+      ComputeBlocks(prompt, keep_blocks);
+      const uint32_t output = rng_.Length(sessions.output_tokens);
+      Record(t_s, prompt, output, requests);
+      if (!rng_.Bernoulli(continue_probability)) break;
+      const uint32_t followup = rng_.Length(sessions.followup_message_tokens);
+      const uint64_t next_prompt = prompt + output + followup;
+      if (next_prompt > limit) break;
+      // Output and new message are both unique text: one segment.
+      Append(kUniqueContent, output + followup);
+      keep_blocks = prompt / spec_.block_tokens;
+      prompt = next_prompt;
+      t_s += rng_.Exponential(sessions.think_time_mean_s);
+    }
+  }
+
+  // Adds the `requests` earliest pending requests to `builder`, renumbering ids densely in
+  // order of first appearance.
+  std::shared_ptr<const Trace> Emit(TraceBuilder& builder, size_t requests) {
+    std::vector<uint32_t> order(pending_.size());
+    std::iota(order.begin(), order.end(), 0u);
+    std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+      return pending_[a].arrival_ms < pending_[b].arrival_ms;
+    });
+    order.resize(std::min(order.size(), requests));
+    constexpr uint64_t kUnassigned = std::numeric_limits<uint64_t>::max();
+    std::vector<uint64_t> dense_id(next_id_, kUnassigned);
+    uint64_t next_dense = 0;
+    std::vector<RawBlockId> raw;
+    for (uint32_t index : order) {
+      const PendingRequest& r = pending_[index];
+      raw.clear();
+      for (size_t k = r.ids_begin; k < r.ids_end; ++k) {
+        uint64_t& id = dense_id[pending_ids_[k]];
+        if (id == kUnassigned) id = next_dense++;
+        raw.push_back(id);
+      }
+      if (auto conflict = builder.Add(r.arrival_ms, r.input_tokens, r.output_tokens, raw)) {
+        throw std::logic_error("GenerateWorkload: generated ids break prefix semantics at id " +
+                               std::to_string(conflict->id));
+      }
+    }
+    return builder.Finish();
+  }
+
+  const WorkloadSpec& spec_;
+  Random rng_;
+  ZipfSampler system_prompt_zipf_;
+  ZipfSampler document_zipf_;
+  std::vector<uint32_t> document_tokens_;  // length of each document
+
+  absl::flat_hash_map<SharedBlockKey, uint64_t> shared_blocks_;
+  uint64_t next_id_ = 0;
+  std::vector<Segment> segments_;  // the current session's prompt
+  std::vector<uint64_t> ids_;      // the current session's block ids
+
+  std::vector<PendingRequest> pending_;  // every generated request, in generation order
+  std::vector<uint64_t> pending_ids_;
+  std::priority_queue<int64_t> earliest_;  // the smallest arrivals seen (max on top)
+};
+
+std::vector<WorkloadPreset> MakePresets() {
+  std::vector<WorkloadPreset> presets;
+  {
+    // Chat: one 512-token system prompt in every request; ~39% of requests are later
+    // turns that extend their session's previous prompt.
+    WorkloadPreset p{"conversation",
+                     "Chat sessions shaped like Mooncake's conversation_trace (12,031 requests, "
+                     "~59 min): one shared system block, multi-turn reuse, 3 s timestamp ticks",
+                     12031,
+                     {}};
+    WorkloadSpec& s = p.spec;
+    s.arrivals.process = ArrivalSpec::Process::kPoisson;
+    s.arrivals.sessions_per_s = 2.1;
+    s.arrivals.timestamp_quantum_ms = 3000;
+    s.system_prompts = {1, 512, 1.0, 1.0};
+    s.documents.use_probability = 0;
+    s.sessions.turns_mean = 1.63;
+    s.sessions.think_time_mean_s = 200;
+    s.sessions.first_message_tokens = {5300, 1.2, 16, 126000};
+    s.sessions.followup_message_tokens = {60, 2.5, 1, 32000};
+    s.sessions.output_tokens = {310, 0.45, 1, 2000};
+    presets.push_back(p);
+  }
+  {
+    // Agents: a few long tool-use system prompts, the hottest in about half the requests.
+    WorkloadPreset p{"toolagent",
+                     "Tool-using agents shaped like Mooncake's toolagent_trace (23,608 "
+                     "requests): a few hot multi-block system prompts, short tool turns",
+                     23608,
+                     {}};
+    WorkloadSpec& s = p.spec;
+    s.arrivals.process = ArrivalSpec::Process::kBursty;
+    s.arrivals.sessions_per_s = 3.0;
+    s.arrivals.burstiness_cv = 2.0;
+    s.system_prompts = {6, 2048, 1.5, 0.92};
+    s.documents.use_probability = 0;
+    s.sessions.turns_mean = 2.0;
+    s.sessions.think_time_mean_s = 10;
+    s.sessions.first_message_tokens = {3500, 0.9, 16, 64000};
+    s.sessions.followup_message_tokens = {500, 1.2, 1, 16000};
+    s.sessions.output_tokens = {120, 0.9, 1, 2000};
+    presets.push_back(p);
+  }
+  {
+    // Mostly one-shot prompts; a sixth of sessions carry a long document and ask about it
+    // many times in a row (the longest such session is the hottest prefix).
+    WorkloadPreset p{"synthetic",
+                     "Long-document Q&A shaped like Mooncake's synthetic_trace (3,993 requests, "
+                     "~17 min, Poisson): documents asked several questions, no system prompt",
+                     3993,
+                     {}};
+    WorkloadSpec& s = p.spec;
+    s.arrivals.process = ArrivalSpec::Process::kPoisson;
+    s.arrivals.sessions_per_s = 2.35;
+    s.system_prompts.use_probability = 0;
+    s.documents = {50000, 0.3, {16000, 0.9, 1024, 100000}, 0.17, 5.0};
+    s.sessions.turns_mean = 1.0;
+    s.sessions.think_time_mean_s = 30;
+    s.sessions.first_message_tokens = {1100, 2.2, 1, 16000};
+    s.sessions.followup_message_tokens = {40, 1.0, 1, 2000};
+    s.sessions.output_tokens = {69, 1.35, 1, 900};
+    presets.push_back(p);
+  }
+  return presets;
+}
+
+}  // namespace
+
+void ValidateWorkloadSpec(const WorkloadSpec& spec) {
+  if (spec.block_tokens < 1) Fail("block_tokens", "must be >= 1, got 0");
+
+  const ArrivalSpec& a = spec.arrivals;
+  if (a.process != ArrivalSpec::Process::kPoisson && a.process != ArrivalSpec::Process::kBursty) {
+    Fail("arrivals.process", "unknown process " + Str(static_cast<int64_t>(a.process)));
+  }
+  RequirePositive("arrivals.sessions_per_s", a.sessions_per_s);
+  RequireAtLeast("arrivals.burstiness_cv", a.burstiness_cv, 1);
+  if (a.timestamp_quantum_ms < 0) {
+    Fail("arrivals.timestamp_quantum_ms", "must be >= 0, got " + Str(a.timestamp_quantum_ms));
+  }
+
+  const SystemPromptSpec& sp = spec.system_prompts;
+  if (sp.count < 1 || sp.count > kMaxContentItems) {
+    Fail("system_prompts.count",
+         "must be in [1, " + Str(kMaxContentItems) + "], got " + Str(sp.count));
+  }
+  if (sp.tokens < 1) Fail("system_prompts.tokens", "must be >= 1, got 0");
+  RequireAtLeast("system_prompts.zipf_exponent", sp.zipf_exponent, 0);
+  RequireProbability("system_prompts.use_probability", sp.use_probability);
+
+  const DocumentSpec& d = spec.documents;
+  if (d.count < 1 || d.count > kMaxContentItems) {
+    Fail("documents.count", "must be in [1, " + Str(kMaxContentItems) + "], got " + Str(d.count));
+  }
+  RequireAtLeast("documents.zipf_exponent", d.zipf_exponent, 0);
+  ValidateLength("documents.tokens", d.tokens);
+  RequireProbability("documents.use_probability", d.use_probability);
+  if (d.session_turns_mean != 0) {
+    RequireAtLeast("documents.session_turns_mean", d.session_turns_mean, 1);
+  }
+
+  const SessionSpec& s = spec.sessions;
+  RequireAtLeast("sessions.turns_mean", s.turns_mean, 1);
+  RequireAtLeast("sessions.think_time_mean_s", s.think_time_mean_s, 0);
+  ValidateLength("sessions.first_message_tokens", s.first_message_tokens);
+  ValidateLength("sessions.followup_message_tokens", s.followup_message_tokens);
+  ValidateLength("sessions.output_tokens", s.output_tokens);
+  uint64_t longest_first_prompt = s.first_message_tokens.min_tokens;
+  if (sp.use_probability > 0) longest_first_prompt += sp.tokens;
+  if (d.use_probability > 0) longest_first_prompt += d.tokens.max_tokens;
+  if (s.context_limit_tokens < longest_first_prompt) {
+    Fail("sessions.context_limit_tokens",
+         "must be >= system prompt + longest document + shortest first message (" +
+             Str(longest_first_prompt) + " tokens), got " + Str(s.context_limit_tokens));
+  }
+}
+
+std::shared_ptr<const Trace> GenerateWorkload(const WorkloadSpec& spec, size_t requests,
+                                              uint64_t seed) {
+  ValidateWorkloadSpec(spec);
+  return WorkloadGenerator(spec, seed).Generate(requests);
+}
+
+std::span<const WorkloadPreset> WorkloadPresets() {
+  static const std::vector<WorkloadPreset> presets = MakePresets();
+  return presets;
+}
+
+const WorkloadPreset* FindWorkloadPreset(std::string_view name) {
+  for (const WorkloadPreset& preset : WorkloadPresets()) {
+    if (preset.name == name) return &preset;
+  }
+  return nullptr;
+}
+
+}  // namespace kvb
