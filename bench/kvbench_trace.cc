@@ -1,0 +1,379 @@
+// kvbench-trace: inspect, validate and generate request traces.
+//
+//   kvbench-trace stats FILE | --preset NAME [--json]
+//   kvbench-trace validate FILE
+//   kvbench-trace generate WORKLOAD --requests N --seed S -o FILE
+//   kvbench-trace presets [--show NAME]
+
+#include <unistd.h>
+
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "bench/trace_json.h"
+#include "bench/workload_json.h"
+#include "core/trace/generator.h"
+#include "core/trace/mooncake_reader.h"
+#include "core/trace/mooncake_writer.h"
+#include "core/trace/trace_stats.h"
+#include "core/util/atomic_file.h"
+#include "core/util/input_error.h"
+
+namespace kvb {
+namespace {
+
+namespace po = boost::program_options;
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitBadInput = 2;
+
+constexpr char kUsage[] =
+    "Usage: kvbench-trace COMMAND [options]\n"
+    "\n"
+    "Commands:\n"
+    "  stats FILE | --preset NAME   statistics of a trace (requests, blocks, reuse, hot prefixes)\n"
+    "  validate FILE                check a Mooncake JSONL trace and report problems\n"
+    "  generate WORKLOAD -o FILE    write a generated trace as Mooncake JSONL\n"
+    "  presets [--show NAME]        list the workload presets, or print one as JSON\n"
+    "\n"
+    "Run 'kvbench-trace COMMAND --help' for a command's options.\n"
+    "FILE may be '-' (standard input) or end in .zst (zstd-compressed).\n"
+    "WORKLOAD is a preset name or a workload file (.json, e.g. configs/workloads/).\n"
+    "Exit status: 0 ok, 1 failure (e.g. cannot write), 2 bad input or usage.\n";
+
+// A usage mistake: printed with a hint and exit status 2.
+struct UsageError {
+  std::string message;
+};
+
+std::string WithCommas(uint64_t n) {  // 12031 -> "12,031"
+  std::string digits = std::to_string(n);
+  std::string out;
+  const size_t lead = digits.size() % 3;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i != 0 && i >= lead && (i - lead) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return out;
+}
+
+// "12,035.1": thousands separators and one decimal.
+std::string WithCommas(double x) {
+  const uint64_t tenths = static_cast<uint64_t>(x * 10.0 + 0.5);
+  return absl::StrCat(WithCommas(tenths / 10), ".", tenths % 10);
+}
+
+std::string Percent(double share) { return absl::StrFormat("%.1f%%", 100.0 * share); }
+
+// Parses `args` (the command's own arguments) against `options`; FILE-like positionals go
+// to `positional_name`. Returns false if --help was asked for (and printed).
+bool ParseCommand(const std::string& command, const std::vector<std::string>& args,
+                  po::options_description& options, const char* positional_name, int max_positional,
+                  const std::string& synopsis, po::variables_map& vm) {
+  options.add_options()("help,h", "print this help");
+  po::positional_options_description positional;
+  if (positional_name != nullptr) positional.add(positional_name, max_positional);
+  try {
+    po::store(po::command_line_parser(args).options(options).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw UsageError{absl::StrCat(command, ": ", e.what())};
+  }
+  if (vm.count("help")) {
+    std::cout << "Usage: kvbench-trace " << synopsis << "\n\n" << options << "\n";
+    return false;
+  }
+  return true;
+}
+
+MooncakeReadOptions ReadOptionsFrom(const po::variables_map& vm) {
+  MooncakeReadOptions options;
+  options.block_tokens = vm["block-tokens"].as<uint32_t>();
+  options.skip_invalid = vm.count("skip-invalid") > 0;
+  return options;
+}
+
+void AddReadOptions(po::options_description& options) {
+  options.add_options()("block-tokens", po::value<uint32_t>()->default_value(512),
+                        "tokens per block of hash_ids")(
+      "skip-invalid", "skip invalid lines (counted and reported) instead of failing");
+}
+
+// Prints what reading tolerated, one line each, to stderr.
+void ReportWarnings(const std::string& name, const MooncakeReadReport& r) {
+  auto warn = [&](uint64_t count, const std::string& what) {
+    if (count > 0)
+      std::cerr << "kvbench-trace: warning: " << name << ": " << count << " " << what << "\n";
+  };
+  warn(r.skipped_invalid, "invalid lines skipped (--skip-invalid)");
+  warn(r.block_count_mismatches, "requests whose hash_ids count is not ceil(input_length / block)");
+  warn(r.timestamps_backwards,
+       "requests with a timestamp earlier than the previous line's (stable-sorted by timestamp)");
+  for (const std::string& m : r.messages) std::cerr << "  " << m << "\n";
+}
+
+struct TraceArgument {
+  std::shared_ptr<const Trace> trace;
+  std::string name;
+  std::optional<MooncakeReadReport> report;  // set when read from a file
+};
+
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+// A built-in preset by name, or a workload file (configs/workloads/*.json) by path.
+WorkloadFile ResolveWorkload(const std::string& name_or_path) {
+  if (EndsWith(name_or_path, ".json")) return ReadWorkloadFile(name_or_path);
+  const WorkloadPreset* preset = FindWorkloadPreset(name_or_path);
+  if (preset == nullptr) {
+    std::string known;
+    for (const WorkloadPreset& p : WorkloadPresets()) {
+      absl::StrAppend(&known, known.empty() ? "" : ", ", std::string(p.name));
+    }
+    throw UsageError{absl::StrCat("unknown preset '", name_or_path, "' (known: ", known,
+                                  "; or give a workload file ending in .json)")};
+  }
+  return WorkloadFile{std::string(preset->description), preset->default_requests, preset->spec};
+}
+
+std::shared_ptr<const Trace> GenerateFrom(const WorkloadFile& workload,
+                                          const po::variables_map& vm) {
+  const size_t requests = vm.count("requests") ? vm["requests"].as<size_t>() : workload.requests;
+  if (requests == 0) throw UsageError{"--requests: must be > 0"};
+  return GenerateWorkload(workload.spec, requests, vm["seed"].as<uint64_t>());
+}
+
+void AddGeneratorOptions(po::options_description& options) {
+  options.add_options()(
+      "requests,n", po::value<size_t>(),
+      "requests to generate (default: the preset's, the size of the trace it imitates)")(
+      "seed,s", po::value<uint64_t>()->default_value(1), "generator seed");
+}
+
+void PrintStatsText(const std::string& name, const TraceStats& s) {
+  std::printf("trace              %s\n", name.c_str());
+  std::printf("requests           %s\n", WithCommas(s.requests).c_str());
+  std::printf("blocks             %s (%u tokens each, %.1f per request)\n",
+              WithCommas(s.blocks).c_str(), s.block_tokens, s.avg_blocks);
+  std::printf("distinct ids       %s\n", WithCommas(s.distinct_blocks).c_str());
+  std::printf("input tokens       avg %s  p50 %s  p90 %s  p99 %s  max %s\n",
+              WithCommas(s.avg_input_tokens).c_str(),
+              WithCommas(static_cast<uint64_t>(s.input_pct.p50)).c_str(),
+              WithCommas(static_cast<uint64_t>(s.input_pct.p90)).c_str(),
+              WithCommas(static_cast<uint64_t>(s.input_pct.p99)).c_str(),
+              WithCommas(static_cast<uint64_t>(s.input_pct.max)).c_str());
+  std::printf("output tokens      avg %s  p50 %s  p90 %s  p99 %s  max %s\n",
+              WithCommas(s.avg_output_tokens).c_str(),
+              WithCommas(static_cast<uint64_t>(s.output_pct.p50)).c_str(),
+              WithCommas(static_cast<uint64_t>(s.output_pct.p90)).c_str(),
+              WithCommas(static_cast<uint64_t>(s.output_pct.p99)).c_str(),
+              WithCommas(static_cast<uint64_t>(s.output_pct.max)).c_str());
+  std::printf("reusable blocks    %s (%s of %s; unbounded cache, contiguous prefix)\n",
+              Percent(s.reusable_share).c_str(), WithCommas(s.reusable_blocks).c_str(),
+              WithCommas(s.blocks).c_str());
+  std::printf("reusable tokens    %s\n", Percent(s.reusable_token_share).c_str());
+  std::printf("requests reusing   %s (%s)\n", WithCommas(s.requests_with_reuse).c_str(),
+              Percent(static_cast<double>(s.requests_with_reuse) / std::max<size_t>(1, s.requests))
+                  .c_str());
+  std::printf("arrivals           %.1f s span, %.2f requests/s\n",
+              static_cast<double>(s.last_arrival_ms - s.first_arrival_ms) / 1000.0,
+              s.arrival_rate_per_s);
+  std::printf("hottest prefixes   (longest prefix shared by that many requests)\n");
+  std::printf("  %4s %8s %10s %8s  %s\n", "rank", "blocks", "requests", "share", "last id");
+  for (size_t i = 0; i < s.hottest.size(); ++i) {
+    const HotPrefix& h = s.hottest[i];
+    std::printf("  %4zu %8u %10s %8s  %llu\n", i + 1, h.blocks, WithCommas(h.requests).c_str(),
+                Percent(h.share).c_str(), static_cast<unsigned long long>(h.id));
+  }
+}
+
+void WriteOutput(const po::variables_map& vm, const std::string& text) {
+  if (vm.count("output") && vm["output"].as<std::string>() != "-") {
+    WriteFileAtomically(vm["output"].as<std::string>(), text);
+  } else {
+    std::cout << text;
+  }
+}
+
+int RunStats(const std::vector<std::string>& args) {
+  po::options_description options("stats options");
+  options.add_options()("file", po::value<std::string>(), "trace file (Mooncake JSONL)")(
+      "preset,p", po::value<std::string>(),
+      "generate a workload instead of reading a file: a preset name or a workload .json")(
+      "top", po::value<size_t>()->default_value(10), "hottest prefixes to list")(
+      "json", "print JSON instead of text")("output,o", po::value<std::string>(),
+                                            "write to this file (atomically) instead of stdout");
+  AddReadOptions(options);
+  AddGeneratorOptions(options);
+  po::variables_map vm;
+  if (!ParseCommand("stats", args, options, "file", 1, "stats FILE | --preset NAME [options]",
+                    vm)) {
+    return kExitOk;
+  }
+  if (vm.count("file") == vm.count("preset"))
+    throw UsageError{"stats: give either FILE or --preset NAME"};
+
+  TraceArgument input;
+  const auto start = std::chrono::steady_clock::now();
+  if (vm.count("file")) {
+    input.name = vm["file"].as<std::string>();
+    LoadedTrace loaded = ReadMooncakeTrace(input.name, ReadOptionsFrom(vm));
+    input.trace = loaded.trace;
+    input.report = std::move(loaded.report);
+    ReportWarnings(input.name, *input.report);
+  } else {
+    const std::string preset = vm["preset"].as<std::string>();
+    input.trace = GenerateFrom(ResolveWorkload(preset), vm);
+    input.name = absl::StrCat("preset:", preset, " (seed ", vm["seed"].as<uint64_t>(), ")");
+  }
+  const double load_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const TraceStats stats = ComputeTraceStats(*input.trace, vm["top"].as<size_t>());
+
+  if (vm.count("json")) {
+    nlohmann::ordered_json out;
+    out["trace"] = input.name;
+    out["stats"] = TraceStatsToJson(stats);
+    if (input.report) out["read"] = ReadReportToJson(*input.report);
+    out["load_seconds"] = load_s;
+    WriteOutput(vm, out.dump(2) + "\n");
+  } else {
+    if (vm.count("output")) throw UsageError{"stats: --output needs --json"};
+    PrintStatsText(input.name, stats);
+    std::printf("loaded in          %.3f s", load_s);
+    if (input.report) {
+      std::printf(" (%.0f MB/s)",
+                  static_cast<double>(input.report->bytes) / 1e6 / std::max(load_s, 1e-9));
+    }
+    std::printf("\n");
+  }
+  return kExitOk;
+}
+
+int RunValidate(const std::vector<std::string>& args) {
+  po::options_description options("validate options");
+  options.add_options()("file", po::value<std::string>(), "trace file (Mooncake JSONL)")(
+      "json", "print the read report as JSON");
+  AddReadOptions(options);
+  po::variables_map vm;
+  if (!ParseCommand("validate", args, options, "file", 1, "validate FILE [options]", vm))
+    return kExitOk;
+  if (!vm.count("file")) throw UsageError{"validate: FILE is required"};
+  const std::string name = vm["file"].as<std::string>();
+  const LoadedTrace loaded = ReadMooncakeTrace(name, ReadOptionsFrom(vm));
+  if (vm.count("json")) {
+    nlohmann::ordered_json out;
+    out["trace"] = name;
+    out["valid"] = true;
+    out["read"] = ReadReportToJson(loaded.report);
+    out["distinct_blocks"] = loaded.trace->distinct_blocks();
+    out["blocks"] = loaded.trace->block_count();
+    std::cout << out.dump(2) << "\n";
+  } else {
+    ReportWarnings(name, loaded.report);
+    const MooncakeReadReport& r = loaded.report;
+    std::printf("%s: valid: %s requests, %s blocks, %s distinct ids, %s lines (%s blank)\n",
+                name.c_str(), WithCommas(r.requests).c_str(),
+                WithCommas(loaded.trace->block_count()).c_str(),
+                WithCommas(loaded.trace->distinct_blocks()).c_str(), WithCommas(r.lines).c_str(),
+                WithCommas(r.blank_lines).c_str());
+  }
+  return kExitOk;
+}
+
+int RunGenerate(const std::vector<std::string>& args) {
+  po::options_description options("generate options");
+  options.add_options()("preset", po::value<std::string>(),
+                        "preset name (see 'kvbench-trace presets') or workload file (.json)")(
+      "output,o", po::value<std::string>(),
+      "output file (Mooncake JSONL, written atomically); '-' = stdout");
+  AddGeneratorOptions(options);
+  po::variables_map vm;
+  if (!ParseCommand("generate", args, options, "preset", 1,
+                    "generate WORKLOAD [--requests N] [--seed S] -o FILE", vm)) {
+    return kExitOk;
+  }
+  if (!vm.count("preset")) throw UsageError{"generate: PRESET is required"};
+  if (!vm.count("output")) throw UsageError{"generate: -o FILE is required"};
+  const std::shared_ptr<const Trace> trace =
+      GenerateFrom(ResolveWorkload(vm["preset"].as<std::string>()), vm);
+  const std::string out = vm["output"].as<std::string>();
+  if (out == "-") {
+    std::cout << MooncakeTraceToString(*trace);
+  } else {
+    WriteMooncakeTrace(*trace, out);
+    std::fprintf(stderr, "kvbench-trace: wrote %s requests (%s blocks) to %s\n",
+                 WithCommas(trace->size()).c_str(), WithCommas(trace->block_count()).c_str(),
+                 out.c_str());
+  }
+  return kExitOk;
+}
+
+int RunPresets(const std::vector<std::string>& args) {
+  po::options_description options("presets options");
+  options.add_options()("show", po::value<std::string>(),
+                        "print a preset as a workload file (JSON) to start a custom workload from");
+  po::variables_map vm;
+  if (!ParseCommand("presets", args, options, nullptr, 0, "presets [--show NAME]", vm)) {
+    return kExitOk;
+  }
+  if (vm.count("show")) {
+    std::cout << WorkloadFileToJson(ResolveWorkload(vm["show"].as<std::string>())).dump(2) << "\n";
+    return kExitOk;
+  }
+  for (const WorkloadPreset& p : WorkloadPresets()) {
+    std::printf("%-14s %8s requests  %.*s\n", std::string(p.name).c_str(),
+                WithCommas(p.default_requests).c_str(), static_cast<int>(p.description.size()),
+                p.description.data());
+  }
+  return kExitOk;
+}
+
+int Main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) {
+    std::cerr << kUsage;
+    return kExitBadInput;
+  }
+  const std::string command = args.front();
+  args.erase(args.begin());
+  try {
+    if (command == "--help" || command == "-h" || command == "help") {
+      std::cout << kUsage;
+      return kExitOk;
+    }
+    if (command == "--version") {
+      std::cout << "kvbench-trace " << KVB_VERSION << "\n";
+      return kExitOk;
+    }
+    if (command == "stats") return RunStats(args);
+    if (command == "validate") return RunValidate(args);
+    if (command == "generate") return RunGenerate(args);
+    if (command == "presets") return RunPresets(args);
+    throw UsageError{absl::StrCat("unknown command '", command, "'")};
+  } catch (const UsageError& e) {
+    std::cerr << "kvbench-trace: " << e.message << "\n(run 'kvbench-trace --help')\n";
+    return kExitBadInput;
+  } catch (const InputError& e) {
+    std::cerr << "kvbench-trace: error: " << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const std::exception& e) {
+    std::cerr << "kvbench-trace: failed: " << e.what() << "\n";
+    return kExitFailure;
+  }
+}
+
+}  // namespace
+}  // namespace kvb
+
+int main(int argc, char** argv) { return kvb::Main(argc, argv); }

@@ -1,0 +1,271 @@
+// End-to-end tests of the kvbench-trace binary: exit codes, one-line errors, JSON output,
+// and a generate -> stats round trip through the writer and the reader.
+
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace kvb {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string ReadAll(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class KvbenchTraceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::path(::testing::TempDir()) /
+           ("kvbench_trace_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  CommandResult Exec(const std::string& args) {
+    const fs::path out = dir_ / "stdout", err = dir_ / "stderr";
+    const std::string command =
+        std::string(KVBENCH_TRACE_BIN) + " " + args + " >" + out.string() + " 2>" + err.string();
+    const int status = std::system(command.c_str());
+    CommandResult run;
+    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    run.out = ReadAll(out);
+    run.err = ReadAll(err);
+    return run;
+  }
+
+  fs::path Write(const std::string& name, const std::string& contents) {
+    const fs::path path = dir_ / name;
+    std::ofstream(path, std::ios::binary) << contents;
+    return path;
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(KvbenchTraceTest, StatsJsonOfAHandWrittenTrace) {
+  // Request 2 reuses block 10 of request 1; request 3 reuses 10 and 11.
+  const fs::path trace =
+      Write("t.jsonl",
+            "{\"timestamp\": 0, \"input_length\": 1000, \"output_length\": 5, "
+            "\"hash_ids\": [10, 11]}\n"
+            "{\"timestamp\": 1000, \"input_length\": 600, \"output_length\": 7, "
+            "\"hash_ids\": [10, 12]}\n"
+            "{\"timestamp\": 2000, \"input_length\": 1500, \"output_length\": 9, "
+            "\"hash_ids\": [10, 11, 13]}\n");
+  const CommandResult run = Exec("stats " + trace.string() + " --json");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto json = nlohmann::json::parse(run.out);
+  const auto& s = json["stats"];
+  EXPECT_EQ(s["requests"], 3);
+  EXPECT_EQ(s["blocks"], 7);
+  EXPECT_EQ(s["distinct_blocks"], 4);
+  EXPECT_EQ(s["reusable_blocks"], 3);  // 0 + 1 + 2
+  EXPECT_DOUBLE_EQ(s["reusable_share"].get<double>(), 3.0 / 7.0);
+  EXPECT_DOUBLE_EQ(s["avg_input_tokens"].get<double>(), 3100.0 / 3.0);
+  EXPECT_DOUBLE_EQ(s["arrival_rate_per_s"].get<double>(), 1.5);  // 3 requests over 2 s
+  ASSERT_FALSE(s["hottest_prefixes"].empty());
+  EXPECT_EQ(s["hottest_prefixes"][0]["id"], 10);
+  EXPECT_EQ(s["hottest_prefixes"][0]["requests"], 3);
+  EXPECT_EQ(json["read"]["lines"], 3);
+}
+
+TEST_F(KvbenchTraceTest, GenerateThenStatsRoundTripsThroughTheFile) {
+  const fs::path file = dir_ / "gen.jsonl";
+  const CommandResult gen =
+      Exec("generate conversation --requests 500 --seed 7 -o " + file.string());
+  ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  const CommandResult from_file = Exec("stats " + file.string() + " --json");
+  const CommandResult from_preset =
+      Exec("stats --preset conversation --requests 500 --seed 7 --json");
+  ASSERT_EQ(from_file.exit_code, 0) << from_file.err;
+  ASSERT_EQ(from_preset.exit_code, 0) << from_preset.err;
+  const auto a = nlohmann::json::parse(from_file.out)["stats"];
+  const auto b = nlohmann::json::parse(from_preset.out)["stats"];
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(a["requests"], 500);
+  // Nothing but the final file is left behind.
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()), 3);
+}
+
+TEST_F(KvbenchTraceTest, GenerateIsDeterministicAndSeedSensitive) {
+  ASSERT_EQ(Exec("generate synthetic -n 300 -s 3 -o " + (dir_ / "a").string()).exit_code, 0);
+  ASSERT_EQ(Exec("generate synthetic -n 300 -s 3 -o " + (dir_ / "b").string()).exit_code, 0);
+  ASSERT_EQ(Exec("generate synthetic -n 300 -s 4 -o " + (dir_ / "c").string()).exit_code, 0);
+  EXPECT_EQ(ReadAll(dir_ / "a"), ReadAll(dir_ / "b"));
+  EXPECT_NE(ReadAll(dir_ / "a"), ReadAll(dir_ / "c"));
+}
+
+TEST_F(KvbenchTraceTest, ValidateAcceptsAGoodTraceAndCountsWarnings) {
+  const fs::path trace = Write("w.jsonl",
+                               "\xEF\xBB\xBF{\"timestamp\": 5, \"input_length\": 100, "
+                               "\"output_length\": 1, \"hash_ids\": [1]}\r\n"
+                               "\n"
+                               "{\"timestamp\": 3, \"input_length\": 2000, \"output_length\": 1, "
+                               "\"hash_ids\": [1, 2]}");
+  const CommandResult run = Exec("validate " + trace.string() + " --json");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto r = nlohmann::json::parse(run.out)["read"];
+  EXPECT_EQ(r["requests"], 2);
+  EXPECT_EQ(r["blank_lines"], 1);
+  EXPECT_EQ(r["crlf_lines"], 1);
+  EXPECT_EQ(r["had_bom"], true);
+  EXPECT_EQ(r["missing_final_newline"], true);
+  EXPECT_EQ(r["timestamps_backwards"], 1);
+  EXPECT_EQ(r["block_count_mismatches"], 1);  // 2000 tokens need 4 blocks, 2 given
+}
+
+// Every bad input of the reader's contract gives exit status 2 and one line on stderr
+// that names the file, the line and the field.
+struct BadInput {
+  const char* name;
+  const char* contents;
+  const char* expected_error;  // after "kvbench-trace: error: FILE"
+};
+
+class KvbenchTraceBadInputTest : public KvbenchTraceTest,
+                                 public ::testing::WithParamInterface<BadInput> {};
+
+TEST_P(KvbenchTraceBadInputTest, OneLineErrorAndExitStatus2) {
+  const BadInput& c = GetParam();
+  const fs::path trace = Write("bad.jsonl", c.contents);
+  const CommandResult run = Exec("stats " + trace.string());
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_EQ(run.out, "");
+  EXPECT_EQ(run.err, "kvbench-trace: error: " + trace.string() + c.expected_error + "\n");
+}
+
+constexpr char kGood[] =
+    "{\"timestamp\": 0, \"input_length\": 600, \"output_length\": 1, \"hash_ids\": [1, 2]}\n";
+
+INSTANTIATE_TEST_SUITE_P(
+    Reader, KvbenchTraceBadInputTest,
+    ::testing::Values(
+        BadInput{"InvalidJson", "{\"timestamp\": 0, \"input_length\": }\n",
+                 ":1: invalid JSON (unexpected \"}\")"},
+        BadInput{"MissingField",
+                 "{\"timestamp\": 0, \"input_length\": 600, \"hash_ids\": [1, 2]}\n",
+                 ":1: output_length: missing required field"},
+        BadInput{"WrongType",
+                 "{\"timestamp\": \"0\", \"input_length\": 600, \"output_length\": 1, "
+                 "\"hash_ids\": [1, 2]}\n",
+                 ":1: timestamp: expected a non-negative integer, got a string"},
+        BadInput{"Negative",
+                 "{\"timestamp\": 0, \"input_length\": -600, \"output_length\": 1, "
+                 "\"hash_ids\": [1, 2]}\n",
+                 ":1: input_length: expected a non-negative integer, got -600"},
+        BadInput{"NonInteger",
+                 "{\"timestamp\": 0.5, \"input_length\": 600, \"output_length\": 1, "
+                 "\"hash_ids\": [1, 2]}\n",
+                 ":1: timestamp: expected an integer, got 0.5"},
+        BadInput{"Overflow",
+                 "{\"timestamp\": 0, \"input_length\": 4294967296, \"output_length\": 1, "
+                 "\"hash_ids\": [1, 2]}\n",
+                 ":1: input_length: 4294967296 is out of range (max 4294967295)"},
+        BadInput{"IdOverflow",
+                 "{\"timestamp\": 0, \"input_length\": 600, \"output_length\": 1, "
+                 "\"hash_ids\": [1, 18446744073709551616]}\n",
+                 ":1: hash_ids[1]: 18446744073709551616 is out of range (max "
+                 "18446744073709551615)"},
+        BadInput{"EmptyIds",
+                 "{\"timestamp\": 0, \"input_length\": 600, \"output_length\": 1, "
+                 "\"hash_ids\": []}\n",
+                 ":1: hash_ids: empty, but input_length is 600"},
+        BadInput{"IdAtAnotherPosition",
+                 "{\"timestamp\": 0, \"input_length\": 600, \"output_length\": 1, "
+                 "\"hash_ids\": [1, 2]}\n"
+                 "{\"timestamp\": 0, \"input_length\": 600, \"output_length\": 1, "
+                 "\"hash_ids\": [2, 3]}\n",
+                 ":2: hash_ids[0]: id 2 breaks the prefix tree: first seen at position 1 after "
+                 "id 1 (line 1), here at position 0 as the first id"},
+        BadInput{"IdWithAnotherParent",
+                 "{\"timestamp\": 0, \"input_length\": 600, \"output_length\": 1, "
+                 "\"hash_ids\": [1, 2]}\n\n"
+                 "{\"timestamp\": 0, \"input_length\": 600, \"output_length\": 1, "
+                 "\"hash_ids\": [7, 2]}\n",
+                 ":3: hash_ids[1]: id 2 breaks the prefix tree: first seen at position 1 after "
+                 "id 1 (line 1), here at position 1 after id 7"},
+        BadInput{"TruncatedLastLine",
+                 "{\"timestamp\": 0, \"input_length\": 600, \"output_length\": 1, "
+                 "\"hash_ids\": [1, 2]}\n{\"timestamp\": 1, \"input_len",
+                 ":2: truncated last line: no newline at the end and invalid JSON (A string is "
+                 "opened, but never closed.)"},
+        BadInput{"EmptyFile", "", ": empty trace: no requests"},
+        BadInput{"OnlyBlankLines", "\n  \n\r\n", ": empty trace: no requests"}),
+    [](const ::testing::TestParamInfo<BadInput>& param) { return param.param.name; });
+
+TEST_F(KvbenchTraceTest, MissingFileAndDirectory) {
+  const CommandResult missing = Exec("stats " + (dir_ / "nope.jsonl").string());
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_EQ(missing.err, "kvbench-trace: error: " + (dir_ / "nope.jsonl").string() +
+                             ": cannot open: No such file or directory\n");
+  const CommandResult directory = Exec("validate " + dir_.string());
+  EXPECT_EQ(directory.exit_code, 2);
+  EXPECT_EQ(directory.err,
+            "kvbench-trace: error: " + dir_.string() + ": is a directory, not a trace file\n");
+}
+
+TEST_F(KvbenchTraceTest, SkipInvalidReportsTheCount) {
+  const fs::path trace = Write("s.jsonl", std::string(kGood) + "not json\n" + kGood);
+  const CommandResult strict = Exec("validate " + trace.string());
+  EXPECT_EQ(strict.exit_code, 2);
+  const CommandResult lenient = Exec("validate " + trace.string() + " --skip-invalid --json");
+  ASSERT_EQ(lenient.exit_code, 0) << lenient.err;
+  const auto r = nlohmann::json::parse(lenient.out)["read"];
+  EXPECT_EQ(r["skipped_invalid"], 1);
+  EXPECT_EQ(r["requests"], 2);
+  ASSERT_EQ(r["messages"].size(), 1u);
+  EXPECT_THAT(r["messages"][0].get<std::string>(), StartsWith(trace.string() + ":2: invalid JSON"));
+}
+
+TEST_F(KvbenchTraceTest, UsageErrorsExitWith2) {
+  EXPECT_EQ(Exec("").exit_code, 2);
+  EXPECT_EQ(Exec("frobnicate").exit_code, 2);
+  const CommandResult unknown_preset = Exec("stats --preset nosuch");
+  EXPECT_EQ(unknown_preset.exit_code, 2);
+  EXPECT_THAT(unknown_preset.err, HasSubstr("unknown preset 'nosuch' (known: conversation"));
+  EXPECT_EQ(Exec("stats --bogus-flag x").exit_code, 2);
+  EXPECT_EQ(Exec("generate conversation").exit_code, 2);  // no -o
+}
+
+TEST_F(KvbenchTraceTest, EveryCommandHasHelp) {
+  for (const char* command : {"stats", "validate", "generate", "presets"}) {
+    const CommandResult run = Exec(std::string(command) + " --help");
+    EXPECT_EQ(run.exit_code, 0) << command;
+    EXPECT_THAT(run.out, StartsWith(std::string("Usage: kvbench-trace ") + command)) << command;
+  }
+  EXPECT_EQ(Exec("--help").exit_code, 0);
+}
+
+TEST_F(KvbenchTraceTest, UnwritableOutputFailsAndLeavesNothing) {
+  const CommandResult run =
+      Exec("generate toolagent -n 50 -o " + (dir_ / "missing_dir" / "x.jsonl").string());
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.err, HasSubstr("cannot create temporary file"));
+  EXPECT_FALSE(fs::exists(dir_ / "missing_dir"));
+}
+
+}  // namespace
+}  // namespace kvb
