@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Installs what is missing, then builds and runs every test:
+#   1. Release build: unit, fixture, real-trace (when ../shared/traces exists), CLI and
+#      benchmark smoke tests;
+#   2. the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer;
+#   3. the unit tests again under ThreadSanitizer;
+#   4. each libFuzzer target for KVB_FUZZ_SECONDS (default 60) when clang is present.
+# Exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+./scripts/install_deps.sh --test
+jobs=$(nproc)
+fuzz_seconds=${KVB_FUZZ_SECONDS:-60}
+
+step() { printf '\n=== %s ===\n' "$*"; }
+
+step "Release build and tests"
+cmake -S . -B build/test -G Ninja -DCMAKE_BUILD_TYPE=Release -DKVB_WERROR=ON >/dev/null
+cmake --build build/test --parallel "$jobs"
+ctest --test-dir build/test --output-on-failure --parallel "$jobs"
+
+step "AddressSanitizer + UndefinedBehaviorSanitizer: unit tests"
+cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKVB_SANITIZE='address;undefined' \
+  -DKVB_BUILD_BENCHMARKS=OFF >/dev/null
+cmake --build build/asan --parallel "$jobs"
+ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build/asan --output-on-failure --parallel "$jobs" -L unit
+
+step "ThreadSanitizer: unit tests"
+cmake -S . -B build/tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKVB_SANITIZE=thread \
+  -DKVB_BUILD_BENCHMARKS=OFF >/dev/null
+cmake --build build/tsan --parallel "$jobs"
+ctest --test-dir build/tsan --output-on-failure --parallel "$jobs" -L unit
+
+if command -v clang++ >/dev/null && [[ "$fuzz_seconds" -gt 0 ]]; then
+  step "libFuzzer targets, ${fuzz_seconds}s each"
+  cmake -S . -B build/fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DKVB_FUZZ=ON -DKVB_SANITIZE='address;undefined' -DKVB_ENABLE_TESTING=OFF \
+    -DKVB_BUILD_BENCHMARKS=OFF >/dev/null
+  cmake --build build/fuzz --parallel "$jobs"
+  for fuzzer in build/fuzz/core/*/*_fuzzer; do
+    name=$(basename "$fuzzer")
+    corpus_seed="tests/fuzz/${name%_fuzzer}_corpus"
+    work=$(mktemp -d)
+    [[ -d "$corpus_seed" ]] && cp -r "$corpus_seed"/. "$work"/
+    echo "$name: ${fuzz_seconds}s"
+    "$fuzzer" -max_total_time="$fuzz_seconds" -print_final_stats=1 -artifact_prefix=build/fuzz/ \
+      "$work" 2>&1 | tail -n 12
+    rm -rf "$work"
+  done
+else
+  step "libFuzzer: skipped (clang++ not found or KVB_FUZZ_SECONDS=0)"
+fi
+
+step "all tests passed"
