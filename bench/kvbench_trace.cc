@@ -188,6 +188,10 @@ void PrintStatsText(const std::string& name, const TraceStats& s) {
   std::printf("arrivals           %.1f s span, %.2f requests/s\n",
               static_cast<double>(s.last_arrival_ms - s.first_arrival_ms) / 1000.0,
               s.arrival_rate_per_s);
+  std::printf("trace in memory    %.1f MB (%.1f bytes per block reference)\n",
+              static_cast<double>(s.trace_memory_bytes) / 1e6,
+              static_cast<double>(s.trace_memory_bytes) /
+                  static_cast<double>(std::max<size_t>(1, s.blocks)));
   std::printf("hottest prefixes   (longest prefix shared by that many requests)\n");
   std::printf("  %4s %8s %10s %8s  %s\n", "rank", "blocks", "requests", "share", "last id");
   for (size_t i = 0; i < s.hottest.size(); ++i) {
@@ -245,12 +249,11 @@ int RunStats(const std::vector<std::string>& args) {
     out["trace"] = input.name;
     out["stats"] = TraceStatsToJson(stats);
     if (input.report) out["read"] = ReadReportToJson(*input.report);
-    out["load_seconds"] = load_s;
     WriteOutput(vm, out.dump(2) + "\n");
   } else {
     if (vm.count("output")) throw UsageError{"stats: --output needs --json"};
     PrintStatsText(input.name, stats);
-    std::printf("loaded in          %.3f s", load_s);
+    std::printf("%-19s%.3f s", input.report ? "read in" : "generated in", load_s);
     if (input.report) {
       std::printf(" (%.0f MB/s)",
                   static_cast<double>(input.report->bytes) / 1e6 / std::max(load_s, 1e-9));

@@ -102,8 +102,11 @@ TEST_F(KvbenchTraceTest, GenerateThenStatsRoundTripsThroughTheFile) {
       Exec("stats --preset conversation --requests 500 --seed 7 --json");
   ASSERT_EQ(from_file.exit_code, 0) << from_file.err;
   ASSERT_EQ(from_preset.exit_code, 0) << from_preset.err;
-  const auto a = nlohmann::json::parse(from_file.out)["stats"];
-  const auto b = nlohmann::json::parse(from_preset.out)["stats"];
+  auto a = nlohmann::json::parse(from_file.out)["stats"];
+  auto b = nlohmann::json::parse(from_preset.out)["stats"];
+  // Capacities differ (the reader sizes its arrays from the file size); contents do not.
+  a.erase("trace_memory_bytes");
+  b.erase("trace_memory_bytes");
   EXPECT_EQ(a, b);
   EXPECT_EQ(a["requests"], 500);
   // Nothing but the final file is left behind.

@@ -37,6 +37,7 @@ nlohmann::ordered_json TraceStatsToJson(const TraceStats& s) {
       {"first_arrival_ms", s.first_arrival_ms},
       {"last_arrival_ms", s.last_arrival_ms},
       {"arrival_rate_per_s", s.arrival_rate_per_s},
+      {"trace_memory_bytes", s.trace_memory_bytes},
   };
 }
 

@@ -187,7 +187,6 @@ std::string DescribeToken(std::string_view raw) {
 
 // Parses a JSON number that must be a non-negative integer no larger than `max`.
 uint64_t ParseUnsigned(od::value value, std::string_view field, uint64_t max) {
-  const std::string_view token = TrimToken(value.raw_json_token());
   uint64_t x = 0;
   const simdjson::error_code error = value.get_uint64().get(x);
   if (error == simdjson::SUCCESS) {
@@ -196,6 +195,8 @@ uint64_t ParseUnsigned(od::value value, std::string_view field, uint64_t max) {
     }
     return x;
   }
+  // A failed get_uint64() does not advance: the token is still there to describe.
+  const std::string_view token = TrimToken(value.raw_json_token());
   if (error == simdjson::NUMBER_ERROR) ThrowSyntax(error);  // e.g. "01", "1x"
   const std::string got = DescribeToken(token);
   const char first = token.empty() ? '\0' : token.front();
@@ -297,28 +298,28 @@ class LineParser {
     unsigned seen = 0;
     uint64_t timestamp = 0, input = 0, output = 0;
     ids_.clear();
-    auto mark = [&seen](unsigned bit, std::string_view key) {
-      if (seen & bit) throw LineError{std::string(key), "duplicate field"};
+    auto mark = [&seen](unsigned bit, std::string_view name) {
+      if (seen & bit) throw LineError{std::string(name), "duplicate field"};
       seen |= bit;
     };
     for (auto field_result : object) {
       od::field field;
       if (auto e = std::move(field_result).get(field); e) ThrowSyntax(e);
-      std::string_view key;
-      if (auto e = field.unescaped_key().get(key); e) ThrowSyntax(e);
+      // Raw comparison: a key spelled with escapes counts as an unknown field.
+      const simdjson::ondemand::raw_json_string key = field.key();
       od::value value = field.value();
       if (key == "hash_ids") {
-        mark(kIds, key);
+        mark(kIds, "hash_ids");
         ParseIds(value);
       } else if (key == "timestamp") {
-        mark(kTimestamp, key);
-        timestamp = ParseUnsigned(value, key, std::numeric_limits<int64_t>::max());
+        mark(kTimestamp, "timestamp");
+        timestamp = ParseUnsigned(value, "timestamp", std::numeric_limits<int64_t>::max());
       } else if (key == "input_length") {
-        mark(kInput, key);
-        input = ParseUnsigned(value, key, std::numeric_limits<uint32_t>::max());
+        mark(kInput, "input_length");
+        input = ParseUnsigned(value, "input_length", std::numeric_limits<uint32_t>::max());
       } else if (key == "output_length") {
-        mark(kOutput, key);
-        output = ParseUnsigned(value, key, std::numeric_limits<uint32_t>::max());
+        mark(kOutput, "output_length");
+        output = ParseUnsigned(value, "output_length", std::numeric_limits<uint32_t>::max());
       }
       // Other fields are ignored.
     }

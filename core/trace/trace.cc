@@ -15,7 +15,7 @@ constexpr size_t kDenseFloor = size_t{1} << 16;
 
 template <typename T>
 size_t VectorBytes(const HugeVector<T>& v) {
-  return v.capacity() * sizeof(T);
+  return HugePageAllocator<T>::AllocatedBytes(v.capacity());
 }
 
 // Gives back spare capacity when it exceeds a quarter of the size (a copy costs time).

@@ -33,6 +33,7 @@ TraceStats ComputeTraceStats(const Trace& trace, size_t top_k) {
   s.blocks = trace.block_count();
   s.distinct_blocks = trace.distinct_blocks();
   s.block_tokens = trace.block_tokens();
+  s.trace_memory_bytes = trace.memory_bytes();
   if (trace.empty()) return s;
 
   std::vector<uint32_t> inputs, outputs;

@@ -45,6 +45,7 @@ struct TraceStats {
   int64_t first_arrival_ms = 0;
   int64_t last_arrival_ms = 0;
   double arrival_rate_per_s = 0;  // requests / span; 0 if the span is 0
+  size_t trace_memory_bytes = 0;  // heap bytes of the Trace itself
 };
 
 // Computes the statistics of `trace`, keeping the `top_k` most shared prefixes.

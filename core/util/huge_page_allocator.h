@@ -25,10 +25,16 @@ class HugePageAllocator {
   template <typename U>
   HugePageAllocator(const HugePageAllocator<U>&) noexcept {}  // NOLINT: rebinding
 
+  // Bytes actually reserved for an array of n elements.
+  static size_t AllocatedBytes(size_t n) {
+    const size_t bytes = n * sizeof(T);
+    return bytes < kHugeThreshold ? bytes : (bytes + kHugePage - 1) / kHugePage * kHugePage;
+  }
+
   T* allocate(size_t n) {
     const size_t bytes = n * sizeof(T);
     if (bytes < kHugeThreshold) return static_cast<T*>(::operator new(bytes));
-    const size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+    const size_t rounded = AllocatedBytes(n);
     void* p = std::aligned_alloc(kHugePage, rounded);
     if (p == nullptr) throw std::bad_alloc();
     ::madvise(p, rounded, MADV_HUGEPAGE);  // advice only: failure changes nothing
