@@ -9,6 +9,7 @@
 
 #include <boost/program_options.hpp>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -68,7 +69,7 @@ std::string WithCommas(uint64_t n) {  // 12031 -> "12,031"
 
 // "12,035.1": thousands separators and one decimal.
 std::string WithCommas(double x) {
-  const uint64_t tenths = static_cast<uint64_t>(x * 10.0 + 0.5);
+  const auto tenths = static_cast<uint64_t>(std::llround(x * 10.0));
   return absl::StrCat(WithCommas(tenths / 10), ".", tenths % 10);
 }
 
@@ -111,8 +112,9 @@ void AddReadOptions(po::options_description& options) {
 // Prints what reading tolerated, one line each, to stderr.
 void ReportWarnings(const std::string& name, const MooncakeReadReport& r) {
   auto warn = [&](uint64_t count, const std::string& what) {
-    if (count > 0)
+    if (count > 0) {
       std::cerr << "kvbench-trace: warning: " << name << ": " << count << " " << what << "\n";
+    }
   };
   warn(r.skipped_invalid, "invalid lines skipped (--skip-invalid)");
   warn(r.block_count_mismatches, "requests whose hash_ids count is not ceil(input_length / block)");
@@ -224,8 +226,9 @@ int RunStats(const std::vector<std::string>& args) {
                     vm)) {
     return kExitOk;
   }
-  if (vm.count("file") == vm.count("preset"))
+  if (vm.count("file") == vm.count("preset")) {
     throw UsageError{"stats: give either FILE or --preset NAME"};
+  }
 
   TraceArgument input;
   const auto start = std::chrono::steady_clock::now();
@@ -269,8 +272,9 @@ int RunValidate(const std::vector<std::string>& args) {
       "json", "print the read report as JSON");
   AddReadOptions(options);
   po::variables_map vm;
-  if (!ParseCommand("validate", args, options, "file", 1, "validate FILE [options]", vm))
+  if (!ParseCommand("validate", args, options, "file", 1, "validate FILE [options]", vm)) {
     return kExitOk;
+  }
   if (!vm.count("file")) throw UsageError{"validate: FILE is required"};
   const std::string name = vm["file"].as<std::string>();
   const LoadedTrace loaded = ReadMooncakeTrace(name, ReadOptionsFrom(vm));

@@ -359,7 +359,7 @@ class LineParser {
     }
     for (auto element : array) {
       od::value v;
-      if (auto e = std::move(element).get(v); e) ThrowSyntax(e);
+      if (auto e = element.get(v); e) ThrowSyntax(e);
       uint64_t id = 0;
       if (v.get_uint64().get(id) != simdjson::SUCCESS) {
         // Re-reading the token for the message is only done on this error path.

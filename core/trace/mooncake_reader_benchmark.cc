@@ -1,15 +1,16 @@
 // Speed of the Mooncake JSONL reader: the real conversation trace from disk (when present)
-// and a generated trace of the same shape held in memory (always available).
+// and the built-in conversation workload held in memory (always available).
 
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "benchmark/benchmark.h"
+#include "core/trace/generator.h"
 #include "core/trace/mooncake_reader.h"
+#include "core/trace/mooncake_writer.h"
 #include "core/trace/trace.h"
 
 namespace kvb {
@@ -45,35 +46,10 @@ void BM_ReadConversationTrace(benchmark::State& state) {
 }
 BENCHMARK(BM_ReadConversationTrace)->Unit(benchmark::kMillisecond);
 
-// A deterministic JSONL text shaped like the conversation trace: 20,000 requests, every
-// prompt starting with a shared system block (id 0), multi-turn conversations that resend
-// their whole history plus 1-4 new blocks, ~24 ids per request, a partial last block.
+// 20,000 requests of the built-in conversation workload as JSONL text.
 std::string GeneratedTraceText() {
-  constexpr int kRequests = 20000;
-  constexpr int kActiveConversations = 64;
-  constexpr size_t kMaxHistory = 46;
-  std::mt19937_64 rng(20250226);  // mt19937_64's output is fixed by the standard
-  std::vector<std::vector<uint64_t>> conversations(kActiveConversations);
-  uint64_t next_id = 1;
-  int64_t time_ms = 0;
-  std::string text;
-  text.reserve(size_t{kRequests} * 200);
-  for (int i = 0; i < kRequests; ++i) {
-    std::vector<uint64_t>& history = conversations[rng() % kActiveConversations];
-    if (history.size() > kMaxHistory) history.clear();  // the conversation ends
-    const uint64_t new_blocks = 1 + rng() % 4;
-    for (uint64_t k = 0; k < new_blocks; ++k) history.push_back(next_id++);
-    time_ms += static_cast<int64_t>(rng() % 400);
-    const size_t blocks = history.size() + 1;  // + the system block
-    const uint64_t input = blocks * 512 - rng() % 512;
-    const uint64_t output = 20 + rng() % 600;
-    text += "{\"timestamp\": " + std::to_string(time_ms) +
-            ", \"input_length\": " + std::to_string(input) +
-            ", \"output_length\": " + std::to_string(output) + ", \"hash_ids\": [0";
-    for (uint64_t id : history) text += ", " + std::to_string(id);
-    text += "]}\n";
-  }
-  return text;
+  const WorkloadPreset* preset = FindWorkloadPreset("conversation");
+  return MooncakeTraceToString(*GenerateWorkload(preset->spec, 20000, /*seed=*/1));
 }
 
 void BM_ReadGeneratedTrace(benchmark::State& state) {
