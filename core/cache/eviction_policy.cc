@@ -1,0 +1,43 @@
+#include "core/cache/eviction_policy.h"
+
+#include <array>
+
+#include "core/cache/fifo.h"
+#include "core/cache/lfu.h"
+#include "core/cache/lru.h"
+#include "core/cache/s3fifo.h"
+#include "core/cache/sieve.h"
+
+namespace kvb {
+
+std::span<const EvictionPolicyInfo> EvictionPolicies() {
+  static const std::array<EvictionPolicyInfo, 5> kPolicies = {{
+      {"lru", "evicts the least recently inserted-or-hit block", "textbook; the seed simulator",
+       MakeLruPolicy},
+      {"lfu",
+       "evicts the oldest block of the lowest frequency (1 on insert, +1 per hit; a hit moves "
+       "a block to the back of its new frequency group)",
+       "the seed simulator (seed-model.md)", MakeLfuPolicy},
+      {"fifo", "evicts the oldest inserted block; hits change nothing",
+       "textbook; the seed simulator", MakeFifoPolicy},
+      {"sieve",
+       "FIFO queue with a visited bit per block; a hand sweeping from the tail clears set bits "
+       "and evicts the first unvisited block, keeping its place between evictions",
+       "Zhang et al., SIEVE is Simpler than LRU, NSDI'24", MakeSievePolicy},
+      {"s3fifo",
+       "small FIFO (10%) for new blocks, main FIFO with reinsertion for blocks hit in the small "
+       "one, ghost FIFO of ids recently evicted from the small one",
+       "Yang et al., FIFO queues are all you need for cache eviction, SOSP'23 (Algorithm 1)",
+       MakeS3FifoPolicy},
+  }};
+  return kPolicies;
+}
+
+const EvictionPolicyInfo* FindEvictionPolicy(std::string_view name) {
+  for (const EvictionPolicyInfo& info : EvictionPolicies()) {
+    if (info.name == name) return &info;
+  }
+  return nullptr;
+}
+
+}  // namespace kvb
