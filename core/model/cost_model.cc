@@ -1,0 +1,82 @@
+#include "core/model/cost_model.h"
+
+#include <algorithm>
+
+#include "core/util/input_error.h"
+
+namespace kvb {
+
+std::optional<CapacityUnit> CapacityUnitFromName(std::string_view name) {
+  if (name == "blocks") return CapacityUnit::kBlocks;
+  if (name == "tokens") return CapacityUnit::kTokens;
+  if (name == "bytes") return CapacityUnit::kBytes;
+  return std::nullopt;
+}
+
+std::string_view CapacityUnitName(CapacityUnit unit) {
+  switch (unit) {
+    case CapacityUnit::kBlocks:
+      return "blocks";
+    case CapacityUnit::kTokens:
+      return "tokens";
+    case CapacityUnit::kBytes:
+      return "bytes";
+  }
+  return "unknown";
+}
+
+CostModel::CostModel() : CostModel(DefaultProfile()) {}
+
+CostModel::CostModel(const CostProfile& profile)
+    : CostModel(profile.model, profile.hardware, profile.block_tokens) {}
+
+CostModel::CostModel(const ModelProfile& model, const HardwareProfile& hardware,
+                     uint32_t block_tokens)
+    : model_(model), hardware_(hardware), block_tokens_(block_tokens) {
+  ValidateModelProfile(model_);
+  ValidateHardwareProfile(hardware_);
+  if (block_tokens_ < 1) throw InputError("block_tokens: must be >= 1, got 0");
+  effective_flops_per_s_ = hardware_.gpus * hardware_.peak_flops_per_gpu * hardware_.utilisation;
+  load_bytes_per_s_ = std::min(hardware_.host_to_device_bytes_per_s, hardware_.nic_bytes_per_s);
+  kv_bytes_per_token_ = model_.KvBytesPerToken();
+  block_bytes_ = uint64_t{block_tokens_} * kv_bytes_per_token_;
+}
+
+double CostModel::PrefillSeconds(uint32_t input_tokens, uint32_t reused_tokens) const {
+  if (input_tokens == 0) return 0;
+  const uint32_t p = std::min(reused_tokens, input_tokens);
+  const double flops = model_.PrefillFlops(input_tokens) - model_.PrefillFlops(p);
+  return flops / effective_flops_per_s_ + hardware_.prefill_overhead_s;
+}
+
+double CostModel::SavedComputeSeconds(uint32_t reused_tokens) const {
+  return model_.PrefillFlops(reused_tokens) / effective_flops_per_s_;
+}
+
+double CostModel::LoadSeconds(uint64_t reused_tokens) const {
+  return static_cast<double>(reused_tokens) * static_cast<double>(kv_bytes_per_token_) /
+         load_bytes_per_s_;
+}
+
+bool CostModel::ReusePaysOff(uint32_t input_tokens, uint32_t reused_tokens) const {
+  const uint32_t p = std::min(reused_tokens, input_tokens);
+  return p > 0 && LoadSeconds(p) < SavedComputeSeconds(p);
+}
+
+double CostModel::TransferSeconds(uint64_t bytes) const {
+  return static_cast<double>(bytes) / hardware_.nic_bytes_per_s;
+}
+
+uint64_t CostModel::CapacityBlocks(uint64_t value, CapacityUnit unit) const {
+  switch (unit) {
+    case CapacityUnit::kBlocks:
+      return value;
+    case CapacityUnit::kTokens:
+      return value / block_tokens_;
+    case CapacityUnit::kBytes:
+      return value / block_bytes_;
+  }
+  return 0;
+}
+
+}  // namespace kvb

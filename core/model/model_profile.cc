@@ -1,0 +1,113 @@
+#include "core/model/model_profile.h"
+
+#include <cmath>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "core/util/input_error.h"
+
+namespace kvb {
+
+namespace {
+
+[[noreturn]] void Fail(const std::string& field, const std::string& problem) {
+  throw InputError(absl::StrCat(field, ": ", problem));
+}
+
+void RequireAtLeastOne(const std::string& field, uint64_t value) {
+  if (value < 1) Fail(field, "must be >= 1, got 0");
+}
+
+void RequirePositive(const std::string& field, double value) {
+  if (!std::isfinite(value) || value <= 0) {
+    Fail(field, absl::StrCat("must be a finite number > 0, got ", value));
+  }
+}
+
+void RequireNonNegative(const std::string& field, double value) {
+  if (!std::isfinite(value) || value < 0) {
+    Fail(field, absl::StrCat("must be a finite number >= 0, got ", value));
+  }
+}
+
+}  // namespace
+
+double ModelProfile::PrefillFlops(double tokens) const {
+  const double d = hidden;
+  return layers * (a * tokens * tokens * d + b * tokens * d * d);
+}
+
+uint64_t ModelProfile::KvBytesPerToken() const {
+  return uint64_t{layers} * 2 * (hidden / gqa) * bytes_per_element;
+}
+
+CostProfile DefaultProfile() {
+  CostProfile p;
+  p.name = "llama3-70b_8xa800";
+  p.notes =
+      "Model and hardware from Table 1 of the Mooncake paper (FAST'25): LLaMA3-70B, l=80, "
+      "d=8192, a=4, b=22, gqa=8, bf16; 8 x A800 at 312 TFLOPS dense bf16 each; host-to-device "
+      "128 GB/s; NIC 800 Gbps = 100e9 B/s. DRAM: exactly 3,000,000 tokens of KV "
+      "(3e6 x 327,680 B = 983.04 GB), the paper's 'about 3M tokens per node'. Assumptions, not "
+      "from the paper: utilisation 0.5 (a typical prefill MFU for long prompts on A100-class "
+      "GPUs) and 10 ms fixed overhead per prefill; price $24 per node-hour = 8 GPUs x $3 per "
+      "GPU-hour, the seed's A100 price (an A800 is an export variant of the A100).";
+  p.model = {.name = "llama3-70b",
+             .layers = 80,
+             .hidden = 8192,
+             .a = 4,
+             .b = 22,
+             .gqa = 8,
+             .bytes_per_element = 2};
+  p.hardware = {.name = "8xa800",
+                .gpus = 8,
+                .peak_flops_per_gpu = 312e12,
+                .utilisation = 0.5,
+                .prefill_overhead_s = 0.010,
+                .host_to_device_bytes_per_s = 128e9,
+                .nic_bytes_per_s = 100e9,
+                .dram_bytes = 983'040'000'000,
+                .gpu_dollars_per_node_hour = 24};
+  p.block_tokens = 512;
+  return p;
+}
+
+void ValidateModelProfile(const ModelProfile& m) {
+  RequireAtLeastOne("model.layers", m.layers);
+  RequireAtLeastOne("model.hidden", m.hidden);
+  RequireNonNegative("model.a", m.a);
+  RequireNonNegative("model.b", m.b);
+  if (m.a == 0 && m.b == 0) Fail("model.b", "a and b are both 0: every prefill would be free");
+  RequireAtLeastOne("model.gqa", m.gqa);
+  if (m.hidden % m.gqa != 0) {
+    Fail("model.gqa", absl::StrCat("must divide hidden (", m.hidden, "), got ", m.gqa));
+  }
+  RequireAtLeastOne("model.bytes_per_element", m.bytes_per_element);
+  // 2^40 bytes (1 TiB) per token is far beyond any model and keeps the integers exact.
+  const double kv_bytes = 2.0 * m.layers * (static_cast<double>(m.hidden) / m.gqa) *
+                          m.bytes_per_element;  // gqa divides hidden: exact
+  if (kv_bytes > 0x1p40) {
+    Fail("model", absl::StrCat("KV bytes per token (", kv_bytes, ") exceed 2^40"));
+  }
+}
+
+void ValidateHardwareProfile(const HardwareProfile& h) {
+  RequireAtLeastOne("hardware.gpus", h.gpus);
+  RequirePositive("hardware.peak_flops_per_gpu", h.peak_flops_per_gpu);
+  if (!(h.utilisation > 0 && h.utilisation <= 1)) {
+    Fail("hardware.utilisation", absl::StrCat("must be in (0, 1], got ", h.utilisation));
+  }
+  RequireNonNegative("hardware.prefill_overhead_s", h.prefill_overhead_s);
+  RequirePositive("hardware.host_to_device_bytes_per_s", h.host_to_device_bytes_per_s);
+  RequirePositive("hardware.nic_bytes_per_s", h.nic_bytes_per_s);
+  RequireAtLeastOne("hardware.dram_bytes", h.dram_bytes);
+  RequireNonNegative("hardware.gpu_dollars_per_node_hour", h.gpu_dollars_per_node_hour);
+}
+
+void ValidateCostProfile(const CostProfile& p) {
+  ValidateModelProfile(p.model);
+  ValidateHardwareProfile(p.hardware);
+  RequireAtLeastOne("block_tokens", p.block_tokens);
+}
+
+}  // namespace kvb
