@@ -1,6 +1,7 @@
 // kvbench-trace: inspect, validate and generate request traces.
 //
 //   kvbench-trace stats FILE | --preset NAME [--json]
+//   kvbench-trace cachesim FILE | --preset NAME --eviction P --capacity C --per-block|--prefix
 //   kvbench-trace validate FILE
 //   kvbench-trace generate WORKLOAD --requests N --seed S -o FILE
 //   kvbench-trace presets [--show NAME]
@@ -17,10 +18,18 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "bench/capacity.h"
+#include "bench/profile_json.h"
+#include "bench/run_result_json.h"
 #include "bench/trace_json.h"
 #include "bench/workload_json.h"
+#include "core/cache/cache_sim.h"
+#include "core/cache/eviction_policy.h"
+#include "core/routing/router.h"
+#include "core/sim/simulator.h"
 #include "core/trace/generator.h"
 #include "core/trace/mooncake_reader.h"
 #include "core/trace/mooncake_writer.h"
@@ -42,6 +51,10 @@ constexpr char kUsage[] =
     "\n"
     "Commands:\n"
     "  stats FILE | --preset NAME   statistics of a trace (requests, blocks, reuse, hot prefixes)\n"
+    "  cachesim FILE | --preset NAME\n"
+    "                               replay a trace through one cache: hits, evictions\n"
+    "  simulate FILE | --preset NAME\n"
+    "                               one cell: a trace through a cluster under a router\n"
     "  validate FILE                check a Mooncake JSONL trace and report problems\n"
     "  generate WORKLOAD -o FILE    write a generated trace as Mooncake JSONL\n"
     "  presets [--show NAME]        list the workload presets, or print one as JSON\n"
@@ -162,6 +175,27 @@ void AddGeneratorOptions(po::options_description& options) {
       "seed,s", po::value<uint64_t>()->default_value(1), "generator seed");
 }
 
+// The trace named by FILE (read, warnings to stderr) or by --preset (generated), from the
+// options of AddReadOptions and AddGeneratorOptions.
+TraceArgument LoadTraceArgument(const std::string& command, const po::variables_map& vm) {
+  if (vm.count("file") == vm.count("preset")) {
+    throw UsageError{absl::StrCat(command, ": give either FILE or --preset NAME")};
+  }
+  TraceArgument input;
+  if (vm.count("file")) {
+    input.name = vm["file"].as<std::string>();
+    LoadedTrace loaded = ReadMooncakeTrace(input.name, ReadOptionsFrom(vm));
+    input.trace = loaded.trace;
+    input.report = std::move(loaded.report);
+    ReportWarnings(input.name, *input.report);
+  } else {
+    const std::string preset = vm["preset"].as<std::string>();
+    input.trace = GenerateFrom(ResolveWorkload(preset), vm);
+    input.name = absl::StrCat("preset:", preset, " (seed ", vm["seed"].as<uint64_t>(), ")");
+  }
+  return input;
+}
+
 void PrintStatsText(const std::string& name, const TraceStats& s) {
   std::printf("trace              %s\n", name.c_str());
   std::printf("requests           %s\n", WithCommas(s.requests).c_str());
@@ -226,23 +260,8 @@ int RunStats(const std::vector<std::string>& args) {
                     vm)) {
     return kExitOk;
   }
-  if (vm.count("file") == vm.count("preset")) {
-    throw UsageError{"stats: give either FILE or --preset NAME"};
-  }
-
-  TraceArgument input;
   const auto start = std::chrono::steady_clock::now();
-  if (vm.count("file")) {
-    input.name = vm["file"].as<std::string>();
-    LoadedTrace loaded = ReadMooncakeTrace(input.name, ReadOptionsFrom(vm));
-    input.trace = loaded.trace;
-    input.report = std::move(loaded.report);
-    ReportWarnings(input.name, *input.report);
-  } else {
-    const std::string preset = vm["preset"].as<std::string>();
-    input.trace = GenerateFrom(ResolveWorkload(preset), vm);
-    input.name = absl::StrCat("preset:", preset, " (seed ", vm["seed"].as<uint64_t>(), ")");
-  }
+  const TraceArgument input = LoadTraceArgument("stats", vm);
   const double load_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const TraceStats stats = ComputeTraceStats(*input.trace, vm["top"].as<size_t>());
@@ -262,6 +281,218 @@ int RunStats(const std::vector<std::string>& args) {
                   static_cast<double>(input.report->bytes) / 1e6 / std::max(load_s, 1e-9));
     }
     std::printf("\n");
+  }
+  return kExitOk;
+}
+
+int RunCacheSim(const std::vector<std::string>& args) {
+  po::options_description options("cachesim options");
+  options.add_options()("file", po::value<std::string>(), "trace file (Mooncake JSONL)")(
+      "preset,p", po::value<std::string>(),
+      "generate a workload instead of reading a file: a preset name or a workload .json")(
+      "eviction,e", po::value<std::string>(), "eviction policy: lru, lfu, fifo, sieve, s3fifo")(
+      "capacity,c", po::value<std::string>(), "cache capacity in blocks (required)")(
+      "per-block", "the seed's reuse: every resident block of a request hits")(
+      "prefix", "realistic reuse: only the leading run of resident blocks hits")(
+      "json", "print JSON instead of text");
+  AddReadOptions(options);
+  AddGeneratorOptions(options);
+  po::variables_map vm;
+  if (!ParseCommand("cachesim", args, options, "file", 1,
+                    "cachesim FILE | --preset NAME --eviction POLICY --capacity BLOCKS "
+                    "--per-block|--prefix [options]",
+                    vm)) {
+    return kExitOk;
+  }
+  if (!vm.count("eviction")) throw UsageError{"cachesim: --eviction POLICY is required"};
+  const std::string eviction = vm["eviction"].as<std::string>();
+  const EvictionPolicyInfo* policy = FindEvictionPolicy(eviction);
+  if (policy == nullptr) {
+    std::string known;
+    for (const EvictionPolicyInfo& p : EvictionPolicies()) {
+      absl::StrAppend(&known, known.empty() ? "" : ", ", std::string(p.name));
+    }
+    throw UsageError{
+        absl::StrCat("cachesim: unknown eviction policy '", eviction, "' (known: ", known, ")")};
+  }
+  if (!vm.count("capacity")) throw UsageError{"cachesim: --capacity BLOCKS is required"};
+  if (vm.count("per-block") == vm.count("prefix")) {
+    throw UsageError{"cachesim: give exactly one of --per-block and --prefix"};
+  }
+  const std::string capacity_text = vm["capacity"].as<std::string>();
+  uint64_t capacity = 0;
+  if (capacity_text.empty() || capacity_text.find_first_not_of("0123456789") != std::string::npos ||
+      !absl::SimpleAtoi(capacity_text, &capacity)) {
+    throw UsageError{absl::StrCat("cachesim: --capacity: expected a number of blocks, got '",
+                                  capacity_text, "'")};
+  }
+  const ReuseMode mode = vm.count("prefix") ? ReuseMode::kPrefix : ReuseMode::kPerBlock;
+
+  const TraceArgument input = LoadTraceArgument("cachesim", vm);
+  const CacheSimResult r = SimulateCache(*input.trace, *policy, capacity, mode);
+
+  if (vm.count("json")) {
+    nlohmann::ordered_json out;
+    out["trace"] = input.name;
+    out["eviction"] = std::string(policy->name);
+    out["capacity"] = capacity;
+    out["mode"] = std::string(ReuseModeName(mode));
+    out["requests"] = r.requests;
+    out["block_refs"] = r.block_refs;
+    out["hits"] = r.hits;
+    out["misses"] = r.misses;
+    out["hit_rate"] = r.hit_rate;
+    out["evictions"] = r.evictions;
+    out["stranded_evictions"] = r.stranded_evictions;
+    if (input.report) out["read"] = ReadReportToJson(*input.report);
+    std::cout << out.dump(2) << "\n";
+  } else {
+    std::printf("trace              %s\n", input.name.c_str());
+    std::printf("eviction           %s\n", std::string(policy->name).c_str());
+    std::printf("capacity           %s blocks\n", WithCommas(capacity).c_str());
+    std::printf("mode               %s\n", std::string(ReuseModeName(mode)).c_str());
+    std::printf("requests           %s\n", WithCommas(r.requests).c_str());
+    std::printf("block refs         %s\n", WithCommas(r.block_refs).c_str());
+    std::printf("hits               %s\n", WithCommas(r.hits).c_str());
+    std::printf("misses             %s\n", WithCommas(r.misses).c_str());
+    std::printf("hit rate           %s\n", Percent(r.hit_rate).c_str());
+    std::printf("evictions          %s\n", WithCommas(r.evictions).c_str());
+    std::printf("stranded evictions %s\n", WithCommas(r.stranded_evictions).c_str());
+  }
+  return kExitOk;
+}
+
+// Prints the headline metrics of one cell.
+void PrintRunText(const std::string& trace_name, const std::string& cell, const RunResult& r,
+                  bool realistic) {
+  std::printf("trace              %s\n", trace_name.c_str());
+  std::printf("cell               %s\n", cell.c_str());
+  std::printf("requests           %s served, %s rejected\n", WithCommas(r.served).c_str(),
+              WithCommas(r.rejected).c_str());
+  std::printf("block hit rate     %s (%s of %s blocks; %s fetched from other nodes)\n",
+              Percent(r.block_hit_rate).c_str(), WithCommas(r.hit_blocks).c_str(),
+              WithCommas(r.block_refs).c_str(), WithCommas(r.fetched_blocks).c_str());
+  std::printf("token hit rate     %s\n", Percent(r.token_hit_rate).c_str());
+  std::printf("evictions          %s (%s stranded)\n", WithCommas(r.evictions).c_str(),
+              WithCommas(r.stranded_evictions).c_str());
+  std::printf("balance            concentration %.3f  CV %.3f  Jain %.3f  Gini %.3f\n",
+              r.concentration, r.requests_cv, r.requests_jain, r.requests_gini);
+  std::printf("seed score         traditional %.3f (hit rate / concentration)\n",
+              r.traditional_score);
+  if (realistic) {
+    std::printf("TTFT               mean %.3f s  p50 %.3f  p90 %.3f  p99 %.3f  max %.3f\n",
+                r.ttft_mean_s, r.ttft_p50_s, r.ttft_p90_s, r.ttft_p99_s, r.ttft_max_s);
+    std::printf("queue wait         mean %.3f s  p99 %.3f s\n", r.queue_wait_mean_s,
+                r.queue_wait_p99_s);
+    std::printf("SLO attainment     %s\n", Percent(r.slo_attainment).c_str());
+    std::printf("GPU                %.1f s used, %.1f s saved by reuse (%.1f s without)\n",
+                r.gpu_busy_s, r.gpu_saved_s, r.gpu_no_reuse_s);
+    std::printf("storage            %.3f GB-hours cached (%.3f as replicas)\n", r.cached_gb_hours,
+                r.replica_gb_hours);
+    std::printf("network            %s bytes moved\n", WithCommas(r.transfer_bytes).c_str());
+    std::printf(
+        "cost               $%.4f per 1,000 requests (GPU $%.4f, storage $%.4f, network "
+        "$%.4f)\n",
+        r.dollars_per_1000_requests, r.gpu_dollars, r.storage_dollars, r.network_dollars);
+    std::printf("replicas           %s created, at most %u holders of one block\n",
+                WithCommas(r.replicas_created).c_str(), r.peak_holders);
+  }
+}
+
+int RunSimulate(const std::vector<std::string>& args) {
+  po::options_description options("simulate options");
+  options.add_options()("file", po::value<std::string>(), "trace file (Mooncake JSONL)")(
+      "preset,p", po::value<std::string>(),
+      "generate a workload instead of reading a file: a preset name or a workload .json")(
+      "mode", po::value<std::string>()->default_value("realistic"),
+      "seed (the seed simulator's model) or realistic")(
+      "nodes", po::value<size_t>(), "prefill nodes (default: seed 4, realistic 16)")(
+      "capacity", po::value<std::string>(),
+      "KV cache per node, e.g. 512blocks, 3Mtokens, 1TB (default: seed 512blocks, realistic "
+      "the profile's DRAM)")("eviction", po::value<std::string>(),
+                             "lru, lfu, fifo, sieve, s3fifo (default: seed lfu, "
+                             "realistic lru)")(
+      "scope", po::value<std::string>()->default_value("local"), "local or global cache")(
+      "router", po::value<std::string>(),
+      "routing strategy (default: seed random, realistic "
+      "prefix_greedy)")("router-seed", po::value<uint64_t>()->default_value(1),
+                        "seed of the router's randomness")(
+      "profile", po::value<std::string>(), "cost profile .json (default: llama3-70b_8xa800)")(
+      "rate-scale", po::value<double>()->default_value(1.0), "arrival rate multiplier")(
+      "slo", po::value<double>()->default_value(0.0), "TTFT SLO in seconds (0: none)")(
+      "reject-over-slo", "reject requests whose predicted TTFT exceeds the SLO")(
+      "json", "print the whole result as JSON")("output,o", po::value<std::string>(),
+                                                "with --json: write to this file (atomically)");
+  AddReadOptions(options);
+  AddGeneratorOptions(options);
+  po::variables_map vm;
+  if (!ParseCommand("simulate", args, options, "file", 1,
+                    "simulate FILE | --preset NAME [--mode seed|realistic] [options]", vm)) {
+    return kExitOk;
+  }
+  SimConfig config;
+  const std::string mode = vm["mode"].as<std::string>();
+  if (mode != "seed" && mode != "realistic") {
+    throw UsageError{
+        absl::StrCat("simulate: --mode: expected seed or realistic, got '", mode, "'")};
+  }
+  const bool seed = mode == "seed";
+  config.mode = seed ? SimMode::kSeed : SimMode::kRealistic;
+  const std::string scope = vm["scope"].as<std::string>();
+  if (scope != "local" && scope != "global") {
+    throw UsageError{
+        absl::StrCat("simulate: --scope: expected local or global, got '", scope, "'")};
+  }
+  config.cluster.scope = scope == "global" ? CacheScope::kGlobal : CacheScope::kLocal;
+  if (vm.count("profile"))
+    config.cost = CostModel(ReadProfileFile(vm["profile"].as<std::string>()));
+  const size_t nodes = vm.count("nodes") ? vm["nodes"].as<size_t>() : (seed ? 4 : 16);
+  if (nodes == 0) throw UsageError{"simulate: --nodes: must be > 0"};
+  uint64_t capacity_blocks = seed ? 512 : config.cost.DramBlocks();
+  if (vm.count("capacity")) {
+    const Capacity c = ParseCapacity(vm["capacity"].as<std::string>(), "--capacity");
+    capacity_blocks = config.cost.CapacityBlocks(c.value, c.unit);
+  }
+  const std::string eviction =
+      vm.count("eviction") ? vm["eviction"].as<std::string>() : (seed ? "lfu" : "lru");
+  config.cluster.nodes.assign(nodes, NodeSpec{capacity_blocks, eviction, 1.0});
+  config.rate_scale = vm["rate-scale"].as<double>();
+  config.ttft_slo_s = vm["slo"].as<double>();
+  config.reject_over_slo = vm.count("reject-over-slo") > 0;
+  const std::string router_name =
+      vm.count("router") ? vm["router"].as<std::string>() : (seed ? "random" : "prefix_greedy");
+  const RouterInfo* router_info = FindRouter(router_name);
+  if (router_info == nullptr) {
+    std::string known;
+    for (const RouterInfo& r : Routers()) {
+      absl::StrAppend(&known, known.empty() ? "" : ", ", std::string(r.name));
+    }
+    throw UsageError{
+        absl::StrCat("simulate: unknown router '", router_name, "' (known: ", known, ")")};
+  }
+
+  const TraceArgument input = LoadTraceArgument("simulate", vm);
+  std::unique_ptr<Router> router = router_info->make(vm["router-seed"].as<uint64_t>());
+  const RunResult result = Simulate(*input.trace, config, *router);
+  const std::string cell = absl::StrCat(mode, " ", nodes, " nodes x ", capacity_blocks, " blocks ",
+                                        eviction, " ", scope, " router=", router_name);
+  if (vm.count("json")) {
+    nlohmann::ordered_json out;
+    out["trace"] = input.name;
+    out["cell"] = {{"mode", mode},
+                   {"nodes", nodes},
+                   {"capacity_blocks", capacity_blocks},
+                   {"eviction", eviction},
+                   {"scope", scope},
+                   {"router", router_name},
+                   {"profile", config.cost.model().name + " on " + config.cost.hardware().name},
+                   {"rate_scale", config.rate_scale},
+                   {"ttft_slo_s", config.ttft_slo_s}};
+    out["result"] = RunResultToJson(result);
+    WriteOutput(vm, out.dump(2) + "\n");
+  } else {
+    if (vm.count("output")) throw UsageError{"simulate: --output needs --json"};
+    PrintRunText(input.name, cell, result, !seed);
   }
   return kExitOk;
 }
@@ -364,7 +595,9 @@ int Main(int argc, char** argv) {
       return kExitOk;
     }
     if (command == "stats") return RunStats(args);
+    if (command == "cachesim") return RunCacheSim(args);
     if (command == "validate") return RunValidate(args);
+    if (command == "simulate") return RunSimulate(args);
     if (command == "generate") return RunGenerate(args);
     if (command == "presets") return RunPresets(args);
     throw UsageError{absl::StrCat("unknown command '", command, "'")};

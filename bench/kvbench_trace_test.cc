@@ -253,13 +253,171 @@ TEST_F(KvbenchTraceTest, UsageErrorsExitWith2) {
   EXPECT_EQ(Exec("generate conversation").exit_code, 2);  // no -o
 }
 
+TEST_F(KvbenchTraceTest, SimulateRunsACellInBothModes) {
+  // Seed mode, one node of 2 blocks, LRU, per block: r0 [10,11] 2 misses; r1 [10,12] hit
+  // 10, miss 12 evicts 11; r2 [10,11] hit 10, miss 11 evicts 12: 2 hits of 6.
+  const fs::path trace =
+      Write("s.jsonl",
+            "{\"timestamp\": 0, \"input_length\": 1024, \"output_length\": 1, "
+            "\"hash_ids\": [10, 11]}\n"
+            "{\"timestamp\": 1000, \"input_length\": 1024, \"output_length\": 1, "
+            "\"hash_ids\": [10, 12]}\n"
+            "{\"timestamp\": 2000, \"input_length\": 1024, \"output_length\": 1, "
+            "\"hash_ids\": [10, 11]}\n");
+  const CommandResult seed =
+      Exec("simulate " + trace.string() +
+           " --mode seed --nodes 1 --capacity 2blocks --eviction lru --json");
+  ASSERT_EQ(seed.exit_code, 0) << seed.err;
+  const auto s = nlohmann::json::parse(seed.out);
+  EXPECT_EQ(s["cell"]["capacity_blocks"], 2);
+  EXPECT_EQ(s["result"]["cache"]["hit_blocks"], 2);
+  EXPECT_EQ(s["result"]["cache"]["block_refs"], 6);
+  EXPECT_EQ(s["result"]["cache"]["evictions"], 2);
+
+  // Realistic mode on the default profile (LLaMA3-70B, 8xA800): a 3M-token cache is 5,859
+  // blocks; r2 reuses r0's two blocks (prefix) on the same node.
+  const CommandResult realistic =
+      Exec("simulate " + trace.string() + " --nodes 2 --capacity 3Mtokens --json");
+  ASSERT_EQ(realistic.exit_code, 0) << realistic.err;
+  const auto r = nlohmann::json::parse(realistic.out);
+  EXPECT_EQ(r["cell"]["capacity_blocks"], 5859);
+  EXPECT_EQ(r["cell"]["router"], "prefix_greedy");
+  EXPECT_EQ(r["result"]["served"], 3);
+  EXPECT_EQ(r["result"]["cache"]["hit_blocks"], 1 + 2);  // r1 reuses block 10, r2 both
+  EXPECT_GT(r["result"]["latency"]["ttft_mean_s"].get<double>(), 0.0);
+  EXPECT_GT(r["result"]["cost"]["dollars_per_1000_requests"].get<double>(), 0.0);
+
+  const CommandResult text = Exec("simulate --preset conversation -n 300");
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_THAT(text.out, HasSubstr("TTFT               mean "));
+}
+
+TEST_F(KvbenchTraceTest, SimulateRejectsBadSettings) {
+  const CommandResult capacity = Exec("simulate --preset conversation --capacity 12");
+  EXPECT_EQ(capacity.exit_code, 2);
+  EXPECT_THAT(capacity.err, HasSubstr("--capacity: expected \"<number><unit>\""));
+  const CommandResult router = Exec("simulate --preset conversation --router nosuch");
+  EXPECT_EQ(router.exit_code, 2);
+  EXPECT_THAT(router.err, HasSubstr("unknown router 'nosuch' (known: random, prefix_greedy)"));
+  EXPECT_EQ(Exec("simulate --preset conversation --mode fast").exit_code, 2);
+  EXPECT_EQ(Exec("simulate --preset conversation --scope everywhere").exit_code, 2);
+  const CommandResult eviction = Exec("simulate --preset conversation -n 10 --eviction mru");
+  EXPECT_EQ(eviction.exit_code, 2);
+  EXPECT_THAT(eviction.err, HasSubstr("cluster.nodes[0].eviction: unknown policy 'mru'"));
+}
+
 TEST_F(KvbenchTraceTest, EveryCommandHasHelp) {
-  for (const char* command : {"stats", "validate", "generate", "presets"}) {
+  for (const char* command : {"stats", "cachesim", "simulate", "validate", "generate", "presets"}) {
     const CommandResult run = Exec(std::string(command) + " --help");
     EXPECT_EQ(run.exit_code, 0) << command;
     EXPECT_THAT(run.out, StartsWith(std::string("Usage: kvbench-trace ") + command)) << command;
   }
   EXPECT_EQ(Exec("--help").exit_code, 0);
+}
+
+// Four requests over the prefix tree 10 -> 11 -> 12, 11 -> 13, 10 -> 14.
+constexpr char kTinyTrace[] =
+    "{\"timestamp\": 0, \"input_length\": 1536, \"output_length\": 1, \"hash_ids\": [10, 11, 12]}\n"
+    "{\"timestamp\": 1, \"input_length\": 1536, \"output_length\": 1, \"hash_ids\": [10, 11, 13]}\n"
+    "{\"timestamp\": 2, \"input_length\": 1024, \"output_length\": 1, \"hash_ids\": [10, 14]}\n"
+    "{\"timestamp\": 3, \"input_length\": 1536, \"output_length\": 1, \"hash_ids\": [10, 11, "
+    "12]}\n";
+
+TEST_F(KvbenchTraceTest, CachesimJsonOfAHandWrittenTrace) {
+  const fs::path trace = Write("tiny.jsonl", kTinyTrace);
+  struct Case {
+    const char* flags;
+    int hits, misses, evictions, stranded;
+  };
+  // Worked out by hand in core/cache/cache_sim_test.cc (same trace, ids renumbered).
+  for (const Case& c :
+       {Case{"--eviction lru --per-block", 4, 7, 4, 1}, Case{"--eviction lru --prefix", 5, 6, 4, 0},
+        Case{"--eviction fifo --prefix", 4, 7, 5, 2}}) {
+    const CommandResult run =
+        Exec("cachesim " + trace.string() + " --capacity 3 --json " + c.flags);
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    const auto json = nlohmann::json::parse(run.out);
+    EXPECT_EQ(json["trace"], trace.string());
+    EXPECT_EQ(json["capacity"], 3);
+    EXPECT_EQ(json["requests"], 4);
+    EXPECT_EQ(json["block_refs"], 11);
+    EXPECT_EQ(json["hits"], c.hits) << c.flags;
+    EXPECT_EQ(json["misses"], c.misses) << c.flags;
+    EXPECT_EQ(json["evictions"], c.evictions) << c.flags;
+    EXPECT_EQ(json["stranded_evictions"], c.stranded) << c.flags;
+    EXPECT_DOUBLE_EQ(json["hit_rate"].get<double>(), c.hits / 11.0) << c.flags;
+    EXPECT_EQ(json["read"]["lines"], 4);
+  }
+  const auto fifo = nlohmann::json::parse(
+      Exec("cachesim " + trace.string() + " -c 3 -e fifo --prefix --json").out);
+  EXPECT_EQ(fifo["eviction"], "fifo");
+  EXPECT_EQ(fifo["mode"], "prefix");
+}
+
+TEST_F(KvbenchTraceTest, CachesimTextIsAlignedLines) {
+  const fs::path trace = Write("tiny.jsonl", kTinyTrace);
+  const CommandResult run =
+      Exec("cachesim " + trace.string() + " --eviction lru --capacity 3 --per-block");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out, "trace              " + trace.string() +
+                         "\n"
+                         "eviction           lru\n"
+                         "capacity           3 blocks\n"
+                         "mode               per-block\n"
+                         "requests           4\n"
+                         "block refs         11\n"
+                         "hits               4\n"
+                         "misses             7\n"
+                         "hit rate           36.4%\n"
+                         "evictions          4\n"
+                         "stranded evictions 1\n");
+}
+
+TEST_F(KvbenchTraceTest, CachesimOnAPresetCountsEveryBlock) {
+  const CommandResult stats = Exec("stats --preset toolagent -n 400 -s 2 --json");
+  ASSERT_EQ(stats.exit_code, 0) << stats.err;
+  const auto s = nlohmann::json::parse(stats.out)["stats"];
+  for (const char* policy : {"lru", "lfu", "fifo", "sieve", "s3fifo"}) {
+    const CommandResult run = Exec(std::string("cachesim --preset toolagent -n 400 -s 2 -e ") +
+                                   policy + " --capacity 100000000 --prefix --json");
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    const auto json = nlohmann::json::parse(run.out);
+    EXPECT_EQ(json["trace"], "preset:toolagent (seed 2)");
+    EXPECT_EQ(json["requests"], 400);
+    EXPECT_EQ(json["block_refs"], s["blocks"]);
+    // An unbounded cache with prefix reuse hits exactly the reusable blocks.
+    EXPECT_EQ(json["hits"], s["reusable_blocks"]) << policy;
+    EXPECT_EQ(json["evictions"], 0) << policy;
+  }
+}
+
+TEST_F(KvbenchTraceTest, CachesimUsageErrors) {
+  const fs::path trace = Write("tiny.jsonl", kTinyTrace);
+  const std::string file = trace.string();
+  const CommandResult unknown = Exec("cachesim " + file + " -e lru2 -c 3 --prefix");
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_THAT(unknown.err, HasSubstr("cachesim: unknown eviction policy 'lru2' (known: lru, lfu, "
+                                     "fifo, sieve, s3fifo)"));
+  EXPECT_EQ(unknown.out, "");
+  const CommandResult both = Exec("cachesim " + file + " -e lru -c 3 --prefix --per-block");
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_THAT(both.err, HasSubstr("exactly one of --per-block and --prefix"));
+  EXPECT_EQ(Exec("cachesim " + file + " -e lru -c 3").exit_code, 2);
+  const CommandResult no_capacity = Exec("cachesim " + file + " -e lru --prefix");
+  EXPECT_EQ(no_capacity.exit_code, 2);
+  EXPECT_THAT(no_capacity.err, HasSubstr("--capacity BLOCKS is required"));
+  EXPECT_EQ(Exec("cachesim " + file + " -c 3 --prefix").exit_code, 2);  // no --eviction
+  EXPECT_EQ(Exec("cachesim " + file + " -e lru -c many --prefix").exit_code, 2);
+  const CommandResult negative = Exec("cachesim " + file + " -e lru -c -5 --prefix");
+  EXPECT_EQ(negative.exit_code, 2);
+  EXPECT_THAT(negative.err, HasSubstr("--capacity: expected a number of blocks, got '-5'"));
+  EXPECT_EQ(Exec("cachesim " + file + " -e lru -c 99999999999999999999 --prefix").exit_code, 2);
+  EXPECT_EQ(Exec("cachesim -e lru -c 3 --prefix").exit_code, 2);  // no trace
+  EXPECT_EQ(Exec("cachesim " + file + " --preset conversation -e lru -c 3 --prefix").exit_code, 2);
+  const CommandResult missing =
+      Exec("cachesim " + (dir_ / "nope").string() + " -e lru -c 3 --prefix");
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.err, HasSubstr("cannot open"));
 }
 
 TEST_F(KvbenchTraceTest, UnwritableOutputFailsAndLeavesNothing) {

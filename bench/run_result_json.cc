@@ -1,0 +1,83 @@
+#include "bench/run_result_json.h"
+
+namespace kvb {
+
+nlohmann::ordered_json RunResultToJson(const RunResult& r) {
+  nlohmann::ordered_json nodes = nlohmann::ordered_json::array();
+  for (const NodeResult& n : r.nodes) {
+    nodes.push_back({{"requests", n.requests},
+                     {"busy_s", n.busy_s},
+                     {"block_refs", n.block_refs},
+                     {"hit_blocks", n.hit_blocks},
+                     {"resident_blocks_end", n.resident_blocks_end}});
+  }
+  nlohmann::ordered_json windows = nlohmann::ordered_json::array();
+  for (const WindowRow& w : r.windows) {
+    windows.push_back({{"start", w.start_s},
+                       {"arrivals", w.arrivals},
+                       {"rejected", w.rejected},
+                       {"served", w.served},
+                       {"block_refs", w.block_refs},
+                       {"hit_blocks", w.hit_blocks},
+                       {"ttft_sum_s", w.ttft_sum_s},
+                       {"resident_blocks", w.resident_blocks},
+                       {"replica_blocks", w.replica_blocks},
+                       {"queue_length", w.queue_length}});
+  }
+  nlohmann::ordered_json tracked = nlohmann::ordered_json::array();
+  for (const TrackedKey& k : r.tracked_keys) {
+    tracked.push_back(
+        {{"rank", k.rank}, {"id", k.id}, {"accesses", k.accesses}, {"holders", k.holders}});
+  }
+  return {
+      {"requests", r.requests},
+      {"served", r.served},
+      {"rejected", r.rejected},
+      {"cache",
+       {{"block_refs", r.block_refs},
+        {"hit_blocks", r.hit_blocks},
+        {"fetched_blocks", r.fetched_blocks},
+        {"input_tokens", r.input_tokens},
+        {"hit_tokens", r.hit_tokens},
+        {"block_hit_rate", r.block_hit_rate},
+        {"token_hit_rate", r.token_hit_rate},
+        {"evictions", r.evictions},
+        {"stranded_evictions", r.stranded_evictions}}},
+      {"balance",
+       {{"concentration", r.concentration},
+        {"requests_cv", r.requests_cv},
+        {"busy_cv", r.busy_cv},
+        {"requests_jain", r.requests_jain},
+        {"requests_gini", r.requests_gini}}},
+      {"latency",
+       {{"ttft_mean_s", r.ttft_mean_s},
+        {"ttft_p50_s", r.ttft_p50_s},
+        {"ttft_p90_s", r.ttft_p90_s},
+        {"ttft_p99_s", r.ttft_p99_s},
+        {"ttft_max_s", r.ttft_max_s},
+        {"queue_wait_mean_s", r.queue_wait_mean_s},
+        {"queue_wait_p99_s", r.queue_wait_p99_s},
+        {"slo_attainment", r.slo_attainment},
+        {"makespan_s", r.makespan_s}}},
+      {"cost",
+       {{"gpu_busy_s", r.gpu_busy_s},
+        {"gpu_no_reuse_s", r.gpu_no_reuse_s},
+        {"gpu_saved_s", r.gpu_saved_s},
+        {"cached_gb_hours", r.cached_gb_hours},
+        {"replica_gb_hours", r.replica_gb_hours},
+        {"transfer_bytes", r.transfer_bytes},
+        {"gpu_dollars", r.gpu_dollars},
+        {"storage_dollars", r.storage_dollars},
+        {"network_dollars", r.network_dollars},
+        {"dollars_per_1000_requests", r.dollars_per_1000_requests}}},
+      {"replication", {{"replicas_created", r.replicas_created}, {"peak_holders", r.peak_holders}}},
+      {"seed_scores", {{"traditional", r.traditional_score}}},
+      {"nodes", nodes},
+      {"window_s", r.window_s},
+      {"windows", windows},
+      {"sample_period_s", r.sample_period_s},
+      {"tracked_keys", tracked},
+  };
+}
+
+}  // namespace kvb

@@ -1,0 +1,82 @@
+#ifndef KVB_CORE_CLUSTER_CLUSTER_H_
+#define KVB_CORE_CLUSTER_CLUSTER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/cache/block_cache.h"
+#include "core/cluster/holder_index.h"
+#include "core/trace/trace.h"
+
+namespace kvb {
+
+// One prefill node: its KV cache size and eviction policy, and its compute speed relative
+// to the hardware profile (heterogeneous clusters).
+struct NodeSpec {
+  size_t capacity_blocks = 0;
+  std::string eviction = "lru";
+  double speed = 1.0;
+};
+
+// Local: a node reuses only what it holds. Global: a node may also fetch a prefix held by
+// another node (at transfer cost) and keeps the fetched blocks.
+enum class CacheScope { kLocal, kGlobal };
+
+struct ClusterSpec {
+  std::vector<NodeSpec> nodes;
+  CacheScope scope = CacheScope::kLocal;
+};
+
+// The nodes' caches and the index of who holds what, kept consistent, with the
+// accounting the metrics need (resident and replica blocks, evictions, stranding).
+class Cluster {
+ public:
+  // Throws InputError for an unknown eviction policy or an empty cluster.
+  Cluster(const ClusterSpec& spec, const Trace& trace);
+
+  size_t size() const { return caches_.size(); }
+  const HolderIndex& holders() const { return holders_; }
+  bool Holds(size_t node, BlockId id) const { return holders_.Holds(id, node); }
+
+  // Tells node's policy of an access to a resident block; false if not resident.
+  bool Touch(size_t node, BlockId id) { return caches_[node].Touch(id); }
+  // Makes `id` resident on `node`, evicting as needed. Precondition: not resident there.
+  void Insert(size_t node, BlockId id);
+
+  // Realistic storing of a served request: blocks visited from the last to the first,
+  // touched if resident, inserted otherwise (parents end up more recent than children).
+  void StorePrefix(size_t node, std::span<const BlockId> blocks);
+
+  uint64_t resident_blocks() const { return resident_blocks_; }
+  // Copies beyond the first of every resident block, summed.
+  uint64_t replica_blocks() const { return resident_blocks_ - distinct_resident_; }
+  uint32_t peak_holders() const { return peak_holders_; }
+  // Inserts of a block some other node already held.
+  uint64_t replicas_created() const { return replicas_created_; }
+  uint64_t evictions() const { return evictions_; }
+  // Evictions of a block whose parent was not resident on that node: memory that held a
+  // block no request could reuse.
+  uint64_t stranded_evictions() const { return stranded_evictions_; }
+  size_t node_resident(size_t node) const { return caches_[node].size(); }
+  size_t node_capacity(size_t node) const { return caches_[node].capacity(); }
+
+ private:
+  void OnEvicted(size_t node, BlockId id);
+
+  const Trace& trace_;
+  std::vector<BlockCache> caches_;
+  HolderIndex holders_;
+  uint64_t resident_blocks_ = 0;
+  uint64_t distinct_resident_ = 0;
+  uint32_t peak_holders_ = 0;
+  uint64_t replicas_created_ = 0;
+  uint64_t evictions_ = 0;
+  uint64_t stranded_evictions_ = 0;
+};
+
+}  // namespace kvb
+
+#endif  // KVB_CORE_CLUSTER_CLUSTER_H_

@@ -1,0 +1,93 @@
+#include "core/cluster/cluster.h"
+
+#include <vector>
+
+#include "core/cluster/holder_index.h"
+#include "core/util/input_error.h"
+#include "gtest/gtest.h"
+
+namespace kvb {
+namespace {
+
+std::shared_ptr<const Trace> Chain(const std::vector<std::vector<RawBlockId>>& requests) {
+  TraceBuilder builder(4);
+  for (const auto& ids : requests) EXPECT_FALSE(builder.Add(0, 4 * ids.size(), 1, ids));
+  return builder.Finish();
+}
+
+TEST(HolderIndexTest, LongestPrefixesAndResidentCountsAcrossWords) {
+  // 130 nodes: three words per id. Blocks 0,1,2 of one request.
+  HolderIndex index(3, 130);
+  for (size_t n : {0, 64, 129}) index.Add(0, n);
+  for (size_t n : {0, 129}) index.Add(1, n);
+  index.Add(2, 129);
+  index.Add(2, 5);  // block 2 without block 1: not a prefix for node 5
+  const std::vector<BlockId> blocks = {0, 1, 2};
+  std::vector<uint32_t> prefix(130), resident(130);
+  index.LongestPrefixes(blocks, prefix);
+  index.ResidentCounts(blocks, resident);
+  EXPECT_EQ(prefix[0], 2u);
+  EXPECT_EQ(prefix[64], 1u);
+  EXPECT_EQ(prefix[129], 3u);
+  EXPECT_EQ(prefix[5], 0u);
+  EXPECT_EQ(prefix[1], 0u);
+  EXPECT_EQ(resident[5], 1u);
+  EXPECT_EQ(resident[129], 3u);
+  EXPECT_EQ(resident[64], 1u);
+  EXPECT_EQ(index.Count(0), 3u);
+  index.Remove(0, 64);
+  EXPECT_EQ(index.Count(0), 2u);
+  EXPECT_FALSE(index.Holds(0, 64));
+}
+
+TEST(ClusterTest, InsertEvictKeepTheIndexAndCountersConsistent) {
+  // Ids 0 -> 1 -> 2 (one chain) and 3 (a root).
+  const auto trace = Chain({{10, 11, 12}, {13}});
+  ClusterSpec spec;
+  spec.nodes = {NodeSpec{2, "fifo", 1.0}, NodeSpec{2, "lru", 1.0}};
+  Cluster cluster(spec, *trace);
+  cluster.Insert(0, 0);
+  cluster.Insert(0, 1);
+  cluster.Insert(1, 0);  // a second copy of block 0
+  EXPECT_EQ(cluster.resident_blocks(), 3u);
+  EXPECT_EQ(cluster.replica_blocks(), 1u);
+  EXPECT_EQ(cluster.replicas_created(), 1u);
+  EXPECT_EQ(cluster.peak_holders(), 2u);
+  // FIFO on node 0 evicts block 0 (the parent of resident block 1): then inserting block 2
+  // needs another eviction: block 1, now stranded (its parent is gone).
+  cluster.Insert(0, 3);
+  EXPECT_FALSE(cluster.Holds(0, 0));
+  EXPECT_EQ(cluster.evictions(), 1u);
+  EXPECT_EQ(cluster.stranded_evictions(), 0u);  // block 0 is a root
+  cluster.Insert(0, 2);
+  EXPECT_FALSE(cluster.Holds(0, 1));
+  EXPECT_EQ(cluster.evictions(), 2u);
+  EXPECT_EQ(cluster.stranded_evictions(), 1u);  // block 1 went without its parent
+  EXPECT_EQ(cluster.replica_blocks(), 0u);
+  EXPECT_EQ(cluster.node_resident(0), 2u);
+}
+
+TEST(ClusterTest, StorePrefixWithLruNeverStrands) {
+  // Many branches of one stem through a 5-block LRU cache (a request fits), stored in
+  // reverse: parents stay more recent than children, so victims are always leaves.
+  std::vector<std::vector<RawBlockId>> requests;
+  for (RawBlockId k = 0; k < 40; ++k) requests.push_back({0, 1, 100 + k, 200 + k});
+  const auto trace = Chain(requests);
+  ClusterSpec spec;
+  spec.nodes = {NodeSpec{5, "lru", 1.0}};
+  Cluster cluster(spec, *trace);
+  for (size_t i = 0; i < trace->size(); ++i) cluster.StorePrefix(0, (*trace)[i].blocks);
+  EXPECT_GT(cluster.evictions(), 0u);
+  EXPECT_EQ(cluster.stranded_evictions(), 0u);
+}
+
+TEST(ClusterTest, UnknownPolicyAndEmptyClusterAreInputErrors) {
+  const auto trace = Chain({{1}});
+  ClusterSpec spec;
+  EXPECT_THROW(Cluster(spec, *trace), InputError);
+  spec.nodes = {NodeSpec{1, "nope", 1.0}};
+  EXPECT_THROW(Cluster(spec, *trace), InputError);
+}
+
+}  // namespace
+}  // namespace kvb

@@ -1,0 +1,21 @@
+#include "core/routing/router_registry.h"
+
+#include <vector>
+
+#include "core/routing/router.h"
+
+namespace kvb {
+
+std::span<const RouterInfo> Routers() {
+  static const std::vector<RouterInfo> routers = {RandomRouterInfo(), PrefixGreedyRouterInfo()};
+  return routers;
+}
+
+const RouterInfo* FindRouter(std::string_view name) {
+  for (const RouterInfo& r : Routers()) {
+    if (r.name == name) return &r;
+  }
+  return nullptr;
+}
+
+}  // namespace kvb

@@ -1,0 +1,99 @@
+#ifndef KVB_CORE_SIM_RUN_RESULT_H_
+#define KVB_CORE_SIM_RUN_RESULT_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "core/trace/trace.h"
+
+namespace kvb {
+
+struct NodeResult {
+  uint64_t requests = 0;    // requests served by the node
+  double busy_s = 0;        // prefill seconds (GPU busy time)
+  uint64_t block_refs = 0;  // blocks of the requests it served
+  uint64_t hit_blocks = 0;  // of which reused (local or fetched)
+  uint64_t resident_blocks_end = 0;
+};
+
+// One window of simulated time (realistic mode) or of requests (seed mode: no time).
+struct WindowRow {
+  double start_s = 0;
+  uint64_t arrivals = 0;
+  uint64_t rejected = 0;
+  uint64_t served = 0;  // services started in the window
+  uint64_t block_refs = 0;
+  uint64_t hit_blocks = 0;
+  double ttft_sum_s = 0;               // of services started in the window
+  uint64_t resident_blocks = 0;        // at the window's end
+  uint64_t replica_blocks = 0;         // at the window's end
+  std::vector<uint32_t> queue_length;  // per node, at the window's end
+};
+
+// Replica counts over time of a key ranked by how many requests contain it.
+struct TrackedKey {
+  uint32_t rank = 0;  // 1 = the most accessed key
+  RawBlockId id = 0;
+  uint64_t accesses = 0;          // requests containing it
+  std::vector<uint32_t> holders;  // nodes holding it at each sample
+};
+
+// Everything one cell measures. Rates are fractions; times in seconds of simulated time.
+struct RunResult {
+  // Requests.
+  uint64_t requests = 0;
+  uint64_t served = 0;
+  uint64_t rejected = 0;
+
+  // Cache.
+  uint64_t block_refs = 0;      // blocks of served requests
+  uint64_t hit_blocks = 0;      // reused: prefix (realistic) or per block (seed)
+  uint64_t fetched_blocks = 0;  // of the hits, fetched from another node (global scope)
+  uint64_t input_tokens = 0;
+  uint64_t hit_tokens = 0;
+  double block_hit_rate = 0;
+  double token_hit_rate = 0;
+  uint64_t evictions = 0;
+  uint64_t stranded_evictions = 0;
+
+  // Balance.
+  std::vector<NodeResult> nodes;
+  double concentration = 0;  // busiest node's share of requests (the seed's definition)
+  double requests_cv = 0;    // coefficient of variation of requests per node
+  double busy_cv = 0;        // of prefill seconds per node
+  double requests_jain = 0;
+  double requests_gini = 0;
+
+  // Latency (realistic mode; 0 in seed mode).
+  double ttft_mean_s = 0, ttft_p50_s = 0, ttft_p90_s = 0, ttft_p99_s = 0, ttft_max_s = 0;
+  double queue_wait_mean_s = 0, queue_wait_p99_s = 0;
+  double slo_attainment = 0;  // served within the TTFT SLO / all requests (1 without an SLO)
+  double makespan_s = 0;      // last completion - first arrival
+
+  // Cost.
+  double gpu_busy_s = 0;      // prefill GPU time used (node-seconds)
+  double gpu_no_reuse_s = 0;  // what the same requests would cost without any reuse
+  double gpu_saved_s = 0;
+  double cached_gb_hours = 0;   // KV bytes resident, integrated over time
+  double replica_gb_hours = 0;  // the part held as second and later copies
+  uint64_t transfer_bytes = 0;  // fetched or replicated over the network
+  double gpu_dollars = 0, storage_dollars = 0, network_dollars = 0;
+  double dollars_per_1000_requests = 0;
+
+  // Replication.
+  uint64_t replicas_created = 0;  // blocks copied to a node that had another holder
+  uint32_t peak_holders = 0;      // most nodes ever holding one block
+
+  // The seed's per-cell score (its net benefit needs the other cells: see metrics).
+  double traditional_score = 0;
+
+  // Time series.
+  double window_s = 0;
+  std::vector<WindowRow> windows;
+  double sample_period_s = 0;
+  std::vector<TrackedKey> tracked_keys;
+};
+
+}  // namespace kvb
+
+#endif  // KVB_CORE_SIM_RUN_RESULT_H_

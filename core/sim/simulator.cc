@@ -1,0 +1,467 @@
+#include "core/sim/simulator.h"
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <numeric>
+#include <queue>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "core/metrics/statistics.h"
+#include "core/metrics/time_weighted_average.h"
+#include "core/util/input_error.h"
+
+namespace kvb {
+
+namespace {
+
+constexpr size_t kSeedRecentRequests = 100;  // the seed's load signal: last 100 requests
+
+// A request waiting on a node.
+struct Queued {
+  uint32_t request;
+  double arrival_s;
+  double predicted_s;
+};
+
+// A service in flight on a node.
+struct InService {
+  uint32_t request = 0;
+  double end_s = 0;
+};
+
+struct NodeState {
+  std::deque<Queued> queue;
+  double queued_predicted_s = 0;  // sum of predicted_s over queue
+  bool busy = false;
+  InService current;
+  double nic_free_s = 0;  // the node's network link is busy until then
+  uint64_t routed = 0;    // seed mode: requests routed to the node (its list is min(routed, 100))
+};
+
+}  // namespace
+
+class Simulator {
+ public:
+  Simulator(const Trace& trace, const SimConfig& config, Router& router)
+      : trace_(trace),
+        config_(config),
+        router_(router),
+        cluster_(config.cluster, trace),
+        nodes_(config.cluster.nodes.size()),
+        prefix_(nodes_.size()),
+        queue_length_(nodes_.size()),
+        queued_work_s_(nodes_.size()),
+        scratch_prefix_(nodes_.size()) {
+    Validate();
+    result_.nodes.resize(nodes_.size());
+    view_.prefix_blocks_ = prefix_;
+    view_.queue_length_ = queue_length_;
+    view_.queued_work_s_ = queued_work_s_;
+    view_.holders_ = &cluster_.holders();
+    view_.predict_prefill_s_ = [this](size_t node, uint32_t reused_blocks) {
+      return PredictPrefill(view_.request_, node, reused_blocks);
+    };
+    PrepareTrackedKeys();
+  }
+
+  RunResult Run() {
+    if (config_.mode == SimMode::kSeed) {
+      RunSeed();
+    } else {
+      RunRealistic();
+    }
+    Summarize();
+    return std::move(result_);
+  }
+
+ private:
+  void Validate() const {
+    if (!(config_.rate_scale > 0)) {
+      throw InputError(absl::StrCat("rate_scale: must be > 0, got ", config_.rate_scale));
+    }
+    if (!(config_.window_s > 0)) throw InputError("window_s: must be > 0");
+    if (config_.mode == SimMode::kRealistic &&
+        config_.cost.block_tokens() != trace_.block_tokens()) {
+      throw InputError(absl::StrCat("profile.block_tokens: ", config_.cost.block_tokens(),
+                                    " differs from the trace's ", trace_.block_tokens(),
+                                    " tokens per block"));
+    }
+    if (!(config_.replica_sample_s > 0)) throw InputError("replica_sample_s: must be > 0");
+    if (config_.requests_window == 0) throw InputError("requests_window: must be > 0");
+    // Windows and samples are kept in memory: refuse settings that would make millions.
+    const double span_s =
+        static_cast<double>(trace_.last_arrival_ms() - trace_.first_arrival_ms()) / 1000.0 /
+        config_.rate_scale;
+    constexpr double kMaxRows = 1e6;
+    if (config_.mode == SimMode::kRealistic && span_s / config_.window_s > kMaxRows) {
+      throw InputError(absl::StrCat("window_s: ", config_.window_s, " s makes more than ", kMaxRows,
+                                    " windows over ", span_s, " s of arrivals"));
+    }
+    if (config_.mode == SimMode::kRealistic && span_s / config_.replica_sample_s > kMaxRows) {
+      throw InputError(absl::StrCat("replica_sample_s: ", config_.replica_sample_s,
+                                    " s makes more than ", kMaxRows, " samples over ", span_s,
+                                    " s of arrivals"));
+    }
+    for (size_t n = 0; n < config_.cluster.nodes.size(); ++n) {
+      if (!(config_.cluster.nodes[n].speed > 0)) {
+        throw InputError(absl::StrCat("cluster.nodes[", n, "].speed: must be > 0"));
+      }
+    }
+  }
+
+  uint32_t ReusedTokens(const Request& r, uint32_t blocks) const {
+    return static_cast<uint32_t>(
+        std::min<uint64_t>(uint64_t{blocks} * trace_.block_tokens(), r.input_tokens));
+  }
+
+  // Prefill of `r` on `node` reusing its first `reused_blocks` blocks (loaded from DRAM).
+  double PredictPrefill(const Request& r, size_t node, uint32_t reused_blocks) const {
+    const uint32_t reused = ReusedTokens(r, reused_blocks);
+    return config_.cost.PrefillSeconds(r.input_tokens, reused) / config_.cluster.nodes[node].speed +
+           config_.cost.LoadSeconds(reused);
+  }
+
+  // ---- Seed mode: no time; a request is served when it is routed. ----
+  void RunSeed() {
+    for (uint32_t i = 0; i < trace_.size(); ++i) {
+      const Request r = trace_[i];
+      PrepareView(r, /*now_s=*/0);
+      for (size_t n = 0; n < nodes_.size(); ++n) {
+        queue_length_[n] = std::min<uint64_t>(nodes_[n].routed, kSeedRecentRequests);
+        queued_work_s_[n] = 0;
+      }
+      WindowRow& window = WindowFor(i, 0);
+      ++window.arrivals;
+      const uint32_t node = router_.Route(view_);
+      if (node == kRejectRequest) {
+        ++result_.rejected;
+        ++window.rejected;
+        continue;
+      }
+      CheckNode(node);
+      ++nodes_[node].routed;
+      uint32_t hits = 0;
+      for (BlockId id : r.blocks) {
+        if (cluster_.Touch(node, id)) {
+          ++hits;
+        } else {
+          cluster_.Insert(node, id);
+        }
+      }
+      RecordService(r, node, hits, /*fetched=*/0, window);
+      ++window.served;
+      window.resident_blocks = cluster_.resident_blocks();
+      window.replica_blocks = cluster_.replica_blocks();
+    }
+  }
+
+  // ---- Realistic mode: arrivals, FCFS queues, completions in simulated time. ----
+  void RunRealistic() {
+    using Completion = std::pair<double, uint32_t>;  // (time, node): ties by node index
+    std::priority_queue<Completion, std::vector<Completion>, std::greater<>> completions;
+    const int64_t t0 = trace_.first_arrival_ms();
+    size_t next = 0;
+    while (next < trace_.size() || !completions.empty()) {
+      const double arrival_s =
+          next < trace_.size()
+              ? static_cast<double>(trace_[next].arrival_ms - t0) / 1000.0 / config_.rate_scale
+              : INFINITY;
+      // Completions at or before the next arrival come first.
+      if (!completions.empty() && completions.top().first <= arrival_s) {
+        const auto [t, node] = completions.top();
+        completions.pop();
+        AdvanceTo(t);
+        Complete(node, t);
+        resident_blocks_.Set(t, static_cast<double>(cluster_.resident_blocks()));
+        replica_blocks_.Set(t, static_cast<double>(cluster_.replica_blocks()));
+        if (StartNext(node, t)) completions.emplace(nodes_[node].current.end_s, node);
+        continue;
+      }
+      AdvanceTo(arrival_s);
+      const uint32_t node = Arrive(static_cast<uint32_t>(next), arrival_s);
+      ++next;
+      if (node != kRejectRequest && !nodes_[node].busy && StartNext(node, arrival_s)) {
+        completions.emplace(nodes_[node].current.end_s, node);
+      }
+    }
+  }
+
+  // Routes request i arriving at t; returns its node or kRejectRequest.
+  uint32_t Arrive(uint32_t i, double t) {
+    const Request r = trace_[i];
+    PrepareView(r, t);
+    for (size_t n = 0; n < nodes_.size(); ++n) {
+      const NodeState& s = nodes_[n];
+      queue_length_[n] = s.queue.size() + (s.busy ? 1 : 0);
+      queued_work_s_[n] = s.queued_predicted_s + (s.busy ? std::max(0.0, s.current.end_s - t) : 0);
+    }
+    WindowRow& window = WindowFor(i, t);
+    ++window.arrivals;
+    uint32_t node = router_.Route(view_);
+    double predicted_s = 0;
+    if (node != kRejectRequest) {
+      CheckNode(node);
+      predicted_s = PredictPrefill(r, node, prefix_[node]);
+      if (config_.reject_over_slo && config_.ttft_slo_s > 0 &&
+          queued_work_s_[node] + predicted_s > config_.ttft_slo_s) {
+        node = kRejectRequest;
+      }
+    }
+    if (node == kRejectRequest) {
+      ++result_.rejected;
+      ++window.rejected;
+      return node;
+    }
+    NodeState& s = nodes_[node];
+    s.queue.push_back(Queued{i, t, predicted_s});
+    s.queued_predicted_s += predicted_s;
+    return node;
+  }
+
+  // Starts the next queued request on `node` at t, if any; returns whether one started.
+  bool StartNext(uint32_t node, double t) {
+    NodeState& s = nodes_[node];
+    if (s.queue.empty()) return false;
+    const Queued q = s.queue.front();
+    s.queue.pop_front();
+    s.queued_predicted_s -= q.predicted_s;
+    if (s.queue.empty()) s.queued_predicted_s = 0;  // no drift from float sums
+    const Request r = trace_[q.request];
+
+    uint32_t local = 0;
+    while (local < r.blocks.size() && cluster_.Holds(node, r.blocks[local])) ++local;
+    uint32_t reused = local;
+    double transfer_s = 0;
+    uint32_t fetched = 0;
+    if (config_.cluster.scope == CacheScope::kGlobal && local < r.blocks.size()) {
+      cluster_.holders().LongestPrefixes(r.blocks, scratch_prefix_);
+      uint32_t source = node;
+      for (uint32_t n = 0; n < nodes_.size(); ++n) {
+        if (n != node && scratch_prefix_[n] > (source == node ? local : scratch_prefix_[source])) {
+          source = n;
+        }
+      }
+      if (source != node) {
+        const uint32_t best = scratch_prefix_[source];
+        const uint64_t bytes = uint64_t{best - local} * config_.cost.BlockBytes();
+        const double fetch_s = config_.cost.TransferSeconds(bytes);
+        // Fetch only when moving the blocks beats recomputing them.
+        if (fetch_s + PredictPrefill(r, node, best) < PredictPrefill(r, node, local)) {
+          NodeState& src = nodes_[source];
+          const double start = std::max({t, s.nic_free_s, src.nic_free_s});
+          s.nic_free_s = src.nic_free_s = start + fetch_s;
+          transfer_s = start + fetch_s - t;
+          fetched = best - local;
+          reused = best;
+          result_.transfer_bytes += bytes;
+        }
+      }
+    }
+    const double prefill_s = PredictPrefill(r, node, reused);
+    const double ttft_s = (t - q.arrival_s) + transfer_s + prefill_s;
+    s.busy = true;
+    s.current = InService{q.request, t + transfer_s + prefill_s};
+    result_.nodes[node].busy_s += prefill_s;
+    result_.gpu_no_reuse_s += PredictPrefill(r, node, 0);
+    ttft_s_.push_back(ttft_s);
+    queue_wait_s_.push_back(t - q.arrival_s);
+    WindowRow& window = WindowFor(q.request, t);
+    ++window.served;
+    window.ttft_sum_s += ttft_s;
+    RecordService(r, node, reused, fetched, window);
+    return true;
+  }
+
+  // The prefill of the request in service on `node` ended at t: its blocks are stored.
+  void Complete(uint32_t node, double t) {
+    NodeState& s = nodes_[node];
+    cluster_.StorePrefix(node, trace_[s.current.request].blocks);
+    s.busy = false;
+    result_.makespan_s = std::max(result_.makespan_s, t);
+  }
+
+  void RecordService(const Request& r, uint32_t node, uint32_t hit_blocks, uint32_t fetched,
+                     WindowRow& window) {
+    ++result_.served;
+    result_.block_refs += r.blocks.size();
+    result_.hit_blocks += hit_blocks;
+    result_.fetched_blocks += fetched;
+    result_.input_tokens += r.input_tokens;
+    result_.hit_tokens += ReusedTokens(r, hit_blocks);
+    NodeResult& n = result_.nodes[node];
+    ++n.requests;
+    n.block_refs += r.blocks.size();
+    n.hit_blocks += hit_blocks;
+    window.block_refs += r.blocks.size();
+    window.hit_blocks += hit_blocks;
+  }
+
+  void PrepareView(const Request& r, double now_s) {
+    view_.now_s_ = now_s;
+    view_.request_ = r;
+    view_.resident_blocks_.clear();
+    cluster_.holders().LongestPrefixes(r.blocks, prefix_);
+  }
+
+  void CheckNode(uint32_t node) const {
+    if (node >= nodes_.size()) {
+      throw std::logic_error(absl::StrCat("router returned node ", node, " of ", nodes_.size()));
+    }
+  }
+
+  // ---- Time integrals and series. ----
+
+  // Moves the clock to t, before any event at t is applied: closes the windows that
+  // ended and samples the tracked keys.
+  void AdvanceTo(double t) {
+    if (t <= now_s_) return;
+    while (next_sample_s_ <= t) {
+      for (size_t k = 0; k < tracked_ids_.size(); ++k) {
+        result_.tracked_keys[k].holders.push_back(cluster_.holders().Count(tracked_ids_[k]));
+      }
+      next_sample_s_ += config_.replica_sample_s;
+    }
+    if (std::isfinite(t)) EnsureWindow(static_cast<size_t>(t / config_.window_s));
+    now_s_ = t;
+  }
+
+  // The window of request i (seed mode) or of time t (realistic).
+  WindowRow& WindowFor(uint32_t i, double t) {
+    const size_t index = config_.mode == SimMode::kSeed ? i / config_.requests_window
+                                                        : static_cast<size_t>(t / config_.window_s);
+    EnsureWindow(index);
+    return result_.windows[index];
+  }
+
+  // Creates windows up to `index`, recording each finished window's end state.
+  void EnsureWindow(size_t index) {
+    while (result_.windows.size() <= index) {
+      if (!result_.windows.empty()) CloseWindow(result_.windows.back());
+      WindowRow row;
+      row.start_s = config_.mode == SimMode::kSeed
+                        ? static_cast<double>(result_.windows.size() * config_.requests_window)
+                        : static_cast<double>(result_.windows.size()) * config_.window_s;
+      result_.windows.push_back(std::move(row));
+    }
+  }
+
+  void CloseWindow(WindowRow& row) const {
+    row.resident_blocks = cluster_.resident_blocks();
+    row.replica_blocks = cluster_.replica_blocks();
+    row.queue_length.resize(nodes_.size());
+    for (size_t n = 0; n < nodes_.size(); ++n) {
+      const NodeState& s = nodes_[n];
+      row.queue_length[n] = static_cast<uint32_t>(
+          config_.mode == SimMode::kSeed ? std::min<uint64_t>(s.routed, kSeedRecentRequests)
+                                         : s.queue.size() + (s.busy ? 1 : 0));
+    }
+  }
+
+  // Keys ranked by how many requests contain them (ties: lower interned id first).
+  void PrepareTrackedKeys() {
+    std::vector<uint64_t> count(trace_.distinct_blocks(), 0);
+    for (BlockId id : trace_.all_blocks()) ++count[id];
+    std::vector<BlockId> order(count.size());
+    std::iota(order.begin(), order.end(), 0u);
+    const uint32_t max_rank =
+        config_.tracked_key_ranks.empty()
+            ? 0
+            : *std::max_element(config_.tracked_key_ranks.begin(), config_.tracked_key_ranks.end());
+    const size_t k = std::min<size_t>(max_rank, order.size());
+    std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](BlockId a, BlockId b) {
+      return count[a] != count[b] ? count[a] > count[b] : a < b;
+    });
+    for (uint32_t rank : config_.tracked_key_ranks) {
+      if (rank == 0 || rank > order.size()) continue;
+      const BlockId id = order[rank - 1];
+      result_.tracked_keys.push_back(TrackedKey{rank, trace_.raw_id(id), count[id], {}});
+      tracked_ids_.push_back(id);
+    }
+    result_.sample_period_s = config_.replica_sample_s;
+  }
+
+  // ---- Summary. ----
+  void Summarize() {
+    if (config_.mode == SimMode::kRealistic) AdvanceTo(std::max(now_s_, result_.makespan_s));
+    if (!result_.windows.empty()) CloseWindow(result_.windows.back());
+    RunResult& r = result_;
+    r.requests = trace_.size();
+    r.window_s = config_.mode == SimMode::kSeed ? 0 : config_.window_s;
+    r.block_hit_rate = r.block_refs ? static_cast<double>(r.hit_blocks) / r.block_refs : 0;
+    r.token_hit_rate = r.input_tokens ? static_cast<double>(r.hit_tokens) / r.input_tokens : 0;
+    r.evictions = cluster_.evictions();
+    r.stranded_evictions = cluster_.stranded_evictions();
+    r.replicas_created = cluster_.replicas_created();
+    r.peak_holders = cluster_.peak_holders();
+
+    std::vector<double> requests, busy;
+    for (size_t n = 0; n < nodes_.size(); ++n) {
+      r.nodes[n].resident_blocks_end = cluster_.node_resident(n);
+      requests.push_back(static_cast<double>(r.nodes[n].requests));
+      busy.push_back(r.nodes[n].busy_s);
+      r.gpu_busy_s += r.nodes[n].busy_s;
+    }
+    r.concentration = Concentration(requests);
+    r.requests_cv = CoefficientOfVariation(requests);
+    r.busy_cv = CoefficientOfVariation(busy);
+    r.requests_jain = JainIndex(requests);
+    r.requests_gini = Gini(requests);
+    r.traditional_score = r.concentration > 0 ? r.block_hit_rate / r.concentration : 0;
+
+    if (config_.mode == SimMode::kRealistic) {
+      r.gpu_saved_s = r.gpu_no_reuse_s - r.gpu_busy_s;
+      if (!ttft_s_.empty()) {
+        r.ttft_mean_s = Mean(ttft_s_);
+        r.ttft_p50_s = Percentile(ttft_s_, 0.50);
+        r.ttft_p90_s = Percentile(ttft_s_, 0.90);
+        r.ttft_p99_s = Percentile(ttft_s_, 0.99);
+        r.ttft_max_s = *std::max_element(ttft_s_.begin(), ttft_s_.end());
+        r.queue_wait_mean_s = Mean(queue_wait_s_);
+        r.queue_wait_p99_s = Percentile(queue_wait_s_, 0.99);
+      }
+      uint64_t within = 0;
+      for (double ttft : ttft_s_) within += (config_.ttft_slo_s <= 0 || ttft <= config_.ttft_slo_s);
+      r.slo_attainment = r.requests ? static_cast<double>(within) / r.requests : 0;
+      const double block_bytes = static_cast<double>(config_.cost.BlockBytes());
+      const double resident_byte_s = resident_blocks_.Integral(now_s_) * block_bytes;
+      const double replica_byte_s = replica_blocks_.Integral(now_s_) * block_bytes;
+      constexpr double kByteSecondsPerGbHour = Prices::kBytesPerGb * Prices::kSecondsPerHour;
+      r.cached_gb_hours = resident_byte_s / kByteSecondsPerGbHour;
+      r.replica_gb_hours = replica_byte_s / kByteSecondsPerGbHour;
+      r.gpu_dollars = config_.prices.GpuDollars(r.gpu_busy_s);
+      r.storage_dollars = config_.prices.StorageDollars(resident_byte_s);
+      r.network_dollars = config_.prices.NetworkDollars(r.transfer_bytes);
+      if (r.served > 0) {
+        r.dollars_per_1000_requests =
+            (r.gpu_dollars + r.storage_dollars + r.network_dollars) * 1000.0 / r.served;
+      }
+    }
+  }
+
+  const Trace& trace_;
+  const SimConfig& config_;
+  Router& router_;
+  Cluster cluster_;
+  std::vector<NodeState> nodes_;
+  std::vector<uint32_t> prefix_;
+  std::vector<size_t> queue_length_;
+  std::vector<double> queued_work_s_;
+  std::vector<uint32_t> scratch_prefix_;
+  ClusterView view_;
+  RunResult result_;
+  std::vector<double> ttft_s_;
+  std::vector<double> queue_wait_s_;
+  std::vector<BlockId> tracked_ids_;
+  double now_s_ = 0;
+  double next_sample_s_ = 0;
+  TimeWeightedAverage resident_blocks_;  // blocks resident over the cluster, over time
+  TimeWeightedAverage replica_blocks_;
+};
+
+RunResult Simulate(const Trace& trace, const SimConfig& config, Router& router) {
+  return Simulator(trace, config, router).Run();
+}
+
+}  // namespace kvb

@@ -1,0 +1,42 @@
+#ifndef KVB_CORE_SIM_SIMULATOR_H_
+#define KVB_CORE_SIM_SIMULATOR_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "core/cluster/cluster.h"
+#include "core/model/cost_model.h"
+#include "core/model/prices.h"
+#include "core/routing/router.h"
+#include "core/sim/run_result.h"
+#include "core/trace/trace.h"
+
+namespace kvb {
+
+// seed: the seed simulator's model (per-block hits, no time, last-100-requests load
+// signal). realistic: contiguous-prefix reuse, simulated time, queues, transfer costs.
+enum class SimMode { kSeed, kRealistic };
+
+// Everything one cell needs besides the trace and the router.
+struct SimConfig {
+  SimMode mode = SimMode::kRealistic;
+  ClusterSpec cluster;
+  CostModel cost;  // realistic mode: prefill, load and transfer times
+  Prices prices;
+  double rate_scale = 1.0;       // arrival times are divided by this (2 = twice the load)
+  double ttft_slo_s = 0;         // 0: no SLO (attainment counts every served request)
+  bool reject_over_slo = false;  // admission control: reject if predicted TTFT > SLO
+  double window_s = 60;          // time-series window (seed mode: windows of requests_window)
+  uint64_t requests_window = 1000;
+  double replica_sample_s = 30;
+  std::vector<uint32_t> tracked_key_ranks = {1, 10, 100, 1000, 10000};
+  uint64_t seed = 1;
+};
+
+// Replays `trace` through the cluster of `config` under `router`: one deterministic,
+// single-threaded run. Throws InputError for an invalid config.
+RunResult Simulate(const Trace& trace, const SimConfig& config, Router& router);
+
+}  // namespace kvb
+
+#endif  // KVB_CORE_SIM_SIMULATOR_H_
