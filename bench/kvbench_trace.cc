@@ -397,6 +397,15 @@ void PrintRunText(const std::string& trace_name, const std::string& cell, const 
     std::printf("replicas           %s created, at most %u holders of one block\n",
                 WithCommas(r.replicas_created).c_str(), r.peak_holders);
   }
+  if (!r.hot_prefixes.empty()) {
+    std::printf("hot prefixes       (HotspotTracker at the end: count, intensity, trend slope)\n");
+    for (size_t i = 0; i < std::min<size_t>(r.hot_prefixes.size(), 5); ++i) {
+      const RunResult::HotPrefixStat& h = r.hot_prefixes[i];
+      std::printf("  id %-10llu %10.0f  %.3f  %+.3f%s%s\n", static_cast<unsigned long long>(h.id),
+                  h.count, h.intensity, h.slope, h.current_hot ? "  hot" : "",
+                  h.predicted_hot ? "  predicted" : "");
+    }
+  }
 }
 
 int RunSimulate(const std::vector<std::string>& args) {
@@ -421,6 +430,7 @@ int RunSimulate(const std::vector<std::string>& args) {
       "rate-scale", po::value<double>()->default_value(1.0), "arrival rate multiplier")(
       "slo", po::value<double>()->default_value(0.0), "TTFT SLO in seconds (0: none)")(
       "reject-over-slo", "reject requests whose predicted TTFT exceeds the SLO")(
+      "hotspots", "track hot prefixes (HotspotTracker) and report the hottest")(
       "json", "print the whole result as JSON")("output,o", po::value<std::string>(),
                                                 "with --json: write to this file (atomically)");
   AddReadOptions(options);
@@ -459,6 +469,7 @@ int RunSimulate(const std::vector<std::string>& args) {
   config.rate_scale = vm["rate-scale"].as<double>();
   config.ttft_slo_s = vm["slo"].as<double>();
   config.reject_over_slo = vm.count("reject-over-slo") > 0;
+  config.track_hotspots = vm.count("hotspots") > 0;
   const std::string router_name =
       vm.count("router") ? vm["router"].as<std::string>() : (seed ? "random" : "prefix_greedy");
   const RouterInfo* router_info = FindRouter(router_name);

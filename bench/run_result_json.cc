@@ -29,6 +29,17 @@ nlohmann::ordered_json RunResultToJson(const RunResult& r) {
     tracked.push_back(
         {{"rank", k.rank}, {"id", k.id}, {"accesses", k.accesses}, {"holders", k.holders}});
   }
+  nlohmann::ordered_json hot = nlohmann::ordered_json::array();
+  for (const RunResult::HotPrefixStat& h : r.hot_prefixes) {
+    hot.push_back({{"id", h.id},
+                   {"count", h.count},
+                   {"intensity", h.intensity},
+                   {"slope", h.slope},
+                   {"prediction_score", h.prediction_score},
+                   {"current_hot", h.current_hot},
+                   {"predicted_hot", h.predicted_hot},
+                   {"replication_factor", h.replication_factor}});
+  }
   return {
       {"requests", r.requests},
       {"served", r.served},
@@ -77,6 +88,7 @@ nlohmann::ordered_json RunResultToJson(const RunResult& r) {
       {"windows", windows},
       {"sample_period_s", r.sample_period_s},
       {"tracked_keys", tracked},
+      {"hot_prefixes", hot},
   };
 }
 

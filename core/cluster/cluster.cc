@@ -7,9 +7,22 @@
 
 namespace kvb {
 
-Cluster::Cluster(const ClusterSpec& spec, const Trace& trace)
-    : trace_(trace), holders_(trace.distinct_blocks(), spec.nodes.size()) {
+namespace {
+
+size_t CheckedNodeCount(const ClusterSpec& spec) {
   if (spec.nodes.empty()) throw InputError("cluster.nodes: a cluster needs at least one node");
+  if (spec.nodes.size() > kMaxPrefixIndexNodes) {
+    throw InputError(absl::StrCat("cluster.nodes: at most ", kMaxPrefixIndexNodes, " nodes, got ",
+                                  spec.nodes.size()));
+  }
+  return spec.nodes.size();
+}
+
+}  // namespace
+
+Cluster::Cluster(const ClusterSpec& spec, const Trace& trace)
+    : trace_(trace), holders_(CheckedNodeCount(spec)) {
+  holders_.Reserve(trace.distinct_blocks());
   caches_.reserve(spec.nodes.size());
   for (size_t n = 0; n < spec.nodes.size(); ++n) {
     const EvictionPolicyInfo* policy = FindEvictionPolicy(spec.nodes[n].eviction);
@@ -30,17 +43,17 @@ void Cluster::OnEvicted(size_t node, BlockId id) {
   ++evictions_;
   const BlockId parent = trace_.parent(id);
   if (parent != kNoParent && !holders_.Holds(parent, node)) ++stranded_evictions_;
-  holders_.Remove(id, node);
+  holders_.Remove(node, id);
   --resident_blocks_;
-  if (holders_.Count(id) == 0) --distinct_resident_;
+  if (holders_.HolderCount(id) == 0) --distinct_resident_;
 }
 
 void Cluster::Insert(size_t node, BlockId id) {
   BlockCache& cache = caches_[node];
   if (cache.capacity() == 0) return;
   cache.Insert(id, [&](BlockId victim) { OnEvicted(node, victim); });
-  const uint32_t before = holders_.Count(id);
-  holders_.Add(id, node);
+  const uint32_t before = holders_.HolderCount(id);
+  holders_.Add(node, id);
   ++resident_blocks_;
   if (before == 0) {
     ++distinct_resident_;

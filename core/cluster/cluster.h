@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "core/cache/block_cache.h"
-#include "core/cluster/holder_index.h"
+#include "core/index/prefix_index.h"
 #include "core/trace/trace.h"
 
 namespace kvb {
@@ -38,7 +38,7 @@ class Cluster {
   Cluster(const ClusterSpec& spec, const Trace& trace);
 
   size_t size() const { return caches_.size(); }
-  const HolderIndex& holders() const { return holders_; }
+  const SimPrefixIndex& holders() const { return holders_; }
   bool Holds(size_t node, BlockId id) const { return holders_.Holds(id, node); }
 
   // Tells node's policy of an access to a resident block; false if not resident.
@@ -68,7 +68,7 @@ class Cluster {
 
   const Trace& trace_;
   std::vector<BlockCache> caches_;
-  HolderIndex holders_;
+  SimPrefixIndex holders_;  // who holds what: the routers' view of the caches
   uint64_t resident_blocks_ = 0;
   uint64_t distinct_resident_ = 0;
   uint32_t peak_holders_ = 0;

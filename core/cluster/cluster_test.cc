@@ -2,7 +2,6 @@
 
 #include <vector>
 
-#include "core/cluster/holder_index.h"
 #include "core/util/input_error.h"
 #include "gtest/gtest.h"
 
@@ -13,31 +12,6 @@ std::shared_ptr<const Trace> Chain(const std::vector<std::vector<RawBlockId>>& r
   TraceBuilder builder(4);
   for (const auto& ids : requests) EXPECT_FALSE(builder.Add(0, 4 * ids.size(), 1, ids));
   return builder.Finish();
-}
-
-TEST(HolderIndexTest, LongestPrefixesAndResidentCountsAcrossWords) {
-  // 130 nodes: three words per id. Blocks 0,1,2 of one request.
-  HolderIndex index(3, 130);
-  for (size_t n : {0, 64, 129}) index.Add(0, n);
-  for (size_t n : {0, 129}) index.Add(1, n);
-  index.Add(2, 129);
-  index.Add(2, 5);  // block 2 without block 1: not a prefix for node 5
-  const std::vector<BlockId> blocks = {0, 1, 2};
-  std::vector<uint32_t> prefix(130), resident(130);
-  index.LongestPrefixes(blocks, prefix);
-  index.ResidentCounts(blocks, resident);
-  EXPECT_EQ(prefix[0], 2u);
-  EXPECT_EQ(prefix[64], 1u);
-  EXPECT_EQ(prefix[129], 3u);
-  EXPECT_EQ(prefix[5], 0u);
-  EXPECT_EQ(prefix[1], 0u);
-  EXPECT_EQ(resident[5], 1u);
-  EXPECT_EQ(resident[129], 3u);
-  EXPECT_EQ(resident[64], 1u);
-  EXPECT_EQ(index.Count(0), 3u);
-  index.Remove(0, 64);
-  EXPECT_EQ(index.Count(0), 2u);
-  EXPECT_FALSE(index.Holds(0, 64));
 }
 
 TEST(ClusterTest, InsertEvictKeepTheIndexAndCountersConsistent) {

@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "core/cluster/holder_index.h"
+#include "core/index/bitset_holder_index.h"
 #include "core/trace/generator.h"
 #include "core/trace/trace.h"
 #include "gtest/gtest.h"

@@ -10,7 +10,8 @@
 #include <string_view>
 #include <vector>
 
-#include "core/cluster/holder_index.h"
+#include "core/hotspot/hotspot_tracker.h"
+#include "core/index/prefix_index.h"
 #include "core/trace/trace.h"
 
 namespace kvb {
@@ -35,6 +36,9 @@ class ClusterView {
   double predicted_prefill_s(size_t node, uint32_t reused_blocks) const {
     return predict_prefill_s_(node, reused_blocks);
   }
+  // Which prefixes are hot and trending, over the requests before this one; nullptr unless
+  // the cell tracks hot spots (SimConfig::track_hotspots).
+  const HotspotTracker* hotspots() const { return hotspots_; }
 
  private:
   friend class Simulator;
@@ -43,7 +47,8 @@ class ClusterView {
   std::span<const uint32_t> prefix_blocks_;
   std::span<const size_t> queue_length_;
   std::span<const double> queued_work_s_;
-  const HolderIndex* holders_ = nullptr;
+  const SimPrefixIndex* holders_ = nullptr;
+  const HotspotTracker* hotspots_ = nullptr;
   std::function<double(size_t, uint32_t)> predict_prefill_s_;
   mutable std::vector<uint32_t> resident_blocks_;  // computed on first use per request
 };

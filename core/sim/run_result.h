@@ -92,6 +92,19 @@ struct RunResult {
   std::vector<WindowRow> windows;
   double sample_period_s = 0;
   std::vector<TrackedKey> tracked_keys;
+
+  // With SimConfig::track_hotspots: the hottest prefixes at the end (raw ids).
+  struct HotPrefixStat {
+    RawBlockId id = 0;
+    double count = 0;
+    double intensity = 0;
+    double slope = 0;
+    double prediction_score = 0;
+    bool current_hot = false;
+    bool predicted_hot = false;
+    int replication_factor = 1;
+  };
+  std::vector<HotPrefixStat> hot_prefixes;
 };
 
 }  // namespace kvb

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "core/metrics/seed_scores.h"
 #include "core/metrics/statistics.h"
 #include "core/metrics/time_weighted_average.h"
 #include "core/util/input_error.h"
@@ -64,6 +65,12 @@ class Simulator {
       return PredictPrefill(view_.request_, node, reused_blocks);
     };
     PrepareTrackedKeys();
+    if (config.track_hotspots) {
+      HotspotConfig hot = config.hotspots;
+      hot.nodes = static_cast<int>(nodes_.size());
+      tracker_ = std::make_unique<HotspotTracker>(hot);
+      view_.hotspots_ = tracker_.get();
+    }
   }
 
   RunResult Run() {
@@ -135,6 +142,7 @@ class Simulator {
       WindowRow& window = WindowFor(i, 0);
       ++window.arrivals;
       const uint32_t node = router_.Route(view_);
+      if (tracker_) tracker_->RecordRequest(r.blocks, static_cast<double>(i));
       if (node == kRejectRequest) {
         ++result_.rejected;
         ++window.rejected;
@@ -200,6 +208,7 @@ class Simulator {
     WindowRow& window = WindowFor(i, t);
     ++window.arrivals;
     uint32_t node = router_.Route(view_);
+    if (tracker_) tracker_->RecordRequest(r.blocks, t);
     double predicted_s = 0;
     if (node != kRejectRequest) {
       CheckNode(node);
@@ -236,7 +245,7 @@ class Simulator {
     double transfer_s = 0;
     uint32_t fetched = 0;
     if (config_.cluster.scope == CacheScope::kGlobal && local < r.blocks.size()) {
-      cluster_.holders().LongestPrefixes(r.blocks, scratch_prefix_);
+      cluster_.holders().LongestPrefix(r.blocks, scratch_prefix_);
       uint32_t source = node;
       for (uint32_t n = 0; n < nodes_.size(); ++n) {
         if (n != node && scratch_prefix_[n] > (source == node ? local : scratch_prefix_[source])) {
@@ -302,7 +311,7 @@ class Simulator {
     view_.now_s_ = now_s;
     view_.request_ = r;
     view_.resident_blocks_.clear();
-    cluster_.holders().LongestPrefixes(r.blocks, prefix_);
+    cluster_.holders().LongestPrefix(r.blocks, prefix_);
   }
 
   void CheckNode(uint32_t node) const {
@@ -319,7 +328,7 @@ class Simulator {
     if (t <= now_s_) return;
     while (next_sample_s_ <= t) {
       for (size_t k = 0; k < tracked_ids_.size(); ++k) {
-        result_.tracked_keys[k].holders.push_back(cluster_.holders().Count(tracked_ids_[k]));
+        result_.tracked_keys[k].holders.push_back(cluster_.holders().HolderCount(tracked_ids_[k]));
       }
       next_sample_s_ += config_.replica_sample_s;
     }
@@ -408,7 +417,14 @@ class Simulator {
     r.busy_cv = CoefficientOfVariation(busy);
     r.requests_jain = JainIndex(requests);
     r.requests_gini = Gini(requests);
-    r.traditional_score = r.concentration > 0 ? r.block_hit_rate / r.concentration : 0;
+    r.traditional_score = TraditionalScore(r.block_hit_rate, r.concentration);
+    if (tracker_) {
+      for (const HotspotStats& h : tracker_->Snapshot(config_.hot_prefixes_reported)) {
+        r.hot_prefixes.push_back({trace_.raw_id(h.id), h.count, h.intensity, h.slope,
+                                  h.prediction_score, h.current_hot, h.predicted_hot,
+                                  h.replication_factor});
+      }
+    }
 
     if (config_.mode == SimMode::kRealistic) {
       r.gpu_saved_s = r.gpu_no_reuse_s - r.gpu_busy_s;
@@ -454,6 +470,7 @@ class Simulator {
   std::vector<double> ttft_s_;
   std::vector<double> queue_wait_s_;
   std::vector<BlockId> tracked_ids_;
+  std::unique_ptr<HotspotTracker> tracker_;
   double now_s_ = 0;
   double next_sample_s_ = 0;
   TimeWeightedAverage resident_blocks_;  // blocks resident over the cluster, over time

@@ -30,6 +30,10 @@ struct SimConfig {
   uint64_t requests_window = 1000;
   double replica_sample_s = 30;
   std::vector<uint32_t> tracked_key_ranks = {1, 10, 100, 1000, 10000};
+  // Count prefixes in a HotspotTracker (for routers, and the run's hottest prefixes).
+  bool track_hotspots = false;
+  HotspotConfig hotspots;
+  size_t hot_prefixes_reported = 20;
   uint64_t seed = 1;
 };
 

@@ -308,6 +308,37 @@ TEST(SimulatorTest, SameCellTwiceGivesTheSameResult) {
   }
 }
 
+TEST(SimulatorTest, RoutersSeeTheHotspotTrackerOfEarlierRequestsOnly) {
+  // Ids 1 and 2 in every request; the router records what the tracker knew each time.
+  const auto trace = MakeTrace({{0, 8, {1, 2}}, {10, 8, {1, 2}}, {20, 12, {1, 2, 3}}}, 4);
+  struct Probe : Router {
+    std::vector<double> seen_count_of_first_block;
+    uint32_t Route(const ClusterView& v) override {
+      EXPECT_NE(v.hotspots(), nullptr);
+      const auto stats = v.hotspots()->Lookup(v.request().blocks[0]);
+      seen_count_of_first_block.push_back(stats ? stats->count : 0);
+      return 0;
+    }
+  } probe;
+  SimConfig config = RealisticConfig(1, 100);
+  config.track_hotspots = true;
+  const RunResult r = Simulate(*trace, config, probe);
+  EXPECT_EQ(probe.seen_count_of_first_block, (std::vector<double>{0, 1, 2}));
+  ASSERT_GE(r.hot_prefixes.size(), 3u);
+  EXPECT_EQ(r.hot_prefixes[0].id, 1u);  // 3 requests; ties (id 2, also 3) by lower id
+  EXPECT_DOUBLE_EQ(r.hot_prefixes[0].count, 3);
+  EXPECT_DOUBLE_EQ(r.hot_prefixes[2].count, 1);  // id 3
+
+  SimConfig untracked = RealisticConfig(1, 100);
+  struct NoTracker : Router {
+    uint32_t Route(const ClusterView& v) override {
+      EXPECT_EQ(v.hotspots(), nullptr);
+      return 0;
+    }
+  } plain;
+  EXPECT_TRUE(Simulate(*trace, untracked, plain).hot_prefixes.empty());
+}
+
 TEST(SimulatorTest, RateScaleCompressesArrivals) {
   // Two 10 ms requests 10 ms apart: no wait at scale 1; at scale 2 they arrive 5 ms apart
   // and the second waits 5 ms.
