@@ -16,6 +16,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "core/hotspot/seed_rules.h"
 #include "core/trace/trace.h"
+#include "core/util/mix.h"
 
 namespace kvb {
 namespace {
@@ -43,16 +44,6 @@ const HotspotConfig& Validated(const HotspotConfig& c) {
   Require(c.nodes >= 1, "nodes", "expected >= 1");
   Require(c.rules.theta > 0, "rules.theta", "expected > 0");
   return c;
-}
-
-// A fixed mixer (splitmix64's finalizer): shard choice must not depend on the process.
-uint64_t Mix(uint64_t x) {
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  x ^= x >> 31;
-  return x;
 }
 
 }  // namespace
@@ -189,7 +180,7 @@ HotspotTracker::HotspotTracker(const HotspotConfig& config)
 HotspotTracker::~HotspotTracker() = default;
 
 size_t HotspotTracker::ShardOf(BlockId id) const {
-  return config_.shards == 1 ? 0 : static_cast<size_t>(Mix(id) % config_.shards);
+  return config_.shards == 1 ? 0 : static_cast<size_t>(Mix64(id) % config_.shards);
 }
 
 int64_t HotspotTracker::Tick(double t_s) {

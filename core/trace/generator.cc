@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "core/util/mix.h"
 
 namespace kvb {
 
@@ -118,15 +119,6 @@ class ZipfSampler {
 
 // ---------------------------------------------------------------------------------------
 // Block identity.
-
-uint64_t Mix64(uint64_t x) {
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  x ^= x >> 31;
-  return x;
-}
 
 // A 128-bit fingerprint of a sequence of 64-bit words (two independently keyed chains).
 class Fingerprint {
