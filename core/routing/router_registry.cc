@@ -7,7 +7,10 @@
 namespace kvb {
 
 std::span<const RouterInfo> Routers() {
-  static const std::vector<RouterInfo> routers = {RandomRouterInfo(), PrefixGreedyRouterInfo()};
+  static const std::vector<RouterInfo> routers = {
+      RandomRouterInfo(),     RoundRobinRouterInfo(),   LeastLoadedRouterInfo(),
+      PowerOfTwoRouterInfo(), PrefixGreedyRouterInfo(), LocalCacheAwareRouterInfo(),
+  };
   return routers;
 }
 

@@ -7,7 +7,14 @@ namespace kvb {
 
 // One function per strategy file; router_registry.cc lists them in one table.
 RouterInfo RandomRouterInfo();
+RouterInfo RoundRobinRouterInfo();
+RouterInfo LeastLoadedRouterInfo();
+RouterInfo PowerOfTwoRouterInfo();
 RouterInfo PrefixGreedyRouterInfo();
+RouterInfo LocalCacheAwareRouterInfo();
+
+// The least loaded node (queued work, then queue length, then lowest index).
+uint32_t LeastLoadedNode(const ClusterView& view);
 
 }  // namespace kvb
 

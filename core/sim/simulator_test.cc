@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/routing/router.h"
+#include "core/sim/sim_testing.h"
 #include "core/trace/generator.h"
 #include "core/trace/trace.h"
 #include "core/trace/trace_stats.h"
@@ -14,31 +15,11 @@
 namespace kvb {
 namespace {
 
-constexpr double kEps = 1e-9;
-
-// A cost model whose numbers are easy by hand: a prefill of n tokens reusing p costs
-// (n - p) ms; KV takes 2 bytes per token; loads and transfers move `nic_bytes_per_s`
-// (by default so fast that they cost nothing measurable).
-CostModel MillisecondPerTokenCost(uint32_t block_tokens, double nic_bytes_per_s = 1e18) {
-  ModelProfile model;
-  model.name = "unit";
-  model.layers = 1;
-  model.hidden = 1;
-  model.a = 0;
-  model.b = 1;  // flops(n) = n
-  model.gqa = 1;
-  model.bytes_per_element = 1;  // KV bytes per token = 1 * 2 * 1 * 1 = 2
-  HardwareProfile hw;
-  hw.name = "unit";
-  hw.gpus = 1;
-  hw.peak_flops_per_gpu = 1000;  // 1000 tokens per second
-  hw.utilisation = 1;
-  hw.prefill_overhead_s = 0;
-  hw.host_to_device_bytes_per_s = 1e18;
-  hw.nic_bytes_per_s = nic_bytes_per_s;
-  hw.dram_bytes = 1 << 20;
-  return CostModel(model, hw, block_tokens);
-}
+using testing::kEps;
+using testing::MakeTrace;
+using testing::MillisecondPerTokenCost;
+using testing::RealisticConfig;
+using testing::Req;
 
 // Routes request k to nodes[k] (the test's script).
 class ScriptedRouter final : public Router {
@@ -65,27 +46,6 @@ class ScriptedRouter final : public Router {
   std::vector<uint32_t> nodes_;
   size_t next_ = 0;
 };
-
-struct Req {
-  int64_t ms;
-  uint32_t input;
-  std::vector<RawBlockId> ids;
-};
-
-std::shared_ptr<const Trace> MakeTrace(const std::vector<Req>& requests, uint32_t block_tokens) {
-  TraceBuilder builder(block_tokens);
-  for (const Req& r : requests) EXPECT_FALSE(builder.Add(r.ms, r.input, 1, r.ids).has_value());
-  return builder.Finish();
-}
-
-SimConfig RealisticConfig(size_t nodes, size_t capacity, CacheScope scope = CacheScope::kLocal) {
-  SimConfig config;
-  config.mode = SimMode::kRealistic;
-  config.cluster.scope = scope;
-  config.cluster.nodes.assign(nodes, NodeSpec{capacity, "lru", 1.0});
-  config.cost = MillisecondPerTokenCost(4);
-  return config;
-}
 
 TEST(SimulatorTest, QueueingAndPrefixReuseByHand) {
   // Blocks of 4 tokens. r0 and r1 share blocks 1,2; r2 extends r1.

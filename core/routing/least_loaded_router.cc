@@ -1,0 +1,37 @@
+// least_loaded: the node predicted to be free soonest (least queued prefill work); in seed
+// mode, where there is no time, the shortest last-100-requests list. Ties: lowest index.
+// Mooncake's "load-balancing" scheduler.
+
+#include "core/routing/router.h"
+#include "core/routing/router_registry.h"
+
+namespace kvb {
+
+uint32_t LeastLoadedNode(const ClusterView& view) {
+  uint32_t best = 0;
+  for (uint32_t n = 1; n < view.nodes(); ++n) {
+    if (view.queued_work_s(n) < view.queued_work_s(best) ||
+        (view.queued_work_s(n) == view.queued_work_s(best) &&
+         view.queue_length(n) < view.queue_length(best))) {
+      best = n;
+    }
+  }
+  return best;
+}
+
+namespace {
+
+class LeastLoadedRouter final : public Router {
+ public:
+  uint32_t Route(const ClusterView& view) override { return LeastLoadedNode(view); }
+};
+
+}  // namespace
+
+RouterInfo LeastLoadedRouterInfo() {
+  return {"least_loaded", "least predicted queued work (seed mode: shortest request list)",
+          "Mooncake (FAST'25) load-balancing scheduler; common baseline",
+          [](uint64_t) { return std::make_unique<LeastLoadedRouter>(); }};
+}
+
+}  // namespace kvb
