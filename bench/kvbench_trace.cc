@@ -36,6 +36,7 @@
 #include "core/trace/trace_stats.h"
 #include "core/util/atomic_file.h"
 #include "core/util/input_error.h"
+#include "core/util/names.h"
 
 namespace kvb {
 namespace {
@@ -151,10 +152,7 @@ WorkloadFile ResolveWorkload(const std::string& name_or_path) {
   if (EndsWith(name_or_path, ".json")) return ReadWorkloadFile(name_or_path);
   const WorkloadPreset* preset = FindWorkloadPreset(name_or_path);
   if (preset == nullptr) {
-    std::string known;
-    for (const WorkloadPreset& p : WorkloadPresets()) {
-      absl::StrAppend(&known, known.empty() ? "" : ", ", std::string(p.name));
-    }
+    const std::string known = JoinNames(WorkloadPresets());
     throw UsageError{absl::StrCat("unknown preset '", name_or_path, "' (known: ", known,
                                   "; or give a workload file ending in .json)")};
   }
@@ -308,10 +306,7 @@ int RunCacheSim(const std::vector<std::string>& args) {
   const std::string eviction = vm["eviction"].as<std::string>();
   const EvictionPolicyInfo* policy = FindEvictionPolicy(eviction);
   if (policy == nullptr) {
-    std::string known;
-    for (const EvictionPolicyInfo& p : EvictionPolicies()) {
-      absl::StrAppend(&known, known.empty() ? "" : ", ", std::string(p.name));
-    }
+    const std::string known = JoinNames(EvictionPolicies());
     throw UsageError{
         absl::StrCat("cachesim: unknown eviction policy '", eviction, "' (known: ", known, ")")};
   }
@@ -474,10 +469,7 @@ int RunSimulate(const std::vector<std::string>& args) {
       vm.count("router") ? vm["router"].as<std::string>() : (seed ? "random" : "prefix_greedy");
   const RouterInfo* router_info = FindRouter(router_name);
   if (router_info == nullptr) {
-    std::string known;
-    for (const RouterInfo& r : Routers()) {
-      absl::StrAppend(&known, known.empty() ? "" : ", ", std::string(r.name));
-    }
+    const std::string known = JoinNames(Routers());
     throw UsageError{
         absl::StrCat("simulate: unknown router '", router_name, "' (known: ", known, ")")};
   }

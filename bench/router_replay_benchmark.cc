@@ -16,6 +16,7 @@
 #include "core/index/prefix_index.h"
 #include "core/trace/generator.h"
 #include "core/trace/mooncake_reader.h"
+#include "tests/shared_traces.h"
 
 namespace kvb {
 namespace {
@@ -30,13 +31,7 @@ struct Replay {
 const Replay& ConversationReplay() {
   static const Replay replay = [] {
     Replay r;
-    const char* env = std::getenv("KVB_TRACE_DIR");
-    const std::filesystem::path dir =
-        (env != nullptr && *env != '\0') ? env : KVB_DEFAULT_TRACE_DIR;
-    const std::filesystem::path path = dir / "conversation_trace.jsonl";
-    r.trace = std::filesystem::exists(path)
-                  ? ReadMooncakeTrace(path.string()).trace
-                  : GenerateWorkload(FindWorkloadPreset("conversation")->spec, 12031, 1);
+    r.trace = testing::ConversationTraceOrPreset().trace;
     for (size_t i = 0; i < r.trace->size(); ++i) {
       std::vector<RawBlockId> ids;
       for (BlockId id : (*r.trace)[i].blocks) ids.push_back(r.trace->raw_id(id));

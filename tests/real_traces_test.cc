@@ -12,15 +12,10 @@
 #include "core/trace/trace.h"
 #include "core/trace/trace_stats.h"
 #include "gtest/gtest.h"
+#include "tests/shared_traces.h"
 
 namespace kvb {
 namespace {
-
-// $KVB_TRACE_DIR if set, else the directory configured at build time.
-std::filesystem::path TraceDir() {
-  const char* env = std::getenv("KVB_TRACE_DIR");
-  return (env != nullptr && *env != '\0') ? env : KVB_DEFAULT_TRACE_DIR;
-}
 
 struct ExpectedFigures {
   const char* file;
@@ -38,7 +33,7 @@ class RealTraceTest : public ::testing::TestWithParam<ExpectedFigures> {};
 
 TEST_P(RealTraceTest, MatchesTheReadme) {
   const ExpectedFigures& want = GetParam();
-  const std::filesystem::path path = TraceDir() / want.file;
+  const std::filesystem::path path = testing::SharedTraceDir() / want.file;
   if (!std::filesystem::exists(path)) {
     GTEST_SKIP() << path << " is absent (set KVB_TRACE_DIR to the folder of the public traces)";
   }

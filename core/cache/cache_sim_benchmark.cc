@@ -14,29 +14,14 @@
 #include "core/trace/generator.h"
 #include "core/trace/mooncake_reader.h"
 #include "core/trace/trace.h"
+#include "tests/shared_traces.h"
 
 namespace kvb {
 namespace {
 
-struct BenchmarkInput {
-  std::shared_ptr<const Trace> trace;
-  std::string label;
-};
-
 // The trace, read or generated once per process.
-const BenchmarkInput& Input() {
-  static const BenchmarkInput input = []() -> BenchmarkInput {
-    const char* env = std::getenv("KVB_TRACE_DIR");
-    const std::filesystem::path dir =
-        (env != nullptr && *env != '\0') ? env : KVB_DEFAULT_TRACE_DIR;
-    const std::filesystem::path path = dir / "conversation_trace.jsonl";
-    if (std::filesystem::exists(path)) {
-      return {ReadMooncakeTrace(path.string()).trace, "real conversation trace"};
-    }
-    const WorkloadPreset* preset = FindWorkloadPreset("conversation");
-    return {GenerateWorkload(preset->spec, preset->default_requests, /*seed=*/1),
-            "conversation preset"};
-  }();
+const testing::NamedTrace& Input() {
+  static const testing::NamedTrace input = testing::ConversationTraceOrPreset();
   return input;
 }
 
@@ -52,7 +37,7 @@ void Replay(benchmark::State& state, const char* policy_name, ReuseMode mode) {
   state.counters["block_refs"] = benchmark::Counter(
       static_cast<double>(state.iterations() * result.block_refs), benchmark::Counter::kIsRate);
   state.counters["hit_rate"] = result.hit_rate;
-  state.SetLabel(Input().label);
+  state.SetLabel(Input().source);
 }
 
 // The seed's setting: one node, per-block reuse, 512 blocks (2 MiB of 4 KiB blocks), and a

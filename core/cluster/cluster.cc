@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/util/input_error.h"
+#include "core/util/names.h"
 
 namespace kvb {
 
@@ -27,10 +28,7 @@ Cluster::Cluster(const ClusterSpec& spec, const Trace& trace)
   for (size_t n = 0; n < spec.nodes.size(); ++n) {
     const EvictionPolicyInfo* policy = FindEvictionPolicy(spec.nodes[n].eviction);
     if (policy == nullptr) {
-      std::string known;
-      for (const EvictionPolicyInfo& p : EvictionPolicies()) {
-        absl::StrAppend(&known, known.empty() ? "" : ", ", std::string(p.name));
-      }
+      const std::string known = JoinNames(EvictionPolicies());
       throw InputError(absl::StrCat("cluster.nodes[", n, "].eviction: unknown policy '",
                                     spec.nodes[n].eviction, "' (known: ", known, ")"));
     }

@@ -12,21 +12,14 @@
 #include "core/sim/simulator.h"
 #include "core/trace/generator.h"
 #include "core/trace/mooncake_reader.h"
+#include "tests/shared_traces.h"
 
 namespace kvb {
 namespace {
 
-std::shared_ptr<const Trace> ConversationTrace() {
-  const char* env = std::getenv("KVB_TRACE_DIR");
-  const std::filesystem::path dir = (env != nullptr && *env != '\0') ? env : KVB_DEFAULT_TRACE_DIR;
-  const std::filesystem::path path = dir / "conversation_trace.jsonl";
-  if (std::filesystem::exists(path)) return ReadMooncakeTrace(path.string()).trace;
-  return GenerateWorkload(FindWorkloadPreset("conversation")->spec, 12031, 1);
-}
-
 void RunCell(benchmark::State& state, SimMode mode, CacheScope scope, size_t nodes,
              size_t capacity_blocks, const char* eviction, const char* router_name) {
-  static const std::shared_ptr<const Trace> trace = ConversationTrace();
+  static const std::shared_ptr<const Trace> trace = testing::ConversationTraceOrPreset().trace;
   SimConfig config;
   config.mode = mode;
   config.cluster.scope = scope;

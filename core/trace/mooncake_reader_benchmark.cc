@@ -12,15 +12,10 @@
 #include "core/trace/mooncake_reader.h"
 #include "core/trace/mooncake_writer.h"
 #include "core/trace/trace.h"
+#include "tests/shared_traces.h"
 
 namespace kvb {
 namespace {
-
-std::filesystem::path ConversationTracePath() {
-  const char* env = std::getenv("KVB_TRACE_DIR");
-  const std::filesystem::path dir = (env != nullptr && *env != '\0') ? env : KVB_DEFAULT_TRACE_DIR;
-  return dir / "conversation_trace.jsonl";
-}
 
 void ReportThroughput(benchmark::State& state, uint64_t bytes, uint64_t block_refs) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bytes));
@@ -29,7 +24,7 @@ void ReportThroughput(benchmark::State& state, uint64_t bytes, uint64_t block_re
 }
 
 void BM_ReadConversationTrace(benchmark::State& state) {
-  const std::filesystem::path path = ConversationTracePath();
+  const std::filesystem::path path = testing::SharedTraceDir() / "conversation_trace.jsonl";
   if (!std::filesystem::exists(path)) {
     state.SkipWithError(("absent: " + path.string() + " (set KVB_TRACE_DIR)").c_str());
     return;
