@@ -467,15 +467,8 @@ int RunSimulate(const std::vector<std::string>& args) {
   config.track_hotspots = vm.count("hotspots") > 0;
   const std::string router_name =
       vm.count("router") ? vm["router"].as<std::string>() : (seed ? "random" : "prefix_greedy");
-  const RouterInfo* router_info = FindRouter(router_name);
-  if (router_info == nullptr) {
-    const std::string known = JoinNames(Routers());
-    throw UsageError{
-        absl::StrCat("simulate: unknown router '", router_name, "' (known: ", known, ")")};
-  }
-
+  std::unique_ptr<Router> router = MakeRouter(router_name, vm["router-seed"].as<uint64_t>());
   const TraceArgument input = LoadTraceArgument("simulate", vm);
-  std::unique_ptr<Router> router = router_info->make(vm["router-seed"].as<uint64_t>());
   const RunResult result = Simulate(*input.trace, config, *router);
   const std::string cell = absl::StrCat(mode, " ", nodes, " nodes x ", capacity_blocks, " blocks ",
                                         eviction, " ", scope, " router=", router_name);

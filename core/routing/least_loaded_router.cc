@@ -1,6 +1,7 @@
 // least_loaded: the node predicted to be free soonest (least queued prefill work); in seed
 // mode, where there is no time, the shortest last-100-requests list. Ties: lowest index.
-// Mooncake's "load-balancing" scheduler.
+// Registered twice: as the common baseline and as Mooncake's "load-balancing" scheduler
+// (the same rule: T_queue only).
 
 #include "core/routing/router.h"
 #include "core/routing/router_registry.h"
@@ -23,15 +24,23 @@ namespace {
 
 class LeastLoadedRouter final : public Router {
  public:
-  uint32_t Route(const ClusterView& view) override { return LeastLoadedNode(view); }
+  RouteDecision Route(const ClusterView& view) override { return LeastLoadedNode(view); }
 };
+
+std::unique_ptr<Router> MakeLeastLoaded(const Params&, uint64_t) {
+  return std::make_unique<LeastLoadedRouter>();
+}
 
 }  // namespace
 
 RouterInfo LeastLoadedRouterInfo() {
   return {"least_loaded", "least predicted queued work (seed mode: shortest request list)",
-          "Mooncake (FAST'25) load-balancing scheduler; common baseline",
-          [](uint64_t) { return std::make_unique<LeastLoadedRouter>(); }};
+          "common baseline", {}, MakeLeastLoaded};
+}
+
+RouterInfo LoadBalanceRouterInfo() {
+  return {"load_balance", "least predicted queued work T_queue (the same rule as least_loaded)",
+          "Mooncake (FAST'25), load-balancing scheduler", {}, MakeLeastLoaded};
 }
 
 }  // namespace kvb

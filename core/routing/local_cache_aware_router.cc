@@ -10,7 +10,7 @@ namespace {
 
 class LocalCacheAwareRouter final : public Router {
  public:
-  uint32_t Route(const ClusterView& view) override {
+  RouteDecision Route(const ClusterView& view) override {
     uint32_t best = 0;
     double best_s = Predicted(view, 0);
     for (uint32_t n = 1; n < view.nodes(); ++n) {
@@ -34,7 +34,8 @@ class LocalCacheAwareRouter final : public Router {
 RouterInfo LocalCacheAwareRouterInfo() {
   return {"local_cache_aware", "least predicted queue + prefill time with the node's own prefix",
           "Mooncake (FAST'25), local cache-aware scheduler (Algorithm 1 without fetches)",
-          [](uint64_t) { return std::make_unique<LocalCacheAwareRouter>(); }};
+          {},
+          [](const Params&, uint64_t) { return std::make_unique<LocalCacheAwareRouter>(); }};
 }
 
 }  // namespace kvb

@@ -12,7 +12,7 @@ namespace {
 class PowerOfTwoRouter final : public Router {
  public:
   explicit PowerOfTwoRouter(uint64_t seed) : rng_(seed) {}
-  uint32_t Route(const ClusterView& view) override {
+  RouteDecision Route(const ClusterView& view) override {
     const uint64_t n = view.nodes();
     if (n == 1) return 0;
     const auto a = static_cast<uint32_t>(rng_() % n);
@@ -33,7 +33,8 @@ class PowerOfTwoRouter final : public Router {
 RouterInfo PowerOfTwoRouterInfo() {
   return {"power_of_two", "the less loaded of two random nodes",
           "Mitzenmacher, The Power of Two Choices in Randomized Load Balancing (2001)",
-          [](uint64_t seed) { return std::make_unique<PowerOfTwoRouter>(seed); }};
+          {},
+          [](const Params&, uint64_t seed) { return std::make_unique<PowerOfTwoRouter>(seed); }};
 }
 
 }  // namespace kvb

@@ -9,7 +9,7 @@ namespace {
 
 class PrefixGreedyRouter final : public Router {
  public:
-  uint32_t Route(const ClusterView& view) override {
+  RouteDecision Route(const ClusterView& view) override {
     uint32_t best = 0;
     for (uint32_t n = 1; n < view.nodes(); ++n) {
       if (view.prefix_blocks(n) > view.prefix_blocks(best) ||
@@ -30,7 +30,8 @@ RouterInfo PrefixGreedyRouterInfo() {
   return {"prefix_greedy",
           "longest resident prefix; ties to the node free soonest, then the shorter queue",
           "kvbench baseline (the simplest cache-aware rule)",
-          [](uint64_t) { return std::make_unique<PrefixGreedyRouter>(); }};
+          {},
+          [](const Params&, uint64_t) { return std::make_unique<PrefixGreedyRouter>(); }};
 }
 
 }  // namespace kvb

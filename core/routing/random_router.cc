@@ -11,7 +11,7 @@ namespace {
 class RandomRouter final : public Router {
  public:
   explicit RandomRouter(uint64_t seed) : rng_(seed) {}
-  uint32_t Route(const ClusterView& view) override {
+  RouteDecision Route(const ClusterView& view) override {
     // A 64-bit draw modulo the node count: the bias is negligible for any cluster size,
     // and the draw is the same on every platform (std::mt19937_64 is fully specified).
     return static_cast<uint32_t>(rng_() % view.nodes());
@@ -25,7 +25,8 @@ class RandomRouter final : public Router {
 
 RouterInfo RandomRouterInfo() {
   return {"random", "a uniformly random node", "seed simulator; Mooncake (FAST'25) baseline",
-          [](uint64_t seed) { return std::make_unique<RandomRouter>(seed); }};
+          {},
+          [](const Params&, uint64_t seed) { return std::make_unique<RandomRouter>(seed); }};
 }
 
 }  // namespace kvb

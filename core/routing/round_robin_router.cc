@@ -8,7 +8,7 @@ namespace {
 
 class RoundRobinRouter final : public Router {
  public:
-  uint32_t Route(const ClusterView& view) override {
+  RouteDecision Route(const ClusterView& view) override {
     return static_cast<uint32_t>(next_++ % view.nodes());
   }
 
@@ -20,7 +20,8 @@ class RoundRobinRouter final : public Router {
 
 RouterInfo RoundRobinRouterInfo() {
   return {"round_robin", "nodes in turn, blind to load and cache", "common baseline",
-          [](uint64_t) { return std::make_unique<RoundRobinRouter>(); }};
+          {},
+          [](const Params&, uint64_t) { return std::make_unique<RoundRobinRouter>(); }};
 }
 
 }  // namespace kvb

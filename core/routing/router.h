@@ -13,14 +13,32 @@
 #include "core/hotspot/hotspot_tracker.h"
 #include "core/index/prefix_index.h"
 #include "core/trace/trace.h"
+#include "core/util/params.h"
 
 namespace kvb {
+
+// Copies prefixes between nodes on behalf of a router or a replication policy. Seed mode:
+// at once, outside the target's memory budget, the seed's way (seed-model.md). Realistic:
+// over both nodes' links; the target stores the blocks when the transfer ends, evicting
+// others. Implemented by the simulator.
+class ReplicaSink {
+ public:
+  virtual ~ReplicaSink() = default;
+  // Copies to `target` the first `blocks` blocks of the current request that `source`
+  // holds as a contiguous prefix. Returns the blocks sent (0: nothing to send, or refused
+  // by the cell's replica budget).
+  virtual uint32_t CopyPrefix(uint32_t source, uint32_t target, uint32_t blocks) = 0;
+};
 
 // What a router sees when it places one request: the cluster as it is now, never the
 // future. Filled by the simulator before each decision.
 class ClusterView {
  public:
   size_t nodes() const { return prefix_blocks_.size(); }
+  // Seed mode: the seed's model (per-block hits, no time, last-100-requests load signal).
+  bool seed_mode() const { return seed_mode_; }
+  // Global cache scope: a node may fetch a prefix another node holds (RouteDecision).
+  bool global_cache() const { return global_cache_; }
   double now_s() const { return now_s_; }
   const Request& request() const { return request_; }
   // Longest run of the request's leading blocks resident on `node`.
@@ -36,12 +54,25 @@ class ClusterView {
   double predicted_prefill_s(size_t node, uint32_t reused_blocks) const {
     return predict_prefill_s_(node, reused_blocks);
   }
+  // Blocks resident on `node`, and how many it can hold (seed mode: its memory budget).
+  size_t resident(size_t node) const { return resident_(node); }
+  size_t capacity(size_t node) const { return capacity_(node); }
+  // Realistic: blocks still to prefill (not reused) of the requests queued or in service
+  // on `node`; 0 in seed mode.
+  uint64_t pending_prefill_blocks(size_t node) const { return pending_prefill_blocks_[node]; }
+  // Realistic: seconds to move `blocks` blocks between two idle nodes.
+  double transfer_s(uint32_t blocks) const { return transfer_s_(blocks); }
+  // Copies prefixes between nodes (costed in realistic mode).
+  ReplicaSink& replicas() const { return *replicas_; }
   // Which prefixes are hot and trending, over the requests before this one; nullptr unless
   // the cell tracks hot spots (SimConfig::track_hotspots).
   const HotspotTracker* hotspots() const { return hotspots_; }
 
  private:
   friend class Simulator;
+  friend class ClusterViewForTest;
+  bool seed_mode_ = false;
+  bool global_cache_ = false;
   double now_s_ = 0;
   Request request_;
   std::span<const uint32_t> prefix_blocks_;
@@ -49,19 +80,44 @@ class ClusterView {
   std::span<const double> queued_work_s_;
   const SimPrefixIndex* holders_ = nullptr;
   const HotspotTracker* hotspots_ = nullptr;
+  std::span<const uint64_t> pending_prefill_blocks_;
   std::function<double(size_t, uint32_t)> predict_prefill_s_;
+  std::function<size_t(size_t)> resident_;
+  std::function<size_t(size_t)> capacity_;
+  std::function<double(uint32_t)> transfer_s_;
+  ReplicaSink* replicas_ = nullptr;
   mutable std::vector<uint32_t> resident_blocks_;  // computed on first use per request
 };
 
 inline constexpr uint32_t kRejectRequest = std::numeric_limits<uint32_t>::max();
+// RouteDecision::fetch_from values besides a node index.
+inline constexpr uint32_t kEngineFetch = std::numeric_limits<uint32_t>::max();
+inline constexpr uint32_t kNoFetch = kEngineFetch - 1;
+
+// Where a request goes and, in global cache scope, what it fetches first.
+struct RouteDecision {
+  // Implicit: a router returning a node index means "this node, the engine's fetch rule".
+  RouteDecision(uint32_t to_node = kRejectRequest) : node(to_node) {}  // NOLINT
+  RouteDecision(uint32_t to_node, uint32_t from, uint32_t to_block)
+      : node(to_node), fetch_from(from), fetch_to(to_block) {}
+
+  uint32_t node = kRejectRequest;  // a node index, or kRejectRequest
+  // kEngineFetch: the engine's rule (global scope: fetch the longest prefix held elsewhere
+  // when transfer + load beats recomputing it). kNoFetch: reuse only the node's own prefix.
+  // A node index: when the request starts, fetch its blocks from the node's own prefix up
+  // to fetch_to (at most what `fetch_from` then holds). Global scope only.
+  uint32_t fetch_from = kEngineFetch;
+  uint32_t fetch_to = 0;
+};
 
 // Places requests on nodes. One instance serves one cell, single-threaded; it may keep
 // state and must be deterministic given its seed.
 class Router {
  public:
   virtual ~Router() = default;
-  // A node index in [0, view.nodes()), or kRejectRequest.
-  virtual uint32_t Route(const ClusterView& view) = 0;
+  virtual RouteDecision Route(const ClusterView& view) = 0;
+  // Whether the router reads view.hotspots() (the cell then tracks hot spots).
+  virtual bool needs_hotspots() const { return false; }
 };
 
 // Registry entry of a routing strategy (one file per strategy fills one entry).
@@ -69,11 +125,14 @@ struct RouterInfo {
   std::string_view name;
   std::string_view description;  // one line
   std::string_view source;       // where the rule comes from
-  std::function<std::unique_ptr<Router>(uint64_t seed)> make;
+  std::span<const ParamSpec> params;
+  std::function<std::unique_ptr<Router>(const Params& params, uint64_t seed)> make;
 };
 
 std::span<const RouterInfo> Routers();
 const RouterInfo* FindRouter(std::string_view name);
+// A router from "name[:key=value,...]"; InputError names the router and the key.
+std::unique_ptr<Router> MakeRouter(std::string_view spec, uint64_t seed);
 
 }  // namespace kvb
 

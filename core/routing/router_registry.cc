@@ -8,8 +8,15 @@ namespace kvb {
 
 std::span<const RouterInfo> Routers() {
   static const std::vector<RouterInfo> routers = {
-      RandomRouterInfo(),     RoundRobinRouterInfo(),   LeastLoadedRouterInfo(),
-      PowerOfTwoRouterInfo(), PrefixGreedyRouterInfo(), LocalCacheAwareRouterInfo(),
+      // Baselines.
+      RandomRouterInfo(),
+      RoundRobinRouterInfo(),
+      LeastLoadedRouterInfo(),
+      PowerOfTwoRouterInfo(),
+      PrefixGreedyRouterInfo(),
+      // Mooncake (FAST'25).
+      LoadBalanceRouterInfo(),
+      LocalCacheAwareRouterInfo(),
   };
   return routers;
 }

@@ -9,6 +9,7 @@ namespace kvb {
 RouterInfo RandomRouterInfo();
 RouterInfo RoundRobinRouterInfo();
 RouterInfo LeastLoadedRouterInfo();
+RouterInfo LoadBalanceRouterInfo();
 RouterInfo PowerOfTwoRouterInfo();
 RouterInfo PrefixGreedyRouterInfo();
 RouterInfo LocalCacheAwareRouterInfo();

@@ -19,9 +19,9 @@ using testing::Req;
 // Runs `name` and records where each request went.
 class Recording final : public Router {
  public:
-  explicit Recording(const char* name, uint64_t seed = 1) : inner_(FindRouter(name)->make(seed)) {}
-  uint32_t Route(const ClusterView& view) override {
-    placements.push_back(inner_->Route(view));
+  explicit Recording(const char* name, uint64_t seed = 1) : inner_(MakeRouter(name, seed)) {}
+  RouteDecision Route(const ClusterView& view) override {
+    placements.push_back(inner_->Route(view).node);
     return placements.back();
   }
   std::vector<uint32_t> placements;

@@ -141,7 +141,7 @@ class Simulator {
       }
       WindowRow& window = WindowFor(i, 0);
       ++window.arrivals;
-      const uint32_t node = router_.Route(view_);
+      const uint32_t node = router_.Route(view_).node;
       if (tracker_) tracker_->RecordRequest(r.blocks, static_cast<double>(i));
       if (node == kRejectRequest) {
         ++result_.rejected;
@@ -207,7 +207,7 @@ class Simulator {
     }
     WindowRow& window = WindowFor(i, t);
     ++window.arrivals;
-    uint32_t node = router_.Route(view_);
+    uint32_t node = router_.Route(view_).node;
     if (tracker_) tracker_->RecordRequest(r.blocks, t);
     double predicted_s = 0;
     if (node != kRejectRequest) {

@@ -26,7 +26,7 @@ void RunCell(benchmark::State& state, SimMode mode, CacheScope scope, size_t nod
   config.cluster.nodes.assign(nodes, NodeSpec{capacity_blocks, eviction, 1.0});
   double hit_rate = 0;
   for (auto _ : state) {
-    std::unique_ptr<Router> router = FindRouter(router_name)->make(1);
+    std::unique_ptr<Router> router = MakeRouter(router_name, 1);
     const RunResult r = Simulate(*trace, config, *router);
     hit_rate = r.block_hit_rate;
     benchmark::DoNotOptimize(r.ttft_mean_s);

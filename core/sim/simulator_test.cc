@@ -25,7 +25,7 @@ using testing::Req;
 class ScriptedRouter final : public Router {
  public:
   explicit ScriptedRouter(std::vector<uint32_t> nodes) : nodes_(std::move(nodes)) {}
-  uint32_t Route(const ClusterView& view) override {
+  RouteDecision Route(const ClusterView& view) override {
     views_.push_back({view.now_s(), {}, {}, {}});
     for (size_t n = 0; n < view.nodes(); ++n) {
       views_.back().prefix.push_back(view.prefix_blocks(n));
@@ -187,7 +187,7 @@ TEST(SimulatorTest, SeedModeQueueSignalIsTheLast100RequestsAndSaturates) {
   struct Probe : Router {
     ScriptedRouter* inner;
     std::vector<size_t> lengths;
-    uint32_t Route(const ClusterView& v) override {
+    RouteDecision Route(const ClusterView& v) override {
       lengths.push_back(v.queue_length(0));
       return inner->Route(v);
     }
@@ -209,7 +209,7 @@ TEST(SimulatorTest, InvariantsOnAGeneratedTrace) {
       SimConfig config = RealisticConfig(4, 500, scope);
       for (NodeSpec& n : config.cluster.nodes) n.eviction = eviction;
       config.cost = MillisecondPerTokenCost(trace->block_tokens());
-      std::unique_ptr<Router> router = FindRouter("prefix_greedy")->make(1);
+      std::unique_ptr<Router> router = MakeRouter("prefix_greedy", 1);
       const RunResult r = Simulate(*trace, config, *router);
       SCOPED_TRACE(eviction);
       EXPECT_EQ(r.served + r.rejected, trace->size());
@@ -235,7 +235,7 @@ TEST(SimulatorTest, OneUnboundedNodeReachesTheTracesReusableShareExactly) {
     config.cluster.nodes[0].eviction = eviction;
     config.cost = MillisecondPerTokenCost(trace->block_tokens());
     // One FCFS node: every request starts after all earlier ones have stored their blocks.
-    std::unique_ptr<Router> router = FindRouter("random")->make(1);
+    std::unique_ptr<Router> router = MakeRouter("random", 1);
     const RunResult r = Simulate(*trace, config, *router);
     EXPECT_EQ(r.hit_blocks, stats.reusable_blocks) << eviction;
     EXPECT_EQ(r.evictions, 0u) << eviction;
@@ -247,7 +247,7 @@ TEST(SimulatorTest, SameCellTwiceGivesTheSameResult) {
   SimConfig config = RealisticConfig(8, 300, CacheScope::kGlobal);
   config.cost = MillisecondPerTokenCost(trace->block_tokens());
   auto run = [&] {
-    std::unique_ptr<Router> router = FindRouter("random")->make(42);
+    std::unique_ptr<Router> router = MakeRouter("random", 42);
     return Simulate(*trace, config, *router);
   };
   const RunResult a = run();
@@ -273,7 +273,7 @@ TEST(SimulatorTest, RoutersSeeTheHotspotTrackerOfEarlierRequestsOnly) {
   const auto trace = MakeTrace({{0, 8, {1, 2}}, {10, 8, {1, 2}}, {20, 12, {1, 2, 3}}}, 4);
   struct Probe : Router {
     std::vector<double> seen_count_of_first_block;
-    uint32_t Route(const ClusterView& v) override {
+    RouteDecision Route(const ClusterView& v) override {
       EXPECT_NE(v.hotspots(), nullptr);
       const auto stats = v.hotspots()->Lookup(v.request().blocks[0]);
       seen_count_of_first_block.push_back(stats ? stats->count : 0);
@@ -291,7 +291,7 @@ TEST(SimulatorTest, RoutersSeeTheHotspotTrackerOfEarlierRequestsOnly) {
 
   SimConfig untracked = RealisticConfig(1, 100);
   struct NoTracker : Router {
-    uint32_t Route(const ClusterView& v) override {
+    RouteDecision Route(const ClusterView& v) override {
       EXPECT_EQ(v.hotspots(), nullptr);
       return 0;
     }

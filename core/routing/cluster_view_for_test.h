@@ -1,0 +1,98 @@
+#ifndef KVB_CORE_ROUTING_CLUSTER_VIEW_FOR_TEST_H_
+#define KVB_CORE_ROUTING_CLUSTER_VIEW_FOR_TEST_H_
+
+// A ClusterView set by hand, for router tests that need signals the engine would take many
+// requests to reach (e.g. 64 queued requests). Tests only.
+
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "core/index/prefix_index.h"
+#include "core/routing/router.h"
+
+namespace kvb {
+
+// Copies recorded instead of executed.
+class RecordingReplicaSink final : public ReplicaSink {
+ public:
+  struct Copy {
+    uint32_t source, target, blocks;
+  };
+  uint32_t CopyPrefix(uint32_t source, uint32_t target, uint32_t blocks) override {
+    copies.push_back({source, target, blocks});
+    return blocks;
+  }
+  std::vector<Copy> copies;
+};
+
+// Owns the arrays a ClusterView points to. Defaults: realistic mode, local scope, empty
+// queues, nothing resident, capacity 1000 blocks per node, a prefill of (input tokens -
+// reused tokens) ms with 4-token blocks, transfers of 1 ms per block.
+class ClusterViewForTest {
+ public:
+  explicit ClusterViewForTest(size_t nodes)
+      : holders_(nodes),
+        prefix_(nodes, 0),
+        queue_length(nodes, 0),
+        queued_work_s(nodes, 0.0),
+        pending_prefill_blocks(nodes, 0),
+        resident(nodes, 0),
+        capacity(nodes, 1000) {}
+
+  // The request being placed: `blocks` ids (interned, < universe) and its input tokens.
+  void SetRequest(std::vector<BlockId> blocks, uint32_t input_tokens) {
+    blocks_ = std::move(blocks);
+    request_.blocks = blocks_;
+    request_.input_tokens = input_tokens;
+  }
+  // Makes `node` hold `ids` (the view's prefix and per-block counts follow).
+  void Hold(uint32_t node, const std::vector<BlockId>& ids) { holders_.Add(node, ids); }
+
+  // Builds the view from the fields below and the held blocks.
+  const ClusterView& view() {
+    holders_.LongestPrefix(blocks_, prefix_);
+    view_.seed_mode_ = seed_mode;
+    view_.global_cache_ = global_cache;
+    view_.now_s_ = now_s;
+    view_.request_ = request_;
+    view_.prefix_blocks_ = prefix_;
+    view_.queue_length_ = queue_length;
+    view_.queued_work_s_ = queued_work_s;
+    view_.pending_prefill_blocks_ = pending_prefill_blocks;
+    view_.holders_ = &holders_;
+    view_.hotspots_ = hotspots;
+    view_.resident_blocks_.clear();
+    view_.predict_prefill_s_ = [this](size_t, uint32_t reused) {
+      const double reused_tokens = std::min<double>(reused * 4.0, request_.input_tokens);
+      return (request_.input_tokens - reused_tokens) / 1000.0;
+    };
+    view_.resident_ = [this](size_t n) { return resident[n]; };
+    view_.capacity_ = [this](size_t n) { return capacity[n]; };
+    view_.transfer_s_ = [](uint32_t blocks) { return blocks / 1000.0; };
+    view_.replicas_ = &sink;
+    return view_;
+  }
+
+  bool seed_mode = false;
+  bool global_cache = false;
+  double now_s = 0;
+  std::vector<size_t> queue_length;
+  std::vector<double> queued_work_s;
+  std::vector<uint64_t> pending_prefill_blocks;
+  std::vector<size_t> resident;
+  std::vector<size_t> capacity;
+  const HotspotTracker* hotspots = nullptr;
+  RecordingReplicaSink sink;
+
+ private:
+  SimPrefixIndex holders_;
+  std::vector<BlockId> blocks_;
+  Request request_;
+  std::vector<uint32_t> prefix_;
+  ClusterView view_;
+};
+
+}  // namespace kvb
+
+#endif  // KVB_CORE_ROUTING_CLUSTER_VIEW_FOR_TEST_H_
