@@ -45,6 +45,8 @@ class ClusterView {
   uint32_t prefix_blocks(size_t node) const { return prefix_blocks_[node]; }
   // The request's blocks resident on `node`, counted per block (not necessarily a prefix).
   uint32_t resident_blocks(size_t node) const;
+  // Whether `node` holds the request's i-th block.
+  bool holds(size_t node, size_t i) const { return holders_->Holds(request_.blocks[i], node); }
   // Seed mode: size of the node's last-100-requests list; realistic: requests queued or
   // in service on the node.
   size_t queue_length(size_t node) const { return queue_length_[node]; }

@@ -17,6 +17,8 @@ std::span<const RouterInfo> Routers() {
       // Mooncake (FAST'25).
       LoadBalanceRouterInfo(),
       LocalCacheAwareRouterInfo(),
+      // Seed simulator (seed-model.md).
+      // Production routers.
   };
   return routers;
 }

@@ -13,6 +13,8 @@ RouterInfo LoadBalanceRouterInfo();
 RouterInfo PowerOfTwoRouterInfo();
 RouterInfo PrefixGreedyRouterInfo();
 RouterInfo LocalCacheAwareRouterInfo();
+// Seed simulator.
+// Production routers.
 
 // The least loaded node (queued work, then queue length, then lowest index).
 uint32_t LeastLoadedNode(const ClusterView& view);
