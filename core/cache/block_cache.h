@@ -40,6 +40,10 @@ class BlockCache {
   // Drops a resident block (not an eviction: the policy is told OnRemove).
   // Precondition: Contains(id).
   void Remove(BlockId id);
+  // Evicts the policy's victim, passed to on_evict(BlockId) once no longer resident.
+  // Precondition: size() > 0.
+  template <typename OnEvict>
+  void EvictOne(OnEvict&& on_evict);
 
   size_t size() const { return size_; }
   size_t capacity() const { return capacity_; }
@@ -100,6 +104,18 @@ void BlockCache::InsertAs(BlockId id, OnEvict&& on_evict) {
   id_of_[slot] = id;
   index_.Set(id, slot);
   policy.OnInsert(slot, id);
+}
+
+template <typename OnEvict>
+void BlockCache::EvictOne(OnEvict&& on_evict) {
+  assert(size_ > 0);
+  const Slot slot = policy_->Evict();
+  const BlockId victim = id_of_[slot];
+  index_.Erase(victim);
+  free_slots_.push_back(slot);
+  --size_;
+  ++evictions_;
+  on_evict(victim);
 }
 
 }  // namespace kvb

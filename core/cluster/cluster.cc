@@ -21,8 +21,11 @@ size_t CheckedNodeCount(const ClusterSpec& spec) {
 
 }  // namespace
 
-Cluster::Cluster(const ClusterSpec& spec, const Trace& trace)
-    : trace_(trace), holders_(CheckedNodeCount(spec)) {
+Cluster::Cluster(const ClusterSpec& spec, const Trace& trace, size_t seed_copy_limit)
+    : trace_(trace),
+      seed_copy_limit_(seed_copy_limit),
+      seed_counted_(spec.nodes.size(), 0),
+      holders_(CheckedNodeCount(spec)) {
   holders_.Reserve(trace.distinct_blocks());
   caches_.reserve(spec.nodes.size());
   for (size_t n = 0; n < spec.nodes.size(); ++n) {
@@ -32,8 +35,10 @@ Cluster::Cluster(const ClusterSpec& spec, const Trace& trace)
       throw InputError(absl::StrCat("cluster.nodes[", n, "].eviction: unknown policy '",
                                     spec.nodes[n].eviction, "' (known: ", known, ")"));
     }
-    caches_.emplace_back(spec.nodes[n].capacity_blocks, trace.distinct_blocks(),
-                         policy->make(spec.nodes[n].capacity_blocks, trace.distinct_blocks()));
+    const size_t capacity = spec.nodes[n].capacity_blocks;
+    const size_t slots = capacity == 0 ? 0 : capacity + seed_copy_limit;
+    caches_.emplace_back(slots, trace.distinct_blocks(), policy->make(slots, trace.distinct_blocks()));
+    capacity_.push_back(capacity);
   }
 }
 
@@ -50,6 +55,36 @@ void Cluster::Insert(size_t node, BlockId id) {
   BlockCache& cache = caches_[node];
   if (cache.capacity() == 0) return;
   cache.Insert(id, [&](BlockId victim) { OnEvicted(node, victim); });
+  Admit(node, id);
+}
+
+void Cluster::SeedInsert(size_t node, BlockId id) {
+  BlockCache& cache = caches_[node];
+  if (capacity_[node] == 0) return;
+  size_t& counted = seed_counted_[node];
+  while (counted >= capacity_[node] && cache.size() > 0) {
+    cache.EvictOne([&](BlockId victim) { OnEvicted(node, victim); });
+    --counted;
+  }
+  cache.Insert(id, [&](BlockId victim) { OnEvicted(node, victim); });
+  ++counted;
+  Admit(node, id);
+}
+
+bool Cluster::SeedCopy(size_t node, BlockId id) {
+  BlockCache& cache = caches_[node];
+  if (capacity_[node] == 0 || cache.size() >= seed_copy_limit_) return false;
+  if (cache.Contains(id)) {
+    cache.Remove(id);  // re-inserted as new: the policy forgets its history
+    cache.Insert(id);
+    return true;
+  }
+  cache.Insert(id, [&](BlockId victim) { OnEvicted(node, victim); });
+  Admit(node, id);
+  return true;
+}
+
+void Cluster::Admit(size_t node, BlockId id) {
   const uint32_t before = holders_.HolderCount(id);
   holders_.Add(node, id);
   ++resident_blocks_;

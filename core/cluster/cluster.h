@@ -34,8 +34,10 @@ struct ClusterSpec {
 // accounting the metrics need (resident and replica blocks, evictions, stranding).
 class Cluster {
  public:
-  // Throws InputError for an unknown eviction policy or an empty cluster.
-  Cluster(const ClusterSpec& spec, const Trace& trace);
+  // Throws InputError for an unknown eviction policy or an empty cluster. With
+  // seed_copy_limit > 0 the cluster follows the seed's memory accounting (SeedInsert,
+  // SeedCopy): each node may hold up to that many blocks beyond its capacity as copies.
+  Cluster(const ClusterSpec& spec, const Trace& trace, size_t seed_copy_limit = 0);
 
   size_t size() const { return caches_.size(); }
   const SimPrefixIndex& holders() const { return holders_; }
@@ -45,6 +47,13 @@ class Cluster {
   bool Touch(size_t node, BlockId id) { return caches_[node].Touch(id); }
   // Makes `id` resident on `node`, evicting as needed. Precondition: not resident there.
   void Insert(size_t node, BlockId id);
+
+  // The seed's miss: while the node's counted memory is full, evict a victim (each eviction
+  // frees one block of memory, copy or not); then insert `id`, counted. Not resident there.
+  void SeedInsert(size_t node, BlockId id);
+  // The seed's copy: uncounted by memory; a block the node holds is re-inserted as new.
+  // Does nothing and returns false once the node holds seed_copy_limit blocks or more.
+  bool SeedCopy(size_t node, BlockId id);
 
   // Realistic storing of a served request: blocks visited from the last to the first,
   // touched if resident, inserted otherwise (parents end up more recent than children).
@@ -61,13 +70,18 @@ class Cluster {
   // block no request could reuse.
   uint64_t stranded_evictions() const { return stranded_evictions_; }
   size_t node_resident(size_t node) const { return caches_[node].size(); }
-  size_t node_capacity(size_t node) const { return caches_[node].capacity(); }
+  size_t node_capacity(size_t node) const { return capacity_[node]; }
 
  private:
   void OnEvicted(size_t node, BlockId id);
+  // Records that `node` now holds `id` (just inserted into its cache).
+  void Admit(size_t node, BlockId id);
 
   const Trace& trace_;
   std::vector<BlockCache> caches_;
+  std::vector<size_t> capacity_;  // per node, as specified
+  size_t seed_copy_limit_;
+  std::vector<size_t> seed_counted_;  // seed mode: blocks counted by memory, per node
   SimPrefixIndex holders_;  // who holds what: the routers' view of the caches
   uint64_t resident_blocks_ = 0;
   uint64_t distinct_resident_ = 0;

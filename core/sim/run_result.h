@@ -82,6 +82,10 @@ struct RunResult {
 
   // Replication.
   uint64_t replicas_created = 0;  // blocks copied to a node that had another holder
+  uint64_t copies = 0;            // replication copies started (router or policy)
+  uint64_t copied_blocks = 0;     // blocks those copies sent
+  uint64_t copies_refused = 0;    // copies the replica budget refused
+  uint64_t fetches_dropped = 0;   // services whose fetched prefix was not kept
   uint32_t peak_holders = 0;      // most nodes ever holding one block
 
   // The seed's per-cell score (its net benefit needs the other cells: see metrics).

@@ -7,6 +7,9 @@
 #include <queue>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+
 #include "absl/strings/str_cat.h"
 #include "core/metrics/seed_scores.h"
 #include "core/metrics/statistics.h"
@@ -24,12 +27,37 @@ struct Queued {
   uint32_t request;
   double arrival_s;
   double predicted_s;
+  uint32_t fetch_from;  // RouteDecision::fetch_from
+  uint32_t fetch_to;
+  uint32_t pending_blocks;  // counted in the node's pending prefill blocks
 };
 
 // A service in flight on a node.
 struct InService {
   uint32_t request = 0;
   double end_s = 0;
+  uint32_t local = 0;    // blocks the node held itself when the service started
+  uint32_t fetched = 0;  // blocks fetched from another node
+  uint32_t pending_blocks = 0;
+};
+
+// A replica on its way to a node: stored when the transfer ends.
+struct PendingCopy {
+  uint32_t target;
+  std::vector<BlockId> prefix;
+  uint64_t key;  // in-flight key: (target, last id of the prefix)
+  uint32_t missing_blocks;
+};
+
+// Events of the realistic loop, ordered by time, then kind (completions first), then id.
+enum EventKind : uint32_t { kCompletion = 0, kCopyArrival = 1 };
+struct Event {
+  double t;
+  EventKind kind;
+  uint64_t id;  // node (completion) or copy sequence number
+  bool operator>(const Event& o) const {
+    return t != o.t ? t > o.t : kind != o.kind ? kind > o.kind : id > o.id;
+  }
 };
 
 struct NodeState {
@@ -43,29 +71,51 @@ struct NodeState {
 
 }  // namespace
 
-class Simulator {
+class Simulator final : public ReplicaSink {
  public:
-  Simulator(const Trace& trace, const SimConfig& config, Router& router)
+  Simulator(const Trace& trace, const SimConfig& config, Router& router,
+            ReplicationPolicy* replication)
       : trace_(trace),
         config_(config),
         router_(router),
-        cluster_(config.cluster, trace),
+        replication_(replication),
+        cluster_(config.cluster, trace,
+                 config.mode == SimMode::kSeed ? config.seed_copy_limit_blocks : 0),
         nodes_(config.cluster.nodes.size()),
         prefix_(nodes_.size()),
         queue_length_(nodes_.size()),
         queued_work_s_(nodes_.size()),
+        pending_prefill_blocks_(nodes_.size(), 0),
         scratch_prefix_(nodes_.size()) {
     Validate();
     result_.nodes.resize(nodes_.size());
+    view_.seed_mode_ = config.mode == SimMode::kSeed;
+    view_.global_cache_ = config.cluster.scope == CacheScope::kGlobal;
     view_.prefix_blocks_ = prefix_;
     view_.queue_length_ = queue_length_;
     view_.queued_work_s_ = queued_work_s_;
+    view_.pending_prefill_blocks_ = pending_prefill_blocks_;
     view_.holders_ = &cluster_.holders();
     view_.predict_prefill_s_ = [this](size_t node, uint32_t reused_blocks) {
       return PredictPrefill(view_.request_, node, reused_blocks);
     };
+    view_.resident_ = [this](size_t node) { return cluster_.node_resident(node); };
+    view_.capacity_ = [this](size_t node) { return cluster_.node_capacity(node); };
+    view_.transfer_s_ = [this](uint32_t blocks) {
+      return config_.mode == SimMode::kSeed
+                 ? 0.0
+                 : config_.cost.TransferSeconds(uint64_t{blocks} * config_.cost.BlockBytes());
+    };
+    view_.replicas_ = this;
+    if (replication_ != nullptr && replication_->replica_budget_share() > 0) {
+      uint64_t capacity = 0;
+      for (const NodeSpec& n : config.cluster.nodes) capacity += n.capacity_blocks;
+      max_replica_blocks_ = static_cast<uint64_t>(
+          std::floor(replication_->replica_budget_share() * static_cast<double>(capacity)));
+    }
     PrepareTrackedKeys();
-    if (config.track_hotspots) {
+    if (config.track_hotspots || router.needs_hotspots() ||
+        (replication_ != nullptr && replication_->needs_hotspots())) {
       HotspotConfig hot = config.hotspots;
       hot.nodes = static_cast<int>(nodes_.size());
       tracker_ = std::make_unique<HotspotTracker>(hot);
@@ -96,6 +146,9 @@ class Simulator {
                                     " tokens per block"));
     }
     if (!(config_.replica_sample_s > 0)) throw InputError("replica_sample_s: must be > 0");
+    if (config_.mode == SimMode::kSeed && config_.seed_copy_limit_blocks == 0) {
+      throw InputError("seed_copy_limit_blocks: must be > 0");
+    }
     if (config_.requests_window == 0) throw InputError("requests_window: must be > 0");
     // Windows and samples are kept in memory: refuse settings that would make millions.
     const double span_s =
@@ -141,6 +194,7 @@ class Simulator {
       }
       WindowRow& window = WindowFor(i, 0);
       ++window.arrivals;
+      if (replication_ != nullptr) replication_->BeforeRoute(view_);
       const uint32_t node = router_.Route(view_).node;
       if (tracker_) tracker_->RecordRequest(r.blocks, static_cast<double>(i));
       if (node == kRejectRequest) {
@@ -155,7 +209,7 @@ class Simulator {
         if (cluster_.Touch(node, id)) {
           ++hits;
         } else {
-          cluster_.Insert(node, id);
+          cluster_.SeedInsert(node, id);
         }
       }
       RecordService(r, node, hits, /*fetched=*/0, window);
@@ -167,33 +221,121 @@ class Simulator {
 
   // ---- Realistic mode: arrivals, FCFS queues, completions in simulated time. ----
   void RunRealistic() {
-    using Completion = std::pair<double, uint32_t>;  // (time, node): ties by node index
-    std::priority_queue<Completion, std::vector<Completion>, std::greater<>> completions;
     const int64_t t0 = trace_.first_arrival_ms();
     size_t next = 0;
-    while (next < trace_.size() || !completions.empty()) {
+    while (next < trace_.size() || !events_.empty()) {
       const double arrival_s =
           next < trace_.size()
               ? static_cast<double>(trace_[next].arrival_ms - t0) / 1000.0 / config_.rate_scale
               : INFINITY;
-      // Completions at or before the next arrival come first.
-      if (!completions.empty() && completions.top().first <= arrival_s) {
-        const auto [t, node] = completions.top();
-        completions.pop();
-        AdvanceTo(t);
-        Complete(node, t);
-        resident_blocks_.Set(t, static_cast<double>(cluster_.resident_blocks()));
-        replica_blocks_.Set(t, static_cast<double>(cluster_.replica_blocks()));
-        if (StartNext(node, t)) completions.emplace(nodes_[node].current.end_s, node);
+      // Events at or before the next arrival come first.
+      if (!events_.empty() && events_.top().t <= arrival_s) {
+        const Event e = events_.top();
+        events_.pop();
+        AdvanceTo(e.t);
+        if (e.kind == kCompletion) {
+          const auto node = static_cast<uint32_t>(e.id);
+          Complete(node, e.t);
+          if (StartNext(node, e.t)) events_.push({nodes_[node].current.end_s, kCompletion, node});
+        } else {
+          CopyArrived(e.id);
+        }
+        resident_blocks_.Set(e.t, static_cast<double>(cluster_.resident_blocks()));
+        replica_blocks_.Set(e.t, static_cast<double>(cluster_.replica_blocks()));
         continue;
       }
       AdvanceTo(arrival_s);
       const uint32_t node = Arrive(static_cast<uint32_t>(next), arrival_s);
       ++next;
       if (node != kRejectRequest && !nodes_[node].busy && StartNext(node, arrival_s)) {
-        completions.emplace(nodes_[node].current.end_s, node);
+        events_.push({nodes_[node].current.end_s, kCompletion, node});
       }
     }
+  }
+
+  // ---- Replicas (ReplicaSink). ----
+  uint32_t CopyPrefix(uint32_t source, uint32_t target, uint32_t blocks) override {
+    CheckNode(source);
+    CheckNode(target);
+    if (source == target) return 0;
+    const std::span<const BlockId> ids = view_.request_.blocks;
+    const uint32_t length = std::min<uint32_t>(blocks, static_cast<uint32_t>(ids.size()));
+    return config_.mode == SimMode::kSeed ? SeedCopy(source, target, ids.first(length))
+                                          : StartCopy(source, target, ids.first(length));
+  }
+
+  // The seed's copy: every id of the prefix the source holds, while the target holds
+  // fewer than the copy limit; at once, outside the target's memory. The view follows.
+  uint32_t SeedCopy(uint32_t source, uint32_t target, std::span<const BlockId> prefix) {
+    uint32_t copied = 0;
+    for (BlockId id : prefix) {
+      if (!cluster_.Holds(source, id)) continue;
+      if (OverReplicaBudget(cluster_.Holds(target, id) ? 0 : 1)) {
+        ++result_.copies_refused;
+        break;
+      }
+      if (!cluster_.SeedCopy(target, id)) break;
+      ++copied;
+    }
+    if (copied > 0) {
+      ++result_.copies;
+      result_.copied_blocks += copied;
+      cluster_.holders().LongestPrefix(view_.request_.blocks, prefix_);
+      view_.resident_blocks_.clear();
+    }
+    return copied;
+  }
+
+  // A realistic copy of the source's contiguous part of `prefix`: both links are busy for
+  // the transfer; the target stores the blocks when it ends (CopyArrived).
+  uint32_t StartCopy(uint32_t source, uint32_t target, std::span<const BlockId> prefix) {
+    uint32_t have = 0;
+    while (have < prefix.size() && cluster_.Holds(source, prefix[have])) ++have;
+    uint32_t missing = 0;
+    for (uint32_t i = 0; i < have; ++i) missing += !cluster_.Holds(target, prefix[i]);
+    if (missing == 0) return 0;
+    const uint64_t key = (uint64_t{target} << 32) | prefix[have - 1];
+    if (copies_in_flight_.contains(key)) return 0;
+    if (OverReplicaBudget(missing)) {
+      ++result_.copies_refused;
+      return 0;
+    }
+    const uint64_t bytes = uint64_t{missing} * config_.cost.BlockBytes();
+    NodeState& src = nodes_[source];
+    NodeState& dst = nodes_[target];
+    const double start = std::max({now_s_, src.nic_free_s, dst.nic_free_s});
+    const double end = start + config_.cost.TransferSeconds(bytes);
+    src.nic_free_s = dst.nic_free_s = end;
+    result_.transfer_bytes += bytes;
+    ++result_.copies;
+    result_.copied_blocks += missing;
+    const uint64_t seq = next_copy_++;
+    pending_copies_.emplace(
+        seq, PendingCopy{target, std::vector<BlockId>(prefix.begin(), prefix.begin() + have), key,
+                         missing});
+    copies_in_flight_.insert(key);
+    blocks_in_flight_ += missing;
+    events_.push({end, kCopyArrival, seq});
+    return missing;
+  }
+
+  void CopyArrived(uint64_t seq) {
+    auto it = pending_copies_.find(seq);
+    const PendingCopy& copy = it->second;
+    cluster_.StorePrefix(copy.target, copy.prefix);
+    copies_in_flight_.erase(copy.key);
+    blocks_in_flight_ -= copy.missing_blocks;
+    pending_copies_.erase(it);
+  }
+
+  // Whether `more` replica blocks (besides those in flight) would exceed the budget.
+  bool OverReplicaBudget(uint64_t more) const {
+    return cluster_.replica_blocks() + blocks_in_flight_ + more > max_replica_blocks_;
+  }
+
+  bool KeepsFetched(uint32_t fetched) const {
+    const bool keeps = replication_ == nullptr || replication_->keeps_fetched();
+    return keeps && !OverReplicaBudget(fetched);
   }
 
   // Routes request i arriving at t; returns its node or kRejectRequest.
@@ -207,11 +349,14 @@ class Simulator {
     }
     WindowRow& window = WindowFor(i, t);
     ++window.arrivals;
-    uint32_t node = router_.Route(view_).node;
+    if (replication_ != nullptr) replication_->BeforeRoute(view_);
+    const RouteDecision decision = router_.Route(view_);
+    uint32_t node = decision.node;
     if (tracker_) tracker_->RecordRequest(r.blocks, t);
     double predicted_s = 0;
     if (node != kRejectRequest) {
       CheckNode(node);
+      CheckFetchPlan(decision);
       predicted_s = PredictPrefill(r, node, prefix_[node]);
       if (config_.reject_over_slo && config_.ttft_slo_s > 0 &&
           queued_work_s_[node] + predicted_s > config_.ttft_slo_s) {
@@ -224,8 +369,10 @@ class Simulator {
       return node;
     }
     NodeState& s = nodes_[node];
-    s.queue.push_back(Queued{i, t, predicted_s});
+    const auto pending = static_cast<uint32_t>(r.blocks.size() - prefix_[node]);
+    s.queue.push_back(Queued{i, t, predicted_s, decision.fetch_from, decision.fetch_to, pending});
     s.queued_predicted_s += predicted_s;
+    pending_prefill_blocks_[node] += pending;
     return node;
   }
 
@@ -239,39 +386,61 @@ class Simulator {
     if (s.queue.empty()) s.queued_predicted_s = 0;  // no drift from float sums
     const Request r = trace_[q.request];
 
+    pending_prefill_blocks_[node] -= q.pending_blocks;
+
     uint32_t local = 0;
     while (local < r.blocks.size() && cluster_.Holds(node, r.blocks[local])) ++local;
+    // The fetch: from which node, up to which block (source == node: none).
+    uint32_t source = node;
+    uint32_t best = local;
+    if (config_.cluster.scope == CacheScope::kGlobal && local < r.blocks.size()) {
+      if (q.fetch_from == kEngineFetch) {
+        // The engine's rule: the longest prefix held elsewhere, if moving it beats
+        // recomputing it.
+        cluster_.holders().LongestPrefix(r.blocks, scratch_prefix_);
+        for (uint32_t n = 0; n < nodes_.size(); ++n) {
+          if (n != node && scratch_prefix_[n] > best) {
+            source = n;
+            best = scratch_prefix_[n];
+          }
+        }
+        if (source != node &&
+            FetchSeconds(best - local) + PredictPrefill(r, node, best) >=
+                PredictPrefill(r, node, local)) {
+          source = node;
+          best = local;
+        }
+      } else if (q.fetch_from != kNoFetch && q.fetch_from != node) {
+        // The router's plan, bounded by what the source holds now.
+        const uint32_t limit = std::min<uint32_t>(q.fetch_to, static_cast<uint32_t>(r.blocks.size()));
+        uint32_t have = 0;
+        while (have < limit && cluster_.Holds(q.fetch_from, r.blocks[have])) ++have;
+        if (have > local) {
+          source = q.fetch_from;
+          best = have;
+        }
+      }
+    }
     uint32_t reused = local;
     double transfer_s = 0;
     uint32_t fetched = 0;
-    if (config_.cluster.scope == CacheScope::kGlobal && local < r.blocks.size()) {
-      cluster_.holders().LongestPrefix(r.blocks, scratch_prefix_);
-      uint32_t source = node;
-      for (uint32_t n = 0; n < nodes_.size(); ++n) {
-        if (n != node && scratch_prefix_[n] > (source == node ? local : scratch_prefix_[source])) {
-          source = n;
-        }
-      }
-      if (source != node) {
-        const uint32_t best = scratch_prefix_[source];
-        const uint64_t bytes = uint64_t{best - local} * config_.cost.BlockBytes();
-        const double fetch_s = config_.cost.TransferSeconds(bytes);
-        // Fetch only when moving the blocks beats recomputing them.
-        if (fetch_s + PredictPrefill(r, node, best) < PredictPrefill(r, node, local)) {
-          NodeState& src = nodes_[source];
-          const double start = std::max({t, s.nic_free_s, src.nic_free_s});
-          s.nic_free_s = src.nic_free_s = start + fetch_s;
-          transfer_s = start + fetch_s - t;
-          fetched = best - local;
-          reused = best;
-          result_.transfer_bytes += bytes;
-        }
-      }
+    if (source != node) {
+      const uint64_t bytes = uint64_t{best - local} * config_.cost.BlockBytes();
+      const double fetch_s = FetchSeconds(best - local);
+      NodeState& src = nodes_[source];
+      const double start = std::max({t, s.nic_free_s, src.nic_free_s});
+      s.nic_free_s = src.nic_free_s = start + fetch_s;
+      transfer_s = start + fetch_s - t;
+      fetched = best - local;
+      reused = best;
+      result_.transfer_bytes += bytes;
     }
     const double prefill_s = PredictPrefill(r, node, reused);
     const double ttft_s = (t - q.arrival_s) + transfer_s + prefill_s;
     s.busy = true;
-    s.current = InService{q.request, t + transfer_s + prefill_s};
+    const auto pending = static_cast<uint32_t>(r.blocks.size() - reused);
+    s.current = InService{q.request, t + transfer_s + prefill_s, local, fetched, pending};
+    pending_prefill_blocks_[node] += pending;
     result_.nodes[node].busy_s += prefill_s;
     result_.gpu_no_reuse_s += PredictPrefill(r, node, 0);
     ttft_s_.push_back(ttft_s);
@@ -280,13 +449,26 @@ class Simulator {
     ++window.served;
     window.ttft_sum_s += ttft_s;
     RecordService(r, node, reused, fetched, window);
+    if (replication_ != nullptr) replication_->OnServed(r, node, ttft_s);
     return true;
+  }
+
+  double FetchSeconds(uint32_t blocks) const {
+    return config_.cost.TransferSeconds(uint64_t{blocks} * config_.cost.BlockBytes());
   }
 
   // The prefill of the request in service on `node` ended at t: its blocks are stored.
   void Complete(uint32_t node, double t) {
     NodeState& s = nodes_[node];
-    cluster_.StorePrefix(node, trace_[s.current.request].blocks);
+    const std::span<const BlockId> blocks = trace_[s.current.request].blocks;
+    if (s.current.fetched == 0 || KeepsFetched(s.current.fetched)) {
+      cluster_.StorePrefix(node, blocks);
+    } else {
+      // The fetched prefix was borrowed: the node keeps only what it held itself.
+      cluster_.StorePrefix(node, blocks.first(s.current.local));
+      ++result_.fetches_dropped;
+    }
+    pending_prefill_blocks_[node] -= s.current.pending_blocks;
     s.busy = false;
     result_.makespan_s = std::max(result_.makespan_s, t);
   }
@@ -316,8 +498,16 @@ class Simulator {
 
   void CheckNode(uint32_t node) const {
     if (node >= nodes_.size()) {
-      throw std::logic_error(absl::StrCat("router returned node ", node, " of ", nodes_.size()));
+      throw std::logic_error(absl::StrCat("strategy named node ", node, " of ", nodes_.size()));
     }
+  }
+
+  void CheckFetchPlan(const RouteDecision& d) const {
+    if (d.fetch_from == kEngineFetch || d.fetch_from == kNoFetch) return;
+    if (config_.cluster.scope != CacheScope::kGlobal) {
+      throw std::logic_error("router planned a fetch in a local-scope cluster");
+    }
+    CheckNode(d.fetch_from);
   }
 
   // ---- Time integrals and series. ----
@@ -459,12 +649,20 @@ class Simulator {
   const Trace& trace_;
   const SimConfig& config_;
   Router& router_;
+  ReplicationPolicy* replication_;  // nullptr: fetched prefixes stay, no other copies
   Cluster cluster_;
   std::vector<NodeState> nodes_;
   std::vector<uint32_t> prefix_;
   std::vector<size_t> queue_length_;
   std::vector<double> queued_work_s_;
+  std::vector<uint64_t> pending_prefill_blocks_;
   std::vector<uint32_t> scratch_prefix_;
+  std::priority_queue<Event, std::vector<Event>, std::greater<>> events_;
+  absl::flat_hash_map<uint64_t, PendingCopy> pending_copies_;
+  absl::flat_hash_set<uint64_t> copies_in_flight_;
+  uint64_t blocks_in_flight_ = 0;  // missing blocks of copies in flight
+  uint64_t next_copy_ = 0;
+  uint64_t max_replica_blocks_ = std::numeric_limits<uint64_t>::max();
   ClusterView view_;
   RunResult result_;
   std::vector<double> ttft_s_;
@@ -477,8 +675,13 @@ class Simulator {
   TimeWeightedAverage replica_blocks_;
 };
 
-RunResult Simulate(const Trace& trace, const SimConfig& config, Router& router) {
-  return Simulator(trace, config, router).Run();
+RunResult Simulate(const Trace& trace, const SimConfig& config, Router& router,
+                   ReplicationPolicy* replication) {
+  return Simulator(trace, config, router, replication).Run();
+}
+
+RunResult Simulate(const Trace& trace, const SimConfig& config, Strategy& strategy) {
+  return Simulate(trace, config, *strategy.router, strategy.replication.get());
 }
 
 }  // namespace kvb

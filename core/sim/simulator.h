@@ -7,6 +7,8 @@
 #include "core/cluster/cluster.h"
 #include "core/model/cost_model.h"
 #include "core/model/prices.h"
+#include "core/replication/replication_policy.h"
+#include "core/replication/strategy.h"
 #include "core/routing/router.h"
 #include "core/sim/run_result.h"
 #include "core/trace/trace.h"
@@ -34,12 +36,17 @@ struct SimConfig {
   bool track_hotspots = false;
   HotspotConfig hotspots;
   size_t hot_prefixes_reported = 20;
+  // Seed mode: blocks a node may hold as replicas beyond its memory (the seed's 500).
+  size_t seed_copy_limit_blocks = 500;
   uint64_t seed = 1;
 };
 
-// Replays `trace` through the cluster of `config` under `router`: one deterministic,
+// Replays `trace` through the cluster of `config` under `router` and `replication`
+// (nullptr: fetched prefixes stay, no other copies, i.e. "mooncake"): one deterministic,
 // single-threaded run. Throws InputError for an invalid config.
-RunResult Simulate(const Trace& trace, const SimConfig& config, Router& router);
+RunResult Simulate(const Trace& trace, const SimConfig& config, Router& router,
+                   ReplicationPolicy* replication = nullptr);
+RunResult Simulate(const Trace& trace, const SimConfig& config, Strategy& strategy);
 
 }  // namespace kvb
 
