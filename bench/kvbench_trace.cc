@@ -389,9 +389,12 @@ void PrintRunText(const std::string& trace_name, const std::string& cell, const 
         "cost               $%.4f per 1,000 requests (GPU $%.4f, storage $%.4f, network "
         "$%.4f)\n",
         r.dollars_per_1000_requests, r.gpu_dollars, r.storage_dollars, r.network_dollars);
-    std::printf("replicas           %s created, at most %u holders of one block\n",
-                WithCommas(r.replicas_created).c_str(), r.peak_holders);
   }
+  std::printf("replicas           %s created, at most %u holders of one block\n",
+              WithCommas(r.replicas_created).c_str(), r.peak_holders);
+  std::printf("copies             %s of %s blocks (%s refused by the budget); %s fetches dropped\n",
+              WithCommas(r.copies).c_str(), WithCommas(r.copied_blocks).c_str(),
+              WithCommas(r.copies_refused).c_str(), WithCommas(r.fetches_dropped).c_str());
   if (!r.hot_prefixes.empty()) {
     std::printf("hot prefixes       (HotspotTracker at the end: count, intensity, trend slope)\n");
     for (size_t i = 0; i < std::min<size_t>(r.hot_prefixes.size(), 5); ++i) {
@@ -417,10 +420,11 @@ int RunSimulate(const std::vector<std::string>& args) {
                              "lru, lfu, fifo, sieve, s3fifo (default: seed lfu, "
                              "realistic lru)")(
       "scope", po::value<std::string>()->default_value("local"), "local or global cache")(
-      "router", po::value<std::string>(),
-      "routing strategy (default: seed random, realistic "
-      "prefix_greedy)")("router-seed", po::value<uint64_t>()->default_value(1),
-                        "seed of the router's randomness")(
+      "strategy,s", po::value<std::string>(),
+      "router[:key=value,...][+replication[:key=value,...]] (kvbench --list-strategies; "
+      "default: seed random, realistic prefix_greedy)")(
+      "strategy-seed", po::value<uint64_t>()->default_value(1),
+      "seed of the strategy's randomness")(
       "profile", po::value<std::string>(), "cost profile .json (default: llama3-70b_8xa800)")(
       "rate-scale", po::value<double>()->default_value(1.0), "arrival rate multiplier")(
       "slo", po::value<double>()->default_value(0.0), "TTFT SLO in seconds (0: none)")(
@@ -465,13 +469,14 @@ int RunSimulate(const std::vector<std::string>& args) {
   config.ttft_slo_s = vm["slo"].as<double>();
   config.reject_over_slo = vm.count("reject-over-slo") > 0;
   config.track_hotspots = vm.count("hotspots") > 0;
-  const std::string router_name =
-      vm.count("router") ? vm["router"].as<std::string>() : (seed ? "random" : "prefix_greedy");
-  std::unique_ptr<Router> router = MakeRouter(router_name, vm["router-seed"].as<uint64_t>());
+  Strategy strategy =
+      MakeStrategy(vm.count("strategy") ? vm["strategy"].as<std::string>()
+                                        : (seed ? "random" : "prefix_greedy"),
+                   vm["strategy-seed"].as<uint64_t>());
   const TraceArgument input = LoadTraceArgument("simulate", vm);
-  const RunResult result = Simulate(*input.trace, config, *router);
+  const RunResult result = Simulate(*input.trace, config, strategy);
   const std::string cell = absl::StrCat(mode, " ", nodes, " nodes x ", capacity_blocks, " blocks ",
-                                        eviction, " ", scope, " router=", router_name);
+                                        eviction, " ", scope, " strategy=", strategy.spec);
   if (vm.count("json")) {
     nlohmann::ordered_json out;
     out["trace"] = input.name;
@@ -480,7 +485,8 @@ int RunSimulate(const std::vector<std::string>& args) {
                    {"capacity_blocks", capacity_blocks},
                    {"eviction", eviction},
                    {"scope", scope},
-                   {"router", router_name},
+                   {"strategy", strategy.spec},
+                   {"strategy_seed", vm["strategy-seed"].as<uint64_t>()},
                    {"profile", config.cost.model().name + " on " + config.cost.hardware().name},
                    {"rate_scale", config.rate_scale},
                    {"ttft_slo_s", config.ttft_slo_s}};

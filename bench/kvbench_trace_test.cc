@@ -281,7 +281,7 @@ TEST_F(KvbenchTraceTest, SimulateRunsACellInBothModes) {
   ASSERT_EQ(realistic.exit_code, 0) << realistic.err;
   const auto r = nlohmann::json::parse(realistic.out);
   EXPECT_EQ(r["cell"]["capacity_blocks"], 5859);
-  EXPECT_EQ(r["cell"]["router"], "prefix_greedy");
+  EXPECT_EQ(r["cell"]["strategy"], "prefix_greedy");
   EXPECT_EQ(r["result"]["served"], 3);
   EXPECT_EQ(r["result"]["cache"]["hit_blocks"], 1 + 2);  // r1 reuses block 10, r2 both
   EXPECT_GT(r["result"]["latency"]["ttft_mean_s"].get<double>(), 0.0);
@@ -296,7 +296,7 @@ TEST_F(KvbenchTraceTest, SimulateRejectsBadSettings) {
   const CommandResult capacity = Exec("simulate --preset conversation --capacity 12");
   EXPECT_EQ(capacity.exit_code, 2);
   EXPECT_THAT(capacity.err, HasSubstr("--capacity: expected \"<number><unit>\""));
-  const CommandResult router = Exec("simulate --preset conversation --router nosuch");
+  const CommandResult router = Exec("simulate --preset conversation --strategy nosuch");
   EXPECT_EQ(router.exit_code, 2);
   EXPECT_THAT(router.err,
               HasSubstr("unknown router 'nosuch' (known: random, round_robin, least_loaded, "));

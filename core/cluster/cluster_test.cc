@@ -63,5 +63,40 @@ TEST(ClusterTest, UnknownPolicyAndEmptyClusterAreInputErrors) {
   EXPECT_THROW(Cluster(spec, *trace), InputError);
 }
 
+// The seed's memory accounting (seed-model.md): copies are uncounted, a copy of a held block
+// re-inserts it as new, and copies stop at the copy limit.
+TEST(ClusterTest, SeedCopiesLiveOutsideMemoryAndReinsertAsNew) {
+  const auto trace = Chain({{10}, {11}, {12}, {13}});  // ids a=0, b=1, c=2, d=3
+  ClusterSpec spec;
+  spec.nodes = {NodeSpec{2, "lfu", 1.0}};
+  Cluster cluster(spec, *trace, /*seed_copy_limit=*/3);
+  const BlockId a = 0, b = 1, c = 2, d = 3;
+  cluster.SeedInsert(0, a);
+  EXPECT_TRUE(cluster.Touch(0, a));
+  EXPECT_TRUE(cluster.Touch(0, a));  // a: frequency 3
+  cluster.SeedInsert(0, b);          // b: frequency 1; memory full (2 of 2)
+  EXPECT_TRUE(cluster.SeedCopy(0, a));  // a back to frequency 1, newer than b
+  EXPECT_TRUE(cluster.Touch(0, b));     // b: frequency 2
+  // Memory is full: one victim, the lowest frequency: a (without the re-insert it would
+  // have been b, frequency 2 against a's 3).
+  cluster.SeedInsert(0, c);
+  EXPECT_FALSE(cluster.Holds(0, a));
+  EXPECT_TRUE(cluster.Holds(0, b));
+  EXPECT_EQ(cluster.evictions(), 1u);
+  // A copy is not counted: the node now holds 3 blocks with a memory of 2.
+  EXPECT_TRUE(cluster.SeedCopy(0, d));
+  EXPECT_EQ(cluster.node_resident(0), 3u);
+  EXPECT_EQ(cluster.node_capacity(0), 2u);
+  // At the copy limit (3 blocks held), copies stop.
+  EXPECT_FALSE(cluster.SeedCopy(0, a));
+  EXPECT_FALSE(cluster.Holds(0, a));
+  // A miss still evicts only while counted memory is full: c (frequency 1, older than d).
+  cluster.SeedInsert(0, a);
+  EXPECT_FALSE(cluster.Holds(0, c));
+  EXPECT_TRUE(cluster.Holds(0, d));
+  EXPECT_EQ(cluster.node_resident(0), 3u);
+  EXPECT_EQ(cluster.evictions(), 2u);
+}
+
 }  // namespace
 }  // namespace kvb

@@ -12,6 +12,10 @@ std::span<const ReplicationInfo> ReplicationPolicies() {
   static const std::vector<ReplicationInfo> policies = {
       NoReplicationInfo(),
       MooncakeReplicationInfo(),
+      SeedDynamicReplicationInfo(),
+      SeedPredictiveReplicationInfo(),
+      PrebleReplicationInfo(),
+      BudgetedReplicationInfo(),
   };
   return policies;
 }

@@ -8,6 +8,10 @@ namespace kvb {
 // One function per policy file; replication_registry.cc lists them in one table.
 ReplicationInfo NoReplicationInfo();
 ReplicationInfo MooncakeReplicationInfo();
+ReplicationInfo SeedDynamicReplicationInfo();
+ReplicationInfo SeedPredictiveReplicationInfo();
+ReplicationInfo PrebleReplicationInfo();
+ReplicationInfo BudgetedReplicationInfo();
 
 }  // namespace kvb
 

@@ -4,6 +4,7 @@
 // A ClusterView set by hand, for router tests that need signals the engine would take many
 // requests to reach (e.g. 64 queued requests). Tests only.
 
+#include <algorithm>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -32,13 +33,13 @@ class RecordingReplicaSink final : public ReplicaSink {
 class ClusterViewForTest {
  public:
   explicit ClusterViewForTest(size_t nodes)
-      : holders_(nodes),
-        prefix_(nodes, 0),
-        queue_length(nodes, 0),
+      : queue_length(nodes, 0),
         queued_work_s(nodes, 0.0),
         pending_prefill_blocks(nodes, 0),
         resident(nodes, 0),
-        capacity(nodes, 1000) {}
+        capacity(nodes, 1000),
+        holders_(nodes),
+        prefix_(nodes, 0) {}
 
   // The request being placed: `blocks` ids (interned, < universe) and its input tokens.
   void SetRequest(std::vector<BlockId> blocks, uint32_t input_tokens) {

@@ -20,7 +20,7 @@ class LocalCacheAwareRouter final : public Router {
         best_s = s;
       }
     }
-    return best;
+    return RouteDecision(best, kNoFetch, 0);  // never fetches, even in a global cache
   }
 
  private:

@@ -17,8 +17,19 @@ std::span<const RouterInfo> Routers() {
       // Mooncake (FAST'25).
       LoadBalanceRouterInfo(),
       LocalCacheAwareRouterInfo(),
+      KvcacheCentricRouterInfo(),
       // Seed simulator (seed-model.md).
+      CacheAwareRouterInfo(),
+      EnhancedRouterInfo(),
+      PrefixAwareHotspotRouterInfo(),
+      SeedPaperRouterInfo(),
+      SeedOptimisedRouterInfo(),
       // Production routers.
+      DynamoRouterInfo(),
+      SglangCacheAwareRouterInfo(),
+      PrefixHashBoundedRouterInfo(),
+      LlmDRouterInfo(),
+      PrebleE2RouterInfo(),
   };
   return routers;
 }

@@ -13,8 +13,19 @@ RouterInfo LoadBalanceRouterInfo();
 RouterInfo PowerOfTwoRouterInfo();
 RouterInfo PrefixGreedyRouterInfo();
 RouterInfo LocalCacheAwareRouterInfo();
+RouterInfo KvcacheCentricRouterInfo();
 // Seed simulator.
+RouterInfo CacheAwareRouterInfo();
+RouterInfo EnhancedRouterInfo();
+RouterInfo PrefixAwareHotspotRouterInfo();
+RouterInfo SeedPaperRouterInfo();
+RouterInfo SeedOptimisedRouterInfo();
 // Production routers.
+RouterInfo DynamoRouterInfo();
+RouterInfo SglangCacheAwareRouterInfo();
+RouterInfo PrefixHashBoundedRouterInfo();
+RouterInfo LlmDRouterInfo();
+RouterInfo PrebleE2RouterInfo();
 
 // The least loaded node (queued work, then queue length, then lowest index).
 uint32_t LeastLoadedNode(const ClusterView& view);

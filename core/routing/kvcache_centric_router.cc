@@ -1,0 +1,75 @@
+// kvcache_centric: Mooncake's Algorithm 1. best_len = the longest prefix any node holds;
+// a node whose own prefix p satisfies best_len / p > kvcache_balancing_threshold (p = 0
+// always does) plans to fetch the missing blocks from the holder; the node minimising
+// T_transfer + T_queue + T_prefill wins (ties: lowest index). With slo_s > 0 a request
+// whose best predicted TTFT exceeds it is rejected. Fetches need the global cache scope.
+
+#include "core/routing/router.h"
+#include "core/routing/router_registry.h"
+
+namespace kvb {
+namespace {
+
+// The paper publishes no value for the threshold: 1 lets the predicted times alone decide
+// whether a longer remote prefix is worth its transfer.
+constexpr ParamSpec kParams[] = {
+    {"kvcache_balancing_threshold", 1.0, 1.0, 1e9,
+     "fetch when best_len / own prefix exceeds this (own prefix 0: always)"},
+    {"slo_s", 0.0, 0.0, 1e9, "reject when the best predicted TTFT exceeds this; 0 = never"},
+};
+
+class KvcacheCentricRouter final : public Router {
+ public:
+  explicit KvcacheCentricRouter(const Params& p)
+      : threshold_(p.Get("kvcache_balancing_threshold")), slo_s_(p.Get("slo_s")) {}
+
+  RouteDecision Route(const ClusterView& view) override {
+    // Step 1: the longest prefix held anywhere, and its first holder.
+    uint32_t best_len = 0;
+    uint32_t best_node = 0;
+    for (uint32_t n = 0; n < view.nodes(); ++n) {
+      if (view.prefix_blocks(n) > best_len) {
+        best_len = view.prefix_blocks(n);
+        best_node = n;
+      }
+    }
+    // Step 2: every node, with or without a fetch.
+    uint32_t chosen = 0;
+    bool chosen_fetches = false;
+    double chosen_s = 0;
+    for (uint32_t n = 0; n < view.nodes(); ++n) {
+      const uint32_t own = view.prefix_blocks(n);
+      const bool fetch = view.global_cache() && best_len > own &&
+                         (own == 0 || static_cast<double>(best_len) / own > threshold_);
+      const uint32_t prefix = fetch ? best_len : own;
+      const double s = (fetch ? view.transfer_s(best_len - own) : 0.0) + view.queued_work_s(n) +
+                       view.predicted_prefill_s(n, prefix);
+      if (n == 0 || s < chosen_s) {
+        chosen = n;
+        chosen_fetches = fetch;
+        chosen_s = s;
+      }
+    }
+    // Step 3: admission against the SLO.
+    if (slo_s_ > 0 && chosen_s > slo_s_) return kRejectRequest;
+    // Step 4 is the engine's: it runs the planned fetch when the request starts.
+    if (chosen_fetches) return RouteDecision(chosen, best_node, best_len);
+    return RouteDecision(chosen, kNoFetch, 0);
+  }
+
+ private:
+  double threshold_;
+  double slo_s_;
+};
+
+}  // namespace
+
+RouterInfo KvcacheCentricRouterInfo() {
+  return {"kvcache_centric",
+          "least transfer + queue + prefill time, fetching the longest prefix held elsewhere",
+          "Mooncake (FAST'25), Algorithm 1 (global cache-aware with cache load balancing)",
+          kParams,
+          [](const Params& p, uint64_t) { return std::make_unique<KvcacheCentricRouter>(p); }};
+}
+
+}  // namespace kvb
