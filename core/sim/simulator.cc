@@ -196,7 +196,7 @@ class Simulator final : public ReplicaSink {
       ++window.arrivals;
       if (replication_ != nullptr) replication_->BeforeRoute(view_);
       const uint32_t node = router_.Route(view_).node;
-      if (tracker_) tracker_->RecordRequest(r.blocks, static_cast<double>(i));
+      if (tracker_) tracker_->RecordRequest(TrackedPrefix(r), static_cast<double>(i));
       if (node == kRejectRequest) {
         ++result_.rejected;
         ++window.rejected;
@@ -352,7 +352,7 @@ class Simulator final : public ReplicaSink {
     if (replication_ != nullptr) replication_->BeforeRoute(view_);
     const RouteDecision decision = router_.Route(view_);
     uint32_t node = decision.node;
-    if (tracker_) tracker_->RecordRequest(r.blocks, t);
+    if (tracker_) tracker_->RecordRequest(TrackedPrefix(r), t);
     double predicted_s = 0;
     if (node != kRejectRequest) {
       CheckNode(node);
@@ -487,6 +487,11 @@ class Simulator final : public ReplicaSink {
     n.hit_blocks += hit_blocks;
     window.block_refs += r.blocks.size();
     window.hit_blocks += hit_blocks;
+  }
+
+  std::span<const BlockId> TrackedPrefix(const Request& r) const {
+    const size_t limit = config_.hotspot_prefix_blocks;
+    return limit == 0 || r.blocks.size() <= limit ? r.blocks : r.blocks.first(limit);
   }
 
   void PrepareView(const Request& r, double now_s) {

@@ -35,6 +35,10 @@ struct SimConfig {
   // Count prefixes in a HotspotTracker (for routers, and the run's hottest prefixes).
   bool track_hotspots = false;
   HotspotConfig hotspots;
+  // The tracker counts each request's first this many blocks (0: all). Hot-spot rules look
+  // at prefixes of up to 8 blocks, and a deeper id is never in more requests than its
+  // ancestor at depth 8, so deeper ids add cost (3x on the conversation trace) for little.
+  size_t hotspot_prefix_blocks = 8;
   size_t hot_prefixes_reported = 20;
   // Seed mode: blocks a node may hold as replicas beyond its memory (the seed's 500).
   size_t seed_copy_limit_blocks = 500;

@@ -1,5 +1,7 @@
 // Speed of one cell: the realistic 16-node cluster on the conversation trace (the real
-// file when present, else the conversation preset) under the simple cache-aware router.
+// file when present, else the conversation preset) under the simple cache-aware router,
+// and the same cell (global cache scope) under every registered strategy: its cost per
+// routing decision, engine included.
 
 #include <cstdlib>
 #include <filesystem>
@@ -8,6 +10,8 @@
 
 #include "benchmark/benchmark.h"
 #include "core/model/cost_model.h"
+#include "core/replication/replication_policy.h"
+#include "core/replication/strategy.h"
 #include "core/routing/router.h"
 #include "core/sim/simulator.h"
 #include "core/trace/generator.h"
@@ -18,7 +22,7 @@ namespace kvb {
 namespace {
 
 void RunCell(benchmark::State& state, SimMode mode, CacheScope scope, size_t nodes,
-             size_t capacity_blocks, const char* eviction, const char* router_name) {
+             size_t capacity_blocks, const char* eviction, const std::string& strategy_spec) {
   static const std::shared_ptr<const Trace> trace = testing::ConversationTraceOrPreset().trace;
   SimConfig config;
   config.mode = mode;
@@ -26,14 +30,20 @@ void RunCell(benchmark::State& state, SimMode mode, CacheScope scope, size_t nod
   config.cluster.nodes.assign(nodes, NodeSpec{capacity_blocks, eviction, 1.0});
   double hit_rate = 0;
   for (auto _ : state) {
-    std::unique_ptr<Router> router = MakeRouter(router_name, 1);
-    const RunResult r = Simulate(*trace, config, *router);
+    Strategy strategy = MakeStrategy(strategy_spec, 1);
+    const RunResult r = Simulate(*trace, config, strategy);
     hit_rate = r.block_hit_rate;
     benchmark::DoNotOptimize(r.ttft_mean_s);
   }
   state.counters["block_refs"] = benchmark::Counter(
       static_cast<double>(state.iterations() * trace->block_count()), benchmark::Counter::kIsRate);
   state.counters["hit_rate"] = hit_rate;
+  state.counters["decisions"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * trace->size()), benchmark::Counter::kIsRate);
+  // Seconds of the cell per decision, in nanoseconds: time / (decisions / 1e9).
+  state.counters["ns_per_decision"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * trace->size()) / 1e9,
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
 // 16 prefill nodes of 3M tokens each (5,859 blocks of 512 tokens), as in Mooncake.
@@ -56,4 +66,25 @@ BENCHMARK(BM_Seed4Nodes)->Unit(benchmark::kMillisecond);
 }  // namespace
 }  // namespace kvb
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  // BM_Strategy16Nodes/<spec>: every router with the default replication, then every
+  // replication policy behind least_loaded.
+  std::vector<std::string> specs;
+  for (const kvb::RouterInfo& r : kvb::Routers()) specs.emplace_back(r.name);
+  for (const kvb::ReplicationInfo& p : kvb::ReplicationPolicies()) {
+    if (p.name != kvb::kDefaultReplication) specs.push_back("least_loaded+" + std::string(p.name));
+  }
+  for (const std::string& spec : specs) {
+    benchmark::RegisterBenchmark(("BM_Strategy16Nodes/" + spec).c_str(),
+                                 [spec](benchmark::State& state) {
+                                   kvb::RunCell(state, kvb::SimMode::kRealistic,
+                                                kvb::CacheScope::kGlobal, 16, 5859, "lru", spec);
+                                 })
+        ->Unit(benchmark::kMillisecond);
+  }
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
