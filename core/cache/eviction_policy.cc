@@ -7,6 +7,7 @@
 #include "core/cache/lru.h"
 #include "core/cache/s3fifo.h"
 #include "core/cache/sieve.h"
+#include "core/util/names.h"
 
 namespace kvb {
 
@@ -34,10 +35,7 @@ std::span<const EvictionPolicyInfo> EvictionPolicies() {
 }
 
 const EvictionPolicyInfo* FindEvictionPolicy(std::string_view name) {
-  for (const EvictionPolicyInfo& info : EvictionPolicies()) {
-    if (info.name == name) return &info;
-  }
-  return nullptr;
+  return FindByName(EvictionPolicies(), name);
 }
 
 }  // namespace kvb

@@ -21,10 +21,7 @@ std::span<const ReplicationInfo> ReplicationPolicies() {
 }
 
 const ReplicationInfo* FindReplicationPolicy(std::string_view name) {
-  for (const ReplicationInfo& p : ReplicationPolicies()) {
-    if (p.name == name) return &p;
-  }
-  return nullptr;
+  return FindByName(ReplicationPolicies(), name);
 }
 
 std::unique_ptr<ReplicationPolicy> MakeReplicationPolicy(std::string_view spec, uint64_t seed) {

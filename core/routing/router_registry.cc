@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "core/util/names.h"
+
 #include "core/routing/router.h"
 
 namespace kvb {
@@ -34,11 +36,6 @@ std::span<const RouterInfo> Routers() {
   return routers;
 }
 
-const RouterInfo* FindRouter(std::string_view name) {
-  for (const RouterInfo& r : Routers()) {
-    if (r.name == name) return &r;
-  }
-  return nullptr;
-}
+const RouterInfo* FindRouter(std::string_view name) { return FindByName(Routers(), name); }
 
 }  // namespace kvb

@@ -20,17 +20,7 @@ using testing::MakeTrace;
 using testing::MillisecondPerTokenCost;
 using testing::RealisticConfig;
 using testing::Req;
-
-// Routes request k to nodes[k].
-class ScriptedRouter final : public Router {
- public:
-  explicit ScriptedRouter(std::vector<uint32_t> nodes) : nodes_(std::move(nodes)) {}
-  RouteDecision Route(const ClusterView&) override { return nodes_.at(next_++); }
-
- private:
-  std::vector<uint32_t> nodes_;
-  size_t next_ = 0;
-};
+using testing::ScriptedRouter;
 
 // Before request `at` is routed, copies its first `blocks` blocks from `source` to `target`.
 class CopyOnce final : public ReplicationPolicy {

@@ -5,9 +5,11 @@
 
 #include <cstdint>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "core/model/cost_model.h"
+#include "core/routing/router.h"
 #include "core/sim/simulator.h"
 #include "core/trace/trace.h"
 #include "gtest/gtest.h"
@@ -52,6 +54,32 @@ inline std::shared_ptr<const Trace> MakeTrace(const std::vector<Req>& requests,
   for (const Req& r : requests) EXPECT_FALSE(builder.Add(r.ms, r.input, 1, r.ids).has_value());
   return builder.Finish();
 }
+
+// Routes request k to nodes[k] (the test's script) and records what each decision saw.
+class ScriptedRouter final : public Router {
+ public:
+  explicit ScriptedRouter(std::vector<uint32_t> nodes) : nodes_(std::move(nodes)) {}
+  RouteDecision Route(const ClusterView& view) override {
+    views_.push_back({view.now_s(), {}, {}, {}});
+    for (size_t n = 0; n < view.nodes(); ++n) {
+      views_.back().prefix.push_back(view.prefix_blocks(n));
+      views_.back().queued_work_s.push_back(view.queued_work_s(n));
+      views_.back().resident.push_back(view.resident_blocks(n));
+    }
+    return nodes_.at(next_++);
+  }
+  struct Seen {
+    double now_s;
+    std::vector<uint32_t> prefix;
+    std::vector<double> queued_work_s;
+    std::vector<uint32_t> resident;
+  };
+  std::vector<Seen> views_;
+
+ private:
+  std::vector<uint32_t> nodes_;
+  size_t next_ = 0;
+};
 
 inline SimConfig RealisticConfig(size_t nodes, size_t capacity,
                                  CacheScope scope = CacheScope::kLocal) {

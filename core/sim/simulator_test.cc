@@ -20,32 +20,7 @@ using testing::MakeTrace;
 using testing::MillisecondPerTokenCost;
 using testing::RealisticConfig;
 using testing::Req;
-
-// Routes request k to nodes[k] (the test's script).
-class ScriptedRouter final : public Router {
- public:
-  explicit ScriptedRouter(std::vector<uint32_t> nodes) : nodes_(std::move(nodes)) {}
-  RouteDecision Route(const ClusterView& view) override {
-    views_.push_back({view.now_s(), {}, {}, {}});
-    for (size_t n = 0; n < view.nodes(); ++n) {
-      views_.back().prefix.push_back(view.prefix_blocks(n));
-      views_.back().queued_work_s.push_back(view.queued_work_s(n));
-      views_.back().resident.push_back(view.resident_blocks(n));
-    }
-    return nodes_.at(next_++);
-  }
-  struct Seen {
-    double now_s;
-    std::vector<uint32_t> prefix;
-    std::vector<double> queued_work_s;
-    std::vector<uint32_t> resident;
-  };
-  std::vector<Seen> views_;
-
- private:
-  std::vector<uint32_t> nodes_;
-  size_t next_ = 0;
-};
+using testing::ScriptedRouter;
 
 TEST(SimulatorTest, QueueingAndPrefixReuseByHand) {
   // Blocks of 4 tokens. r0 and r1 share blocks 1,2; r2 extends r1.

@@ -2,6 +2,7 @@
 #define KVB_CORE_UTIL_NAMES_H_
 
 #include <string>
+#include <string_view>
 
 namespace kvb {
 
@@ -15,6 +16,15 @@ std::string JoinNames(const Entries& entries) {
     out += entry.name;
   }
   return out;
+}
+
+// The entry called `name` in a registry, or nullptr.
+template <typename Entries>
+auto FindByName(const Entries& entries, std::string_view name) -> decltype(&*entries.begin()) {
+  for (const auto& entry : entries) {
+    if (entry.name == name) return &entry;
+  }
+  return nullptr;
 }
 
 }  // namespace kvb
