@@ -1,0 +1,170 @@
+// Matrix expansion (order, exclusions, keys, errors), sharding, and parallel runs that do
+// not depend on the thread count.
+
+#include "core/matrix/matrix.h"
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/sim/sim_testing.h"
+#include "core/trace/generator.h"
+#include "core/util/input_error.h"
+#include "gtest/gtest.h"
+
+namespace kvb {
+namespace {
+
+MatrixSpec SmallSpec() {
+  MatrixSpec spec;
+  spec.name = "small";
+  spec.strategies = {"random", "least_loaded", "kvcache_centric+none"};
+  SimConfig seed;
+  seed.mode = SimMode::kSeed;
+  seed.cluster.nodes.assign(4, NodeSpec{64, "lfu", 1.0});
+  SimConfig realistic = testing::RealisticConfig(4, 200, CacheScope::kGlobal);
+  spec.clusters = {{"seed4", seed}, {"real4", realistic}};
+  const auto trace = GenerateWorkload(FindWorkloadPreset("conversation")->spec, 400, 3);
+  realistic.cost = testing::MillisecondPerTokenCost(trace->block_tokens(), 1e6);
+  spec.clusters[1].config = realistic;
+  spec.traces = {{"conv400", trace}};
+  spec.rate_scales = {0.1, 0.2};
+  return spec;
+}
+
+TEST(MatrixTest, ExpandsTheProductInAStableOrder) {
+  const std::vector<Cell> cells = ExpandMatrix(SmallSpec());
+  ASSERT_EQ(cells.size(), 1u * 2 * 3 * 2 * 1);
+  EXPECT_EQ(cells[0].key, "strategy=random/cluster=seed4/trace=conv400/rate_scale=0.1/seed=1");
+  EXPECT_EQ(cells[1].key, "strategy=random/cluster=seed4/trace=conv400/rate_scale=0.2/seed=1");
+  EXPECT_EQ(cells[2].key,
+            "strategy=least_loaded/cluster=seed4/trace=conv400/rate_scale=0.1/seed=1");
+  EXPECT_EQ(cells[11].key,
+            "strategy=kvcache_centric+none/cluster=real4/trace=conv400/rate_scale=0.2/seed=1");
+  std::set<std::string> hashes;
+  for (const Cell& c : cells) {
+    EXPECT_EQ(c.hash.size(), 12u);
+    hashes.insert(c.hash);
+  }
+  EXPECT_EQ(hashes.size(), cells.size());
+  // The same key gives the same hash in every run and on every platform.
+  EXPECT_EQ(ExpandMatrix(SmallSpec())[5].hash, cells[5].hash);
+}
+
+TEST(MatrixTest, Fnv1aMatchesItsPublishedVectors) {
+  EXPECT_EQ(Fnv1a64(""), 0xcbf29ce484222325ull);
+  EXPECT_EQ(Fnv1a64("a"), 0xaf63dc4c8601ec8cull);
+  EXPECT_EQ(Fnv1a64("foobar"), 0x85944171f73967e8ull);
+}
+
+TEST(MatrixTest, ExclusionsRemoveEveryMatchingCell) {
+  MatrixSpec spec = SmallSpec();
+  spec.exclude = {{"kvcache_centric+none", "seed4", ""}, {"", "", "nosuch"}};
+  const std::vector<Cell> cells = ExpandMatrix(spec);
+  EXPECT_EQ(cells.size(), 12u - 2);
+  for (const Cell& c : cells) {
+    EXPECT_FALSE(c.strategy_spec == "kvcache_centric+none" && c.cluster == 0) << c.key;
+  }
+}
+
+TEST(MatrixTest, BadListsNameTheEntryAtFault) {
+  auto error = [](const MatrixSpec& spec) {
+    try {
+      ExpandMatrix(spec);
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  MatrixSpec spec = SmallSpec();
+  spec.strategies[1] = "least_loaded:x=1";
+  EXPECT_EQ(error(spec), "strategies[1]: router 'least_loaded': unknown key 'x' (it takes no "
+                         "parameters)");
+  spec = SmallSpec();
+  spec.strategies.push_back("random+mooncake");
+  EXPECT_EQ(error(spec), "strategies[3]: 'random+mooncake' is the same strategy as an earlier "
+                         "entry ('random')");
+  spec = SmallSpec();
+  spec.clusters[1].name = "seed4";
+  EXPECT_EQ(error(spec), "clusters[1].name: 'seed4' appears twice");
+  spec = SmallSpec();
+  spec.traces[0].name = "a/b";
+  EXPECT_EQ(error(spec), "traces[0].name: 'a/b' must not contain '/' or '='");
+  spec = SmallSpec();
+  spec.seeds.clear();
+  EXPECT_EQ(error(spec), "seeds: must not be empty");
+  spec = SmallSpec();
+  spec.rate_scales[1] = 0;
+  EXPECT_EQ(error(spec), "rate_scales[1]: must be > 0");
+}
+
+TEST(MatrixTest, ShardsPartitionTheCells) {
+  const std::vector<Cell> cells = ExpandMatrix(SmallSpec());
+  for (size_t n : {1u, 2u, 3u, 5u}) {
+    std::multiset<std::string> seen;
+    for (size_t k = 0; k < n; ++k) {
+      for (const Cell& c : cells) {
+        if (InShard(c, k, n)) seen.insert(c.key);
+      }
+    }
+    EXPECT_EQ(seen.size(), cells.size()) << n;  // every cell once
+    EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()).size(), cells.size()) << n;
+  }
+}
+
+TEST(MatrixTest, ResultsDoNotDependOnTheThreadCount) {
+  const MatrixSpec spec = SmallSpec();
+  const std::vector<Cell> cells = ExpandMatrix(spec);
+  size_t reported = 0;
+  MatrixRunOptions one;
+  one.threads = 1;
+  one.progress = [&](size_t done, size_t total) {
+    EXPECT_EQ(total, cells.size());
+    reported = std::max(reported, done);
+  };
+  const std::vector<CellRun> a = RunMatrix(spec, cells, one);
+  EXPECT_EQ(reported, cells.size());
+  MatrixRunOptions two;
+  two.threads = 2;
+  const std::vector<CellRun> b = RunMatrix(spec, cells, two);
+  ASSERT_EQ(a.size(), cells.size());
+  for (size_t i = 0; i < cells.size(); ++i) {
+    SCOPED_TRACE(cells[i].key);
+    EXPECT_TRUE(a[i].error.empty()) << a[i].error;
+    EXPECT_EQ(a[i].result.served, spec.traces[0].trace->size());
+    EXPECT_EQ(a[i].result.hit_blocks, b[i].result.hit_blocks);
+    EXPECT_EQ(a[i].result.ttft_mean_s, b[i].result.ttft_mean_s);
+    EXPECT_EQ(a[i].result.transfer_bytes, b[i].result.transfer_bytes);
+    EXPECT_EQ(a[i].result.concentration, b[i].result.concentration);
+  }
+  // A cell equals the same run made directly.
+  SimConfig config = spec.clusters[1].config;
+  config.rate_scale = 0.2;
+  Strategy direct = MakeStrategy("least_loaded", 1);
+  const RunResult r = Simulate(*spec.traces[0].trace, config, direct);
+  EXPECT_EQ(a[9].result.hit_blocks, r.hit_blocks);
+  EXPECT_EQ(a[9].result.ttft_mean_s, r.ttft_mean_s);
+}
+
+TEST(MatrixTest, AFailingCellRecordsItsErrorAndTheOthersFinish) {
+  MatrixSpec spec = SmallSpec();
+  spec.clusters[0].config.cluster.nodes[2].eviction = "nosuch";
+  const std::vector<Cell> cells = ExpandMatrix(spec);
+  const std::vector<CellRun> runs = RunMatrix(spec, cells);
+  size_t failed = 0;
+  for (size_t i = 0; i < cells.size(); ++i) {
+    if (cells[i].cluster == 0) {
+      ++failed;
+      EXPECT_NE(runs[i].error.find("cluster.nodes[2].eviction: unknown policy 'nosuch'"),
+                std::string::npos)
+          << runs[i].error;
+    } else {
+      EXPECT_TRUE(runs[i].error.empty()) << runs[i].error;
+      EXPECT_EQ(runs[i].result.served, spec.traces[0].trace->size());
+    }
+  }
+  EXPECT_EQ(failed, 6u);
+}
+
+}  // namespace
+}  // namespace kvb
