@@ -15,6 +15,15 @@
 namespace kvb {
 namespace {
 
+// Debian's libtbb is not built with ThreadSanitizer: TSan cannot see the synchronisation
+// inside it and reports its recycling of task memory (blocked_range, start_for) as races.
+// The runs below are checked in the Release and AddressSanitizer builds.
+#if defined(__SANITIZE_THREAD__)
+#define KVB_SKIP_UNDER_TSAN() GTEST_SKIP() << "libtbb is not TSan-instrumented"
+#else
+#define KVB_SKIP_UNDER_TSAN() (void)0
+#endif
+
 MatrixSpec SmallSpec() {
   MatrixSpec spec;
   spec.name = "small";
@@ -113,6 +122,7 @@ TEST(MatrixTest, ShardsPartitionTheCells) {
 }
 
 TEST(MatrixTest, ResultsDoNotDependOnTheThreadCount) {
+  KVB_SKIP_UNDER_TSAN();
   const MatrixSpec spec = SmallSpec();
   const std::vector<Cell> cells = ExpandMatrix(spec);
   size_t reported = 0;
@@ -147,6 +157,7 @@ TEST(MatrixTest, ResultsDoNotDependOnTheThreadCount) {
 }
 
 TEST(MatrixTest, AFailingCellRecordsItsErrorAndTheOthersFinish) {
+  KVB_SKIP_UNDER_TSAN();
   MatrixSpec spec = SmallSpec();
   spec.clusters[0].config.cluster.nodes[2].eviction = "nosuch";
   const std::vector<Cell> cells = ExpandMatrix(spec);
