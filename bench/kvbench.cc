@@ -16,7 +16,8 @@ namespace po = boost::program_options;
 
 template <typename Info>
 void PrintEntry(const Info& info) {
-  std::printf("  %-22s %s\n", std::string(info.name).c_str(), std::string(info.description).c_str());
+  std::printf("  %-22s %s\n", std::string(info.name).c_str(),
+              std::string(info.description).c_str());
   std::printf("  %-22s defaults: %s\n", "", kvb::DefaultsText(info.params).c_str());
   std::printf("  %-22s source: %s\n", "", std::string(info.source).c_str());
 }

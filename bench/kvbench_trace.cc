@@ -422,9 +422,9 @@ int RunSimulate(const std::vector<std::string>& args) {
       "scope", po::value<std::string>()->default_value("local"), "local or global cache")(
       "strategy,s", po::value<std::string>(),
       "router[:key=value,...][+replication[:key=value,...]] (kvbench --list-strategies; "
-      "default: seed random, realistic prefix_greedy)")(
-      "strategy-seed", po::value<uint64_t>()->default_value(1),
-      "seed of the strategy's randomness")(
+      "default: seed random, realistic prefix_greedy)")("strategy-seed",
+                                                        po::value<uint64_t>()->default_value(1),
+                                                        "seed of the strategy's randomness")(
       "profile", po::value<std::string>(), "cost profile .json (default: llama3-70b_8xa800)")(
       "rate-scale", po::value<double>()->default_value(1.0), "arrival rate multiplier")(
       "slo", po::value<double>()->default_value(0.0), "TTFT SLO in seconds (0: none)")(
@@ -469,10 +469,9 @@ int RunSimulate(const std::vector<std::string>& args) {
   config.ttft_slo_s = vm["slo"].as<double>();
   config.reject_over_slo = vm.count("reject-over-slo") > 0;
   config.track_hotspots = vm.count("hotspots") > 0;
-  Strategy strategy =
-      MakeStrategy(vm.count("strategy") ? vm["strategy"].as<std::string>()
-                                        : (seed ? "random" : "prefix_greedy"),
-                   vm["strategy-seed"].as<uint64_t>());
+  Strategy strategy = MakeStrategy(
+      vm.count("strategy") ? vm["strategy"].as<std::string>() : (seed ? "random" : "prefix_greedy"),
+      vm["strategy-seed"].as<uint64_t>());
   const TraceArgument input = LoadTraceArgument("simulate", vm);
   const RunResult result = Simulate(*input.trace, config, strategy);
   const std::string cell = absl::StrCat(mode, " ", nodes, " nodes x ", capacity_blocks, " blocks ",

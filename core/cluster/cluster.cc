@@ -37,7 +37,8 @@ Cluster::Cluster(const ClusterSpec& spec, const Trace& trace, size_t seed_copy_l
     }
     const size_t capacity = spec.nodes[n].capacity_blocks;
     const size_t slots = capacity == 0 ? 0 : capacity + seed_copy_limit;
-    caches_.emplace_back(slots, trace.distinct_blocks(), policy->make(slots, trace.distinct_blocks()));
+    caches_.emplace_back(slots, trace.distinct_blocks(),
+                         policy->make(slots, trace.distinct_blocks()));
     capacity_.push_back(capacity);
   }
 }

@@ -82,7 +82,7 @@ class Cluster {
   std::vector<size_t> capacity_;  // per node, as specified
   size_t seed_copy_limit_;
   std::vector<size_t> seed_counted_;  // seed mode: blocks counted by memory, per node
-  SimPrefixIndex holders_;  // who holds what: the routers' view of the caches
+  SimPrefixIndex holders_;            // who holds what: the routers' view of the caches
   uint64_t resident_blocks_ = 0;
   uint64_t distinct_resident_ = 0;
   uint32_t peak_holders_ = 0;

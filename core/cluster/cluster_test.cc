@@ -73,8 +73,8 @@ TEST(ClusterTest, SeedCopiesLiveOutsideMemoryAndReinsertAsNew) {
   const BlockId a = 0, b = 1, c = 2, d = 3;
   cluster.SeedInsert(0, a);
   EXPECT_TRUE(cluster.Touch(0, a));
-  EXPECT_TRUE(cluster.Touch(0, a));  // a: frequency 3
-  cluster.SeedInsert(0, b);          // b: frequency 1; memory full (2 of 2)
+  EXPECT_TRUE(cluster.Touch(0, a));     // a: frequency 3
+  cluster.SeedInsert(0, b);             // b: frequency 1; memory full (2 of 2)
   EXPECT_TRUE(cluster.SeedCopy(0, a));  // a back to frequency 1, newer than b
   EXPECT_TRUE(cluster.Touch(0, b));     // b: frequency 2
   // Memory is full: one victim, the lowest frequency: a (without the re-insert it would

@@ -85,8 +85,8 @@ std::vector<Cell> ExpandMatrix(const MatrixSpec& spec) {
   for (size_t t = 0; t < spec.traces.size(); ++t) {
     for (size_t c = 0; c < spec.clusters.size(); ++c) {
       for (size_t s = 0; s < canonical.size(); ++s) {
-        const bool excluded = std::any_of(
-            spec.exclude.begin(), spec.exclude.end(), [&](const MatrixExclusion& x) {
+        const bool excluded =
+            std::any_of(spec.exclude.begin(), spec.exclude.end(), [&](const MatrixExclusion& x) {
               return Matches(x.strategy, canonical[s]) &&
                      Matches(x.cluster, spec.clusters[c].name) &&
                      Matches(x.trace, spec.traces[t].name);
@@ -109,9 +109,7 @@ std::vector<Cell> ExpandMatrix(const MatrixSpec& spec) {
   return cells;
 }
 
-bool InShard(const Cell& cell, size_t k, size_t n) {
-  return n > 0 && Fnv1a64(cell.key) % n == k;
-}
+bool InShard(const Cell& cell, size_t k, size_t n) { return n > 0 && Fnv1a64(cell.key) % n == k; }
 
 std::vector<CellRun> RunMatrix(const MatrixSpec& spec, std::span<const Cell> cells,
                                const MatrixRunOptions& options) {
@@ -134,8 +132,8 @@ std::vector<CellRun> RunMatrix(const MatrixSpec& spec, std::span<const Cell> cel
     const size_t finished = done.fetch_add(1) + 1;
     if (options.progress) options.progress(finished, cells.size());
   };
-  const int workers = options.threads > 0 ? static_cast<int>(options.threads)
-                                          : oneapi::tbb::task_arena::automatic;
+  const int workers =
+      options.threads > 0 ? static_cast<int>(options.threads) : oneapi::tbb::task_arena::automatic;
   oneapi::tbb::task_arena arena(workers);
   arena.execute([&] {
     oneapi::tbb::parallel_for(

@@ -48,9 +48,9 @@ struct MatrixSpec {
 // One run of the matrix. The key names its work; the same key is always the same work.
 struct Cell {
   size_t strategy = 0, cluster = 0, trace = 0, rate_scale = 0, seed = 0;  // spec indices
-  std::string strategy_spec;  // canonical
-  std::string key;            // "strategy=S/cluster=C/trace=T/rate_scale=R/seed=N"
-  std::string hash;           // 12 hex digits of FNV-1a 64 of the key
+  std::string strategy_spec;                                              // canonical
+  std::string key;   // "strategy=S/cluster=C/trace=T/rate_scale=R/seed=N"
+  std::string hash;  // 12 hex digits of FNV-1a 64 of the key
 };
 
 // The cells in a stable order (traces, clusters, strategies, rate scales, seeds; the last

@@ -87,12 +87,14 @@ TEST(MatrixTest, BadListsNameTheEntryAtFault) {
   };
   MatrixSpec spec = SmallSpec();
   spec.strategies[1] = "least_loaded:x=1";
-  EXPECT_EQ(error(spec), "strategies[1]: router 'least_loaded': unknown key 'x' (it takes no "
-                         "parameters)");
+  EXPECT_EQ(error(spec),
+            "strategies[1]: router 'least_loaded': unknown key 'x' (it takes no "
+            "parameters)");
   spec = SmallSpec();
   spec.strategies.push_back("random+mooncake");
-  EXPECT_EQ(error(spec), "strategies[3]: 'random+mooncake' is the same strategy as an earlier "
-                         "entry ('random')");
+  EXPECT_EQ(error(spec),
+            "strategies[3]: 'random+mooncake' is the same strategy as an earlier "
+            "entry ('random')");
   spec = SmallSpec();
   spec.clusters[1].name = "seed4";
   EXPECT_EQ(error(spec), "clusters[1].name: 'seed4' appears twice");

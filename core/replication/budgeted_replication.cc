@@ -38,8 +38,7 @@ class BudgetedReplication final : public ReplicationPolicy {
 
 ReplicationInfo BudgetedReplicationInfo() {
   return {"budgeted", "another policy under a cap on total replica bytes",
-          "kvbench (replica memory as a budget)", kParams,
-          [](const Params& p, uint64_t seed) {
+          "kvbench (replica memory as a budget)", kParams, [](const Params& p, uint64_t seed) {
             return std::make_unique<BudgetedReplication>(p, seed);
           }};
 }

@@ -15,8 +15,10 @@ class MooncakeReplication final : public ReplicationPolicy {
 }  // namespace
 
 ReplicationInfo MooncakeReplicationInfo() {
-  return {"mooncake", "a fetched prefix stays on the node that fetched it",
-          "Mooncake (FAST'25), Algorithm 1 step 4", {},
+  return {"mooncake",
+          "a fetched prefix stays on the node that fetched it",
+          "Mooncake (FAST'25), Algorithm 1 step 4",
+          {},
           [](const Params&, uint64_t) { return std::make_unique<MooncakeReplication>(); }};
 }
 

@@ -15,8 +15,10 @@ class NoReplication final : public ReplicationPolicy {
 }  // namespace
 
 ReplicationInfo NoReplicationInfo() {
-  return {"none", "no copies: fetched prefixes serve one request and are dropped",
-          "kvbench baseline", {},
+  return {"none",
+          "no copies: fetched prefixes serve one request and are dropped",
+          "kvbench baseline",
+          {},
           [](const Params&, uint64_t) { return std::make_unique<NoReplication>(); }};
 }
 

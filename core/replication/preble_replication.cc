@@ -60,7 +60,8 @@ class PrebleReplication final : public ReplicationPolicy {
     uint32_t target = kRejectRequest;
     for (uint32_t n = 0; n < view.nodes(); ++n) {
       if (view.prefix_blocks(n) >= length) continue;
-      if (target == kRejectRequest || view.queued_work_s(n) < view.queued_work_s(target)) target = n;
+      if (target == kRejectRequest || view.queued_work_s(n) < view.queued_work_s(target))
+        target = n;
     }
     e.wants_copy = false;
     e.baseline = e.average;  // the next doubling acts again

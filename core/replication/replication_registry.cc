@@ -10,12 +10,9 @@ namespace kvb {
 
 std::span<const ReplicationInfo> ReplicationPolicies() {
   static const std::vector<ReplicationInfo> policies = {
-      NoReplicationInfo(),
-      MooncakeReplicationInfo(),
-      SeedDynamicReplicationInfo(),
-      SeedPredictiveReplicationInfo(),
-      PrebleReplicationInfo(),
-      BudgetedReplicationInfo(),
+      NoReplicationInfo(),          MooncakeReplicationInfo(),
+      SeedDynamicReplicationInfo(), SeedPredictiveReplicationInfo(),
+      PrebleReplicationInfo(),      BudgetedReplicationInfo(),
   };
   return policies;
 }

@@ -25,8 +25,8 @@ Strategy MakeStrategy(std::string_view spec, uint64_t seed) {
   const std::string_view replication_text =
       plus == std::string_view::npos ? kDefaultReplication : spec.substr(plus + 1);
   if (replication_text.find('+') != std::string_view::npos) {
-    throw InputError(absl::StrCat("strategy '", std::string(spec),
-                                  "': at most one '+' (router+replication)"));
+    throw InputError(
+        absl::StrCat("strategy '", std::string(spec), "': at most one '+' (router+replication)"));
   }
 
   const SpecText router_spec = ParseSpecText(router_text, "router");
@@ -44,8 +44,8 @@ Strategy MakeStrategy(std::string_view spec, uint64_t seed) {
   }
   const Params router_params =
       ResolveParams("router", router->name, router->params, router_spec.args);
-  const Params replication_params = ResolveParams("replication", replication->name,
-                                                  replication->params, replication_spec.args);
+  const Params replication_params =
+      ResolveParams("replication", replication->name, replication->params, replication_spec.args);
 
   Strategy strategy;
   strategy.spec = Canonical(*router, router_params);

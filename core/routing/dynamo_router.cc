@@ -44,9 +44,9 @@ class DynamoRouter final : public Router {
       // Dynamo's decode term (the node's active decode blocks) is 0 here: kvbench's nodes
       // are a disaggregated prefill pool and run no decode.
       constexpr double kDecodeBlocks = 0;
-      cost_[i] = overlap_weight_ *
-                     static_cast<double>(new_blocks + view.pending_prefill_blocks(i)) +
-                 kDecodeBlocks;
+      cost_[i] =
+          overlap_weight_ * static_cast<double>(new_blocks + view.pending_prefill_blocks(i)) +
+          kDecodeBlocks;
       c_min = std::min(c_min, cost_[i]);
       c_max = std::max(c_max, cost_[i]);
     }
@@ -94,8 +94,7 @@ RouterInfo DynamoRouterInfo() {
           "least overlap_weight x (new + active prefill blocks) (+ decode blocks, 0 here); "
           "softmax sampling at temperature > 0",
           "NVIDIA Dynamo docs, KV cache routing (kv-overlap-score-weight, router-temperature)",
-          kParams,
-          [](const Params& params, uint64_t seed) {
+          kParams, [](const Params& params, uint64_t seed) {
             return std::make_unique<DynamoRouter>(params.Get("overlap_weight"),
                                                   params.Get("temperature"), seed);
           }};

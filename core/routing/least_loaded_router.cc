@@ -34,13 +34,19 @@ std::unique_ptr<Router> MakeLeastLoaded(const Params&, uint64_t) {
 }  // namespace
 
 RouterInfo LeastLoadedRouterInfo() {
-  return {"least_loaded", "least predicted queued work (seed mode: shortest request list)",
-          "common baseline", {}, MakeLeastLoaded};
+  return {"least_loaded",
+          "least predicted queued work (seed mode: shortest request list)",
+          "common baseline",
+          {},
+          MakeLeastLoaded};
 }
 
 RouterInfo LoadBalanceRouterInfo() {
-  return {"load_balance", "least predicted queued work T_queue (the same rule as least_loaded)",
-          "Mooncake (FAST'25), load-balancing scheduler", {}, MakeLeastLoaded};
+  return {"load_balance",
+          "least predicted queued work T_queue (the same rule as least_loaded)",
+          "Mooncake (FAST'25), load-balancing scheduler",
+          {},
+          MakeLeastLoaded};
 }
 
 }  // namespace kvb

@@ -28,7 +28,9 @@ double Clamp01(double x) { return std::clamp(x, 0.0, 1.0); }
 class LlmDRouter final : public Router {
  public:
   LlmDRouter(double prefix_weight, double queue_weight, double kv_weight, uint64_t seed)
-      : prefix_weight_(prefix_weight), queue_weight_(queue_weight), kv_weight_(kv_weight),
+      : prefix_weight_(prefix_weight),
+        queue_weight_(queue_weight),
+        kv_weight_(kv_weight),
         rng_(seed) {}
 
   RouteDecision Route(const ClusterView& view) override {
@@ -43,10 +45,9 @@ class LlmDRouter final : public Router {
     double best = -1;
     tied_.clear();
     for (uint32_t i = 0; i < n; ++i) {
-      const double prefix =
-          request_blocks == 0
-              ? 0.0
-              : static_cast<double>(view.prefix_blocks(i)) / static_cast<double>(request_blocks);
+      const double prefix = request_blocks == 0 ? 0.0
+                                                : static_cast<double>(view.prefix_blocks(i)) /
+                                                      static_cast<double>(request_blocks);
       const double queue = max_q == min_q ? 1.0
                                           : static_cast<double>(max_q - view.queue_length(i)) /
                                                 static_cast<double>(max_q - min_q);
@@ -76,16 +77,14 @@ class LlmDRouter final : public Router {
 }  // namespace
 
 RouterInfo LlmDRouterInfo() {
-  return {"llm_d",
-          "highest weighted sum of prefix match ratio, queue score and free KV-cache fraction",
-          "llm-d inference scheduler (prefix-cache, queue and kv-cache-utilization scorers, "
-          "max-score picker)",
-          kParams,
-          [](const Params& params, uint64_t seed) {
-            return std::make_unique<LlmDRouter>(params.Get("prefix_weight"),
-                                                params.Get("queue_weight"),
-                                                params.Get("kv_weight"), seed);
-          }};
+  return {
+      "llm_d", "highest weighted sum of prefix match ratio, queue score and free KV-cache fraction",
+      "llm-d inference scheduler (prefix-cache, queue and kv-cache-utilization scorers, "
+      "max-score picker)",
+      kParams, [](const Params& params, uint64_t seed) {
+        return std::make_unique<LlmDRouter>(params.Get("prefix_weight"), params.Get("queue_weight"),
+                                            params.Get("kv_weight"), seed);
+      }};
 }
 
 }  // namespace kvb

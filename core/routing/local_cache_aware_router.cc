@@ -32,7 +32,8 @@ class LocalCacheAwareRouter final : public Router {
 }  // namespace
 
 RouterInfo LocalCacheAwareRouterInfo() {
-  return {"local_cache_aware", "least predicted queue + prefill time with the node's own prefix",
+  return {"local_cache_aware",
+          "least predicted queue + prefill time with the node's own prefix",
           "Mooncake (FAST'25), local cache-aware scheduler (Algorithm 1 without fetches)",
           {},
           [](const Params&, uint64_t) { return std::make_unique<LocalCacheAwareRouter>(); }};

@@ -31,7 +31,8 @@ class PowerOfTwoRouter final : public Router {
 }  // namespace
 
 RouterInfo PowerOfTwoRouterInfo() {
-  return {"power_of_two", "the less loaded of two random nodes",
+  return {"power_of_two",
+          "the less loaded of two random nodes",
           "Mitzenmacher, The Power of Two Choices in Randomized Load Balancing (2001)",
           {},
           [](const Params&, uint64_t seed) { return std::make_unique<PowerOfTwoRouter>(seed); }};

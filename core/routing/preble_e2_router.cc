@@ -58,9 +58,8 @@ class PrebleE2Router final : public Router {
     // "Now" and the entries that left the window: those with t <= cutoff. Realistic: the
     // window is (now - window_s, now]. Seed: the last window_requests decisions.
     const double now = view.seed_mode() ? static_cast<double>(decisions_) : view.now_s();
-    const double cutoff = view.seed_mode()
-                              ? now - static_cast<double>(window_requests_) - 1
-                              : now - window_s_;
+    const double cutoff =
+        view.seed_mode() ? now - static_cast<double>(window_requests_) - 1 : now - window_s_;
     ++decisions_;
     cost_.resize(n);
     int64_t min_load = INT64_MAX, max_load = INT64_MIN, min_cost = INT64_MAX, max_cost = INT64_MIN;
@@ -128,8 +127,7 @@ RouterInfo PrebleE2RouterInfo() {
           "lowest windowed load cost, rebalancing at max >= ratio x min",
           "Srivatsa et al., Preble: Efficient Distributed Prompt Scheduling for LLM Serving "
           "(ICLR 2025), E2 global scheduler",
-          kParams,
-          [](const Params& params, uint64_t) {
+          kParams, [](const Params& params, uint64_t) {
             return std::make_unique<PrebleE2Router>(
                 params.Get("window_s"), static_cast<uint64_t>(params.GetInt("window_requests")),
                 params.Get("decode_s_per_token"), params.Get("rebalance_ratio"),

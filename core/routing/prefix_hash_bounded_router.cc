@@ -48,8 +48,8 @@ class PrefixHashBoundedRouter final : public Router {
     for (size_t i = 0; i < n; ++i) total += view.queue_length(i);
     // The paper's capacity ceil(c m / n), m counting the new request. The ceiling makes the
     // capacities sum to >= m, so some node always has room (c >= 1).
-    const double capacity = std::ceil(load_factor_ * static_cast<double>(total + 1) /
-                                      static_cast<double>(n));
+    const double capacity =
+        std::ceil(load_factor_ * static_cast<double>(total + 1) / static_cast<double>(n));
     ++stamp_;
     size_t p = std::lower_bound(ring_.begin(), ring_.end(), Point{key, 0}) - ring_.begin();
     for (size_t step = 0; step < ring_.size(); ++step, ++p) {
@@ -99,12 +99,10 @@ RouterInfo PrefixHashBoundedRouterInfo() {
           "consistent hash of the first k blocks; clockwise to the first node within "
           "ceil(c x average load)",
           "Mirrokni, Thorup, Zadimoghaddam, Consistent Hashing with Bounded Loads (SODA 2018)",
-          kParams,
-          [](const Params& params, uint64_t) {
+          kParams, [](const Params& params, uint64_t) {
             return std::make_unique<PrefixHashBoundedRouter>(
                 static_cast<size_t>(params.GetInt("prefix_blocks")),
-                static_cast<uint32_t>(params.GetInt("virtual_nodes")),
-                params.Get("load_factor"));
+                static_cast<uint32_t>(params.GetInt("virtual_nodes")), params.Get("load_factor"));
           }};
 }
 

@@ -229,8 +229,8 @@ std::vector<uint32_t> ClockwiseNodes(BlockId id, uint32_t nodes, uint32_t virtua
   }
   std::sort(ring.begin(), ring.end());
   const uint64_t key = Mix64(uint64_t{id} + 0x9E3779B97F4A7C15ULL);
-  size_t p = std::lower_bound(ring.begin(), ring.end(), std::make_pair(key, uint32_t{0})) -
-             ring.begin();
+  size_t p =
+      std::lower_bound(ring.begin(), ring.end(), std::make_pair(key, uint32_t{0})) - ring.begin();
   std::vector<uint32_t> order;
   for (size_t step = 0; step < ring.size(); ++step, ++p) {
     const uint32_t n = ring[p % ring.size()].second;
@@ -292,10 +292,10 @@ TEST(LlmDRouterTest, WeightedSumOfScorers) {
   auto router = MakeRouter("llm_d", 1);
   ClusterViewForTest c(3);
   c.SetRequest(Ids(1, 10), 40);
-  c.Hold(0, Ids(1, 10));  // prefix 1.0
-  c.Hold(1, Ids(1, 5));   // prefix 0.5
-  c.queue_length = {8, 0, 4};   // queue scores (8 - q) / 8: 0, 1, 0.5
-  c.resident = {900, 0, 500};   // kv scores: 0.1, 1, 0.5
+  c.Hold(0, Ids(1, 10));       // prefix 1.0
+  c.Hold(1, Ids(1, 5));        // prefix 0.5
+  c.queue_length = {8, 0, 4};  // queue scores (8 - q) / 8: 0, 1, 0.5
+  c.resident = {900, 0, 500};  // kv scores: 0.1, 1, 0.5
   // node 0: 3 x 1 + 2 x 0 + 2 x 0.1 = 3.2; node 1: 3 x 0.5 + 2 x 1 + 2 x 1 = 5.5;
   // node 2: 0 + 2 x 0.5 + 2 x 0.5 = 2 -> node 1.
   EXPECT_EQ(RouteNode(*router, c), 1u);
@@ -452,8 +452,9 @@ TEST(PrebleE2RouterTest, SeedModeWindowIsTheLastDecisions) {
 
 // ---- all ----
 
-const char* const kAllRouters[] = {"dynamo", "dynamo:temperature=1", "sglang_cache_aware",
-                                   "prefix_hash_bounded", "llm_d", "preble_e2"};
+const char* const kAllRouters[] = {
+    "dynamo",   "dynamo:temperature=1", "sglang_cache_aware", "prefix_hash_bounded", "llm_d",
+    "preble_e2"};
 
 // Routes 300 random views (4 nodes, shared prefixes, random loads and holdings) through
 // routers made from `spec` with the given seeds, view by view; returns each one's placements.

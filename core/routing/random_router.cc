@@ -24,7 +24,9 @@ class RandomRouter final : public Router {
 }  // namespace
 
 RouterInfo RandomRouterInfo() {
-  return {"random", "a uniformly random node", "seed simulator; Mooncake (FAST'25) baseline",
+  return {"random",
+          "a uniformly random node",
+          "seed simulator; Mooncake (FAST'25) baseline",
           {},
           [](const Params&, uint64_t seed) { return std::make_unique<RandomRouter>(seed); }};
 }

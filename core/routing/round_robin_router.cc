@@ -19,7 +19,9 @@ class RoundRobinRouter final : public Router {
 }  // namespace
 
 RouterInfo RoundRobinRouterInfo() {
-  return {"round_robin", "nodes in turn, blind to load and cache", "common baseline",
+  return {"round_robin",
+          "nodes in turn, blind to load and cache",
+          "common baseline",
           {},
           [](const Params&, uint64_t) { return std::make_unique<RoundRobinRouter>(); }};
 }

@@ -2,9 +2,8 @@
 
 #include <vector>
 
-#include "core/util/names.h"
-
 #include "core/routing/router.h"
+#include "core/util/names.h"
 
 namespace kvb {
 

@@ -124,9 +124,9 @@ class SglangCacheAwareRouter final : public Router {
       max_load = std::max(max_load, view.queue_length(i));
     }
     const size_t min_load = view.queue_length(least);
-    const bool imbalanced = max_load - min_load > balance_abs_threshold_ &&
-                            static_cast<double>(max_load) >
-                                balance_rel_threshold_ * static_cast<double>(min_load);
+    const bool imbalanced =
+        max_load - min_load > balance_abs_threshold_ &&
+        static_cast<double>(max_load) > balance_rel_threshold_ * static_cast<double>(min_load);
     const std::span<const BlockId> ids = view.request().blocks;
     uint32_t target = least;
     if (!imbalanced && !ids.empty()) {
@@ -134,8 +134,7 @@ class SglangCacheAwareRouter final : public Router {
       uint32_t best_match = trees_[0].Match(ids);
       for (uint32_t i = 1; i < n; ++i) {
         const uint32_t m = trees_[i].Match(ids);
-        if (m > best_match ||
-            (m == best_match && view.queue_length(i) < view.queue_length(best))) {
+        if (m > best_match || (m == best_match && view.queue_length(i) < view.queue_length(best))) {
           best = i;
           best_match = m;
         }
@@ -162,8 +161,7 @@ RouterInfo SglangCacheAwareRouterInfo() {
   return {"sglang_cache_aware",
           "least in-flight load when imbalanced, else the longest approximate-tree match above "
           "cache_threshold, else the least loaded",
-          "SGLang router (sgl-router), cache-aware load-balancing policy",
-          kParams,
+          "SGLang router (sgl-router), cache-aware load-balancing policy", kParams,
           [](const Params& params, uint64_t) {
             return std::make_unique<SglangCacheAwareRouter>(
                 params.Get("cache_threshold"),

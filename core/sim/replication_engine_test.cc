@@ -46,9 +46,9 @@ class CopyOnce final : public ReplicationPolicy {
 //   r1 t=20 [10..19] 40 tok: node 0 (tie), busy 20..60 ms.
 //   r2 t=30 [1..6]   24 tok: node 0: 30 ms queued + 8 ms + 1 ms load = 39 ms;
 //                            node 1 fetching 4 blocks: 1 + 0 + 8 + 1 = 10 ms -> node 1.
-const std::vector<Req> kFetchTrace = {
-    {0, 16, {1, 2, 3, 4}}, {20, 40, {10, 11, 12, 13, 14, 15, 16, 17, 18, 19}},
-    {30, 24, {1, 2, 3, 4, 5, 6}}};
+const std::vector<Req> kFetchTrace = {{0, 16, {1, 2, 3, 4}},
+                                      {20, 40, {10, 11, 12, 13, 14, 15, 16, 17, 18, 19}},
+                                      {30, 24, {1, 2, 3, 4, 5, 6}}};
 
 RunResult RunFetchTrace(const char* spec, CacheScope scope) {
   const auto trace = MakeTrace(kFetchTrace, 4);
@@ -121,8 +121,8 @@ TEST(ReplicationEngineTest, KvcacheCentricDecisionFollowsAlgorithmOne) {
 // node 1: 2 ms on both links, landing at 12 ms and evicting 8 and 9. r2 = [1, 2, 4] on
 // node 1 reuses the copy only if it starts after 12 ms.
 RunResult RunCopy(int64_t r2_ms, double share = 0, uint32_t* sent = nullptr) {
-  const auto trace = MakeTrace(
-      {{0, 8, {8, 9}}, {0, 8, {1, 2}}, {10, 12, {1, 2, 3}}, {r2_ms, 12, {1, 2, 4}}}, 4);
+  const auto trace =
+      MakeTrace({{0, 8, {8, 9}}, {0, 8, {1, 2}}, {10, 12, {1, 2, 3}}, {r2_ms, 12, {1, 2, 4}}}, 4);
   SimConfig config = RealisticConfig(2, 10);
   config.cluster.nodes[1].capacity_blocks = 2;
   config.cost = MillisecondPerTokenCost(4, 8000);

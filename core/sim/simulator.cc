@@ -9,7 +9,6 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
-
 #include "absl/strings/str_cat.h"
 #include "core/metrics/seed_scores.h"
 #include "core/metrics/statistics.h"
@@ -404,15 +403,15 @@ class Simulator final : public ReplicaSink {
             best = scratch_prefix_[n];
           }
         }
-        if (source != node &&
-            FetchSeconds(best - local) + PredictPrefill(r, node, best) >=
-                PredictPrefill(r, node, local)) {
+        if (source != node && FetchSeconds(best - local) + PredictPrefill(r, node, best) >=
+                                  PredictPrefill(r, node, local)) {
           source = node;
           best = local;
         }
       } else if (q.fetch_from != kNoFetch && q.fetch_from != node) {
         // The router's plan, bounded by what the source holds now.
-        const uint32_t limit = std::min<uint32_t>(q.fetch_to, static_cast<uint32_t>(r.blocks.size()));
+        const uint32_t limit =
+            std::min<uint32_t>(q.fetch_to, static_cast<uint32_t>(r.blocks.size()));
         uint32_t have = 0;
         while (have < limit && cluster_.Holds(q.fetch_from, r.blocks[have])) ++have;
         if (have > local) {

@@ -42,9 +42,8 @@ void CheckInvariants(const Trace& trace, const SimConfig& config, const RunResul
     requests += n.requests;
     refs += n.block_refs;
     hits += n.hit_blocks;
-    const size_t bound = config.mode == SimMode::kSeed
-                             ? kCapacity + config.seed_copy_limit_blocks
-                             : kCapacity;
+    const size_t bound =
+        config.mode == SimMode::kSeed ? kCapacity + config.seed_copy_limit_blocks : kCapacity;
     EXPECT_LE(n.resident_blocks_end, bound);
   }
   EXPECT_EQ(requests, r.served);
@@ -67,8 +66,7 @@ TEST(StrategyMatrixTest, EveryRouterAndReplicationPairKeepsTheEnginesInvariants)
     const SimConfig config = ConfigFor(mode, trace->block_tokens());
     for (const RouterInfo& router : Routers()) {
       for (const ReplicationInfo& replication : ReplicationPolicies()) {
-        const std::string spec =
-            std::string(router.name) + "+" + std::string(replication.name);
+        const std::string spec = std::string(router.name) + "+" + std::string(replication.name);
         SCOPED_TRACE(spec + (mode == SimMode::kSeed ? " seed" : " realistic"));
         Strategy first = MakeStrategy(spec, 5);
         const RunResult a = Simulate(*trace, config, first);

@@ -39,7 +39,8 @@ std::string Choices(const ParamSpec& spec) {
 }
 
 // Parses `text` as the value of `spec`, or returns an explanation of what was expected.
-bool ParseValue(const ParamSpec& spec, std::string_view text, double& value, std::string& expected) {
+bool ParseValue(const ParamSpec& spec, std::string_view text, double& value,
+                std::string& expected) {
   if (!spec.choices.empty()) {
     for (size_t i = 0; i < spec.choices.size(); ++i) {
       if (spec.choices[i] == text) {
@@ -50,8 +51,8 @@ bool ParseValue(const ParamSpec& spec, std::string_view text, double& value, std
     expected = absl::StrCat("one of ", Choices(spec));
     return false;
   }
-  const std::string range =
-      absl::StrCat("in [", FormatParamValue(spec, spec.min), ", ", FormatParamValue(spec, spec.max), "]");
+  const std::string range = absl::StrCat("in [", FormatParamValue(spec, spec.min), ", ",
+                                         FormatParamValue(spec, spec.max), "]");
   expected = absl::StrCat(spec.integer ? "an integer " : "a number ", range);
   if (spec.integer && spec.min == 0 && spec.max == 1) {
     expected = "0, 1, false or true";
@@ -88,15 +89,16 @@ std::string Params::NonDefaultText() const {
   for (size_t i = 0; i < specs_.size(); ++i) {
     if (values_[i] == specs_[i].default_value) continue;
     if (!out.empty()) out += ",";
-    absl::StrAppend(&out, std::string(specs_[i].name), "=", FormatParamValue(specs_[i], values_[i]));
+    absl::StrAppend(&out, std::string(specs_[i].name), "=",
+                    FormatParamValue(specs_[i], values_[i]));
   }
   return out;
 }
 
 SpecText ParseSpecText(std::string_view text, std::string_view kind) {
   auto fail = [&](std::string_view problem) {
-    throw InputError(absl::StrCat(std::string(kind), " spec '", std::string(text), "': ",
-                                  std::string(problem)));
+    throw InputError(
+        absl::StrCat(std::string(kind), " spec '", std::string(text), "': ", std::string(problem)));
   };
   SpecText spec;
   const size_t colon = text.find(':');
@@ -119,8 +121,7 @@ SpecText ParseSpecText(std::string_view text, std::string_view kind) {
   return spec;
 }
 
-Params ResolveParams(std::string_view kind, std::string_view name,
-                     std::span<const ParamSpec> specs,
+Params ResolveParams(std::string_view kind, std::string_view name, std::span<const ParamSpec> specs,
                      const std::vector<std::pair<std::string, std::string>>& args) {
   std::vector<double> values;
   values.reserve(specs.size());

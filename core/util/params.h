@@ -57,8 +57,7 @@ SpecText ParseSpecText(std::string_view text, std::string_view kind);
 // Applies `args` over the defaults of `specs`. Throws InputError naming the strategy and
 // the key: "router 'dynamo': unknown key 'x' (known: ...)" or "router 'dynamo': key
 // 'temperature': expected a number in [0, 100], got 'hot'".
-Params ResolveParams(std::string_view kind, std::string_view name,
-                     std::span<const ParamSpec> specs,
+Params ResolveParams(std::string_view kind, std::string_view name, std::span<const ParamSpec> specs,
                      const std::vector<std::pair<std::string, std::string>>& args);
 
 // "key=default" of every parameter, ", "-separated; "-" for none (for listings).
