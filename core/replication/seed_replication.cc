@@ -13,6 +13,7 @@
 
 #include "core/hotspot/seed_rules.h"
 #include "core/replication/replication_registry.h"
+#include "core/routing/router_registry.h"
 
 namespace kvb {
 namespace {
@@ -69,41 +70,27 @@ class SeedReplication final : public ReplicationPolicy {
 
   void Replicate(const ClusterView& view, uint32_t length, int r) {
     const auto nodes = static_cast<uint32_t>(view.nodes());
-    // Source: the node holding most of the prefix (seed: per id; realistic: contiguous).
-    uint32_t source = 0;
-    uint32_t source_has = 0;
-    for (uint32_t n = 0; n < nodes; ++n) {
-      uint32_t has = 0;
-      if (view.seed_mode()) {
-        for (uint32_t i = 0; i < length; ++i) has += view.holds(n, i);
-      } else {
-        has = std::min(view.prefix_blocks(n), length);
-      }
-      if (has > source_has) {
-        source = n;
-        source_has = has;
-      }
-    }
-    if (source_has == 0) return;
-
-    order_.resize(nodes);
-    std::iota(order_.begin(), order_.end(), 0u);
     if (view.seed_mode()) {
-      auto load = [&](uint32_t n) {
-        return static_cast<double>(view.queue_length(n)) +
-               static_cast<double>(view.resident(n)) / 500.0;
-      };
-      std::stable_sort(order_.begin(), order_.end(),
-                       [&](uint32_t a, uint32_t b) { return load(a) < load(b); });
-      int sent = 0;
-      for (uint32_t n : order_) {
-        if (sent == r - 1) break;
-        if (n == source) continue;
-        view.replicas().CopyPrefix(source, n, length);
-        ++sent;
+      // The seed's way: from the node holding most of the prefix's ids, to the r - 1 least
+      // loaded others, every time.
+      const std::optional<uint32_t> source = SeedCopySource(view, length);
+      if (!source) return;
+      const std::vector<uint32_t> targets = SeedCopyTargets(view, *source);
+      for (size_t k = 0; k < std::min<size_t>(r - 1, targets.size()); ++k) {
+        view.replicas().CopyPrefix(*source, targets[k], length);
       }
       return;
     }
+    // Realistic: from the node holding the longest contiguous part of the prefix.
+    uint32_t source = 0;
+    for (uint32_t n = 1; n < nodes; ++n) {
+      if (std::min(view.prefix_blocks(n), length) > std::min(view.prefix_blocks(source), length)) {
+        source = n;
+      }
+    }
+    if (view.prefix_blocks(source) == 0) return;
+    order_.resize(nodes);
+    std::iota(order_.begin(), order_.end(), 0u);
     int holders = 0;
     for (uint32_t n = 0; n < nodes; ++n) holders += view.prefix_blocks(n) >= length;
     std::stable_sort(order_.begin(), order_.end(), [&](uint32_t a, uint32_t b) {

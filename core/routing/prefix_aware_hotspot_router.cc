@@ -137,31 +137,19 @@ class PrefixAwareHotspotRouter final : public Router {
     const auto blocks = view.request().blocks;
     const int nodes = static_cast<int>(view.nodes());
     for (size_t len = Top(view); len >= 2; --len) {
-      uint32_t source = 0;
-      size_t most = 0;
-      for (uint32_t n = 0; n < view.nodes(); ++n) {
-        size_t held = 0;
-        for (size_t i = 0; i < len; ++i) held += view.holds(n, i) ? 1 : 0;
-        if (held > most) {
-          source = n;
-          most = held;
-        }
-      }
-      if (most == 0) continue;
-      const auto it = records_[source].find(blocks[len - 1]);
-      if (it == records_[source].end()) continue;
+      const std::optional<uint32_t> source = SeedCopySource(view, static_cast<uint32_t>(len));
+      if (!source) continue;
+      const auto it = records_[*source].find(blocks[len - 1]);
+      if (it == records_[*source].end()) continue;
       Pattern& p = it->second;
       p.history.push_back(p.hits);
       if (p.history.size() > o_.history) p.history.erase(p.history.begin());
       const PrefixVerdict v = EvaluatePrefix(p.history, p.hits, p.intensity, nodes, rules_);
       if (v.replication_factor <= 1) continue;
-      const std::vector<uint32_t> targets = OthersByKey(view, source, [&view](uint32_t n) {
-        return static_cast<double>(view.queue_length(n)) +
-               static_cast<double>(view.resident(n)) / 500.0;
-      });
+      const std::vector<uint32_t> targets = SeedCopyTargets(view, *source);
       const size_t copies = std::min<size_t>(v.replication_factor - 1, targets.size());
       for (size_t k = 0; k < copies; ++k) {
-        view.replicas().CopyPrefix(source, targets[k], static_cast<uint32_t>(len));
+        view.replicas().CopyPrefix(*source, targets[k], static_cast<uint32_t>(len));
       }
     }
   }
@@ -272,6 +260,35 @@ std::unique_ptr<Router> MakePrefixAwareHotspot(const Params& p, uint64_t) {
 }
 
 }  // namespace
+
+std::optional<uint32_t> SeedCopySource(const ClusterView& view, uint32_t length) {
+  std::optional<uint32_t> source;
+  uint32_t most = 0;
+  for (uint32_t n = 0; n < view.nodes(); ++n) {
+    uint32_t held = 0;
+    for (uint32_t i = 0; i < length; ++i) held += view.holds(n, i) ? 1 : 0;
+    if (held > most) {
+      source = n;
+      most = held;
+    }
+  }
+  return source;
+}
+
+std::vector<uint32_t> SeedCopyTargets(const ClusterView& view, uint32_t source) {
+  std::vector<std::pair<double, uint32_t>> keyed;
+  for (uint32_t n = 0; n < view.nodes(); ++n) {
+    if (n == source) continue;
+    keyed.emplace_back(
+        static_cast<double>(view.queue_length(n)) + static_cast<double>(view.resident(n)) / 500.0,
+        n);
+  }
+  std::stable_sort(keyed.begin(), keyed.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<uint32_t> order;
+  for (const auto& [load, n] : keyed) order.push_back(n);
+  return order;
+}
 
 RouterInfo PrefixAwareHotspotRouterInfo() {
   return {"prefix_aware_hotspot",
