@@ -1,6 +1,10 @@
 #include "core/matrix/matrix.h"
 
+#include <algorithm>
+#include <array>
 #include <atomic>
+#include <cmath>
+#include <map>
 #include <chrono>
 #include <exception>
 #include <set>
@@ -43,23 +47,16 @@ bool Matches(const std::string& pattern, const std::string& value) {
 
 }  // namespace
 
-uint64_t Fnv1a64(std::string_view text) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (const char c : text) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 0x100000001b3ull;
-  }
-  return h;
-}
-
-std::vector<Cell> ExpandMatrix(const MatrixSpec& spec) {
+std::vector<Cell> ExpandMatrix(const MatrixSpec& spec, size_t* skipped) {
   CheckNotEmpty(spec.strategies.size(), "strategies");
   CheckNotEmpty(spec.clusters.size(), "clusters");
   CheckNotEmpty(spec.traces.size(), "traces");
+  CheckNotEmpty(spec.prices.size(), "prices");
   CheckNotEmpty(spec.rate_scales.size(), "rate_scales");
   CheckNotEmpty(spec.seeds.size(), "seeds");
   CheckLabels(spec.clusters, "clusters");
   CheckLabels(spec.traces, "traces");
+  CheckLabels(spec.prices, "prices");
   std::vector<std::string> canonical;
   std::set<std::string> seen;
   for (size_t i = 0; i < spec.strategies.size(); ++i) {
@@ -75,71 +72,159 @@ std::vector<Cell> ExpandMatrix(const MatrixSpec& spec) {
     }
     canonical.push_back(std::move(c));
   }
+  std::set<std::string> rates;
   for (size_t i = 0; i < spec.rate_scales.size(); ++i) {
-    if (!(spec.rate_scales[i] > 0)) {
-      throw InputError(absl::StrCat("rate_scales[", i, "]: must be > 0"));
+    if (!(spec.rate_scales[i] > 0) || !std::isfinite(spec.rate_scales[i])) {
+      throw InputError(absl::StrCat("rate_scales[", i, "]: must be a finite number > 0"));
+    }
+    if (!rates.insert(absl::StrFormat("%g", spec.rate_scales[i])).second) {
+      throw InputError(absl::StrCat("rate_scales[", i, "]: ", spec.rate_scales[i],
+                                    " appears twice"));
+    }
+  }
+  std::set<uint64_t> seeds;
+  for (size_t i = 0; i < spec.seeds.size(); ++i) {
+    if (!seeds.insert(spec.seeds[i]).second) {
+      throw InputError(absl::StrCat("seeds[", i, "]: ", spec.seeds[i], " appears twice"));
     }
   }
 
+  auto make_cell = [&](const CellChoice& x) {
+    Cell cell{x, canonical[x.strategy], "", ""};
+    cell.key = absl::StrCat(
+        "strategy=", canonical[x.strategy], "/cluster=", spec.clusters[x.cluster].name,
+        "/trace=", spec.traces[x.trace].name, "/prices=", spec.prices[x.prices].name,
+        "/rate_scale=", absl::StrFormat("%g", spec.rate_scales[x.rate_scale]),
+        "/seed=", spec.seeds[x.seed]);
+    cell.hash = absl::StrFormat("%012x", Fnv1a64(cell.key) >> 16);
+    return cell;
+  };
+  auto seed_mode = [&](size_t cluster) {
+    return spec.clusters[cluster].config.mode == SimMode::kSeed;
+  };
+
   std::vector<Cell> cells;
-  for (size_t t = 0; t < spec.traces.size(); ++t) {
-    for (size_t c = 0; c < spec.clusters.size(); ++c) {
-      for (size_t s = 0; s < canonical.size(); ++s) {
-        const bool excluded =
-            std::any_of(spec.exclude.begin(), spec.exclude.end(), [&](const MatrixExclusion& x) {
-              return Matches(x.strategy, canonical[s]) &&
-                     Matches(x.cluster, spec.clusters[c].name) &&
-                     Matches(x.trace, spec.traces[t].name);
-            });
-        if (excluded) continue;
-        for (size_t r = 0; r < spec.rate_scales.size(); ++r) {
-          for (size_t n = 0; n < spec.seeds.size(); ++n) {
-            Cell cell{s, c, t, r, n, canonical[s], "", ""};
-            cell.key = absl::StrCat("strategy=", canonical[s], "/cluster=", spec.clusters[c].name,
-                                    "/trace=", spec.traces[t].name,
-                                    "/rate_scale=", absl::StrFormat("%g", spec.rate_scales[r]),
-                                    "/seed=", spec.seeds[n]);
-            cell.hash = absl::StrFormat("%012x", Fnv1a64(cell.key) >> 16);
-            cells.push_back(std::move(cell));
+  size_t dropped = 0;
+  if (!spec.cells.empty()) {
+    std::map<std::array<size_t, 6>, size_t> listed;
+    for (size_t i = 0; i < spec.cells.size(); ++i) {
+      const CellChoice& x = spec.cells[i];
+      const std::string where = absl::StrCat("cells[", i, "]");
+      if (x.strategy >= canonical.size() || x.cluster >= spec.clusters.size() ||
+          x.trace >= spec.traces.size() || x.prices >= spec.prices.size() ||
+          x.rate_scale >= spec.rate_scales.size() || x.seed >= spec.seeds.size()) {
+        throw InputError(absl::StrCat(where, ": names an entry beyond its list"));
+      }
+      const auto [it, added] = listed.emplace(
+          std::array<size_t, 6>{x.strategy, x.cluster, x.trace, x.prices, x.rate_scale, x.seed},
+          i);
+      if (!added) {
+        throw InputError(absl::StrCat(where, ": the same cell as cells[", it->second, "]"));
+      }
+      if (seed_mode(x.cluster) && (x.prices != 0 || x.rate_scale != 0)) {
+        throw InputError(absl::StrCat(where, ": cluster '", spec.clusters[x.cluster].name,
+                                      "' runs in seed mode, which has neither time nor dollars: "
+                                      "its cells take the first prices and rate_scale"));
+      }
+      cells.push_back(make_cell(x));
+    }
+  } else {
+    for (size_t t = 0; t < spec.traces.size(); ++t) {
+      for (size_t c = 0; c < spec.clusters.size(); ++c) {
+        for (size_t s = 0; s < canonical.size(); ++s) {
+          const bool excluded = std::any_of(
+              spec.exclude.begin(), spec.exclude.end(), [&](const MatrixExclusion& x) {
+                return Matches(x.strategy, canonical[s]) &&
+                       Matches(x.cluster, spec.clusters[c].name) &&
+                       Matches(x.trace, spec.traces[t].name);
+              });
+          if (excluded) continue;
+          for (size_t p = 0; p < spec.prices.size(); ++p) {
+            for (size_t r = 0; r < spec.rate_scales.size(); ++r) {
+              for (size_t n = 0; n < spec.seeds.size(); ++n) {
+                if (seed_mode(c) && (p != 0 || r != 0)) {
+                  ++dropped;
+                  continue;
+                }
+                cells.push_back(make_cell({s, c, t, p, r, n}));
+              }
+            }
           }
         }
       }
     }
   }
+  if (skipped != nullptr) *skipped = dropped;
   return cells;
 }
 
 bool InShard(const Cell& cell, size_t k, size_t n) { return n > 0 && Fnv1a64(cell.key) % n == k; }
 
+SimConfig CellConfig(const MatrixSpec& spec, const Cell& cell) {
+  const CellChoice& x = cell.choice;
+  SimConfig config = spec.clusters[x.cluster].config;
+  config.rate_scale = spec.rate_scales[x.rate_scale];
+  config.seed = spec.seeds[x.seed];
+  const MatrixPrices& prices = spec.prices[x.prices];
+  config.prices = prices.prices;
+  if (prices.gpu_price_from_profile) {
+    config.prices.gpu_dollars_per_node_hour = config.cost.hardware().gpu_dollars_per_node_hour;
+  }
+  return config;
+}
+
+CellRun RunCell(const MatrixSpec& spec, const Cell& cell, const MatrixRunOptions& options) {
+  CellRun out;
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    SimConfig config = CellConfig(spec, cell);
+    config.wall_time_limit_s = options.cell_time_limit_s;
+    config.cancel = options.cancel;
+    Strategy strategy = MakeStrategy(cell.strategy_spec, config.seed);
+    out.result = Simulate(*spec.traces[cell.choice.trace].trace, config, strategy);
+  } catch (const std::exception& e) {
+    out.error = e.what();
+  }
+  out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return out;
+}
+
 std::vector<CellRun> RunMatrix(const MatrixSpec& spec, std::span<const Cell> cells,
                                const MatrixRunOptions& options) {
+  // Cells that differ only in prices form one group and share one simulation.
+  std::vector<std::vector<size_t>> groups;
+  {
+    std::map<std::array<size_t, 5>, size_t> group_of;
+    for (size_t i = 0; i < cells.size(); ++i) {
+      const CellChoice& x = cells[i].choice;
+      const std::array<size_t, 5> sim = {x.strategy, x.cluster, x.trace, x.rate_scale, x.seed};
+      const auto [it, added] = group_of.emplace(sim, groups.size());
+      if (added) groups.emplace_back();
+      groups[it->second].push_back(i);
+    }
+  }
   std::vector<CellRun> runs(cells.size());
   std::atomic<size_t> done{0};
-  auto run_one = [&](size_t i) {
-    const Cell& cell = cells[i];
-    CellRun& out = runs[i];
-    const auto start = std::chrono::steady_clock::now();
-    try {
-      SimConfig config = spec.clusters[cell.cluster].config;
-      config.rate_scale = spec.rate_scales[cell.rate_scale];
-      config.seed = spec.seeds[cell.seed];
-      Strategy strategy = MakeStrategy(cell.strategy_spec, config.seed);
-      out.result = Simulate(*spec.traces[cell.trace].trace, config, strategy);
-    } catch (const std::exception& e) {
-      out.error = e.what();
+  auto run_group = [&](const std::vector<size_t>& group) {
+    const CellRun shared = RunCell(spec, cells[group.front()], options);
+    for (const size_t i : group) {
+      runs[i] = shared;
+      const SimConfig config = CellConfig(spec, cells[i]);
+      if (shared.error.empty() && config.mode == SimMode::kRealistic) {
+        ApplyPrices(config.prices, runs[i].result);
+      }
+      const size_t finished = done.fetch_add(1) + 1;
+      if (options.progress) options.progress(finished, cells.size());
     }
-    out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    const size_t finished = done.fetch_add(1) + 1;
-    if (options.progress) options.progress(finished, cells.size());
   };
   const int workers =
       options.threads > 0 ? static_cast<int>(options.threads) : oneapi::tbb::task_arena::automatic;
   oneapi::tbb::task_arena arena(workers);
   arena.execute([&] {
     oneapi::tbb::parallel_for(
-        oneapi::tbb::blocked_range<size_t>(0, cells.size(), 1),
+        oneapi::tbb::blocked_range<size_t>(0, groups.size(), 1),
         [&](const oneapi::tbb::blocked_range<size_t>& range) {
-          for (size_t i = range.begin(); i != range.end(); ++i) run_one(i);
+          for (size_t g = range.begin(); g != range.end(); ++g) run_group(groups[g]);
         },
         oneapi::tbb::simple_partitioner());
   });

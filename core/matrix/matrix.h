@@ -1,6 +1,7 @@
 #ifndef KVB_CORE_MATRIX_MATRIX_H_
 #define KVB_CORE_MATRIX_MATRIX_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -9,9 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "core/model/prices.h"
 #include "core/sim/run_result.h"
 #include "core/sim/simulator.h"
 #include "core/trace/trace.h"
+#include "core/util/fnv.h"
 
 namespace kvb {
 
@@ -27,6 +30,15 @@ struct MatrixTrace {
   std::shared_ptr<const Trace> trace;
 };
 
+// One price list. Prices only change a realistic run's dollars, so cells that differ only
+// in prices share one simulation.
+struct MatrixPrices {
+  std::string name;  // label in cell keys
+  Prices prices;
+  // Take the GPU price per node-hour from each cluster's hardware profile.
+  bool gpu_price_from_profile = false;
+};
+
 // Excludes the cells matching every non-empty field (strategy: canonical spec).
 struct MatrixExclusion {
   std::string strategy;
@@ -34,32 +46,41 @@ struct MatrixExclusion {
   std::string trace;
 };
 
-// A strategy matrix: its cells are the product of the lists, minus the exclusions.
+// One cell named by its entries in the lists (indices).
+struct CellChoice {
+  size_t strategy = 0, cluster = 0, trace = 0, prices = 0, rate_scale = 0, seed = 0;
+  bool operator==(const CellChoice&) const = default;
+};
+
+// A strategy matrix: its cells are the product of the lists minus the exclusions, or the
+// explicit `cells` when that list is not empty.
 struct MatrixSpec {
   std::string name;
   std::vector<std::string> strategies;  // "router[:k=v][+replication[:k=v]]"
   std::vector<MatrixCluster> clusters;
   std::vector<MatrixTrace> traces;
+  std::vector<MatrixPrices> prices = {{"profile", Prices{}, true}};
   std::vector<double> rate_scales = {1.0};
   std::vector<uint64_t> seeds = {1};
   std::vector<MatrixExclusion> exclude;
+  std::vector<CellChoice> cells;
 };
 
 // One run of the matrix. The key names its work; the same key is always the same work.
 struct Cell {
-  size_t strategy = 0, cluster = 0, trace = 0, rate_scale = 0, seed = 0;  // spec indices
-  std::string strategy_spec;                                              // canonical
-  std::string key;   // "strategy=S/cluster=C/trace=T/rate_scale=R/seed=N"
+  CellChoice choice;
+  std::string strategy_spec;  // canonical
+  // "strategy=S/cluster=C/trace=T/prices=P/rate_scale=R/seed=N"
+  std::string key;
   std::string hash;  // 12 hex digits of FNV-1a 64 of the key
 };
 
-// The cells in a stable order (traces, clusters, strategies, rate scales, seeds; the last
-// varies fastest). Throws InputError naming the list entry at fault ("strategies[2]: ...",
-// "clusters[1].name: ...") for an unknown strategy, an empty list or a duplicate label.
-std::vector<Cell> ExpandMatrix(const MatrixSpec& spec);
-
-// FNV-1a, 64 bits: a hash every platform computes the same.
-uint64_t Fnv1a64(std::string_view text);
+// The cells in a stable order (traces, clusters, strategies, prices, rate scales, seeds;
+// the last varies fastest). Seed-mode clusters have neither time nor dollars, so of their
+// cells only those with the first price list and rate scale are kept; `skipped` (if given)
+// receives how many others were dropped. Throws InputError naming the entry at fault
+// ("strategies[2]: ...", "clusters[1].name: ...", "cells[3]: ...").
+std::vector<Cell> ExpandMatrix(const MatrixSpec& spec, size_t* skipped = nullptr);
 
 // Whether the cell belongs to shard k of n (0 <= k < n), by its hash.
 bool InShard(const Cell& cell, size_t k, size_t n);
@@ -68,17 +89,26 @@ bool InShard(const Cell& cell, size_t k, size_t n);
 struct CellRun {
   RunResult result;
   std::string error;  // empty on success
-  double wall_s = 0;  // the cell's own wall time (contended when cells run together)
+  double wall_s = 0;  // wall time of the cell's simulation (contended when cells run together)
 };
 
 struct MatrixRunOptions {
-  size_t threads = 0;  // TBB workers; 0 = one per core
+  size_t threads = 0;            // TBB workers; 0 = one per core
+  double cell_time_limit_s = 0;  // a cell running longer stops with an error; 0 = no limit
+  const std::atomic<bool>* cancel = nullptr;  // stops every cell still running or waiting
   // Called after each cell, from the worker that ran it, with cells done and in total.
   std::function<void(size_t done, size_t total)> progress;
 };
 
+// The SimConfig of one cell: its cluster's, with the cell's rate scale, seed and prices.
+SimConfig CellConfig(const MatrixSpec& spec, const Cell& cell);
+
+// Runs one cell on the calling thread.
+CellRun RunCell(const MatrixSpec& spec, const Cell& cell, const MatrixRunOptions& options = {});
+
 // Runs the cells on TBB workers, each single-threaded and deterministic, so results do
-// not depend on the thread count. A cell that throws records its error; the rest finish.
+// not depend on the thread count; cells differing only in prices share one simulation.
+// A cell that throws records its error; the rest finish.
 std::vector<CellRun> RunMatrix(const MatrixSpec& spec, std::span<const Cell> cells,
                                const MatrixRunOptions& options = {});
 

@@ -3,6 +3,8 @@
 
 #include "core/matrix/matrix.h"
 
+#include <atomic>
+#include <cstdio>
 #include <set>
 #include <string>
 #include <vector>
@@ -42,22 +44,38 @@ MatrixSpec SmallSpec() {
 }
 
 TEST(MatrixTest, ExpandsTheProductInAStableOrder) {
-  const std::vector<Cell> cells = ExpandMatrix(SmallSpec());
-  ASSERT_EQ(cells.size(), 1u * 2 * 3 * 2 * 1);
-  EXPECT_EQ(cells[0].key, "strategy=random/cluster=seed4/trace=conv400/rate_scale=0.1/seed=1");
-  EXPECT_EQ(cells[1].key, "strategy=random/cluster=seed4/trace=conv400/rate_scale=0.2/seed=1");
-  EXPECT_EQ(cells[2].key,
-            "strategy=least_loaded/cluster=seed4/trace=conv400/rate_scale=0.1/seed=1");
-  EXPECT_EQ(cells[11].key,
-            "strategy=kvcache_centric+none/cluster=real4/trace=conv400/rate_scale=0.2/seed=1");
+  size_t skipped = 99;
+  const std::vector<Cell> cells = ExpandMatrix(SmallSpec(), &skipped);
+  // seed4 has no time: only its first rate scale; real4 has both.
+  ASSERT_EQ(cells.size(), 3u * 1 + 3u * 2);
+  EXPECT_EQ(skipped, 3u);
+  EXPECT_EQ(cells[0].key,
+            "strategy=random/cluster=seed4/trace=conv400/prices=profile/rate_scale=0.1/seed=1");
+  EXPECT_EQ(cells[1].key,
+            "strategy=least_loaded/cluster=seed4/trace=conv400/prices=profile/rate_scale=0.1/"
+            "seed=1");
+  EXPECT_EQ(cells[3].key,
+            "strategy=random/cluster=real4/trace=conv400/prices=profile/rate_scale=0.1/seed=1");
+  EXPECT_EQ(cells[4].key,
+            "strategy=random/cluster=real4/trace=conv400/prices=profile/rate_scale=0.2/seed=1");
+  EXPECT_EQ(cells[8].key,
+            "strategy=kvcache_centric+none/cluster=real4/trace=conv400/prices=profile/"
+            "rate_scale=0.2/seed=1");
+  EXPECT_EQ(cells[8].choice, (CellChoice{2, 1, 0, 0, 1, 0}));
   std::set<std::string> hashes;
   for (const Cell& c : cells) {
     EXPECT_EQ(c.hash.size(), 12u);
     hashes.insert(c.hash);
   }
   EXPECT_EQ(hashes.size(), cells.size());
-  // The same key gives the same hash in every run and on every platform.
-  EXPECT_EQ(ExpandMatrix(SmallSpec())[5].hash, cells[5].hash);
+  // The hash is the top 48 bits of FNV-1a 64 of the key, by an independent computation.
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (const char c : cells[0].key) {
+    h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
+  }
+  char hex[13];
+  std::snprintf(hex, sizeof(hex), "%012llx", static_cast<unsigned long long>(h >> 16));
+  EXPECT_EQ(cells[0].hash, hex);
 }
 
 TEST(MatrixTest, Fnv1aMatchesItsPublishedVectors) {
@@ -66,13 +84,42 @@ TEST(MatrixTest, Fnv1aMatchesItsPublishedVectors) {
   EXPECT_EQ(Fnv1a64("foobar"), 0x85944171f73967e8ull);
 }
 
+TEST(MatrixTest, AnExplicitListReplacesTheProduct) {
+  MatrixSpec spec = SmallSpec();
+  spec.cells = {{2, 1, 0, 0, 1, 0}, {0, 0, 0, 0, 0, 0}};
+  const std::vector<Cell> cells = ExpandMatrix(spec);
+  ASSERT_EQ(cells.size(), 2u);
+  EXPECT_EQ(cells[0].strategy_spec, "kvcache_centric+none");
+  EXPECT_EQ(cells[1].key,
+            "strategy=random/cluster=seed4/trace=conv400/prices=profile/rate_scale=0.1/seed=1");
+  // The same cell gets the same key and hash however it was listed.
+  EXPECT_EQ(cells[0].hash, ExpandMatrix(SmallSpec())[8].hash);
+
+  auto error = [](const MatrixSpec& s) {
+    try {
+      ExpandMatrix(s);
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  spec.cells.push_back({2, 1, 0, 0, 1, 0});
+  EXPECT_EQ(error(spec), "cells[2]: the same cell as cells[0]");
+  spec.cells.back() = {0, 0, 0, 0, 1, 0};
+  EXPECT_EQ(error(spec),
+            "cells[2]: cluster 'seed4' runs in seed mode, which has neither time nor dollars: "
+            "its cells take the first prices and rate_scale");
+  spec.cells.back() = {0, 0, 0, 0, 0, 7};
+  EXPECT_EQ(error(spec), "cells[2]: names an entry beyond its list");
+}
+
 TEST(MatrixTest, ExclusionsRemoveEveryMatchingCell) {
   MatrixSpec spec = SmallSpec();
   spec.exclude = {{"kvcache_centric+none", "seed4", ""}, {"", "", "nosuch"}};
   const std::vector<Cell> cells = ExpandMatrix(spec);
-  EXPECT_EQ(cells.size(), 12u - 2);
+  EXPECT_EQ(cells.size(), 9u - 1);
   for (const Cell& c : cells) {
-    EXPECT_FALSE(c.strategy_spec == "kvcache_centric+none" && c.cluster == 0) << c.key;
+    EXPECT_FALSE(c.strategy_spec == "kvcache_centric+none" && c.choice.cluster == 0) << c.key;
   }
 }
 
@@ -106,7 +153,16 @@ TEST(MatrixTest, BadListsNameTheEntryAtFault) {
   EXPECT_EQ(error(spec), "seeds: must not be empty");
   spec = SmallSpec();
   spec.rate_scales[1] = 0;
-  EXPECT_EQ(error(spec), "rate_scales[1]: must be > 0");
+  EXPECT_EQ(error(spec), "rate_scales[1]: must be a finite number > 0");
+  spec = SmallSpec();
+  spec.rate_scales[1] = 0.1;
+  EXPECT_EQ(error(spec), "rate_scales[1]: 0.1 appears twice");
+  spec = SmallSpec();
+  spec.seeds = {4, 4};
+  EXPECT_EQ(error(spec), "seeds[1]: 4 appears twice");
+  spec = SmallSpec();
+  spec.prices.push_back(spec.prices[0]);
+  EXPECT_EQ(error(spec), "prices[1].name: 'profile' appears twice");
 }
 
 TEST(MatrixTest, ShardsPartitionTheCells) {
@@ -152,10 +208,63 @@ TEST(MatrixTest, ResultsDoNotDependOnTheThreadCount) {
   // A cell equals the same run made directly.
   SimConfig config = spec.clusters[1].config;
   config.rate_scale = 0.2;
+  config.prices.gpu_dollars_per_node_hour = config.cost.hardware().gpu_dollars_per_node_hour;
   Strategy direct = MakeStrategy("least_loaded", 1);
   const RunResult r = Simulate(*spec.traces[0].trace, config, direct);
-  EXPECT_EQ(a[9].result.hit_blocks, r.hit_blocks);
-  EXPECT_EQ(a[9].result.ttft_mean_s, r.ttft_mean_s);
+  ASSERT_EQ(cells[6].key,
+            "strategy=least_loaded/cluster=real4/trace=conv400/prices=profile/rate_scale=0.2/"
+            "seed=1");
+  EXPECT_EQ(a[6].result.hit_blocks, r.hit_blocks);
+  EXPECT_EQ(a[6].result.ttft_mean_s, r.ttft_mean_s);
+  EXPECT_EQ(a[6].result.dollars_per_1000_requests, r.dollars_per_1000_requests);
+}
+
+TEST(MatrixTest, PriceListsShareOneSimulationAndOnlyChangeDollars) {
+  KVB_SKIP_UNDER_TSAN();
+  MatrixSpec spec = SmallSpec();
+  spec.strategies = {"kvcache_centric"};
+  spec.rate_scales = {0.2};
+  Prices gpu_heavy;
+  gpu_heavy.gpu_dollars_per_node_hour = 100;
+  gpu_heavy.storage_dollars_per_gb_hour = 0;
+  gpu_heavy.network_dollars_per_gb = 0;
+  spec.prices.push_back({"gpu_heavy", gpu_heavy, false});
+  const std::vector<Cell> cells = ExpandMatrix(spec);
+  ASSERT_EQ(cells.size(), 1u + 2u);  // seed4 keeps only the first price list
+  const std::vector<CellRun> runs = RunMatrix(spec, cells);
+  const RunResult& profile = runs[1].result;
+  const RunResult& heavy = runs[2].result;
+  ASSERT_EQ(cells[2].choice.prices, 1u);
+  EXPECT_EQ(profile.hit_blocks, heavy.hit_blocks);
+  EXPECT_EQ(profile.gpu_busy_s, heavy.gpu_busy_s);
+  EXPECT_GT(profile.gpu_busy_s, 0);
+  // By hand: GPU only, $100 per node-hour.
+  EXPECT_DOUBLE_EQ(heavy.gpu_dollars, heavy.gpu_busy_s / 3600 * 100);
+  EXPECT_EQ(heavy.storage_dollars, 0);
+  EXPECT_DOUBLE_EQ(heavy.dollars_per_1000_requests, heavy.gpu_dollars * 1000 / heavy.served);
+  // The profile list takes the GPU price of the cluster's hardware.
+  const double node_hour = spec.clusters[1].config.cost.hardware().gpu_dollars_per_node_hour;
+  EXPECT_DOUBLE_EQ(profile.gpu_dollars, profile.gpu_busy_s / 3600 * node_hour);
+  // Both equal a direct run at those prices.
+  SimConfig config = CellConfig(spec, cells[2]);
+  EXPECT_EQ(config.prices, gpu_heavy);
+  Strategy direct = MakeStrategy("kvcache_centric", 1);
+  EXPECT_EQ(Simulate(*spec.traces[0].trace, config, direct).dollars_per_1000_requests,
+            heavy.dollars_per_1000_requests);
+}
+
+TEST(MatrixTest, ACellPastItsTimeLimitStopsWithAnError) {
+  const MatrixSpec spec = SmallSpec();
+  const std::vector<Cell> cells = ExpandMatrix(spec);
+  MatrixRunOptions options;
+  options.cell_time_limit_s = 1e-9;
+  const CellRun run = RunCell(spec, cells[4], options);
+  EXPECT_EQ(run.error, "time limit of 1e-09 s passed after 255 of 400 requests");
+  std::atomic<bool> cancel{true};
+  MatrixRunOptions cancelled;
+  cancelled.cancel = &cancel;
+  EXPECT_EQ(RunCell(spec, cells[0], cancelled).error, "cancelled after 255 of 400 requests");
+  EXPECT_TRUE(RunCell(spec, cells[0]).error.empty());
 }
 
 TEST(MatrixTest, AFailingCellRecordsItsErrorAndTheOthersFinish) {
@@ -166,7 +275,7 @@ TEST(MatrixTest, AFailingCellRecordsItsErrorAndTheOthersFinish) {
   const std::vector<CellRun> runs = RunMatrix(spec, cells);
   size_t failed = 0;
   for (size_t i = 0; i < cells.size(); ++i) {
-    if (cells[i].cluster == 0) {
+    if (cells[i].choice.cluster == 0) {
       ++failed;
       EXPECT_NE(runs[i].error.find("cluster.nodes[2].eviction: unknown policy 'nosuch'"),
                 std::string::npos)
@@ -176,7 +285,7 @@ TEST(MatrixTest, AFailingCellRecordsItsErrorAndTheOthersFinish) {
       EXPECT_EQ(runs[i].result.served, spec.traces[0].trace->size());
     }
   }
-  EXPECT_EQ(failed, 6u);
+  EXPECT_EQ(failed, 3u);
 }
 
 }  // namespace

@@ -87,6 +87,10 @@ struct RunResult {
   uint64_t copies_refused = 0;    // copies the replica budget refused
   uint64_t fetches_dropped = 0;   // services whose fetched prefix was not kept
   uint32_t peak_holders = 0;      // most nodes ever holding one block
+  // Blocks held as second and later copies, averaged over the run (realistic: over time;
+  // seed: after each request), and in bytes (realistic mode only).
+  double replica_blocks_mean = 0;
+  double replica_bytes_mean = 0;
 
   // The seed's per-cell score (its net benefit needs the other cells: see metrics).
   double traditional_score = 0;

@@ -1,6 +1,7 @@
 #include "core/sim/simulator.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <deque>
 #include <numeric>
@@ -185,6 +186,7 @@ class Simulator final : public ReplicaSink {
   // ---- Seed mode: no time; a request is served when it is routed. ----
   void RunSeed() {
     for (uint32_t i = 0; i < trace_.size(); ++i) {
+      CheckStop(i);
       const Request r = trace_[i];
       PrepareView(r, /*now_s=*/0);
       for (size_t n = 0; n < nodes_.size(); ++n) {
@@ -215,6 +217,7 @@ class Simulator final : public ReplicaSink {
       ++window.served;
       window.resident_blocks = cluster_.resident_blocks();
       window.replica_blocks = cluster_.replica_blocks();
+      seed_replica_block_sum_ += static_cast<double>(window.replica_blocks);
     }
   }
 
@@ -243,6 +246,7 @@ class Simulator final : public ReplicaSink {
         replica_blocks_.Set(e.t, static_cast<double>(cluster_.replica_blocks()));
         continue;
       }
+      CheckStop(next);
       AdvanceTo(arrival_s);
       const uint32_t node = Arrive(static_cast<uint32_t>(next), arrival_s);
       ++next;
@@ -640,13 +644,29 @@ class Simulator final : public ReplicaSink {
       constexpr double kByteSecondsPerGbHour = Prices::kBytesPerGb * Prices::kSecondsPerHour;
       r.cached_gb_hours = resident_byte_s / kByteSecondsPerGbHour;
       r.replica_gb_hours = replica_byte_s / kByteSecondsPerGbHour;
-      r.gpu_dollars = config_.prices.GpuDollars(r.gpu_busy_s);
-      r.storage_dollars = config_.prices.StorageDollars(resident_byte_s);
-      r.network_dollars = config_.prices.NetworkDollars(r.transfer_bytes);
-      if (r.served > 0) {
-        r.dollars_per_1000_requests =
-            (r.gpu_dollars + r.storage_dollars + r.network_dollars) * 1000.0 / r.served;
-      }
+      const double span_s = now_s_ - replica_blocks_.start_s();
+      r.replica_blocks_mean = span_s > 0 ? replica_blocks_.Integral(now_s_) / span_s : 0;
+      r.replica_bytes_mean = r.replica_blocks_mean * block_bytes;
+      ApplyPrices(config_.prices, r);
+    } else if (trace_.size() > 0) {
+      r.replica_blocks_mean = seed_replica_block_sum_ / static_cast<double>(trace_.size());
+    }
+  }
+
+  // Throws SimulationStopped past the time limit or once cancelled; cheap enough to call
+  // for every request (it reads the clock every kStopCheckPeriod calls).
+  void CheckStop(size_t done) {
+    if (++stop_check_count_ % kStopCheckPeriod != 0) return;
+    if (config_.cancel != nullptr && config_.cancel->load(std::memory_order_relaxed)) {
+      throw SimulationStopped(absl::StrCat("cancelled after ", done, " of ", trace_.size(),
+                                           " requests"));
+    }
+    if (config_.wall_time_limit_s > 0 &&
+        std::chrono::steady_clock::now() - wall_start_ >
+            std::chrono::duration<double>(config_.wall_time_limit_s)) {
+      throw SimulationStopped(absl::StrCat("time limit of ", config_.wall_time_limit_s,
+                                           " s passed after ", done, " of ", trace_.size(),
+                                           " requests"));
     }
   }
 
@@ -675,6 +695,10 @@ class Simulator final : public ReplicaSink {
   std::unique_ptr<HotspotTracker> tracker_;
   double now_s_ = 0;
   double next_sample_s_ = 0;
+  static constexpr uint64_t kStopCheckPeriod = 256;
+  uint64_t stop_check_count_ = 0;
+  std::chrono::steady_clock::time_point wall_start_ = std::chrono::steady_clock::now();
+  double seed_replica_block_sum_ = 0;  // seed mode: replica blocks after each request
   TimeWeightedAverage resident_blocks_;  // blocks resident over the cluster, over time
   TimeWeightedAverage replica_blocks_;
 };
@@ -682,6 +706,16 @@ class Simulator final : public ReplicaSink {
 RunResult Simulate(const Trace& trace, const SimConfig& config, Router& router,
                    ReplicationPolicy* replication) {
   return Simulator(trace, config, router, replication).Run();
+}
+
+void ApplyPrices(const Prices& prices, RunResult& r) {
+  constexpr double kByteSecondsPerGbHour = Prices::kBytesPerGb * Prices::kSecondsPerHour;
+  r.gpu_dollars = prices.GpuDollars(r.gpu_busy_s);
+  r.storage_dollars = prices.StorageDollars(r.cached_gb_hours * kByteSecondsPerGbHour);
+  r.network_dollars = prices.NetworkDollars(r.transfer_bytes);
+  r.dollars_per_1000_requests =
+      r.served > 0 ? (r.gpu_dollars + r.storage_dollars + r.network_dollars) * 1000.0 / r.served
+                   : 0;
 }
 
 RunResult Simulate(const Trace& trace, const SimConfig& config, Strategy& strategy) {

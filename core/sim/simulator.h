@@ -1,7 +1,10 @@
 #ifndef KVB_CORE_SIM_SIMULATOR_H_
 #define KVB_CORE_SIM_SIMULATOR_H_
 
+#include <atomic>
 #include <cstdint>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "core/cluster/cluster.h"
@@ -43,7 +46,21 @@ struct SimConfig {
   // Seed mode: blocks a node may hold as replicas beyond its memory (the seed's 500).
   size_t seed_copy_limit_blocks = 500;
   uint64_t seed = 1;
+  // Stops the run with SimulationStopped once it has taken this long (wall clock; 0: no
+  // limit) or once *cancel is true; both are checked every few hundred requests.
+  double wall_time_limit_s = 0;
+  const std::atomic<bool>* cancel = nullptr;
 };
+
+// Thrown by Simulate when SimConfig's time limit passes or its cancel flag is raised.
+class SimulationStopped : public std::runtime_error {
+ public:
+  explicit SimulationStopped(const std::string& what) : std::runtime_error(what) {}
+};
+
+// Sets the dollar fields of a realistic run from its GPU seconds, cached GB-hours and
+// bytes moved: pricing is separable from simulating, so one run serves every price list.
+void ApplyPrices(const Prices& prices, RunResult& result);
 
 // Replays `trace` through the cluster of `config` under `router` and `replication`
 // (nullptr: fetched prefixes stay, no other copies, i.e. "mooncake"): one deterministic,

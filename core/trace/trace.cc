@@ -4,6 +4,8 @@
 #include <numeric>
 #include <utility>
 
+#include "core/util/fnv.h"
+
 namespace kvb {
 
 namespace {
@@ -25,6 +27,21 @@ void ShrinkIfLoose(HugeVector<T>& v) {
 }
 
 }  // namespace
+
+uint64_t TraceDigest(const Trace& trace) {
+  Fnv1a h;
+  h.AddU64(trace.block_tokens());
+  h.AddU64(trace.size());
+  for (size_t i = 0; i < trace.size(); ++i) {
+    const Request r = trace[i];
+    h.AddU64(static_cast<uint64_t>(r.arrival_ms));
+    h.AddU64(r.input_tokens);
+    h.AddU64(r.output_tokens);
+    h.AddU64(r.blocks.size());
+    for (const BlockId id : r.blocks) h.AddU64(trace.raw_id(id));
+  }
+  return h.value();
+}
 
 size_t Trace::memory_bytes() const {
   return VectorBytes(meta_) + VectorBytes(offsets_) + VectorBytes(blocks_) + VectorBytes(raw_) +

@@ -85,6 +85,10 @@ class Trace {
   HugeVector<uint32_t> depth_;
 };
 
+// A digest of the trace's content (block size, and per request its arrival, lengths and
+// raw block ids): equal traces have equal digests on every platform.
+uint64_t TraceDigest(const Trace& trace);
+
 // Why TraceBuilder::add refused a request: one of its ids already appeared at another
 // position or after another parent, which would break prefix semantics.
 struct PrefixConflict {

@@ -54,6 +54,31 @@ TEST(TraceBuilderTest, DenseSmallIdsAreInternedInFirstSeenOrder) {
   EXPECT_THAT(trace->all_blocks(), ElementsAre(0u, 1u, 2u, 0u, 1u, 3u, 4u));
 }
 
+// The digest reads content, not interning: a trace whose ids intern differently but whose
+// requests are the same digests the same; changing any field changes it.
+TEST(TraceDigestTest, FollowsContentOnly) {
+  auto build = [](int64_t arrival, RawBlockId last, uint32_t input) {
+    TraceBuilder builder;
+    AddOrFail(builder, 0, {10, 11}, 1000, 10);
+    AddOrFail(builder, arrival, {10, last}, input, 20);
+    return builder.Finish();
+  };
+  const uint64_t base = TraceDigest(*build(5, 12, 900));
+  EXPECT_EQ(TraceDigest(*build(5, 12, 900)), base);
+  EXPECT_NE(TraceDigest(*build(6, 12, 900)), base);
+  EXPECT_NE(TraceDigest(*build(5, 13, 900)), base);
+  EXPECT_NE(TraceDigest(*build(5, 12, 901)), base);
+  // By hand for a one-request trace: FNV-1a over the little-endian u64s
+  // block_tokens=512, size=1, arrival=0, input=0, output=0, blocks=1, raw id 7.
+  TraceBuilder one;
+  AddOrFail(one, 0, {7});
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (uint64_t v : {512ull, 1ull, 0ull, 0ull, 0ull, 1ull, 7ull}) {
+    for (int i = 0; i < 8; ++i) h = (h ^ ((v >> (8 * i)) & 0xff)) * 0x100000001b3ull;
+  }
+  EXPECT_EQ(TraceDigest(*one.Finish()), h);
+}
+
 // Raw ids 0, 1, 2, ... in order of first appearance intern to themselves (no lookup
 // structure at all); the first id out of sequence switches to explicit indexing.
 TEST(TraceBuilderTest, SequentialIdsInternToThemselves) {
