@@ -22,12 +22,17 @@ nlohmann::ordered_json RunResultToJson(const RunResult& r) {
                        {"ttft_sum_s", w.ttft_sum_s},
                        {"resident_blocks", w.resident_blocks},
                        {"replica_blocks", w.replica_blocks},
-                       {"queue_length", w.queue_length}});
+                       {"queue_length", w.queue_length},
+                       {"heat_key_accesses", w.heat_key_accesses}});
   }
   nlohmann::ordered_json tracked = nlohmann::ordered_json::array();
   for (const TrackedKey& k : r.tracked_keys) {
     tracked.push_back(
         {{"rank", k.rank}, {"id", k.id}, {"accesses", k.accesses}, {"holders", k.holders}});
+  }
+  nlohmann::ordered_json heat = nlohmann::ordered_json::array();
+  for (const TrackedKey& k : r.heat_keys) {
+    heat.push_back({{"rank", k.rank}, {"id", k.id}, {"accesses", k.accesses}});
   }
   nlohmann::ordered_json hot = nlohmann::ordered_json::array();
   for (const RunResult::HotPrefixStat& h : r.hot_prefixes) {
@@ -69,7 +74,8 @@ nlohmann::ordered_json RunResultToJson(const RunResult& r) {
         {"queue_wait_mean_s", r.queue_wait_mean_s},
         {"queue_wait_p99_s", r.queue_wait_p99_s},
         {"slo_attainment", r.slo_attainment},
-        {"makespan_s", r.makespan_s}}},
+        {"makespan_s", r.makespan_s},
+        {"ttft_percentiles_s", r.ttft_percentiles}}},
       {"cost",
        {{"gpu_busy_s", r.gpu_busy_s},
         {"gpu_no_reuse_s", r.gpu_no_reuse_s},
@@ -87,13 +93,16 @@ nlohmann::ordered_json RunResultToJson(const RunResult& r) {
         {"copies", r.copies},
         {"copied_blocks", r.copied_blocks},
         {"copies_refused", r.copies_refused},
-        {"fetches_dropped", r.fetches_dropped}}},
+        {"fetches_dropped", r.fetches_dropped},
+        {"replica_blocks_mean", r.replica_blocks_mean},
+        {"replica_bytes_mean", r.replica_bytes_mean}}},
       {"seed_scores", {{"traditional", r.traditional_score}}},
       {"nodes", nodes},
       {"window_s", r.window_s},
       {"windows", windows},
       {"sample_period_s", r.sample_period_s},
       {"tracked_keys", tracked},
+      {"heat_keys", heat},
       {"hot_prefixes", hot},
   };
 }

@@ -28,6 +28,8 @@ struct WindowRow {
   uint64_t resident_blocks = 0;        // at the window's end
   uint64_t replica_blocks = 0;         // at the window's end
   std::vector<uint32_t> queue_length;  // per node, at the window's end
+  // Requests arriving in the window that contain each of RunResult::heat_keys.
+  std::vector<uint32_t> heat_key_accesses;
 };
 
 // Replica counts over time of a key ranked by how many requests contain it.
@@ -100,6 +102,10 @@ struct RunResult {
   std::vector<WindowRow> windows;
   double sample_period_s = 0;
   std::vector<TrackedKey> tracked_keys;
+  // The keys in most requests, most accessed first (SimConfig::heat_keys of them), whose
+  // accesses each window counts; and TTFT percentiles 0, 1, ..., 100 (realistic mode).
+  std::vector<TrackedKey> heat_keys;
+  std::vector<double> ttft_percentiles;
 
   // With SimConfig::track_hotspots: the hottest prefixes at the end (raw ids).
   struct HotPrefixStat {

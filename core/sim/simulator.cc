@@ -195,6 +195,7 @@ class Simulator final : public ReplicaSink {
       }
       WindowRow& window = WindowFor(i, 0);
       ++window.arrivals;
+      CountHeatKeys(r, window);
       if (replication_ != nullptr) replication_->BeforeRoute(view_);
       const uint32_t node = router_.Route(view_).node;
       if (tracker_) tracker_->RecordRequest(TrackedPrefix(r), static_cast<double>(i));
@@ -352,6 +353,7 @@ class Simulator final : public ReplicaSink {
     }
     WindowRow& window = WindowFor(i, t);
     ++window.arrivals;
+    CountHeatKeys(r, window);
     if (replication_ != nullptr) replication_->BeforeRoute(view_);
     const RouteDecision decision = router_.Route(view_);
     uint32_t node = decision.node;
@@ -576,7 +578,7 @@ class Simulator final : public ReplicaSink {
         config_.tracked_key_ranks.empty()
             ? 0
             : *std::max_element(config_.tracked_key_ranks.begin(), config_.tracked_key_ranks.end());
-    const size_t k = std::min<size_t>(max_rank, order.size());
+    const size_t k = std::min<size_t>(std::max<size_t>(max_rank, config_.heat_keys), order.size());
     std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](BlockId a, BlockId b) {
       return count[a] != count[b] ? count[a] > count[b] : a < b;
     });
@@ -587,6 +589,22 @@ class Simulator final : public ReplicaSink {
       tracked_ids_.push_back(id);
     }
     result_.sample_period_s = config_.replica_sample_s;
+    const size_t heat = std::min({config_.heat_keys, order.size(), size_t{255}});
+    if (heat > 0) heat_rank_.assign(trace_.distinct_blocks(), 0);
+    for (size_t i = 0; i < heat; ++i) {
+      heat_rank_[order[i]] = static_cast<uint8_t>(i + 1);
+      result_.heat_keys.push_back(
+          TrackedKey{static_cast<uint32_t>(i + 1), trace_.raw_id(order[i]), count[order[i]], {}});
+    }
+  }
+
+  // Counts the request's heat keys in its arrival window.
+  void CountHeatKeys(const Request& r, WindowRow& window) const {
+    if (heat_rank_.empty()) return;
+    window.heat_key_accesses.resize(result_.heat_keys.size());
+    for (const BlockId id : r.blocks) {
+      if (const uint8_t rank = heat_rank_[id]; rank != 0) ++window.heat_key_accesses[rank - 1];
+    }
   }
 
   // ---- Summary. ----
@@ -632,6 +650,11 @@ class Simulator final : public ReplicaSink {
         r.ttft_p90_s = Percentile(ttft_s_, 0.90);
         r.ttft_p99_s = Percentile(ttft_s_, 0.99);
         r.ttft_max_s = *std::max_element(ttft_s_.begin(), ttft_s_.end());
+        std::vector<double> sorted = ttft_s_;
+        std::sort(sorted.begin(), sorted.end());
+        for (int p = 0; p <= 100; ++p) {
+          r.ttft_percentiles.push_back(PercentileOfSorted(sorted, p / 100.0));
+        }
         r.queue_wait_mean_s = Mean(queue_wait_s_);
         r.queue_wait_p99_s = Percentile(queue_wait_s_, 0.99);
       }
@@ -692,6 +715,7 @@ class Simulator final : public ReplicaSink {
   std::vector<double> ttft_s_;
   std::vector<double> queue_wait_s_;
   std::vector<BlockId> tracked_ids_;
+  std::vector<uint8_t> heat_rank_;  // per id: 1 + its rank among the heat keys, or 0
   std::unique_ptr<HotspotTracker> tracker_;
   double now_s_ = 0;
   double next_sample_s_ = 0;
