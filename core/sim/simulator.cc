@@ -20,7 +20,8 @@ namespace kvb {
 
 namespace {
 
-constexpr size_t kSeedRecentRequests = 100;  // the seed's load signal: last 100 requests
+constexpr size_t kSeedRecentRequests = 100;
+constexpr size_t kMaxHeatKeys = 1000;  // every window holds a count per heat key  // the seed's load signal: last 100 requests
 
 // A request waiting on a node.
 struct Queued {
@@ -150,6 +151,9 @@ class Simulator final : public ReplicaSink {
       throw InputError("seed_copy_limit_blocks: must be > 0");
     }
     if (config_.requests_window == 0) throw InputError("requests_window: must be > 0");
+    if (config_.heat_keys > kMaxHeatKeys) {
+      throw InputError(absl::StrCat("heat_keys: at most ", kMaxHeatKeys, ", got ", config_.heat_keys));
+    }
     // Windows and samples are kept in memory: refuse settings that would make millions.
     const double span_s =
         static_cast<double>(trace_.last_arrival_ms() - trace_.first_arrival_ms()) / 1000.0 /
@@ -202,6 +206,7 @@ class Simulator final : public ReplicaSink {
       if (node == kRejectRequest) {
         ++result_.rejected;
         ++window.rejected;
+        seed_replica_block_sum_ += static_cast<double>(cluster_.replica_blocks());
         continue;
       }
       CheckNode(node);
@@ -549,6 +554,7 @@ class Simulator final : public ReplicaSink {
     while (result_.windows.size() <= index) {
       if (!result_.windows.empty()) CloseWindow(result_.windows.back());
       WindowRow row;
+      row.heat_key_accesses.assign(result_.heat_keys.size(), 0);
       row.start_s = config_.mode == SimMode::kSeed
                         ? static_cast<double>(result_.windows.size() * config_.requests_window)
                         : static_cast<double>(result_.windows.size()) * config_.window_s;
@@ -589,10 +595,10 @@ class Simulator final : public ReplicaSink {
       tracked_ids_.push_back(id);
     }
     result_.sample_period_s = config_.replica_sample_s;
-    const size_t heat = std::min({config_.heat_keys, order.size(), size_t{255}});
+    const size_t heat = std::min(config_.heat_keys, order.size());
     if (heat > 0) heat_rank_.assign(trace_.distinct_blocks(), 0);
     for (size_t i = 0; i < heat; ++i) {
-      heat_rank_[order[i]] = static_cast<uint8_t>(i + 1);
+      heat_rank_[order[i]] = static_cast<uint16_t>(i + 1);
       result_.heat_keys.push_back(
           TrackedKey{static_cast<uint32_t>(i + 1), trace_.raw_id(order[i]), count[order[i]], {}});
     }
@@ -601,9 +607,8 @@ class Simulator final : public ReplicaSink {
   // Counts the request's heat keys in its arrival window.
   void CountHeatKeys(const Request& r, WindowRow& window) const {
     if (heat_rank_.empty()) return;
-    window.heat_key_accesses.resize(result_.heat_keys.size());
     for (const BlockId id : r.blocks) {
-      if (const uint8_t rank = heat_rank_[id]; rank != 0) ++window.heat_key_accesses[rank - 1];
+      if (const uint16_t rank = heat_rank_[id]; rank != 0) ++window.heat_key_accesses[rank - 1];
     }
   }
 
@@ -715,7 +720,7 @@ class Simulator final : public ReplicaSink {
   std::vector<double> ttft_s_;
   std::vector<double> queue_wait_s_;
   std::vector<BlockId> tracked_ids_;
-  std::vector<uint8_t> heat_rank_;  // per id: 1 + its rank among the heat keys, or 0
+  std::vector<uint16_t> heat_rank_;  // per id: 1 + its rank among the heat keys, or 0
   std::unique_ptr<HotspotTracker> tracker_;
   double now_s_ = 0;
   double next_sample_s_ = 0;

@@ -35,7 +35,7 @@ struct SimConfig {
   uint64_t requests_window = 1000;
   double replica_sample_s = 30;
   std::vector<uint32_t> tracked_key_ranks = {1, 10, 100, 1000, 10000};
-  // Keys whose accesses every window counts (the most accessed ones; 0: none).
+  // Keys whose accesses every window counts (the most accessed ones; 0: none; <= 1000).
   size_t heat_keys = 20;
   // Count prefixes in a HotspotTracker (for routers, and the run's hottest prefixes).
   bool track_hotspots = false;

@@ -1,7 +1,10 @@
 #include "core/sim/simulator.h"
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "core/routing/router.h"
@@ -285,6 +288,250 @@ TEST(SimulatorTest, RateScaleCompressesArrivals) {
   config.rate_scale = 2;
   ScriptedRouter b({0, 0});
   EXPECT_NEAR(Simulate(*trace, config, b).queue_wait_mean_s, 0.005 / 2, kEps);
+}
+
+TEST(SimulatorTest, HeatKeysRankByRequestsAndCountArrivalsPerWindow) {
+  // Raw ids intern by first appearance: 10->0, 90->1, 30->2, 40->3, 50->4, 60->5. Requests
+  // containing each: 10: 3, 90: 2, 30: 2, 40/50/60: 1. Ties go to the smaller interned id:
+  // 90 before 30 (not raw order), 40 before 50, 60. Top 4: 10, 90, 30, 40.
+  const auto trace = MakeTrace({{0, 8, {10, 90}},
+                                {500, 4, {30}},  // rejected, still an arrival
+                                {1200, 12, {10, 90, 40}},
+                                {1500, 8, {10, 50}},
+                                {2100, 8, {30, 60}}},
+                               4);
+  const std::vector<RawBlockId> ids = {10, 90, 30, 40};
+  const std::vector<uint64_t> accesses = {3, 2, 2, 1};
+  // Per window (1 s, or 2 requests in seed mode): {r0, r1}, {r2, r3}, {r4}.
+  const std::vector<std::vector<uint32_t>> counts = {{1, 1, 1, 0}, {2, 1, 0, 1}, {0, 0, 1, 0}};
+  SimConfig realistic = RealisticConfig(1, 100);
+  realistic.window_s = 1;
+  SimConfig seed;
+  seed.mode = SimMode::kSeed;
+  seed.cluster.nodes = {NodeSpec{100, "lru", 1.0}};
+  seed.requests_window = 2;
+  for (SimConfig* config : {&realistic, &seed}) {
+    SCOPED_TRACE(config == &seed ? "seed" : "realistic");
+    config->heat_keys = 4;
+    ScriptedRouter router({0, kRejectRequest, 0, 0, 0});
+    const RunResult r = Simulate(*trace, *config, router);
+    EXPECT_EQ(r.rejected, 1u);
+    ASSERT_EQ(r.heat_keys.size(), 4u);
+    for (size_t k = 0; k < 4; ++k) {
+      EXPECT_EQ(r.heat_keys[k].rank, k + 1);
+      EXPECT_EQ(r.heat_keys[k].id, ids[k]);
+      EXPECT_EQ(r.heat_keys[k].accesses, accesses[k]);
+    }
+    ASSERT_EQ(r.windows.size(), 3u);
+    for (size_t w = 0; w < 3; ++w) {
+      EXPECT_EQ(r.windows[w].heat_key_accesses, counts[w]) << "window " << w;
+      EXPECT_DOUBLE_EQ(r.windows[w].start_s, config == &seed ? 2.0 * w : 1.0 * w);
+    }
+
+    // The default 20 is capped by the 6 distinct ids: 50 and 60 come last, by interned id.
+    config->heat_keys = 20;
+    ScriptedRouter all_router({0, kRejectRequest, 0, 0, 0});
+    const RunResult all = Simulate(*trace, *config, all_router);
+    ASSERT_EQ(all.heat_keys.size(), 6u);
+    EXPECT_EQ(all.heat_keys[4].id, 50u);
+    EXPECT_EQ(all.heat_keys[5].id, 60u);
+    EXPECT_EQ(all.heat_keys[5].rank, 6u);
+    EXPECT_EQ(all.windows[1].heat_key_accesses, (std::vector<uint32_t>{2, 1, 0, 1, 1, 0}));
+
+    config->heat_keys = 0;
+    ScriptedRouter none_router({0, kRejectRequest, 0, 0, 0});
+    const RunResult none = Simulate(*trace, *config, none_router);
+    EXPECT_TRUE(none.heat_keys.empty());
+    for (const WindowRow& w : none.windows) EXPECT_TRUE(w.heat_key_accesses.empty());
+  }
+}
+
+TEST(SimulatorTest, TtftPercentilesFollowTheNearestRankRule) {
+  // One node, arrivals 100 ms apart, no reuse: TTFT = prefill = 12, 4, 20, 8, 16 ms. Sorted
+  // 4, 8, 12, 16, 20: percentile p is rank max(1, ceil(5p / 100)), i.e. 4 ms x max(1, ceil(p /
+  // 20)).
+  const auto trace = MakeTrace({{0, 12, {1, 2, 3}},
+                                {100, 4, {4}},
+                                {200, 20, {5, 6, 7, 8, 9}},
+                                {300, 8, {10, 11}},
+                                {400, 16, {12, 13, 14, 15}}},
+                               4);
+  ScriptedRouter router({0, 0, 0, 0, 0});
+  const RunResult r = Simulate(*trace, RealisticConfig(1, 100), router);
+  ASSERT_EQ(r.ttft_percentiles.size(), 101u);
+  for (int p = 0; p <= 100; ++p) {
+    EXPECT_NEAR(r.ttft_percentiles[p], 0.004 * std::max(1, (p + 19) / 20), kEps) << "p" << p;
+  }
+  EXPECT_NEAR(r.ttft_percentiles[0], 0.004, kEps);  // the minimum
+  EXPECT_NEAR(r.ttft_p50_s, 0.012, kEps);
+  EXPECT_EQ(r.ttft_percentiles[50], r.ttft_p50_s);
+  EXPECT_EQ(r.ttft_percentiles[90], r.ttft_p90_s);
+  EXPECT_EQ(r.ttft_percentiles[99], r.ttft_p99_s);
+  EXPECT_EQ(r.ttft_percentiles[100], r.ttft_max_s);
+  EXPECT_NEAR(r.ttft_max_s, 0.020, kEps);
+
+  // Seed mode has no time, hence no TTFTs.
+  SimConfig seed;
+  seed.mode = SimMode::kSeed;
+  seed.cluster.nodes = {NodeSpec{100, "lru", 1.0}};
+  ScriptedRouter seed_router({0, 0, 0, 0, 0});
+  EXPECT_TRUE(Simulate(*trace, seed, seed_router).ttft_percentiles.empty());
+}
+
+TEST(SimulatorTest, ReplicaBlocksMeanIsTheTimeAverageOfSecondCopies) {
+  // As in GlobalScopeFetchesThePrefixAndPaysTheTransfer: r1 fetches 1..4 and ends at 112 ms,
+  // when node 1 stores 1..5: 4 replica blocks from then on. r2 (block 6 on node 0, 4 ms)
+  // ends the run at 204 ms. Mean = 4 x 92 / 204 blocks, of 4 tokens x 2 bytes each.
+  const auto trace =
+      MakeTrace({{0, 16, {1, 2, 3, 4}}, {100, 20, {1, 2, 3, 4, 5}}, {200, 4, {6}}}, 4);
+  SimConfig config = RealisticConfig(2, 100, CacheScope::kGlobal);
+  config.cost = MillisecondPerTokenCost(4, 8000);
+  ScriptedRouter router({0, 1, 0});
+  const RunResult r = Simulate(*trace, config, router);
+  EXPECT_EQ(r.fetched_blocks, 4u);
+  EXPECT_NEAR(r.makespan_s, 0.204, kEps);
+  EXPECT_EQ(r.windows.back().replica_blocks, 4u);
+  ASSERT_EQ(config.cost.BlockBytes(), 8u);
+  EXPECT_NEAR(r.replica_blocks_mean, 4 * 0.092 / 0.204, kEps);
+  EXPECT_NEAR(r.replica_bytes_mean, 8 * 4 * 0.092 / 0.204, kEps);
+  // The same integral as the replica GB-hours, over the 204 ms.
+  EXPECT_NEAR(r.replica_gb_hours * 1e9 * 3600 / 0.204, r.replica_bytes_mean, 1e-9);
+
+  // Everything on node 0: one copy of each block, no replicas.
+  ScriptedRouter single({0, 0, 0});
+  const RunResult none = Simulate(*trace, config, single);
+  EXPECT_DOUBLE_EQ(none.replica_blocks_mean, 0.0);
+  EXPECT_DOUBLE_EQ(none.replica_bytes_mean, 0.0);
+}
+
+TEST(SimulatorTest, SeedModeReplicaBlocksMeanAveragesOverRequests) {
+  // Replica blocks after each request: r0 [1,2] on 0: 0. r1 [1,2,3] on 1 (1, 2 now on both
+  // nodes): 2. r2 [4] on 0: 2. r3 [1,2,3] on 0 (3 joins node 0): 3. Mean (0+2+2+3)/4 = 7/4.
+  const auto trace =
+      MakeTrace({{0, 8, {1, 2}}, {1, 12, {1, 2, 3}}, {2, 4, {4}}, {3, 12, {1, 2, 3}}}, 4);
+  SimConfig config;
+  config.mode = SimMode::kSeed;
+  config.cluster.nodes.assign(2, NodeSpec{10, "lru", 1.0});
+  ScriptedRouter router({0, 1, 0, 0});
+  const RunResult r = Simulate(*trace, config, router);
+  EXPECT_DOUBLE_EQ(r.replica_blocks_mean, 7.0 / 4.0);
+  EXPECT_DOUBLE_EQ(r.replica_bytes_mean, 0.0);  // seed mode has no bytes
+
+  ScriptedRouter single({0, 0, 0, 0});
+  EXPECT_DOUBLE_EQ(Simulate(*trace, config, single).replica_blocks_mean, 0.0);
+}
+
+// A rejected request still counts, with the replicas held when it was turned away:
+// after r0 on 0: 0; r1 on 1 (block 1 on both): 1; r2 rejected: 1. Mean 2/3.
+TEST(SimulatorTest, SeedModeReplicaMeanCountsRejectedRequests) {
+  const auto trace = MakeTrace({{0, 4, {1}}, {1, 4, {1}}, {2, 4, {1}}}, 4);
+  SimConfig config;
+  config.mode = SimMode::kSeed;
+  config.cluster.nodes.assign(2, NodeSpec{10, "lru", 1.0});
+  ScriptedRouter router({0, 1, kRejectRequest});
+  const RunResult r = Simulate(*trace, config, router);
+  EXPECT_EQ(r.rejected, 1u);
+  EXPECT_DOUBLE_EQ(r.replica_blocks_mean, 2.0 / 3.0);
+}
+
+// Every window has one count per heat key, arrivals or not; more than 1000 keys is refused.
+TEST(SimulatorTest, EveryWindowHasACountPerHeatKey) {
+  const auto trace = MakeTrace({{0, 8, {1, 2}}, {2500, 8, {1, 3}}}, 4);
+  SimConfig config = RealisticConfig(1, 100);
+  config.window_s = 1;
+  ScriptedRouter router({0, 0});
+  const RunResult r = Simulate(*trace, config, router);
+  ASSERT_EQ(r.heat_keys.size(), 3u);
+  ASSERT_GE(r.windows.size(), 3u);
+  for (const WindowRow& w : r.windows) EXPECT_EQ(w.heat_key_accesses.size(), 3u);
+  EXPECT_EQ(r.windows[1].heat_key_accesses, (std::vector<uint32_t>{0, 0, 0}));
+  EXPECT_EQ(r.windows[2].heat_key_accesses, (std::vector<uint32_t>{1, 0, 1}));
+  config.heat_keys = 1001;
+  ScriptedRouter again({0, 0});
+  EXPECT_THROW(Simulate(*trace, config, again), InputError);
+}
+
+TEST(SimulatorTest, ApplyPricesPricesGpuStorageAndNetwork) {
+  Prices prices;
+  prices.gpu_dollars_per_node_hour = 10;
+  prices.storage_dollars_per_gb_hour = 0.5;
+  prices.network_dollars_per_gb = 2;
+  RunResult r;
+  r.gpu_busy_s = 7200;
+  r.cached_gb_hours = 50;
+  r.transfer_bytes = 3'000'000'000;
+  r.served = 4;
+  r.gpu_dollars = 99;  // overwritten
+  ApplyPrices(prices, r);
+  // GPU 2 h x $10 = $20; storage 50 GB-h x $0.5 = $25; network 3 GB x $2 = $6; $51 over
+  // 4 requests = $12,750 per 1000.
+  EXPECT_NEAR(r.gpu_dollars, 20, kEps);
+  EXPECT_NEAR(r.storage_dollars, 25, kEps);
+  EXPECT_NEAR(r.network_dollars, 6, kEps);
+  EXPECT_NEAR(r.dollars_per_1000_requests, 12750, 1e-6);
+  r.served = 0;
+  ApplyPrices(prices, r);
+  EXPECT_NEAR(r.gpu_dollars, 20, kEps);
+  EXPECT_DOUBLE_EQ(r.dollars_per_1000_requests, 0.0);
+
+  // Simulate prices its run with config.prices. GlobalScopeFetches... run: GPU 16 ms (r0) +
+  // 4 ms load + 4 ms compute (r1); node 0 holds 4 blocks of 8 bytes from 16 to 112 ms.
+  const auto trace = MakeTrace({{0, 16, {1, 2, 3, 4}}, {100, 20, {1, 2, 3, 4, 5}}}, 4);
+  SimConfig config = RealisticConfig(2, 100, CacheScope::kGlobal);
+  config.cost = MillisecondPerTokenCost(4, 8000);
+  config.prices = prices;
+  ScriptedRouter router({0, 1});
+  const RunResult run = Simulate(*trace, config, router);
+  EXPECT_NEAR(run.gpu_busy_s, 0.024, kEps);
+  EXPECT_NEAR(run.cached_gb_hours, 4 * 8 * 0.096 / 3.6e12, 1e-24);
+  EXPECT_EQ(run.transfer_bytes, 32u);
+  EXPECT_NEAR(run.gpu_dollars, 0.024 / 3600 * 10, 1e-15);
+  RunResult repriced = run;
+  repriced.gpu_dollars = repriced.storage_dollars = repriced.network_dollars = 0;
+  repriced.dollars_per_1000_requests = 0;
+  ApplyPrices(config.prices, repriced);
+  EXPECT_GT(run.storage_dollars, 0);
+  EXPECT_GT(run.network_dollars, 0);
+  EXPECT_DOUBLE_EQ(run.gpu_dollars, repriced.gpu_dollars);
+  EXPECT_DOUBLE_EQ(run.storage_dollars, repriced.storage_dollars);
+  EXPECT_DOUBLE_EQ(run.network_dollars, repriced.network_dollars);
+  EXPECT_DOUBLE_EQ(run.dollars_per_1000_requests, repriced.dollars_per_1000_requests);
+}
+
+TEST(SimulatorTest, TimeLimitAndCancelStopTheRunEvery256Requests) {
+  const auto trace = GenerateWorkload(FindWorkloadPreset("conversation")->spec, 400, 1);
+  ASSERT_EQ(trace->size(), 400u);
+  // The message of the SimulationStopped a run throws, or "" if it completes.
+  auto stop_message = [](const Trace& t, const SimConfig& config) -> std::string {
+    std::unique_ptr<Router> router = MakeRouter("random", 1);
+    try {
+      const RunResult r = Simulate(t, config, *router);
+      EXPECT_EQ(r.served + r.rejected, t.size());
+      return "";
+    } catch (const SimulationStopped& e) {
+      return e.what();
+    }
+  };
+  for (SimMode mode : {SimMode::kRealistic, SimMode::kSeed}) {
+    SCOPED_TRACE(mode == SimMode::kSeed ? "seed" : "realistic");
+    SimConfig config = RealisticConfig(4, 500);
+    config.mode = mode;
+    config.cost = MillisecondPerTokenCost(trace->block_tokens());
+    // The first check is before request 256 (index 255): 255 requests done.
+    config.wall_time_limit_s = 1e-9;
+    EXPECT_EQ(stop_message(*trace, config),
+              "time limit of 1e-09 s passed after 255 of 400 requests");
+    config.wall_time_limit_s = 0;
+    std::atomic<bool> cancel{true};
+    config.cancel = &cancel;
+    EXPECT_EQ(stop_message(*trace, config), "cancelled after 255 of 400 requests");
+    // 255 requests never reach a check; a false flag never stops.
+    const auto short_trace = GenerateWorkload(FindWorkloadPreset("conversation")->spec, 255, 1);
+    ASSERT_EQ(short_trace->size(), 255u);
+    EXPECT_EQ(stop_message(*short_trace, config), "");
+    cancel = false;
+    EXPECT_EQ(stop_message(*trace, config), "");
+  }
 }
 
 TEST(SimulatorTest, BadConfigIsAnInputError) {
