@@ -78,6 +78,16 @@ std::string StrictObject::String(std::string_view key) {
   return j.get<std::string>();
 }
 
+bool StrictObject::Bool(std::string_view key) {
+  const nlohmann::json& j = Get(key);
+  if (!j.is_boolean()) Fail(key, absl::StrCat("expected true or false, got ", TypeName(j)));
+  return j.get<bool>();
+}
+
+const nlohmann::json& StrictObject::Raw(std::string_view key) { return Get(key); }
+
+bool StrictObject::Has(std::string_view key) const { return json_.contains(key); }
+
 StrictObject StrictObject::Object(std::string_view key) {
   return StrictObject(Get(key), source_, PathOf(key));
 }

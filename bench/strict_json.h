@@ -22,6 +22,10 @@ class StrictObject {
   int64_t Integer(std::string_view key, int64_t min, int64_t max);
   std::string String(std::string_view key);
   StrictObject Object(std::string_view key);
+  bool Bool(std::string_view key);
+  // The field as it is, for callers that check its type themselves; marks it read.
+  const nlohmann::json& Raw(std::string_view key);
+  bool Has(std::string_view key) const;
 
   // Throws if the object has a field that was not read.
   void Finish() const;

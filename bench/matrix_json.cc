@@ -1,0 +1,620 @@
+#include "bench/matrix_json.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "bench/capacity.h"
+#include "bench/profile_json.h"
+#include "bench/strict_json.h"
+#include "bench/workload_json.h"
+#include "core/cache/eviction_policy.h"
+#include "core/model/cost_model.h"
+#include "core/replication/replication_policy.h"
+#include "core/replication/strategy.h"
+#include "core/routing/router.h"
+#include "core/trace/generator.h"
+#include "core/trace/mooncake_reader.h"
+#include "core/util/input_error.h"
+#include "core/util/names.h"
+
+namespace kvb {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr uint64_t kMaxNodes = 1024;  // the prefix index's holder sets
+
+[[noreturn]] void Fail(const std::string& source, const std::string& path,
+                       const std::string& problem) {
+  throw InputError(absl::StrCat(source, ": ", path, ": ", problem));
+}
+
+std::string Indexed(const std::string& path, size_t i) { return absl::StrCat(path, "[", i, "]"); }
+
+// Labels name cells in keys and benchmark names: letters, digits, '_', '-', '.'.
+void CheckLabel(const std::string& source, const std::string& path, const std::string& label) {
+  if (label.empty()) Fail(source, path, "must not be empty");
+  for (const char c : label) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.') {
+      Fail(source, path,
+           absl::StrCat("'", label, "': use letters, digits, '_', '-' and '.' only"));
+    }
+  }
+}
+
+class Parser {
+ public:
+  Parser(const nlohmann::json& json, std::string source)
+      : json_(json), source_(std::move(source)), root_(json_, source_, "") {
+    base_dir_ = fs::path(source_).parent_path();
+  }
+
+  MatrixConfig Parse() {
+    MatrixConfig c;
+    c.source = source_;
+    c.name = root_.String("name");
+    CheckLabel(source_, "name", c.name);
+    if (root_.Has("description")) c.description = root_.String("description");
+    ParseStrategies(c);
+    ParseClusters(c);
+    ParseTraces(c);
+    ParsePrices(c);
+    if (root_.Has("rate_scales")) {
+      c.rate_scales.clear();
+      const nlohmann::json& list = Array("rate_scales");
+      for (size_t i = 0; i < list.size(); ++i) {
+        const std::string path = Indexed("rate_scales", i);
+        const double v = NumberAt(list[i], path);
+        if (!(v > 0) || !std::isfinite(v)) Fail(source_, path, "must be a finite number > 0");
+        c.rate_scales.push_back(v);
+      }
+    }
+    if (root_.Has("seeds")) {
+      c.seeds.clear();
+      const nlohmann::json& list = Array("seeds");
+      for (size_t i = 0; i < list.size(); ++i) {
+        const std::string path = Indexed("seeds", i);
+        if (!list[i].is_number_unsigned()) {
+          Fail(source_, path, absl::StrCat("expected a non-negative integer, got ", list[i].dump()));
+        }
+        c.seeds.push_back(list[i].get<uint64_t>());
+      }
+    }
+    ParseExclusions(c);
+    ParseCells(c);
+    if (root_.Has("cell_time_limit_s")) {
+      c.cell_time_limit_s = root_.Number("cell_time_limit_s");
+      if (!(c.cell_time_limit_s >= 0) || !std::isfinite(c.cell_time_limit_s)) {
+        Fail(source_, "cell_time_limit_s", "must be a finite number >= 0");
+      }
+    }
+    root_.Finish();
+    return c;
+  }
+
+ private:
+  const nlohmann::json& Array(std::string_view key) { return ArrayIn(root_, key); }
+
+  const nlohmann::json& ArrayIn(StrictObject& object, std::string_view key) {
+    const nlohmann::json& j = object.Raw(key);
+    if (!j.is_array()) object.Fail(key, absl::StrCat("expected an array, got ", j.type_name()));
+    return j;
+  }
+
+  double NumberAt(const nlohmann::json& j, const std::string& path) {
+    if (!j.is_number()) Fail(source_, path, absl::StrCat("expected a number, got ", j.dump()));
+    return j.get<double>();
+  }
+
+  std::string StringAt(const nlohmann::json& j, const std::string& path) {
+    if (!j.is_string()) Fail(source_, path, absl::StrCat("expected a string, got ", j.dump()));
+    return j.get<std::string>();
+  }
+
+  // A path in the config, relative to the config file's folder.
+  std::string Resolve(const std::string& path) const {
+    const fs::path p(path);
+    return p.is_absolute() || base_dir_.empty() ? p.string() : (base_dir_ / p).string();
+  }
+
+  // "*" is every registered router; "*+R" every router with replication R.
+  void ParseStrategies(MatrixConfig& c) {
+    const nlohmann::json& list = Array("strategies");
+    if (list.empty()) Fail(source_, "strategies", "must not be empty");
+    std::map<std::string, size_t> first;
+    for (size_t i = 0; i < list.size(); ++i) {
+      const std::string path = Indexed("strategies", i);
+      const std::string text = StringAt(list[i], path);
+      std::vector<std::string> specs;
+      if (text == "*" || text.starts_with("*+")) {
+        for (const RouterInfo& r : Routers()) {
+          specs.push_back(absl::StrCat(std::string(r.name), text.substr(1)));
+        }
+      } else {
+        specs.push_back(text);
+      }
+      for (const std::string& spec : specs) {
+        std::string canonical;
+        try {
+          canonical = MakeStrategy(spec, 0).spec;
+        } catch (const InputError& e) {
+          Fail(source_, path, e.what());
+        }
+        const auto [it, added] = first.emplace(canonical, i);
+        if (!added) {
+          Fail(source_, path,
+               absl::StrCat("'", spec, "' is strategy '", canonical, "' again (first in strategies[",
+                            it->second, "])"));
+        }
+        c.strategies.push_back(canonical);
+      }
+    }
+  }
+
+  void ParseClusters(MatrixConfig& c) {
+    const nlohmann::json& list = Array("clusters");
+    if (list.empty()) Fail(source_, "clusters", "must not be empty");
+    std::set<std::string> names;
+    for (size_t i = 0; i < list.size(); ++i) {
+      const std::string path = Indexed("clusters", i);
+      StrictObject o(list[i], source_, path);
+      ClusterConfig k;
+      k.name = o.String("name");
+      CheckLabel(source_, o.PathOf("name"), k.name);
+      if (!names.insert(k.name).second) {
+        o.Fail("name", absl::StrCat("'", k.name, "' appears twice"));
+      }
+      k.mode = o.String("mode");
+      if (k.mode != "seed" && k.mode != "realistic") {
+        o.Fail("mode", absl::StrCat("expected \"seed\" or \"realistic\", got \"", k.mode, "\""));
+      }
+      const bool seed = k.mode == "seed";
+      k.nodes = o.Has("nodes") ? o.Unsigned("nodes", kMaxNodes) : (seed ? 4 : 16);
+      if (k.nodes == 0) o.Fail("nodes", "must be >= 1");
+      if (o.Has("profile")) {
+        k.profile = o.String("profile");
+        k.profile_path = FindProfile(k.profile, o.PathOf("profile"));
+      }
+      const CostModel cost = k.profile_path.empty()
+                                 ? CostModel()
+                                 : CostModel(ReadProfileFile(k.profile_path));
+      if (k.profile.empty()) k.profile = cost.model().name + "_" + cost.hardware().name;
+      k.capacity = o.Has("capacity") ? o.String("capacity") : "";
+      if (k.capacity.empty()) {
+        k.capacity_blocks = seed ? 512 : cost.DramBlocks();
+        k.capacity = absl::StrCat(k.capacity_blocks, "blocks");
+      } else {
+        const Capacity cap =
+            ParseCapacity(k.capacity, absl::StrCat(source_, ": ", o.PathOf("capacity")));
+        k.capacity_blocks = cost.CapacityBlocks(cap.value, cap.unit);
+        if (k.capacity_blocks == 0) o.Fail("capacity", "is less than one block");
+      }
+      k.eviction = o.Has("eviction") ? o.String("eviction") : (seed ? "lfu" : "lru");
+      if (FindEvictionPolicy(k.eviction) == nullptr) {
+        o.Fail("eviction", absl::StrCat("unknown policy '", k.eviction,
+                                        "' (known: ", JoinNames(EvictionPolicies()), ")"));
+      }
+      if (o.Has("scope")) k.scope = o.String("scope");
+      if (k.scope != "local" && k.scope != "global") {
+        o.Fail("scope", absl::StrCat("expected \"local\" or \"global\", got \"", k.scope, "\""));
+      }
+      if (o.Has("ttft_slo_s")) {
+        k.ttft_slo_s = o.Number("ttft_slo_s");
+        if (!(k.ttft_slo_s >= 0) || !std::isfinite(k.ttft_slo_s)) {
+          o.Fail("ttft_slo_s", "must be a finite number >= 0");
+        }
+      }
+      if (o.Has("reject_over_slo")) k.reject_over_slo = o.Bool("reject_over_slo");
+      if (k.reject_over_slo && k.ttft_slo_s <= 0) {
+        o.Fail("reject_over_slo", "needs ttft_slo_s > 0");
+      }
+      if (o.Has("track_hotspots")) k.track_hotspots = o.Bool("track_hotspots");
+      o.Finish();
+      c.clusters.push_back(std::move(k));
+    }
+  }
+
+  // A profile name is looked up as profiles/<name>.json in the config's folder and the
+  // folders above it; a value ending in .json is a path relative to the config.
+  std::string FindProfile(const std::string& profile, const std::string& path) const {
+    if (profile.ends_with(".json")) {
+      const std::string file = Resolve(profile);
+      if (!fs::is_regular_file(file)) Fail(source_, path, absl::StrCat("no file ", file));
+      return file;
+    }
+    CheckLabel(source_, path, profile);
+    fs::path dir = fs::absolute(base_dir_.empty() ? fs::path(".") : base_dir_);
+    while (true) {
+      const fs::path candidate = dir / "profiles" / (profile + ".json");
+      if (fs::is_regular_file(candidate)) return candidate.string();
+      if (!dir.has_parent_path() || dir.parent_path() == dir) break;
+      dir = dir.parent_path();
+    }
+    Fail(source_, path,
+         absl::StrCat("no profiles/", profile, ".json beside the config or in a folder above it"));
+  }
+
+  void ParseTraces(MatrixConfig& c) {
+    const nlohmann::json& list = Array("traces");
+    if (list.empty()) Fail(source_, "traces", "must not be empty");
+    std::set<std::string> names;
+    for (size_t i = 0; i < list.size(); ++i) {
+      StrictObject o(list[i], source_, Indexed("traces", i));
+      TraceConfig t;
+      t.name = o.String("name");
+      CheckLabel(source_, o.PathOf("name"), t.name);
+      if (!names.insert(t.name).second) {
+        o.Fail("name", absl::StrCat("'", t.name, "' appears twice"));
+      }
+      if (o.Has("file") == o.Has("preset")) {
+        o.Fail(o.Has("file") ? "preset" : "file", "give exactly one of \"file\" and \"preset\"");
+      }
+      if (o.Has("file")) {
+        t.file = o.String("file");
+        t.resolved_path = Resolve(t.file);
+        if (o.Has("block_tokens")) {
+          t.block_tokens = static_cast<uint32_t>(o.Unsigned("block_tokens", 1u << 20));
+          if (t.block_tokens == 0) o.Fail("block_tokens", "must be >= 1");
+        }
+        if (o.Has("skip_invalid")) t.skip_invalid = o.Bool("skip_invalid");
+      } else {
+        t.preset = o.String("preset");
+        if (t.preset.ends_with(".json")) {
+          t.resolved_path = Resolve(t.preset);
+        } else if (FindWorkloadPreset(t.preset) == nullptr) {
+          o.Fail("preset", absl::StrCat("unknown preset '", t.preset, "' (known: ",
+                                        JoinNames(WorkloadPresets()),
+                                        "; or a workload file ending in .json)"));
+        }
+        if (o.Has("requests")) {
+          t.requests = o.Unsigned("requests", uint64_t{1} << 32);
+          if (t.requests == 0) o.Fail("requests", "must be >= 1");
+        }
+        if (o.Has("seed")) t.seed = o.Unsigned("seed", UINT64_MAX);
+      }
+      o.Finish();
+      c.traces.push_back(std::move(t));
+    }
+  }
+
+  void ParsePrices(MatrixConfig& c) {
+    if (!root_.Has("prices")) {
+      c.prices = {PricesConfig{"profile", std::nullopt}};
+      return;
+    }
+    const nlohmann::json& list = Array("prices");
+    if (list.empty()) Fail(source_, "prices", "must not be empty");
+    std::set<std::string> names;
+    for (size_t i = 0; i < list.size(); ++i) {
+      StrictObject o(list[i], source_, Indexed("prices", i));
+      PricesConfig p;
+      p.name = o.String("name");
+      CheckLabel(source_, o.PathOf("name"), p.name);
+      if (!names.insert(p.name).second) {
+        o.Fail("name", absl::StrCat("'", p.name, "' appears twice"));
+      }
+      auto price = [&](std::string_view key, double& out) {
+        out = o.Number(key);
+        if (!(out >= 0) || !std::isfinite(out)) o.Fail(key, "must be a finite number >= 0");
+      };
+      if (o.Has("gpu_dollars_per_node_hour")) {
+        if (o.Raw("gpu_dollars_per_node_hour") == "profile") {
+          o.String("gpu_dollars_per_node_hour");
+        } else {
+          double v = 0;
+          price("gpu_dollars_per_node_hour", v);
+          p.gpu_dollars_per_node_hour = v;
+        }
+      }
+      if (o.Has("storage_dollars_per_gb_hour")) {
+        price("storage_dollars_per_gb_hour", p.storage_dollars_per_gb_hour);
+      }
+      if (o.Has("network_dollars_per_gb")) {
+        price("network_dollars_per_gb", p.network_dollars_per_gb);
+      }
+      o.Finish();
+      c.prices.push_back(std::move(p));
+    }
+  }
+
+  template <typename Entries>
+  void CheckNamed(StrictObject& o, std::string_view key, const std::string& value,
+                  const Entries& entries) {
+    for (const auto& e : entries) {
+      if (e.name == value) return;
+    }
+    std::vector<std::string> known;
+    for (const auto& e : entries) known.push_back(e.name);
+    o.Fail(key, absl::StrCat("no ", std::string(key), " named '", value, "' (known: ",
+                             absl::StrJoin(known, ", "), ")"));
+  }
+
+  std::string CanonicalStrategy(StrictObject& o, const MatrixConfig& c) {
+    const std::string spec = o.String("strategy");
+    std::string canonical;
+    try {
+      canonical = MakeStrategy(spec, 0).spec;
+    } catch (const InputError& e) {
+      o.Fail("strategy", e.what());
+    }
+    if (std::find(c.strategies.begin(), c.strategies.end(), canonical) == c.strategies.end()) {
+      o.Fail("strategy", absl::StrCat("'", spec, "' is not in strategies"));
+    }
+    return canonical;
+  }
+
+  void ParseExclusions(MatrixConfig& c) {
+    if (!root_.Has("exclude")) return;
+    const nlohmann::json& list = Array("exclude");
+    for (size_t i = 0; i < list.size(); ++i) {
+      StrictObject o(list[i], source_, Indexed("exclude", i));
+      ExclusionConfig x;
+      if (o.Has("strategy")) x.strategy = CanonicalStrategy(o, c);
+      if (o.Has("cluster")) {
+        x.cluster = o.String("cluster");
+        CheckNamed(o, "cluster", x.cluster, c.clusters);
+      }
+      if (o.Has("trace")) {
+        x.trace = o.String("trace");
+        CheckNamed(o, "trace", x.trace, c.traces);
+      }
+      if (x.strategy.empty() && x.cluster.empty() && x.trace.empty()) {
+        Fail(source_, Indexed("exclude", i),
+             "give at least one of \"strategy\", \"cluster\", \"trace\" (an empty filter "
+             "would exclude every cell)");
+      }
+      o.Finish();
+      c.exclude.push_back(std::move(x));
+    }
+  }
+
+  void ParseCells(MatrixConfig& c) {
+    if (!root_.Has("cells")) return;
+    const nlohmann::json& list = Array("cells");
+    if (list.empty()) Fail(source_, "cells", "must not be empty when given");
+    for (size_t i = 0; i < list.size(); ++i) {
+      StrictObject o(list[i], source_, Indexed("cells", i));
+      CellConfigEntry e;
+      e.strategy = CanonicalStrategy(o, c);
+      e.cluster = o.String("cluster");
+      CheckNamed(o, "cluster", e.cluster, c.clusters);
+      e.trace = o.String("trace");
+      CheckNamed(o, "trace", e.trace, c.traces);
+      e.prices = o.Has("prices") ? o.String("prices") : c.prices.front().name;
+      CheckNamed(o, "prices", e.prices, c.prices);
+      e.rate_scale = o.Has("rate_scale") ? o.Number("rate_scale") : c.rate_scales.front();
+      if (std::find(c.rate_scales.begin(), c.rate_scales.end(), e.rate_scale) ==
+          c.rate_scales.end()) {
+        o.Fail("rate_scale", absl::StrCat(e.rate_scale, " is not in rate_scales"));
+      }
+      e.seed = o.Has("seed") ? o.Unsigned("seed", UINT64_MAX) : c.seeds.front();
+      if (std::find(c.seeds.begin(), c.seeds.end(), e.seed) == c.seeds.end()) {
+        o.Fail("seed", absl::StrCat(e.seed, " is not in seeds"));
+      }
+      o.Finish();
+      c.cells.push_back(std::move(e));
+    }
+  }
+
+  const nlohmann::json& json_;
+  std::string source_;
+  StrictObject root_;
+  fs::path base_dir_;
+};
+
+size_t IndexOf(const std::vector<std::string>& list, const std::string& value) {
+  return static_cast<size_t>(std::find(list.begin(), list.end(), value) - list.begin());
+}
+
+template <typename Entries>
+size_t IndexOfName(const Entries& entries, const std::string& name) {
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (entries[i].name == name) return i;
+  }
+  return entries.size();
+}
+
+}  // namespace
+
+MatrixConfig ParseMatrixConfig(const nlohmann::json& json, const std::string& source) {
+  return Parser(json, source).Parse();
+}
+
+MatrixConfig ReadMatrixConfig(const std::string& path) {
+  return ParseMatrixConfig(ReadJsonFile(path), path);
+}
+
+nlohmann::ordered_json MatrixConfigToJson(const MatrixConfig& c) {
+  nlohmann::ordered_json clusters = nlohmann::ordered_json::array();
+  for (const ClusterConfig& k : c.clusters) {
+    clusters.push_back({{"name", k.name},
+                        {"mode", k.mode},
+                        {"nodes", k.nodes},
+                        {"capacity", k.capacity},
+                        {"capacity_blocks", k.capacity_blocks},
+                        {"eviction", k.eviction},
+                        {"scope", k.scope},
+                        {"profile", k.profile},
+                        {"ttft_slo_s", k.ttft_slo_s},
+                        {"reject_over_slo", k.reject_over_slo},
+                        {"track_hotspots", k.track_hotspots}});
+  }
+  nlohmann::ordered_json traces = nlohmann::ordered_json::array();
+  for (const TraceConfig& t : c.traces) {
+    nlohmann::ordered_json j = {{"name", t.name}};
+    if (!t.file.empty()) {
+      j["file"] = t.file;
+      j["block_tokens"] = t.block_tokens;
+      j["skip_invalid"] = t.skip_invalid;
+    } else {
+      j["preset"] = t.preset;
+      j["requests"] = t.requests == 0 ? nlohmann::ordered_json("preset default")
+                                      : nlohmann::ordered_json(t.requests);
+      j["seed"] = t.seed;
+    }
+    traces.push_back(std::move(j));
+  }
+  nlohmann::ordered_json prices = nlohmann::ordered_json::array();
+  for (const PricesConfig& p : c.prices) {
+    prices.push_back({{"name", p.name},
+                      {"gpu_dollars_per_node_hour",
+                       p.gpu_dollars_per_node_hour ? nlohmann::ordered_json(*p.gpu_dollars_per_node_hour)
+                                                   : nlohmann::ordered_json("profile")},
+                      {"storage_dollars_per_gb_hour", p.storage_dollars_per_gb_hour},
+                      {"network_dollars_per_gb", p.network_dollars_per_gb}});
+  }
+  nlohmann::ordered_json exclude = nlohmann::ordered_json::array();
+  for (const ExclusionConfig& x : c.exclude) {
+    nlohmann::ordered_json j = nlohmann::ordered_json::object();
+    if (!x.strategy.empty()) j["strategy"] = x.strategy;
+    if (!x.cluster.empty()) j["cluster"] = x.cluster;
+    if (!x.trace.empty()) j["trace"] = x.trace;
+    exclude.push_back(std::move(j));
+  }
+  nlohmann::ordered_json out = {{"name", c.name},
+                                {"description", c.description},
+                                {"strategies", c.strategies},
+                                {"clusters", clusters},
+                                {"traces", traces},
+                                {"prices", prices},
+                                {"rate_scales", c.rate_scales},
+                                {"seeds", c.seeds},
+                                {"exclude", exclude}};
+  if (!c.cells.empty()) {
+    nlohmann::ordered_json cells = nlohmann::ordered_json::array();
+    for (const CellConfigEntry& e : c.cells) {
+      cells.push_back({{"strategy", e.strategy},
+                       {"cluster", e.cluster},
+                       {"trace", e.trace},
+                       {"prices", e.prices},
+                       {"rate_scale", e.rate_scale},
+                       {"seed", e.seed}});
+    }
+    out["cells"] = std::move(cells);
+  }
+  out["cell_time_limit_s"] = c.cell_time_limit_s;
+  return out;
+}
+
+nlohmann::ordered_json MatrixConfigTemplate() {
+  const nlohmann::json example = {
+      {"name", "example"},
+      {"description", "every optional field at its default"},
+      {"strategies", {"random", "kvcache_centric+none"}},
+      {"clusters",
+       {{{"name", "seed4"}, {"mode", "seed"}}, {{"name", "realistic16"}, {"mode", "realistic"}}}},
+      {"traces", {{{"name", "conversation"}, {"preset", "conversation"}}}}};
+  return MatrixConfigToJson(ParseMatrixConfig(example, "(template)"));
+}
+
+void OverrideTraces(MatrixConfig& config, const TraceConfig& trace) {
+  config.traces = {trace};
+  for (ExclusionConfig& x : config.exclude) {
+    if (!x.trace.empty()) x.trace = trace.name;
+  }
+  for (CellConfigEntry& e : config.cells) e.trace = trace.name;
+}
+
+std::shared_ptr<const Trace> TraceCache::Get(const TraceConfig& t, const std::string& where) {
+  const std::string key =
+      t.file.empty() ? absl::StrCat("preset\n", t.resolved_path.empty() ? t.preset : t.resolved_path,
+                                    "\n", t.requests, "\n", t.seed)
+                     : absl::StrCat("file\n", fs::absolute(t.resolved_path).lexically_normal().string(),
+                                    "\n", t.block_tokens, "\n", t.skip_invalid);
+  auto it = loaded_.find(key);
+  if (it == loaded_.end()) {
+    std::shared_ptr<const Trace> trace;
+    try {
+      if (!t.file.empty()) {
+        MooncakeReadOptions options;
+        options.block_tokens = t.block_tokens;
+        options.skip_invalid = t.skip_invalid;
+        trace = ReadMooncakeTrace(t.resolved_path, options).trace;
+      } else {
+        WorkloadFile workload;
+        if (!t.resolved_path.empty()) {
+          workload = ReadWorkloadFile(t.resolved_path);
+        } else {
+          const WorkloadPreset* preset = FindWorkloadPreset(t.preset);
+          workload = WorkloadFile{std::string(preset->description), preset->default_requests,
+                                  preset->spec};
+        }
+        trace = GenerateWorkload(workload.spec, t.requests > 0 ? t.requests : workload.requests,
+                                 t.seed);
+      }
+    } catch (const InputError& e) {
+      throw InputError(absl::StrCat(where, ": ", e.what()));
+    }
+    if (trace->empty()) throw InputError(absl::StrCat(where, ": the trace has no requests"));
+    it = loaded_.emplace(key, std::move(trace)).first;
+  }
+  const std::string digest = absl::StrFormat("%016x", TraceDigest(*it->second));
+  if (std::find(digests_.begin(), digests_.end(), std::make_pair(t.name, digest)) ==
+      digests_.end()) {
+    digests_.emplace_back(t.name, digest);
+  }
+  return it->second;
+}
+
+MatrixSpec BuildMatrixSpec(const MatrixConfig& c, TraceCache& traces) {
+  MatrixSpec spec;
+  spec.name = c.name;
+  spec.strategies = c.strategies;
+  for (size_t i = 0; i < c.traces.size(); ++i) {
+    spec.traces.push_back(MatrixTrace{
+        c.traces[i].name, traces.Get(c.traces[i], absl::StrCat(c.source, ": traces[", i, "]"))});
+  }
+  for (size_t i = 0; i < c.clusters.size(); ++i) {
+    const ClusterConfig& k = c.clusters[i];
+    SimConfig config;
+    config.mode = k.mode == "seed" ? SimMode::kSeed : SimMode::kRealistic;
+    if (!k.profile_path.empty()) config.cost = CostModel(ReadProfileFile(k.profile_path));
+    config.cluster.nodes.assign(k.nodes, NodeSpec{k.capacity_blocks, k.eviction, 1.0});
+    config.cluster.scope = k.scope == "global" ? CacheScope::kGlobal : CacheScope::kLocal;
+    config.ttft_slo_s = k.ttft_slo_s;
+    config.reject_over_slo = k.reject_over_slo;
+    config.track_hotspots = k.track_hotspots;
+    if (config.mode == SimMode::kRealistic) {
+      for (const MatrixTrace& t : spec.traces) {
+        if (t.trace->block_tokens() != config.cost.block_tokens()) {
+          throw InputError(absl::StrCat(
+              c.source, ": clusters[", i, "].profile: ", config.cost.block_tokens(),
+              " tokens per block, but trace '", t.name, "' has ", t.trace->block_tokens()));
+        }
+      }
+    }
+    spec.clusters.push_back(MatrixCluster{k.name, std::move(config)});
+  }
+  spec.prices.clear();
+  for (const PricesConfig& p : c.prices) {
+    MatrixPrices m;
+    m.name = p.name;
+    m.prices.storage_dollars_per_gb_hour = p.storage_dollars_per_gb_hour;
+    m.prices.network_dollars_per_gb = p.network_dollars_per_gb;
+    m.gpu_price_from_profile = !p.gpu_dollars_per_node_hour.has_value();
+    if (p.gpu_dollars_per_node_hour) m.prices.gpu_dollars_per_node_hour = *p.gpu_dollars_per_node_hour;
+    spec.prices.push_back(m);
+  }
+  spec.rate_scales = c.rate_scales;
+  spec.seeds = c.seeds;
+  for (const ExclusionConfig& x : c.exclude) {
+    spec.exclude.push_back(MatrixExclusion{x.strategy, x.cluster, x.trace});
+  }
+  for (const CellConfigEntry& e : c.cells) {
+    spec.cells.push_back(CellChoice{
+        IndexOf(c.strategies, e.strategy), IndexOfName(c.clusters, e.cluster),
+        IndexOfName(c.traces, e.trace), IndexOfName(c.prices, e.prices),
+        static_cast<size_t>(std::find(c.rate_scales.begin(), c.rate_scales.end(), e.rate_scale) -
+                            c.rate_scales.begin()),
+        static_cast<size_t>(std::find(c.seeds.begin(), c.seeds.end(), e.seed) - c.seeds.begin())});
+  }
+  return spec;
+}
+
+}  // namespace kvb

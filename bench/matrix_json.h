@@ -1,0 +1,111 @@
+#ifndef KVB_BENCH_MATRIX_JSON_H_
+#define KVB_BENCH_MATRIX_JSON_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/matrix/matrix.h"
+#include "core/trace/trace.h"
+
+namespace kvb {
+
+// A matrix file (configs/**/*.json) parsed field by field. Optional fields hold their
+// defaults after parsing, so MatrixConfigToJson shows every value a run uses.
+struct ClusterConfig {
+  std::string name;
+  std::string mode;                  // "seed" or "realistic"
+  uint64_t nodes = 0;                // default: seed 4, realistic 16
+  std::string capacity;              // "<number><unit>"; default: seed 512blocks, realistic DRAM
+  uint64_t capacity_blocks = 0;      // resolved from capacity and the profile
+  std::string eviction;              // default: seed lfu, realistic lru
+  std::string scope = "local";       // "local" or "global"
+  std::string profile;               // name (profiles/<name>.json above the file) or .json path
+  std::string profile_path;          // resolved file; empty = the built-in default profile
+  double ttft_slo_s = 0;             // 0: no SLO
+  bool reject_over_slo = false;      // admission control against the SLO
+  bool track_hotspots = false;       // report the hottest prefixes (HotspotTracker)
+};
+
+struct TraceConfig {
+  std::string name;
+  std::string file;                  // a Mooncake JSONL trace (path as written), or
+  std::string preset;                // a generator preset name or workload .json
+  uint64_t requests = 0;             // preset: requests to generate (default: the preset's)
+  uint64_t seed = 1;                 // preset: generator seed
+  uint32_t block_tokens = 512;       // file: tokens per hash id
+  bool skip_invalid = false;         // file: skip bad lines instead of failing
+  std::string resolved_path;         // file or workload .json, resolved against the config
+};
+
+struct PricesConfig {
+  std::string name;
+  std::optional<double> gpu_dollars_per_node_hour;  // unset ("profile"): the cluster's hardware
+  double storage_dollars_per_gb_hour = 0.02;
+  double network_dollars_per_gb = 0.01;
+};
+
+struct ExclusionConfig {
+  std::string strategy, cluster, trace;  // empty: any
+};
+
+struct CellConfigEntry {
+  std::string strategy, cluster, trace, prices;
+  double rate_scale = 0;
+  uint64_t seed = 0;
+};
+
+struct MatrixConfig {
+  std::string source;  // the file, as given
+  std::string name;
+  std::string description;
+  std::vector<std::string> strategies;  // canonical, wildcards expanded
+  std::vector<ClusterConfig> clusters;
+  std::vector<TraceConfig> traces;
+  std::vector<PricesConfig> prices;
+  std::vector<double> rate_scales = {1.0};
+  std::vector<uint64_t> seeds = {1};
+  std::vector<ExclusionConfig> exclude;
+  std::vector<CellConfigEntry> cells;
+  double cell_time_limit_s = 0;  // 0: none
+};
+
+// Parses a matrix file. Throws InputError "FILE: clusters[2].capacity: ..." for an unknown
+// or missing field or a bad value (strategies, evictions, profiles and labels are checked).
+MatrixConfig ParseMatrixConfig(const nlohmann::json& json, const std::string& source);
+MatrixConfig ReadMatrixConfig(const std::string& path);
+
+// Every field of a parsed config, defaults included (kvbench --print-config).
+nlohmann::ordered_json MatrixConfigToJson(const MatrixConfig& config);
+
+// A documented template: one cluster per mode and every optional field at its default.
+nlohmann::ordered_json MatrixConfigTemplate();
+
+// Replaces the config's traces by one (kvbench --trace / --preset); exclusions and explicit
+// cells that named a trace are pointed at it.
+void OverrideTraces(MatrixConfig& config, const TraceConfig& trace);
+
+// Loads traces once per process: the same file or preset (with size and seed) is shared.
+class TraceCache {
+ public:
+  std::shared_ptr<const Trace> Get(const TraceConfig& trace, const std::string& where);
+  // "name=<16 hex digest>" of every trace loaded, in load order.
+  const std::vector<std::pair<std::string, std::string>>& digests() const { return digests_; }
+
+ private:
+  std::map<std::string, std::shared_ptr<const Trace>> loaded_;
+  std::vector<std::pair<std::string, std::string>> digests_;
+};
+
+// The runnable matrix of a config: traces loaded through `traces`, clusters resolved into
+// SimConfigs. Throws InputError (with the config path) when a trace cannot be read or a
+// realistic cluster's profile disagrees with a trace's block size.
+MatrixSpec BuildMatrixSpec(const MatrixConfig& config, TraceCache& traces);
+
+}  // namespace kvb
+
+#endif  // KVB_BENCH_MATRIX_JSON_H_
