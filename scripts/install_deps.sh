@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages kvbench needs, only those missing.
 #   scripts/install_deps.sh            build and run
-#   scripts/install_deps.sh --test     also what the tests need (clang for the fuzzers, zstd)
+#   scripts/install_deps.sh --test     also what the tests need (clang for the fuzzers, zstd,
+#                                      Open MPI for the MPI test)
 set -euo pipefail
 
 packages=(cmake ninja-build g++ pkg-config
   libtbb-dev libabsl-dev libbenchmark-dev libboost-program-options-dev
   libsimdjson-dev nlohmann-json3-dev libgtest-dev libgmock-dev libzstd-dev)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(clang libclang-rt-14-dev zstd)
+  packages+=(clang libclang-rt-14-dev zstd libopenmpi-dev openmpi-bin)
 fi
 
 missing=()

@@ -1,29 +1,34 @@
 #!/usr/bin/env bash
 # The main job: install what is missing, build Release, print the statistics of the
-# built-in workloads (every preset) and one simulated cell of the conversation workload in
-# each mode (the seed's model and the realistic one), saving everything as JSON under
-# results/latest/.
+# built-in workloads, then run the default strategy matrix (configs/default.json: every
+# registered strategy on the built-in conversation workload, seed mode with 4 nodes and
+# realistic mode with 16 nodes, local and global cache) and print its comparison tables.
+# Results: results/latest.json (Google Benchmark JSON + kvbench's per-cell details) and
+# results/latest/ (trace statistics).
+#   KVB_BUILD_DIR   build directory (default build/release)
+#   KVB_CONFIG      matrix file (default configs/default.json)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ./scripts/install_deps.sh
 build=${KVB_BUILD_DIR:-build/release}
+config=${KVB_CONFIG:-configs/default.json}
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DKVB_ENABLE_TESTING=OFF >/dev/null
 cmake --build "$build" --parallel "$(nproc)"
-tool="$build/bench/kvbench-trace"
 
 mkdir -p results/latest
-for preset in $("$tool" presets | awk '{print $1}'); do
-  echo "== preset $preset =="
-  "$tool" stats --preset "$preset"
-  "$tool" stats --preset "$preset" --json -o "results/latest/trace_stats_$preset.json"
+for preset in $("$build/bench/kvbench-trace" presets | awk '{print $1}'); do
+  echo "== workload: preset $preset =="
+  "$build/bench/kvbench-trace" stats --preset "$preset"
+  "$build/bench/kvbench-trace" stats --preset "$preset" --json -o "results/latest/trace_stats_$preset.json"
   echo
 done
 
-for mode in seed realistic; do
-  echo "== cell: conversation preset, $mode mode (defaults: see 'kvbench-trace simulate --help') =="
-  "$tool" simulate --preset conversation --mode "$mode"
-  "$tool" simulate --preset conversation --mode "$mode" --json -o "results/latest/cell_conversation_$mode.json"
-  echo
-done
-echo "JSON: results/latest/"
+echo "== strategy matrix: $config =="
+status=0
+"$build/bench/kvbench" --config "$config" --out results/latest.json --summary=false || status=$?
+if [[ -f scripts/tables.py ]]; then
+  /usr/bin/python3 scripts/tables.py results/latest.json
+fi
+echo "JSON: results/latest.json, results/latest/"
+exit "$status"

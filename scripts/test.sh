@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, then builds and runs every test:
-#   1. Release build: unit, fixture, real-trace (when ../shared/traces exists), CLI and
-#      benchmark smoke tests;
+#   1. Release build: unit, fixture, real-trace (when ../shared/traces exists), CLI, MPI
+#      (mpirun -np 2) and benchmark smoke tests;
 #   2. the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer;
 #   3. the unit tests again under ThreadSanitizer;
 #   4. each libFuzzer target for KVB_FUZZ_SECONDS (default 60) when clang is present.
@@ -16,7 +16,8 @@ fuzz_seconds=${KVB_FUZZ_SECONDS:-60}
 step() { printf '\n=== %s ===\n' "$*"; }
 
 step "Release build and tests"
-cmake -S . -B build/test -G Ninja -DCMAKE_BUILD_TYPE=Release -DKVB_WERROR=ON >/dev/null
+cmake -S . -B build/test -G Ninja -DCMAKE_BUILD_TYPE=Release -DKVB_WERROR=ON -DKVB_WITH_MPI=ON \
+  >/dev/null
 cmake --build build/test --parallel "$jobs"
 ctest --test-dir build/test --output-on-failure --parallel "$jobs"
 
