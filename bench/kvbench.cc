@@ -481,21 +481,22 @@ int Run(int argc, char** argv) {
       }
     }
     if (vm.count("trace") || vm.count("preset")) {
-      TraceConfig t;
+      nlohmann::json entry;
       if (vm.count("trace")) {
-        t.file = t.resolved_path = vm["trace"].as<std::string>();
-        std::string stem = std::filesystem::path(t.file).stem().string();
+        const std::string trace_file = vm["trace"].as<std::string>();
+        std::string stem = std::filesystem::path(trace_file).stem().string();
         for (char& ch : stem) {
           if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '.') ch = '_';
         }
-        t.name = stem.empty() ? "trace" : stem;
+        entry = {{"name", stem.empty() ? "trace" : stem}, {"file", trace_file}};
       } else {
-        t.preset = vm["preset"].as<std::string>();
-        if (t.preset.ends_with(".json")) t.resolved_path = t.preset;
-        t.name = std::filesystem::path(t.preset).stem().string();
-        t.requests = vm.count("requests") ? vm["requests"].as<uint64_t>() : 0;
-        t.seed = vm["trace-seed"].as<uint64_t>();
+        const std::string preset = vm["preset"].as<std::string>();
+        entry = {{"name", std::filesystem::path(preset).stem().string()},
+                 {"preset", preset},
+                 {"seed", vm["trace-seed"].as<uint64_t>()}};
+        if (vm.count("requests")) entry["requests"] = vm["requests"].as<uint64_t>();
       }
+      const TraceConfig t = ParseTraceConfig(entry, vm.count("trace") ? "--trace" : "--preset");
       OverrideTraces(c, t);
     }
     configs.push_back(std::move(c));

@@ -184,7 +184,7 @@ class Parser {
       const CostModel cost = k.profile_path.empty()
                                  ? CostModel()
                                  : CostModel(ReadProfileFile(k.profile_path));
-      if (k.profile.empty()) k.profile = cost.model().name + "_" + cost.hardware().name;
+      if (k.profile.empty()) k.profile = DefaultProfile().name;
       k.capacity = o.Has("capacity") ? o.String("capacity") : "";
       if (k.capacity.empty()) {
         k.capacity_blocks = seed ? 512 : cost.DramBlocks();
@@ -236,6 +236,7 @@ class Parser {
       if (!dir.has_parent_path() || dir.parent_path() == dir) break;
       dir = dir.parent_path();
     }
+    if (profile == DefaultProfile().name) return "";  // the built-in twin of its file
     Fail(source_, path,
          absl::StrCat("no profiles/", profile, ".json beside the config or in a folder above it"));
   }
@@ -245,44 +246,55 @@ class Parser {
     if (list.empty()) Fail(source_, "traces", "must not be empty");
     std::set<std::string> names;
     for (size_t i = 0; i < list.size(); ++i) {
-      StrictObject o(list[i], source_, Indexed("traces", i));
-      TraceConfig t;
-      t.name = o.String("name");
-      CheckLabel(source_, o.PathOf("name"), t.name);
+      TraceConfig t = ParseTrace(list[i], Indexed("traces", i));
       if (!names.insert(t.name).second) {
-        o.Fail("name", absl::StrCat("'", t.name, "' appears twice"));
+        Fail(source_, Indexed("traces", i) + ".name", absl::StrCat("'", t.name, "' appears twice"));
       }
-      if (o.Has("file") == o.Has("preset")) {
-        o.Fail(o.Has("file") ? "preset" : "file", "give exactly one of \"file\" and \"preset\"");
-      }
-      if (o.Has("file")) {
-        t.file = o.String("file");
-        t.resolved_path = Resolve(t.file);
-        if (o.Has("block_tokens")) {
-          t.block_tokens = static_cast<uint32_t>(o.Unsigned("block_tokens", 1u << 20));
-          if (t.block_tokens == 0) o.Fail("block_tokens", "must be >= 1");
-        }
-        if (o.Has("skip_invalid")) t.skip_invalid = o.Bool("skip_invalid");
-      } else {
-        t.preset = o.String("preset");
-        if (t.preset.ends_with(".json")) {
-          t.resolved_path = Resolve(t.preset);
-        } else if (FindWorkloadPreset(t.preset) == nullptr) {
-          o.Fail("preset", absl::StrCat("unknown preset '", t.preset, "' (known: ",
-                                        JoinNames(WorkloadPresets()),
-                                        "; or a workload file ending in .json)"));
-        }
-        if (o.Has("requests")) {
-          t.requests = o.Unsigned("requests", uint64_t{1} << 32);
-          if (t.requests == 0) o.Fail("requests", "must be >= 1");
-        }
-        if (o.Has("seed")) t.seed = o.Unsigned("seed", UINT64_MAX);
-      }
-      o.Finish();
       c.traces.push_back(std::move(t));
     }
   }
 
+ public:
+  TraceConfig ParseTrace(const nlohmann::json& json, const std::string& path) {
+    StrictObject o(json, source_, path);
+    TraceConfig t;
+    t.name = o.String("name");
+    CheckLabel(source_, o.PathOf("name"), t.name);
+    if (o.Has("file") == o.Has("preset")) {
+      o.Fail(o.Has("file") ? "preset" : "file", "give exactly one of \"file\" and \"preset\"");
+    }
+    if (o.Has("file")) {
+      t.file = o.String("file");
+      t.resolved_path = Resolve(t.file);
+      if (o.Has("block_tokens")) {
+        t.block_tokens = static_cast<uint32_t>(o.Unsigned("block_tokens", 1u << 20));
+        if (t.block_tokens == 0) o.Fail("block_tokens", "must be >= 1");
+      }
+      if (o.Has("skip_invalid")) t.skip_invalid = o.Bool("skip_invalid");
+    } else {
+      t.preset = o.String("preset");
+      if (t.preset.ends_with(".json")) {
+        t.resolved_path = Resolve(t.preset);
+      } else if (FindWorkloadPreset(t.preset) == nullptr) {
+        o.Fail("preset", absl::StrCat("unknown preset '", t.preset, "' (known: ",
+                                      JoinNames(WorkloadPresets()),
+                                      "; or a workload file ending in .json)"));
+      }
+      if (o.Has("requests")) {
+        t.requests = o.Unsigned("requests", uint64_t{1} << 32);
+        if (t.requests == 0) o.Fail("requests", "must be >= 1");
+      } else if (t.resolved_path.empty()) {
+        t.requests = FindWorkloadPreset(t.preset)->default_requests;
+      } else {
+        t.requests = ReadWorkloadFile(t.resolved_path).requests;
+      }
+      if (o.Has("seed")) t.seed = o.Unsigned("seed", UINT64_MAX);
+    }
+    o.Finish();
+    return t;
+  }
+
+ private:
   void ParsePrices(MatrixConfig& c) {
     if (!root_.Has("prices")) {
       c.prices = {PricesConfig{"profile", std::nullopt}};
@@ -426,6 +438,11 @@ MatrixConfig ParseMatrixConfig(const nlohmann::json& json, const std::string& so
   return Parser(json, source).Parse();
 }
 
+TraceConfig ParseTraceConfig(const nlohmann::json& json, const std::string& source) {
+  static const nlohmann::json kNoMatrix = nlohmann::json::object();
+  return Parser(kNoMatrix, source).ParseTrace(json, "trace");
+}
+
 MatrixConfig ReadMatrixConfig(const std::string& path) {
   return ParseMatrixConfig(ReadJsonFile(path), path);
 }
@@ -437,7 +454,6 @@ nlohmann::ordered_json MatrixConfigToJson(const MatrixConfig& c) {
                         {"mode", k.mode},
                         {"nodes", k.nodes},
                         {"capacity", k.capacity},
-                        {"capacity_blocks", k.capacity_blocks},
                         {"eviction", k.eviction},
                         {"scope", k.scope},
                         {"profile", k.profile},
@@ -454,8 +470,7 @@ nlohmann::ordered_json MatrixConfigToJson(const MatrixConfig& c) {
       j["skip_invalid"] = t.skip_invalid;
     } else {
       j["preset"] = t.preset;
-      j["requests"] = t.requests == 0 ? nlohmann::ordered_json("preset default")
-                                      : nlohmann::ordered_json(t.requests);
+      j["requests"] = t.requests;
       j["seed"] = t.seed;
     }
     traces.push_back(std::move(j));
@@ -545,8 +560,7 @@ std::shared_ptr<const Trace> TraceCache::Get(const TraceConfig& t, const std::st
           workload = WorkloadFile{std::string(preset->description), preset->default_requests,
                                   preset->spec};
         }
-        trace = GenerateWorkload(workload.spec, t.requests > 0 ? t.requests : workload.requests,
-                                 t.seed);
+        trace = GenerateWorkload(workload.spec, t.requests, t.seed);
       }
     } catch (const InputError& e) {
       throw InputError(absl::StrCat(where, ": ", e.what()));

@@ -26,6 +26,7 @@ struct ClusterConfig {
   std::string scope = "local";       // "local" or "global"
   std::string profile;               // name (profiles/<name>.json above the file) or .json path
   std::string profile_path;          // resolved file; empty = the built-in default profile
+                                     // (DefaultProfile(), twin of its file in configs/profiles)
   double ttft_slo_s = 0;             // 0: no SLO
   bool reject_over_slo = false;      // admission control against the SLO
   bool track_hotspots = false;       // report the hottest prefixes (HotspotTracker)
@@ -78,6 +79,10 @@ struct MatrixConfig {
 // or missing field or a bad value (strategies, evictions, profiles and labels are checked).
 MatrixConfig ParseMatrixConfig(const nlohmann::json& json, const std::string& source);
 MatrixConfig ReadMatrixConfig(const std::string& path);
+
+// One trace entry (as in "traces"), paths relative to the working folder; for flags
+// like kvbench --preset. Errors read "SOURCE: trace.preset: ...".
+TraceConfig ParseTraceConfig(const nlohmann::json& json, const std::string& source);
 
 // Every field of a parsed config, defaults included (kvbench --print-config).
 nlohmann::ordered_json MatrixConfigToJson(const MatrixConfig& config);
