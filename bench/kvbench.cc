@@ -37,6 +37,7 @@
 #include "core/util/fnv.h"
 #include "core/util/input_error.h"
 #include "core/util/params.h"
+#include "oneapi/tbb/global_control.h"
 #include "oneapi/tbb/info.h"
 #include "kvb_git_commit.h"
 
@@ -237,8 +238,9 @@ void RegisterCells(const LoadedMatrix& m, std::vector<Outcome>& outcomes,
           }
           SetCounters(state, outcome->counters);
         });
+    // Metrics mode reports one finished run: --benchmark_repetitions must not repeat it.
     b->UseManualTime()->Iterations(1)->Unit(benchmark::kMillisecond);
-    if (settings.timing) b->Repetitions(settings.repetitions);
+    b->Repetitions(settings.timing ? settings.repetitions : 1);
   }
 }
 
@@ -268,7 +270,7 @@ void RegisterMatrixEntry(const LoadedMatrix& m, const std::vector<Outcome>& outc
         state.counters["block_refs_per_s"] = wall > 0 ? refs / wall : 0;
         state.counters["workers"] = static_cast<double>(threads);
       });
-  b->UseManualTime()->Iterations(1)->Unit(benchmark::kMillisecond);
+  b->UseManualTime()->Iterations(1)->Repetitions(1)->Unit(benchmark::kMillisecond);
 }
 
 // Google Benchmark appends the run's settings to names ("/iterations:1/repeats:9/
@@ -455,8 +457,9 @@ int Run(int argc, char** argv) {
     std::cout << "usage: kvbench --config FILE [--config FILE...] [--out RESULT.json] [options]\n"
                  "       kvbench merge SHARD.json... -o ALL.json\n"
                  "       kvbench --list-strategies | --print-config [--config FILE]\n\n"
-                 "Google Benchmark flags (--benchmark_filter, --benchmark_format, ...) are\n"
-                 "accepted too.\n\n"
+                 "Google Benchmark's flags are accepted too: --benchmark_filter=<regex>\n"
+                 "(report only matching cells), --benchmark_format,\n"
+                 "--benchmark_counters_tabular, --benchmark_context=<key>=<value>,...\n\n"
               << options;
     return kExitOk;
   }
@@ -526,6 +529,12 @@ int Run(int argc, char** argv) {
   settings.repetitions = vm["repetitions"].as<int>();
   if (settings.repetitions < 1) throw UsageError{"--repetitions: must be >= 1"};
   settings.options.threads = vm["threads"].as<size_t>();
+  // --threads caps every TBB parallel region of the process, not only the matrix's arena.
+  std::optional<oneapi::tbb::global_control> thread_cap;
+  if (settings.options.threads > 0) {
+    thread_cap.emplace(oneapi::tbb::global_control::max_allowed_parallelism,
+                       settings.options.threads);
+  }
   const Shard shard = vm.count("shard") ? ParseShard(vm["shard"].as<std::string>()) : Shard{};
   CellDistribution& ranks = CellDistribution::Get();
   if (settings.timing && ranks.size() > 1) {
@@ -711,11 +720,27 @@ int main(int argc, char** argv) {
   kvb::CellDistribution::Init(&argc, &argv);
   int code = kvb::kExitOk;
   try {
-    benchmark::Initialize(&argc, argv);  // removes the --benchmark_* flags
-    if (argc >= 2 && std::string(argv[1]) == "merge") {
-      code = kvb::RunMerge(std::vector<std::string>(argv + 2, argv + argc));
+    // Google Benchmark answers --help itself and exits: keep it from seeing ours.
+    std::vector<char*> args;
+    bool help = false;
+    for (int i = 0; i < argc; ++i) {
+      const std::string_view arg = argv[i];
+      if (i > 0 && (arg == "--help" || arg == "-h")) {
+        help = true;
+      } else {
+        args.push_back(argv[i]);
+      }
+    }
+    int count = static_cast<int>(args.size());
+    benchmark::Initialize(&count, args.data());  // removes the --benchmark_* flags
+    args.resize(static_cast<size_t>(count));
+    static char help_flag[] = "--help";
+    if (help) args.push_back(help_flag);
+    count = static_cast<int>(args.size());
+    if (count >= 2 && std::string_view(args[1]) == "merge") {
+      code = kvb::RunMerge(std::vector<std::string>(args.begin() + 2, args.end()));
     } else {
-      code = kvb::Run(argc, argv);
+      code = kvb::Run(count, args.data());
     }
   } catch (const kvb::UsageError& e) {
     std::fprintf(stderr, "kvbench: error: %s (see kvbench --help)\n", e.message.c_str());
