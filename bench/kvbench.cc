@@ -3,6 +3,7 @@
 //   kvbench --config configs/default.json --out results/latest.json
 //   kvbench merge a.json b.json -o all.json
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,6 +13,8 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <thread>
+#include <atomic>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -24,6 +27,7 @@
 #include "absl/strings/str_split.h"
 #include "bench/cell_counters.h"
 #include "bench/cell_distribution.h"
+#include "bench/journal.h"
 #include "bench/matrix_json.h"
 #include "bench/result_merge.h"
 #include "bench/run_result_json.h"
@@ -151,6 +155,69 @@ Outcome ToOutcome(const LoadedMatrix& m, const Cell& cell, const CellRun& run) {
   return o;
 }
 
+// An outcome as one line of text: for the MPI gather and the journal. `index` is the
+// cell's position in its matrix.
+std::string OutcomePayload(const Outcome& o, size_t index) {
+  nlohmann::ordered_json p = {
+      {"index", index}, {"error", o.error}, {"wall_s", o.wall_s}, {"details", o.details}};
+  nlohmann::ordered_json counters = nlohmann::ordered_json::array();
+  for (const auto& [name, value] : o.counters) counters.push_back({name, value});
+  p["counters"] = std::move(counters);
+  return p.dump();
+}
+
+Outcome OutcomeFromPayload(const std::string& text) {
+  const nlohmann::ordered_json p = nlohmann::ordered_json::parse(text);
+  Outcome o;
+  o.error = p.at("error").get<std::string>();
+  o.wall_s = p.at("wall_s").get<double>();
+  o.details = p.at("details");
+  for (const auto& c : p.at("counters")) {
+    o.counters.emplace_back(c.at(0).get<std::string>(), c.at(1).get<double>());
+  }
+  return o;
+}
+
+// ---- SIGINT / SIGTERM: no new cells; running cells get a grace period; twice: exit now ----
+
+std::atomic<bool> g_stop_new_cells{false};
+std::atomic<bool> g_cancel_running_cells{false};
+std::atomic<int> g_stop_signal{0};
+std::atomic<bool> g_watchdog_done{false};
+std::thread g_watchdog;
+
+extern "C" void OnStopSignal(int signal) {
+  if (g_stop_new_cells.exchange(true)) _exit(128 + signal);  // the second one: at once
+  g_stop_signal.store(signal);
+  static const char kMessage[] =
+      "\nkvbench: stopping: no new cells, running cells finish within the grace period; "
+      "the journal keeps finished cells (interrupt again to exit now)\n";
+  [[maybe_unused]] const ssize_t n = write(STDERR_FILENO, kMessage, sizeof(kMessage) - 1);
+}
+
+void InstallStopHandlers(double grace_s) {
+  struct sigaction action = {};
+  action.sa_handler = OnStopSignal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+  g_watchdog = std::thread([grace_s] {
+    while (!g_watchdog_done.load() && !g_stop_new_cells.load()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(grace_s);
+    while (!g_watchdog_done.load() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    if (!g_watchdog_done.load()) g_cancel_running_cells.store(true);
+  });
+}
+
+void StopWatchdog() {
+  g_watchdog_done.store(true);
+  if (g_watchdog.joinable()) g_watchdog.join();
+}
+
 // ---- Progress on stderr: cells done / total, rate, ETA ----
 
 class Progress {
@@ -223,6 +290,7 @@ void RegisterCells(const LoadedMatrix& m, std::vector<Outcome>& outcomes,
     const Cell& cell = m.cells[i];
     const std::string name = absl::StrCat(m.spec.name, "/", cell.key);
     Outcome* outcome = &outcomes[i];
+    if (!settings.timing && outcome->details.is_null()) continue;  // not run: interrupted
     auto* b = benchmark::RegisterBenchmark(
         name.c_str(), [&m, &cell, outcome, settings](benchmark::State& state) {
           for (auto _ : state) {
@@ -254,8 +322,10 @@ void RegisterMatrixEntry(const LoadedMatrix& m, const std::vector<Outcome>& outc
         if (wall <= 0) {  // timing mode: the cells' own times, run one at a time
           for (const Outcome& o : outcomes) wall += o.wall_s;
         }
-        double failed = 0, refs = 0;
+        double failed = 0, refs = 0, cells = 0;
         for (const Outcome& o : outcomes) {
+          if (o.details.is_null()) continue;  // not run (interrupted or filtered out)
+          cells += 1;
           failed += o.error.empty() ? 0 : 1;
           for (const auto& [counter, value] : o.counters) {
             if (counter == "block_refs") refs += value;
@@ -263,7 +333,6 @@ void RegisterMatrixEntry(const LoadedMatrix& m, const std::vector<Outcome>& outc
         }
         for (auto _ : state) state.SetIterationTime(wall);
         state.SetLabel("matrix");
-        const double cells = static_cast<double>(outcomes.size());
         state.counters["cells"] = cells;
         state.counters["cells_failed"] = failed;
         state.counters["cells_per_s"] = wall > 0 ? cells / wall : 0;
@@ -443,7 +512,10 @@ int Run(int argc, char** argv) {
       "cell-time-limit", po::value<double>(),
       "seconds a cell may run before it is stopped and recorded as failed (overrides the "
       "configs' cell_time_limit_s)")(
-      "summary", po::value<bool>()->default_value(true)->implicit_value(true), "print a table per matrix and cluster")(
+      "resume", "skip the cells already in OUT.journal (same config and version) and run the rest")(
+      "grace", po::value<double>()->default_value(30),
+      "after SIGINT/SIGTERM: seconds running cells may finish before they are abandoned")(
+            "summary", po::value<bool>()->default_value(true)->implicit_value(true), "print a table per matrix and cluster")(
       "list-strategies", "every router and replication policy, with defaults and sources")(
       "print-config", "print the resolved configs with every default (or a template) and exit");
   po::variables_map vm;
@@ -586,8 +658,31 @@ int Run(int argc, char** argv) {
   Progress progress(show_progress && ranks.rank() == 0, total_cells);
   size_t done_before = 0;
 
+  // The journal: finished cells, fsync'd as they finish, so --resume loses none of them.
+  const std::string config_hash_text = absl::StrFormat("%016x", config_hash.value());
+  std::unique_ptr<Journal> journal;
+  std::map<std::string, std::string> journaled;  // "<matrix>/<hash>" -> payload
+  if (vm.count("resume") && (!vm.count("out") || settings.timing || ranks.size() > 1)) {
+    throw UsageError{"--resume needs --out (its journal is OUT.journal), metrics mode and one process"};
+  }
+  if (vm.count("out") && !settings.timing && ranks.size() == 1) {
+    const std::string path = vm["out"].as<std::string>() + ".journal";
+    const JournalOwner owner{config_hash_text, KVB_VERSION};
+    if (vm.count("resume")) {
+      std::vector<std::string> warnings;
+      journal = Journal::Resume(path, owner, &journaled, &warnings);
+      for (const std::string& w : warnings) std::fprintf(stderr, "kvbench: warning: %s\n", w.c_str());
+      std::fprintf(stderr, "kvbench: resuming: %zu finished cells in %s\n", journaled.size(),
+                   path.c_str());
+    } else {
+      journal = Journal::Create(path, owner);
+    }
+  }
+  if (!settings.timing) InstallStopHandlers(vm["grace"].as<double>());
+
   std::vector<std::vector<Outcome>> outcomes(matrices.size());
   std::vector<double> walls(matrices.size(), 0);
+  size_t resumed = 0, not_run = 0;
   for (size_t mi = 0; mi < matrices.size(); ++mi) {
     LoadedMatrix& m = matrices[mi];
     if (vm.count("cell-time-limit")) {
@@ -597,44 +692,50 @@ int Run(int argc, char** argv) {
     }
     outcomes[mi].resize(m.cells.size());
     if (settings.timing) continue;
-    // Metrics mode: this rank's cells in parallel, then every outcome gathered on rank 0.
+    // Metrics mode: this rank's cells (but those journaled) in parallel, then every outcome
+    // gathered on rank 0.
     const auto start = std::chrono::steady_clock::now();
     std::vector<Cell> mine;
     std::vector<size_t> mine_index;
     for (size_t i = 0; i < m.cells.size(); ++i) {
-      if (i % ranks.size() == ranks.rank()) {
-        mine.push_back(m.cells[i]);
-        mine_index.push_back(i);
+      if (i % ranks.size() != ranks.rank()) continue;
+      const auto it = journaled.find(absl::StrCat(m.spec.name, "/", m.cells[i].hash));
+      if (it != journaled.end()) {
+        outcomes[mi][i] = OutcomeFromPayload(it->second);
+        ++resumed;
+        continue;
       }
+      mine.push_back(m.cells[i]);
+      mine_index.push_back(i);
     }
     MatrixRunOptions run_options = settings.options;
+    run_options.stop = &g_stop_new_cells;
+    run_options.cancel = &g_cancel_running_cells;
     run_options.progress = [&](size_t done, size_t) { progress.Update(done_before + done); };
+    if (journal) {
+      run_options.on_cell = [&](size_t j, const CellRun& run) {
+        if (!run.error.empty()) return;  // failures run again on --resume
+        journal->Append(absl::StrCat(m.spec.name, "/", mine[j].hash),
+                        OutcomePayload(ToOutcome(m, mine[j], run), mine_index[j]));
+      };
+    }
     const std::vector<CellRun> runs = RunMatrix(m.spec, mine, run_options);
     std::vector<std::string> payloads;
     for (size_t j = 0; j < runs.size(); ++j) {
-      const Outcome o = ToOutcome(m, mine[j], runs[j]);
-      nlohmann::ordered_json p = {{"index", mine_index[j]},
-                                  {"error", o.error},
-                                  {"wall_s", o.wall_s},
-                                  {"details", o.details}};
-      nlohmann::ordered_json counters = nlohmann::ordered_json::array();
-      for (const auto& [name, value] : o.counters) counters.push_back({name, value});
-      p["counters"] = std::move(counters);
-      payloads.push_back(p.dump());
+      if (!runs[j].ran) {
+        ++not_run;
+        continue;
+      }
+      payloads.push_back(OutcomePayload(ToOutcome(m, mine[j], runs[j]), mine_index[j]));
     }
     for (const std::string& text : ranks.GatherToRoot(payloads)) {
       const nlohmann::ordered_json p = nlohmann::ordered_json::parse(text);
-      Outcome& o = outcomes[mi].at(p["index"].get<size_t>());
-      o.error = p["error"].get<std::string>();
-      o.wall_s = p["wall_s"].get<double>();
-      o.details = p["details"];
-      for (const auto& c : p["counters"]) {
-        o.counters.emplace_back(c[0].get<std::string>(), c[1].get<double>());
-      }
+      outcomes[mi].at(p["index"].get<size_t>()) = OutcomeFromPayload(text);
     }
     walls[mi] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     done_before += m.cells.size();
   }
+  StopWatchdog();
   if (ranks.rank() != 0) return kExitOk;
 
   // Report through Google Benchmark: context, one entry per cell, one per matrix.
@@ -652,7 +753,7 @@ int Run(int argc, char** argv) {
   benchmark::AddCustomContext("git_commit", KVB_GIT_COMMIT);
   benchmark::AddCustomContext("matrices", absl::StrJoin(names, ","));
   benchmark::AddCustomContext("config_files", absl::StrJoin(sources, ","));
-  benchmark::AddCustomContext("config_hash", absl::StrFormat("%016x", config_hash.value()));
+  benchmark::AddCustomContext("config_hash", config_hash_text);
   benchmark::AddCustomContext("trace_digests", JoinPairs(traces.digests()));
   benchmark::AddCustomContext("threads", std::to_string(threads));
   benchmark::AddCustomContext("mode", mode);
@@ -680,6 +781,13 @@ int Run(int argc, char** argv) {
   }
   nlohmann::ordered_json result = nlohmann::ordered_json::parse(NonFiniteToNull(json_text.str()));
   result["context"]["cells_failed"] = std::to_string(failed);
+  if (g_stop_new_cells.load()) {
+    result["context"]["incomplete"] =
+        absl::StrCat("interrupted by signal ", g_stop_signal.load(), ": ", not_run,
+                     " cells not run (finish them with --resume)");
+  }
+  result["context"]["cells_run"] = std::to_string(total_cells - not_run);
+  if (resumed > 0) result["context"]["resumed_cells"] = std::to_string(resumed);
   for (auto& entry : result["benchmarks"]) {
     for (const char* field : {"name", "run_name"}) {
       if (entry.contains(field)) entry[field] = CellEntryName(entry[field].get<std::string>());
@@ -700,10 +808,17 @@ int Run(int argc, char** argv) {
   kv["cells"] = std::move(cells);
   result["kvbench"] = std::move(kv);
   if (vm.count("out")) WriteFileAtomically(vm["out"].as<std::string>(), result.dump(1) + "\n");
+  // The result holds every cell: the journal is needed again only if some must run again.
+  if (journal && failed == 0 && !g_stop_new_cells.load()) journal->Remove();
 
   if (vm["summary"].as<bool>() && !settings.timing) {
     for (size_t mi = 0; mi < matrices.size(); ++mi) PrintSummary(matrices[mi], outcomes[mi]);
     std::printf("\n");
+  }
+  if (g_stop_new_cells.load()) {
+    std::fprintf(stderr, "kvbench: interrupted: %zu cells not run, %zu failed; --resume finishes them\n",
+                 not_run, failed);
+    return 128 + g_stop_signal.load();
   }
   if (failed > 0) {
     std::fprintf(stderr, "kvbench: %zu of %zu cells failed (their errors are in the result)\n",

@@ -206,6 +206,10 @@ std::vector<CellRun> RunMatrix(const MatrixSpec& spec, std::span<const Cell> cel
   std::vector<CellRun> runs(cells.size());
   std::atomic<size_t> done{0};
   auto run_group = [&](const std::vector<size_t>& group) {
+    if (options.stop != nullptr && options.stop->load()) {
+      for (const size_t i : group) runs[i].ran = false;
+      return;
+    }
     const CellRun shared = RunCell(spec, cells[group.front()], options);
     for (const size_t i : group) {
       runs[i] = shared;
@@ -213,6 +217,7 @@ std::vector<CellRun> RunMatrix(const MatrixSpec& spec, std::span<const Cell> cel
       if (shared.error.empty() && config.mode == SimMode::kRealistic) {
         ApplyPrices(config.prices, runs[i].result);
       }
+      if (options.on_cell) options.on_cell(i, runs[i]);
       const size_t finished = done.fetch_add(1) + 1;
       if (options.progress) options.progress(finished, cells.size());
     }

@@ -90,14 +90,18 @@ struct CellRun {
   RunResult result;
   std::string error;  // empty on success
   double wall_s = 0;  // wall time of the cell's simulation (contended when cells run together)
+  bool ran = true;    // false: not started because MatrixRunOptions::stop was raised
 };
 
 struct MatrixRunOptions {
   size_t threads = 0;            // TBB workers; 0 = one per core
   double cell_time_limit_s = 0;  // a cell running longer stops with an error; 0 = no limit
-  const std::atomic<bool>* cancel = nullptr;  // stops every cell still running or waiting
+  const std::atomic<bool>* stop = nullptr;    // once true, cells not yet started are skipped
+  const std::atomic<bool>* cancel = nullptr;  // stops the cells running (SimulationStopped)
   // Called after each cell, from the worker that ran it, with cells done and in total.
   std::function<void(size_t done, size_t total)> progress;
+  // Called after each cell that ran, from its worker, with its index in `cells`.
+  std::function<void(size_t index, const CellRun& run)> on_cell;
 };
 
 // The SimConfig of one cell: its cluster's, with the cell's rate scale, seed and prices.
