@@ -77,6 +77,7 @@ std::unique_ptr<Journal> Journal::Resume(const std::string& path, const JournalO
   bool torn = false;
   while (std::getline(in, line)) {
     ++number;
+    if (line.empty()) continue;
     const nlohmann::json entry = nlohmann::json::parse(line, nullptr, false);
     const bool ok = entry.is_object() && entry.contains("cell") && entry["cell"].is_string() &&
                     entry.contains("payload") && entry["payload"].is_string() &&

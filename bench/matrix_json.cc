@@ -68,6 +68,7 @@ class Parser {
     if (root_.Has("rate_scales")) {
       c.rate_scales.clear();
       const nlohmann::json& list = Array("rate_scales");
+      if (list.empty()) Fail(source_, "rate_scales", "must not be empty");
       for (size_t i = 0; i < list.size(); ++i) {
         const std::string path = Indexed("rate_scales", i);
         const double v = NumberAt(list[i], path);
@@ -78,9 +79,11 @@ class Parser {
     if (root_.Has("seeds")) {
       c.seeds.clear();
       const nlohmann::json& list = Array("seeds");
+      if (list.empty()) Fail(source_, "seeds", "must not be empty");
       for (size_t i = 0; i < list.size(); ++i) {
         const std::string path = Indexed("seeds", i);
-        if (!list[i].is_number_unsigned()) {
+        if (!list[i].is_number_integer() ||
+            (!list[i].is_number_unsigned() && list[i].get<int64_t>() < 0)) {
           Fail(source_, path, absl::StrCat("expected a non-negative integer, got ", list[i].dump()));
         }
         c.seeds.push_back(list[i].get<uint64_t>());
@@ -376,12 +379,12 @@ class Parser {
         x.trace = o.String("trace");
         CheckNamed(o, "trace", x.trace, c.traces);
       }
+      o.Finish();
       if (x.strategy.empty() && x.cluster.empty() && x.trace.empty()) {
         Fail(source_, Indexed("exclude", i),
              "give at least one of \"strategy\", \"cluster\", \"trace\" (an empty filter "
              "would exclude every cell)");
       }
-      o.Finish();
       c.exclude.push_back(std::move(x));
     }
   }

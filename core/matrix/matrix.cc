@@ -9,6 +9,7 @@
 #include <exception>
 #include <set>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "core/replication/strategy.h"
@@ -96,7 +97,8 @@ std::vector<Cell> ExpandMatrix(const MatrixSpec& spec, size_t* skipped) {
         "/trace=", spec.traces[x.trace].name, "/prices=", spec.prices[x.prices].name,
         "/rate_scale=", absl::StrFormat("%g", spec.rate_scales[x.rate_scale]),
         "/seed=", spec.seeds[x.seed]);
-    cell.hash = absl::StrFormat("%012x", Fnv1a64(cell.key) >> 16);
+    // The matrix name is part of the hash: two matrices of one run may share a key.
+    cell.hash = absl::StrFormat("%012x", Fnv1a64(absl::StrCat(spec.name, "/", cell.key)) >> 16);
     return cell;
   };
   auto seed_mode = [&](size_t cluster) {
@@ -158,7 +160,10 @@ std::vector<Cell> ExpandMatrix(const MatrixSpec& spec, size_t* skipped) {
   return cells;
 }
 
-bool InShard(const Cell& cell, size_t k, size_t n) { return n > 0 && Fnv1a64(cell.key) % n == k; }
+bool InShard(const Cell& cell, size_t k, size_t n) {
+  uint64_t hash = 0;
+  return n > 0 && absl::SimpleHexAtoi(cell.hash, &hash) && hash % n == k;
+}
 
 SimConfig CellConfig(const MatrixSpec& spec, const Cell& cell) {
   const CellChoice& x = cell.choice;

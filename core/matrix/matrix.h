@@ -72,7 +72,7 @@ struct Cell {
   std::string strategy_spec;  // canonical
   // "strategy=S/cluster=C/trace=T/prices=P/rate_scale=R/seed=N"
   std::string key;
-  std::string hash;  // 12 hex digits of FNV-1a 64 of the key
+  std::string hash;  // 12 hex digits: the top 48 bits of FNV-1a 64 of "<matrix name>/<key>"
 };
 
 // The cells in a stable order (traces, clusters, strategies, prices, rate scales, seeds;
@@ -82,7 +82,7 @@ struct Cell {
 // ("strategies[2]: ...", "clusters[1].name: ...", "cells[3]: ...").
 std::vector<Cell> ExpandMatrix(const MatrixSpec& spec, size_t* skipped = nullptr);
 
-// Whether the cell belongs to shard k of n (0 <= k < n), by its hash.
+// Whether the cell belongs to shard k of n (0 <= k < n): its hash modulo n is k.
 bool InShard(const Cell& cell, size_t k, size_t n);
 
 // The outcome of one cell: its result, or the error that stopped it.

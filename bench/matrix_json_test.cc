@@ -1,0 +1,652 @@
+#include "bench/matrix_json.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "bench/profile_json.h"
+#include "bench/strict_json.h"
+#include "core/cache/eviction_policy.h"
+#include "core/matrix/matrix.h"
+#include "core/model/cost_model.h"
+#include "core/routing/router.h"
+#include "core/sim/simulator.h"
+#include "core/trace/generator.h"
+#include "core/util/input_error.h"
+#include "core/util/names.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace kvb {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+const fs::path kProfileDir = fs::path(KVB_SOURCE_DIR) / "configs/profiles";
+
+// A valid config: one seed cluster, two realistic ones, one small generated trace.
+json BaseConfig() {
+  return json::parse(R"({
+    "name": "m",
+    "strategies": ["random", "kvcache_centric"],
+    "clusters": [
+      {"name": "s", "mode": "seed"},
+      {"name": "r", "mode": "realistic", "nodes": 4, "capacity": "1000blocks"},
+      {"name": "g", "mode": "realistic", "nodes": 2, "capacity": "64GiB", "scope": "global"}
+    ],
+    "traces": [{"name": "c", "preset": "conversation", "requests": 300, "seed": 3}],
+    "rate_scales": [1, 2],
+    "seeds": [1, 2]
+  })");
+}
+
+// The message of the InputError that parsing `config` as "m.json" throws, or "" if it parses.
+std::string ErrorOf(const json& config) {
+  try {
+    ParseMatrixConfig(config, "m.json");
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// A fresh directory under the test temp dir, removed at the end of the test.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "matrix_json_test.XXXXXX").string();
+    path_ = mkdtemp(pattern.data());
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+void WriteFile(const fs::path& path, const std::string& text) {
+  fs::create_directories(path.parent_path());
+  std::ofstream(path) << text;
+}
+
+struct BadConfig {
+  std::string what;  // what the row breaks
+  std::function<void(json&)> edit;
+  std::string expected;
+};
+
+std::vector<BadConfig> BadConfigs() {
+  const std::string routers = JoinNames(Routers());
+  return {
+      // Top level.
+      {"unknown top-level field", [](json& c) { c["colour"] = "red"; },
+       "m.json: colour: unknown field"},
+      {"top level not an object", [](json& c) { c = json::array(); },
+       "m.json: (top level): expected an object, got array"},
+      {"missing name", [](json& c) { c.erase("name"); }, "m.json: name: missing required field"},
+      {"empty name", [](json& c) { c["name"] = ""; }, "m.json: name: must not be empty"},
+      {"name with a slash", [](json& c) { c["name"] = "a/b"; },
+       "m.json: name: 'a/b': use letters, digits, '_', '-' and '.' only"},
+      {"description not a string", [](json& c) { c["description"] = 7; },
+       "m.json: description: expected a string, got the integer 7"},
+      // Clusters.
+      {"missing mode", [](json& c) { c["clusters"][0].erase("mode"); },
+       "m.json: clusters[0].mode: missing required field"},
+      {"bad mode", [](json& c) { c["clusters"][0]["mode"] = "fast"; },
+       "m.json: clusters[0].mode: expected \"seed\" or \"realistic\", got \"fast\""},
+      {"bad capacity", [](json& c) { c["clusters"][2]["capacity"] = "64 parsecs"; },
+       "m.json: clusters[2].capacity: expected \"<number><unit>\" with unit blocks, tokens or B "
+       "(optionally k/M/G/T or Ki/Mi/Gi/Ti before it), got \"64 parsecs\""},
+      {"capacity without unit", [](json& c) { c["clusters"][1]["capacity"] = "1000"; },
+       "m.json: clusters[1].capacity: expected \"<number><unit>\" with unit blocks, tokens or B "
+       "(optionally k/M/G/T or Ki/Mi/Gi/Ti before it), got \"1000\""},
+      {"capacity as a number", [](json& c) { c["clusters"][1]["capacity"] = 1000; },
+       "m.json: clusters[1].capacity: expected a string, got the integer 1000"},
+      {"capacity under a block", [](json& c) { c["clusters"][1]["capacity"] = "100tokens"; },
+       "m.json: clusters[1].capacity: is less than one block"},
+      {"bad scope", [](json& c) { c["clusters"][2]["scope"] = "cluster"; },
+       "m.json: clusters[2].scope: expected \"local\" or \"global\", got \"cluster\""},
+      {"unknown eviction", [](json& c) { c["clusters"][0]["eviction"] = "mru"; },
+       "m.json: clusters[0].eviction: unknown policy 'mru' (known: " +
+           JoinNames(EvictionPolicies()) + ")"},
+      {"zero nodes", [](json& c) { c["clusters"][0]["nodes"] = 0; },
+       "m.json: clusters[0].nodes: must be >= 1"},
+      {"too many nodes", [](json& c) { c["clusters"][1]["nodes"] = 1025; },
+       "m.json: clusters[1].nodes: 1025 is out of range (max 1024)"},
+      {"negative nodes", [](json& c) { c["clusters"][1]["nodes"] = -4; },
+       "m.json: clusters[1].nodes: expected a non-negative integer, got -4"},
+      {"nodes as a string", [](json& c) { c["clusters"][1]["nodes"] = "4"; },
+       "m.json: clusters[1].nodes: expected an integer, got string"},
+      {"fractional nodes", [](json& c) { c["clusters"][1]["nodes"] = 4.5; },
+       "m.json: clusters[1].nodes: expected an integer, got the number 4.5"},
+      {"duplicate cluster name", [](json& c) { c["clusters"][2]["name"] = "s"; },
+       "m.json: clusters[2].name: 's' appears twice"},
+      {"cluster name with a space", [](json& c) { c["clusters"][0]["name"] = "seed 4"; },
+       "m.json: clusters[0].name: 'seed 4': use letters, digits, '_', '-' and '.' only"},
+      {"cluster name with '='", [](json& c) { c["clusters"][0]["name"] = "a=b"; },
+       "m.json: clusters[0].name: 'a=b': use letters, digits, '_', '-' and '.' only"},
+      {"unknown cluster field", [](json& c) { c["clusters"][1]["gpus"] = 8; },
+       "m.json: clusters[1].gpus: unknown field"},
+      {"cluster not an object", [](json& c) { c["clusters"][1] = "r"; },
+       "m.json: clusters[1]: expected an object, got string"},
+      {"empty clusters", [](json& c) { c["clusters"] = json::array(); },
+       "m.json: clusters: must not be empty"},
+      {"negative ttft_slo_s", [](json& c) { c["clusters"][1]["ttft_slo_s"] = -1; },
+       "m.json: clusters[1].ttft_slo_s: must be a finite number >= 0"},
+      {"reject_over_slo without an SLO",
+       [](json& c) { c["clusters"][1]["reject_over_slo"] = true; },
+       "m.json: clusters[1].reject_over_slo: needs ttft_slo_s > 0"},
+      {"track_hotspots as a string", [](json& c) { c["clusters"][1]["track_hotspots"] = "yes"; },
+       "m.json: clusters[1].track_hotspots: expected true or false, got string"},
+      {"missing profile file",
+       [](json& c) { c["clusters"][1]["profile"] = "no_such_profile.json"; },
+       "m.json: clusters[1].profile: no file no_such_profile.json"},
+      {"profile name with a slash", [](json& c) { c["clusters"][1]["profile"] = "../x"; },
+       "m.json: clusters[1].profile: '../x': use letters, digits, '_', '-' and '.' only"},
+      // Strategies: messages from core/replication/strategy.cc, prefixed with the entry.
+      {"unknown router", [](json& c) { c["strategies"][1] = "nosuch"; },
+       "m.json: strategies[1]: strategy 'nosuch': unknown router 'nosuch' (known: " + routers +
+           ")"},
+      {"unknown replication", [](json& c) { c["strategies"][1] = "random+nosuch"; },
+       "m.json: strategies[1]: strategy 'random+nosuch': unknown replication policy 'nosuch' "
+       "(known: " +
+           JoinNames(ReplicationPolicies()) + ")"},
+      {"unknown strategy parameter",
+       [](json& c) { c["strategies"][1] = "kvcache_centric:alpha=1"; },
+       "m.json: strategies[1]: router 'kvcache_centric': unknown key 'alpha' (known: "
+       "kvcache_balancing_threshold, slo_s)"},
+      {"strategy parameter out of range",
+       [](json& c) { c["strategies"][1] = "kvcache_centric:slo_s=-1"; },
+       "m.json: strategies[1]: router 'kvcache_centric': key 'slo_s': expected a number in [0, "
+       "1000000000], got '-1'"},
+      {"strategy parameter without value",
+       [](json& c) { c["strategies"][1] = "kvcache_centric:slo_s"; },
+       "m.json: strategies[1]: router spec 'kvcache_centric:slo_s': expected key=value, got "
+       "'slo_s'"},
+      {"two replications", [](json& c) { c["strategies"][1] = "random+none+none"; },
+       "m.json: strategies[1]: strategy 'random+none+none': at most one '+' "
+       "(router+replication)"},
+      {"duplicate strategy after canonicalisation",
+       [](json& c) {
+         c["strategies"] = {"kvcache_centric", "random", "kvcache_centric:slo_s=0"};
+       },
+       "m.json: strategies[2]: 'kvcache_centric:slo_s=0' is strategy 'kvcache_centric' again "
+       "(first in strategies[0])"},
+      {"default replication named", [](json& c) { c["strategies"][1] = "random+mooncake"; },
+       "m.json: strategies[1]: 'random+mooncake' is strategy 'random' again (first in "
+       "strategies[0])"},
+      {"wildcard repeating a listed router",
+       [](json& c) {
+         c["strategies"] = {"random", "*"};
+       },
+       "m.json: strategies[1]: 'random' is strategy 'random' again (first in strategies[0])"},
+      {"empty strategies", [](json& c) { c["strategies"] = json::array(); },
+       "m.json: strategies: must not be empty"},
+      {"strategies not an array", [](json& c) { c["strategies"] = "random"; },
+       "m.json: strategies: expected an array, got string"},
+      {"strategy not a string", [](json& c) { c["strategies"][0] = 3; },
+       "m.json: strategies[0]: expected a string, got 3"},
+      // Traces.
+      {"trace with file and preset", [](json& c) { c["traces"][0]["file"] = "t.jsonl"; },
+       "m.json: traces[0].preset: give exactly one of \"file\" and \"preset\""},
+      {"trace with neither file nor preset", [](json& c) { c["traces"][0].erase("preset"); },
+       "m.json: traces[0].file: give exactly one of \"file\" and \"preset\""},
+      {"unknown preset", [](json& c) { c["traces"][0]["preset"] = "chat"; },
+       "m.json: traces[0].preset: unknown preset 'chat' (known: " + JoinNames(WorkloadPresets()) +
+           "; or a workload file ending in .json)"},
+      {"zero requests", [](json& c) { c["traces"][0]["requests"] = 0; },
+       "m.json: traces[0].requests: must be >= 1"},
+      {"requests on a file trace",
+       [](json& c) {
+         c["traces"][0] = {{"name", "f"}, {"file", "t.jsonl"}, {"requests", 5}};
+       },
+       "m.json: traces[0].requests: unknown field"},
+      {"zero block_tokens",
+       [](json& c) {
+         c["traces"][0] = {{"name", "f"}, {"file", "t.jsonl"}, {"block_tokens", 0}};
+       },
+       "m.json: traces[0].block_tokens: must be >= 1"},
+      {"duplicate trace name",
+       [](json& c) {
+         c["traces"].push_back({{"name", "c"}, {"preset", "toolagent"}});
+       },
+       "m.json: traces[1].name: 'c' appears twice"},
+      {"trace name with a slash", [](json& c) { c["traces"][0]["name"] = "conv/1"; },
+       "m.json: traces[0].name: 'conv/1': use letters, digits, '_', '-' and '.' only"},
+      {"negative trace seed", [](json& c) { c["traces"][0]["seed"] = -3; },
+       "m.json: traces[0].seed: expected a non-negative integer, got -3"},
+      // Prices.
+      {"negative gpu price",
+       [](json& c) {
+         c["prices"] = {{{"name", "p"}, {"gpu_dollars_per_node_hour", -1}}};
+       },
+       "m.json: prices[0].gpu_dollars_per_node_hour: must be a finite number >= 0"},
+      {"gpu price as another string",
+       [](json& c) {
+         c["prices"] = {{{"name", "p"}, {"gpu_dollars_per_node_hour", "free"}}};
+       },
+       "m.json: prices[0].gpu_dollars_per_node_hour: expected a number, got string"},
+      {"negative storage price",
+       [](json& c) {
+         c["prices"] = {{{"name", "p"}, {"storage_dollars_per_gb_hour", -0.5}}};
+       },
+       "m.json: prices[0].storage_dollars_per_gb_hour: must be a finite number >= 0"},
+      {"duplicate prices name",
+       [](json& c) {
+         c["prices"] = {{{"name", "p"}}, {{"name", "p"}}};
+       },
+       "m.json: prices[1].name: 'p' appears twice"},
+      {"empty prices", [](json& c) { c["prices"] = json::array(); },
+       "m.json: prices: must not be empty"},
+      // Rate scales and seeds.
+      {"zero rate scale",
+       [](json& c) {
+         c["rate_scales"] = {1, 0};
+       },
+       "m.json: rate_scales[1]: must be a finite number > 0"},
+      {"negative rate scale", [](json& c) { c["rate_scales"] = {-2}; },
+       "m.json: rate_scales[0]: must be a finite number > 0"},
+      {"rate scale as a string", [](json& c) { c["rate_scales"] = {"1"}; },
+       "m.json: rate_scales[0]: expected a number, got \"1\""},
+      {"rate_scales not an array", [](json& c) { c["rate_scales"] = 1; },
+       "m.json: rate_scales: expected an array, got number"},
+      {"negative seed", [](json& c) { c["seeds"] = json::parse("[1, -1]"); },
+       "m.json: seeds[1]: expected a non-negative integer, got -1"},
+      {"fractional seed", [](json& c) { c["seeds"] = {1.5}; },
+       "m.json: seeds[0]: expected a non-negative integer, got 1.5"},
+      // Exclusions.
+      {"exclude naming an unknown cluster",
+       [](json& c) {
+         c["exclude"] = {{{"cluster", "x"}}};
+       },
+       "m.json: exclude[0].cluster: no cluster named 'x' (known: s, r, g)"},
+      {"exclude naming an unknown trace",
+       [](json& c) {
+         c["exclude"] = {{{"trace", "x"}}};
+       },
+       "m.json: exclude[0].trace: no trace named 'x' (known: c)"},
+      {"exclude naming a strategy not listed",
+       [](json& c) {
+         c["exclude"] = {{{"strategy", "least_loaded"}}};
+       },
+       "m.json: exclude[0].strategy: 'least_loaded' is not in strategies"},
+      {"empty exclude object", [](json& c) { c["exclude"] = {json::object()}; },
+       "m.json: exclude[0]: give at least one of \"strategy\", \"cluster\", \"trace\" (an empty "
+       "filter would exclude every cell)"},
+      {"unknown exclude field",
+       [](json& c) {
+         c["exclude"] = {{{"cluster", "s"}, {"seed", 1}}};
+       },
+       "m.json: exclude[0].seed: unknown field"},
+      // Explicit cells.
+      {"cell naming an unknown cluster",
+       [](json& c) {
+         c["cells"] = {{{"strategy", "random"}, {"cluster", "x"}, {"trace", "c"}}};
+       },
+       "m.json: cells[0].cluster: no cluster named 'x' (known: s, r, g)"},
+      {"cell with a rate scale not in rate_scales",
+       [](json& c) {
+         c["cells"] = {
+             {{"strategy", "random"}, {"cluster", "r"}, {"trace", "c"}, {"rate_scale", 3}}};
+       },
+       "m.json: cells[0].rate_scale: 3 is not in rate_scales"},
+      {"cell with a seed not in seeds",
+       [](json& c) {
+         c["cells"] = {{{"strategy", "random"}, {"cluster", "r"}, {"trace", "c"}, {"seed", 9}}};
+       },
+       "m.json: cells[0].seed: 9 is not in seeds"},
+      {"cell with an unknown prices",
+       [](json& c) {
+         c["cells"] = {{{"strategy", "random"}, {"cluster", "r"}, {"trace", "c"}, {"prices", "x"}}};
+       },
+       "m.json: cells[0].prices: no prices named 'x' (known: profile)"},
+      {"cell missing its trace",
+       [](json& c) {
+         c["cells"] = {{{"strategy", "random"}, {"cluster", "r"}}};
+       },
+       "m.json: cells[0].trace: missing required field"},
+      {"cell with a strategy not listed",
+       [](json& c) {
+         c["cells"] = {{{"strategy", "least_loaded"}, {"cluster", "r"}, {"trace", "c"}}};
+       },
+       "m.json: cells[0].strategy: 'least_loaded' is not in strategies"},
+      {"empty cells", [](json& c) { c["cells"] = json::array(); },
+       "m.json: cells: must not be empty when given"},
+      // Time limit.
+      {"negative cell_time_limit_s", [](json& c) { c["cell_time_limit_s"] = -1; },
+       "m.json: cell_time_limit_s: must be a finite number >= 0"},
+      {"cell_time_limit_s as a string", [](json& c) { c["cell_time_limit_s"] = "10"; },
+       "m.json: cell_time_limit_s: expected a number, got string"},
+  };
+}
+
+TEST(MatrixJsonTest, BaseConfigParses) { EXPECT_EQ(ErrorOf(BaseConfig()), ""); }
+
+TEST(MatrixJsonTest, EveryBadConfigFailsWithItsExactMessage) {
+  const std::vector<BadConfig> rows = BadConfigs();
+  EXPECT_GE(rows.size(), 20u);
+  for (const BadConfig& row : rows) {
+    SCOPED_TRACE(row.what);
+    json config = BaseConfig();
+    row.edit(config);
+    EXPECT_EQ(ErrorOf(config), row.expected);
+  }
+}
+
+// Empty rate_scales / seeds lists leave nothing to run and no default for explicit cells
+// (ParseCells takes their front()); they should be refused like empty strategies.
+TEST(MatrixJsonTest, EmptyRateScalesAndSeedsAreRefused) {
+  json no_rates = BaseConfig();
+  no_rates["rate_scales"] = json::array();
+  json no_seeds = BaseConfig();
+  no_seeds["seeds"] = json::array();
+  const std::string rates_error = ErrorOf(no_rates), seeds_error = ErrorOf(no_seeds);
+  EXPECT_EQ(rates_error, "m.json: rate_scales: must not be empty");
+  EXPECT_EQ(seeds_error, "m.json: seeds: must not be empty");
+}
+
+// A misspelt exclusion field is named as such, not reported as an empty filter.
+TEST(MatrixJsonTest, MisspeltExcludeFieldIsReportedAsUnknown) {
+  json config = BaseConfig();
+  config["exclude"] = {{{"stratgy", "random"}}};
+  const std::string error = ErrorOf(config);
+  EXPECT_EQ(error, "m.json: exclude[0].stratgy: unknown field");
+}
+
+// A config built in code holds small integers as signed JSON numbers; seeds given that way
+// are as valid as the same seeds read from a file.
+TEST(MatrixJsonTest, SeedsBuiltInCodeAsSignedIntegersAreAccepted) {
+  json config = BaseConfig();
+  config["seeds"] = {1, 2};
+  ASSERT_TRUE(config["seeds"][0].is_number_integer() && !config["seeds"][0].is_number_unsigned());
+  const std::string error = ErrorOf(config);
+  EXPECT_EQ(ParseMatrixConfig(config, "m.json").seeds, (std::vector<uint64_t>{1, 2}));
+}
+
+TEST(MatrixJsonTest, WildcardExpandsToEveryRouter) {
+  json config = BaseConfig();
+  config["strategies"] = {"*"};
+  const MatrixConfig all = ParseMatrixConfig(config, "m.json");
+  ASSERT_EQ(all.strategies.size(), Routers().size());
+  for (size_t i = 0; i < Routers().size(); ++i) {
+    EXPECT_EQ(all.strategies[i], std::string(Routers()[i].name));
+  }
+  // "*+none": every router, without replication; together with "*" no spec repeats.
+  config["strategies"] = {"*", "*+none"};
+  const MatrixConfig both = ParseMatrixConfig(config, "m.json");
+  ASSERT_EQ(both.strategies.size(), 2 * Routers().size());
+  for (size_t i = 0; i < Routers().size(); ++i) {
+    EXPECT_EQ(both.strategies[Routers().size() + i], std::string(Routers()[i].name) + "+none");
+  }
+}
+
+TEST(MatrixJsonTest, StrategiesAreStoredCanonical) {
+  json config = BaseConfig();
+  config["strategies"] = {"kvcache_centric:slo_s=0", "random+mooncake", "random+none"};
+  const MatrixConfig c = ParseMatrixConfig(config, "m.json");
+  EXPECT_EQ(c.strategies, (std::vector<std::string>{"kvcache_centric", "random", "random+none"}));
+}
+
+TEST(MatrixJsonTest, ClusterDefaultsAreFilledPerMode) {
+  const json config = json::parse(R"({
+    "name": "d", "strategies": ["random"],
+    "clusters": [{"name": "s", "mode": "seed"}, {"name": "r", "mode": "realistic"}],
+    "traces": [{"name": "c", "preset": "conversation"}]
+  })");
+  const MatrixConfig c = ParseMatrixConfig(config, "d.json");
+  const ClusterConfig& seed = c.clusters[0];
+  EXPECT_EQ(seed.nodes, 4u);
+  EXPECT_EQ(seed.capacity, "512blocks");
+  EXPECT_EQ(seed.capacity_blocks, 512u);
+  EXPECT_EQ(seed.eviction, "lfu");
+  EXPECT_EQ(seed.scope, "local");
+  EXPECT_EQ(seed.ttft_slo_s, 0);
+  EXPECT_FALSE(seed.reject_over_slo);
+  EXPECT_FALSE(seed.track_hotspots);
+  // Realistic: 16 nodes, each with the default profile's DRAM (256 GB / 160 MiB blocks).
+  const ClusterConfig& real = c.clusters[1];
+  EXPECT_EQ(real.nodes, 16u);
+  EXPECT_EQ(real.capacity_blocks, CostModel().DramBlocks());
+  EXPECT_EQ(real.capacity_blocks, 5859u);
+  EXPECT_EQ(real.capacity, "5859blocks");
+  EXPECT_EQ(real.eviction, "lru");
+  EXPECT_EQ(real.scope, "local");
+  EXPECT_EQ(real.profile, "llama3-70b_8xa800");
+  EXPECT_EQ(real.profile_path, "");
+  // The rest of the file.
+  EXPECT_EQ(c.source, "d.json");
+  EXPECT_EQ(c.description, "");
+  EXPECT_EQ(c.traces[0].requests, FindWorkloadPreset("conversation")->default_requests);
+  EXPECT_EQ(c.traces[0].seed, 1u);
+  ASSERT_EQ(c.prices.size(), 1u);
+  EXPECT_EQ(c.prices[0].name, "profile");
+  EXPECT_FALSE(c.prices[0].gpu_dollars_per_node_hour.has_value());
+  EXPECT_EQ(c.rate_scales, std::vector<double>{1.0});
+  EXPECT_EQ(c.seeds, std::vector<uint64_t>{1});
+  EXPECT_TRUE(c.exclude.empty());
+  EXPECT_TRUE(c.cells.empty());
+  EXPECT_EQ(c.cell_time_limit_s, 0);
+}
+
+TEST(MatrixJsonTest, CapacityUnitsResolveThroughTheProfile) {
+  const MatrixConfig c = ParseMatrixConfig(BaseConfig(), "m.json");
+  EXPECT_EQ(c.clusters[1].capacity_blocks, 1000u);
+  // 64 GiB / (512 tokens * 327,680 B per token) = 409.6 blocks.
+  EXPECT_EQ(c.clusters[2].capacity, "64GiB");
+  EXPECT_EQ(c.clusters[2].capacity_blocks, 409u);
+}
+
+TEST(MatrixJsonTest, GpuPriceProfileIsAcceptedAndNumbersAreKept) {
+  json config = BaseConfig();
+  config["prices"] = {{{"name", "hw"}, {"gpu_dollars_per_node_hour", "profile"}},
+                      {{"name", "cheap"},
+                       {"gpu_dollars_per_node_hour", 1.5},
+                       {"storage_dollars_per_gb_hour", 0},
+                       {"network_dollars_per_gb", 0.5}}};
+  const MatrixConfig c = ParseMatrixConfig(config, "m.json");
+  ASSERT_EQ(c.prices.size(), 2u);
+  EXPECT_FALSE(c.prices[0].gpu_dollars_per_node_hour.has_value());
+  EXPECT_EQ(c.prices[0].storage_dollars_per_gb_hour, 0.02);
+  EXPECT_EQ(c.prices[1].gpu_dollars_per_node_hour, 1.5);
+  EXPECT_EQ(c.prices[1].storage_dollars_per_gb_hour, 0);
+  EXPECT_EQ(c.prices[1].network_dollars_per_gb, 0.5);
+}
+
+// --print-config shows MatrixConfigToJson; feeding that back must give the same config.
+TEST(MatrixJsonTest, ConfigToJsonRoundTripsThroughParse) {
+  json config = BaseConfig();
+  config["description"] = "round trip";
+  config["prices"] = {{{"name", "hw"}}, {{"name", "cheap"}, {"gpu_dollars_per_node_hour", 1.5}}};
+  config["exclude"] = {{{"strategy", "random"}, {"cluster", "g"}}};
+  config["cell_time_limit_s"] = 30;
+  config["clusters"][1]["ttft_slo_s"] = 5;
+  config["clusters"][1]["reject_over_slo"] = true;
+  config["clusters"][1]["track_hotspots"] = true;
+  config["traces"].push_back(
+      {{"name", "f"}, {"file", "t.jsonl"}, {"block_tokens", 256}, {"skip_invalid", true}});
+  config["cells"] = {{{"strategy", "random"}, {"cluster", "s"}, {"trace", "f"}},
+                     {{"strategy", "kvcache_centric"},
+                      {"cluster", "r"},
+                      {"trace", "c"},
+                      {"prices", "cheap"},
+                      {"rate_scale", 2},
+                      {"seed", 2}}};
+  const MatrixConfig parsed = ParseMatrixConfig(config, "m.json");
+  const json once = json::parse(MatrixConfigToJson(parsed).dump());
+  std::string error;
+  json twice;
+  try {
+    twice = json::parse(MatrixConfigToJson(ParseMatrixConfig(once, "m.json")).dump());
+  } catch (const InputError& e) {
+    error = e.what();
+  }
+  EXPECT_EQ(twice, once);
+}
+
+TEST(MatrixJsonTest, OverrideTracesRepointsExclusionsAndCells) {
+  json config = BaseConfig();
+  config["traces"].push_back({{"name", "t"}, {"preset", "toolagent"}, {"requests", 100}});
+  config["exclude"] = {{{"trace", "t"}}, {{"cluster", "g"}}};
+  config["cells"] = {{{"strategy", "random"}, {"cluster", "r"}, {"trace", "c"}},
+                     {{"strategy", "random"}, {"cluster", "g"}, {"trace", "t"}}};
+  MatrixConfig c = ParseMatrixConfig(config, "m.json");
+  TraceConfig override;
+  override.name = "synthetic";
+  override.preset = "synthetic";
+  override.requests = 50;
+  OverrideTraces(c, override);
+  ASSERT_EQ(c.traces.size(), 1u);
+  EXPECT_EQ(c.traces[0].name, "synthetic");
+  EXPECT_EQ(c.traces[0].requests, 50u);
+  ASSERT_EQ(c.exclude.size(), 2u);
+  EXPECT_EQ(c.exclude[0].trace, "synthetic");
+  EXPECT_EQ(c.exclude[1].trace, "");  // an exclusion without a trace keeps matching any
+  EXPECT_EQ(c.exclude[1].cluster, "g");
+  ASSERT_EQ(c.cells.size(), 2u);
+  EXPECT_EQ(c.cells[0].trace, "synthetic");
+  EXPECT_EQ(c.cells[1].trace, "synthetic");
+}
+
+TEST(MatrixJsonTest, ExpandedCellsAndTheirSimConfigsFollowTheConfig) {
+  json config = BaseConfig();
+  config["exclude"] = {{{"strategy", "random"}, {"cluster", "g"}}};
+  const MatrixConfig c = ParseMatrixConfig(config, "m.json");
+  TraceCache traces;
+  const MatrixSpec spec = BuildMatrixSpec(c, traces);
+  size_t skipped = 0;
+  const std::vector<Cell> cells = ExpandMatrix(spec, &skipped);
+  // Seed cluster s: 2 strategies x 2 seeds (its second rate scale is dropped: 4 skipped).
+  // r: 2 strategies x 2 rates x 2 seeds = 8. g: only kvcache_centric, 2 x 2 = 4.
+  EXPECT_EQ(cells.size(), 16u);
+  EXPECT_EQ(skipped, 4u);
+  EXPECT_EQ(cells[0].key, "strategy=random/cluster=s/trace=c/prices=profile/rate_scale=1/seed=1");
+  ASSERT_EQ(traces.digests().size(), 1u);
+  EXPECT_EQ(traces.digests()[0].first, "c");
+  for (const Cell& cell : cells) {
+    SCOPED_TRACE(cell.key);
+    const SimConfig sim = CellConfig(spec, cell);
+    const std::string& cluster = spec.clusters[cell.choice.cluster].name;
+    EXPECT_EQ(sim.rate_scale, c.rate_scales[cell.choice.rate_scale]);
+    EXPECT_EQ(sim.seed, c.seeds[cell.choice.seed]);
+    if (cluster == "s") {
+      EXPECT_EQ(sim.mode, SimMode::kSeed);
+      ASSERT_EQ(sim.cluster.nodes.size(), 4u);
+      EXPECT_EQ(sim.cluster.nodes[0].capacity_blocks, 512u);
+      EXPECT_EQ(sim.cluster.nodes[0].eviction, "lfu");
+      EXPECT_EQ(sim.cluster.scope, CacheScope::kLocal);
+      EXPECT_EQ(cell.choice.rate_scale, 0u);
+    } else if (cluster == "r") {
+      EXPECT_EQ(sim.mode, SimMode::kRealistic);
+      ASSERT_EQ(sim.cluster.nodes.size(), 4u);
+      EXPECT_EQ(sim.cluster.nodes[3].capacity_blocks, 1000u);
+      EXPECT_EQ(sim.cluster.nodes[3].eviction, "lru");
+      EXPECT_EQ(sim.cluster.scope, CacheScope::kLocal);
+    } else {
+      EXPECT_EQ(cluster, "g");
+      EXPECT_EQ(cell.strategy_spec, "kvcache_centric");
+      EXPECT_EQ(sim.mode, SimMode::kRealistic);
+      ASSERT_EQ(sim.cluster.nodes.size(), 2u);
+      EXPECT_EQ(sim.cluster.nodes[0].capacity_blocks, 409u);
+      EXPECT_EQ(sim.cluster.scope, CacheScope::kGlobal);
+    }
+  }
+}
+
+TEST(MatrixJsonTest, ExplicitCellsAreTheOnlyCells) {
+  json config = BaseConfig();
+  config["cells"] = {{{"strategy", "random"}, {"cluster", "s"}, {"trace", "c"}},
+                     {{"strategy", "kvcache_centric"},
+                      {"cluster", "g"},
+                      {"trace", "c"},
+                      {"rate_scale", 2},
+                      {"seed", 2}}};
+  const MatrixConfig c = ParseMatrixConfig(config, "m.json");
+  TraceCache traces;
+  const std::vector<Cell> cells = ExpandMatrix(BuildMatrixSpec(c, traces));
+  ASSERT_EQ(cells.size(), 2u);
+  EXPECT_EQ(cells[0].key, "strategy=random/cluster=s/trace=c/prices=profile/rate_scale=1/seed=1");
+  EXPECT_EQ(cells[1].key,
+            "strategy=kvcache_centric/cluster=g/trace=c/prices=profile/rate_scale=2/seed=2");
+}
+
+TEST(MatrixJsonTest, RealisticProfileWithOtherBlockSizeIsRefusedAtBuild) {
+  const TempDir dir;
+  CostProfile profile = ReadProfileFile((kProfileDir / "llama3-8b_1xh100.json").string());
+  profile.block_tokens = 256;
+  WriteFile(dir.path() / "small.json", CostProfileToJson(profile).dump(2));
+  json config = BaseConfig();
+  config["clusters"][1]["profile"] = "small.json";  // beside the config file
+  const fs::path file = dir.path() / "m.json";
+  WriteFile(file, config.dump(2));
+  const MatrixConfig c = ReadMatrixConfig(file.string());
+  EXPECT_EQ(c.clusters[1].profile_path, (dir.path() / "small.json").string());
+  TraceCache traces;
+  try {
+    BuildMatrixSpec(c, traces);
+    ADD_FAILURE() << "BuildMatrixSpec accepted a 256-token profile on a 512-token trace";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              file.string() + ": clusters[1].profile: 256 tokens per block, but trace 'c' has 512");
+  }
+  // The same profile on a seed cluster is fine: seed mode has no cost model.
+  config["clusters"][1]["mode"] = "seed";
+  WriteFile(file, config.dump(2));
+  TraceCache more;
+  EXPECT_NO_THROW(BuildMatrixSpec(ReadMatrixConfig(file.string()), more));
+}
+
+TEST(MatrixJsonTest, ProfileNameIsFoundInAProfilesFolderAbove) {
+  const TempDir dir;
+  fs::create_directories(dir.path() / "profiles");
+  fs::copy_file(kProfileDir / "llama3-8b_1xh100.json",
+                dir.path() / "profiles" / "llama3-8b_1xh100.json");
+  json config = BaseConfig();
+  config["clusters"][1] = {{"name", "r"}, {"mode", "realistic"}, {"profile", "llama3-8b_1xh100"}};
+  const fs::path file = dir.path() / "a" / "b" / "m.json";
+  WriteFile(file, config.dump(2));
+  const MatrixConfig c = ReadMatrixConfig(file.string());
+  EXPECT_EQ(fs::canonical(c.clusters[1].profile_path),
+            fs::canonical(dir.path() / "profiles" / "llama3-8b_1xh100.json"));
+  EXPECT_EQ(c.clusters[1].profile, "llama3-8b_1xh100");
+  EXPECT_EQ(c.clusters[1].capacity_blocks, 3814u);  // the profile's DRAM: 1,953,125 / 512 tokens
+
+  config["clusters"][1]["profile"] = "llama3-9b_nowhere";
+  WriteFile(file, config.dump(2));
+  try {
+    ReadMatrixConfig(file.string());
+    ADD_FAILURE() << "a missing profile was accepted";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              file.string() +
+                  ": clusters[1].profile: no profiles/llama3-9b_nowhere.json beside the config or "
+                  "in a folder above it");
+  }
+}
+
+TEST(MatrixJsonTest, ReadMatrixConfigReportsSyntaxErrorsAndMissingFiles) {
+  const TempDir dir;
+  const fs::path file = dir.path() / "bad.json";
+  WriteFile(file, "{\"name\": \"m\",\n \"strategies\": [}\n");
+  try {
+    ReadMatrixConfig(file.string());
+    ADD_FAILURE() << "invalid JSON was accepted";
+  } catch (const InputError& e) {
+    EXPECT_THAT(e.what(), ::testing::StartsWith(file.string() +
+                                                ": invalid JSON: parse error at line 2, column"));
+  }
+  const std::string missing = (dir.path() / "missing.json").string();
+  try {
+    ReadMatrixConfig(missing);
+    ADD_FAILURE() << "a missing file was accepted";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()), missing + ": cannot open: No such file or directory");
+  }
+}
+
+}  // namespace
+}  // namespace kvb
