@@ -45,13 +45,53 @@ int OpenForAppend(const std::string& path, bool truncate) {
   return fd;
 }
 
+// Writes all of `text` to `fd` and fsyncs it; an error message naming `path`, or "".
+std::string WriteAndSync(int fd, const std::string& text, const std::string& path) {
+  size_t written = 0;
+  while (written < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return absl::StrCat(path, ": cannot write the journal: ", std::strerror(errno));
+    written += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    return absl::StrCat(path, ": cannot sync the journal: ", std::strerror(errno));
+  }
+  return "";
+}
+
 }  // namespace
 
+Journal::Journal(std::string path, int fd) : path_(std::move(path)), fd_(fd) {
+  writer_ = std::thread([this] { WriterLoop(); });
+}
+
+void Journal::WriterLoop() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (true) {
+    changed_.wait(lock, [this] { return !pending_.empty() || closing_; });
+    if (pending_.empty()) return;  // closing, and everything is written
+    std::vector<std::string> batch;
+    batch.swap(pending_);
+    lock.unlock();
+    std::string text;
+    for (const std::string& line : batch) text += line;
+    const std::string error = WriteAndSync(fd_, text, path_);
+    lock.lock();
+    if (!error.empty() && error_.empty()) error_ = error;
+    synced_ += batch.size();
+    changed_.notify_all();
+  }
+}
+
 std::unique_ptr<Journal> Journal::Create(const std::string& path, const JournalOwner& owner) {
-  std::unique_ptr<Journal> journal(new Journal(path, OpenForAppend(path, /*truncate=*/true)));
-  std::lock_guard<std::mutex> lock(journal->mutex_);
-  journal->WriteLine(HeaderLine(owner));
-  return journal;
+  const int fd = OpenForAppend(path, /*truncate=*/true);
+  const std::string error = WriteAndSync(fd, HeaderLine(owner), path);
+  if (!error.empty()) {
+    ::close(fd);
+    throw InputError(error);
+  }
+  return std::unique_ptr<Journal>(new Journal(path, fd));
 }
 
 std::unique_ptr<Journal> Journal::Resume(const std::string& path, const JournalOwner& owner,
@@ -96,49 +136,53 @@ std::unique_ptr<Journal> Journal::Resume(const std::string& path, const JournalO
     (*done)[entry["cell"].get<std::string>()] = entry["payload"].get<std::string>();
   }
   in.close();
-  std::unique_ptr<Journal> journal(new Journal(path, OpenForAppend(path, /*truncate=*/false)));
-  if (torn) {
-    // A torn line has no newline: start the next entry on a line of its own.
-    std::lock_guard<std::mutex> lock(journal->mutex_);
-    journal->WriteLine("\n");
+  const int fd = OpenForAppend(path, /*truncate=*/false);
+  // A torn line has no newline: the next entry starts on a line of its own.
+  const std::string error = torn ? WriteAndSync(fd, "\n", path) : "";
+  if (!error.empty()) {
+    ::close(fd);
+    throw InputError(error);
   }
-  return journal;
+  return std::unique_ptr<Journal>(new Journal(path, fd));
 }
 
-Journal::~Journal() {
-  std::lock_guard<std::mutex> lock(mutex_);
+Journal::~Journal() { Close(); }
+
+void Journal::Close() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    closing_ = true;
+  }
+  changed_.notify_all();
+  if (writer_.joinable()) writer_.join();
   if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
 }
 
 void Journal::Append(const std::string& cell_hash, const std::string& payload) {
-  const std::string line = nlohmann::json{{"cell", cell_hash},
-                                          {"fnv1a", Checksum(cell_hash, payload)},
-                                          {"payload", payload}}
-                               .dump() +
-                           "\n";
-  std::lock_guard<std::mutex> lock(mutex_);
-  WriteLine(line);
+  std::string line = nlohmann::json{{"cell", cell_hash},
+                                    {"fnv1a", Checksum(cell_hash, payload)},
+                                    {"payload", payload}}
+                         .dump() +
+                     "\n";
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!error_.empty()) throw std::runtime_error(error_);
+    if (closing_) throw std::runtime_error(absl::StrCat(path_, ": the journal is closed"));
+    pending_.push_back(std::move(line));
+    ++appended_;
+  }
+  changed_.notify_all();
 }
 
-void Journal::WriteLine(const std::string& line) {
-  size_t written = 0;
-  while (written < line.size()) {
-    const ssize_t n = ::write(fd_, line.data() + written, line.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      throw std::runtime_error(absl::StrCat(path_, ": cannot write the journal: ", std::strerror(errno)));
-    }
-    written += static_cast<size_t>(n);
-  }
-  if (::fsync(fd_) != 0) {
-    throw std::runtime_error(absl::StrCat(path_, ": cannot sync the journal: ", std::strerror(errno)));
-  }
+void Journal::Sync() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  changed_.wait(lock, [this] { return synced_ == appended_ || !error_.empty(); });
+  if (!error_.empty()) throw std::runtime_error(error_);
 }
 
 void Journal::Remove() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = -1;
+  Close();
   ::unlink(path_.c_str());
 }
 

@@ -3,7 +3,10 @@
 
 #include <map>
 #include <memory>
+#include <condition_variable>
+#include <cstdint>
 #include <mutex>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -19,8 +22,9 @@ struct JournalOwner {
 
 // A crash-safe log of finished cells, kept next to a result file: a header line, then one
 // JSON object per finished cell, {"cell": hash, "payload": text, "fnv1a": checksum of
-// hash and text}, each written and fsync'd before Append returns, so a crash loses at most
-// the cells in flight and a torn last line is detected and dropped.
+// hash and text}. A writer thread appends and fsyncs what workers hand it, many lines per
+// fsync, so workers never wait on the disk; a crash loses only the cells not yet synced,
+// and a torn last line is detected and dropped.
 class Journal {
  public:
   // Starts a new journal at `path` (replacing any).
@@ -37,8 +41,12 @@ class Journal {
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
 
-  // Thread-safe. Throws std::runtime_error naming the file if it cannot be written.
+  // Thread-safe; returns before the line is on disk. Throws std::runtime_error naming the
+  // file if an earlier write failed.
   void Append(const std::string& cell_hash, const std::string& payload);
+
+  // Returns once every appended line is written and synced; throws on a write error.
+  void Sync();
 
   // Deletes the file (after the final result is safely written).
   void Remove();
@@ -46,12 +54,20 @@ class Journal {
   const std::string& path() const { return path_; }
 
  private:
-  Journal(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
-  void WriteLine(const std::string& line) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  Journal(std::string path, int fd);
+  void WriterLoop();
+  void Close();
 
   const std::string path_;
+  int fd_;  // written by the writer thread only, closed after it ends
   std::mutex mutex_;
-  int fd_ ABSL_GUARDED_BY(mutex_);
+  std::condition_variable changed_;
+  std::vector<std::string> pending_ ABSL_GUARDED_BY(mutex_);
+  uint64_t appended_ ABSL_GUARDED_BY(mutex_) = 0;  // lines handed in
+  uint64_t synced_ ABSL_GUARDED_BY(mutex_) = 0;    // lines on disk
+  bool closing_ ABSL_GUARDED_BY(mutex_) = false;
+  std::string error_ ABSL_GUARDED_BY(mutex_);
+  std::thread writer_;
 };
 
 }  // namespace kvb

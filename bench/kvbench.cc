@@ -807,6 +807,7 @@ int Run(int argc, char** argv) {
   }
   kv["cells"] = std::move(cells);
   result["kvbench"] = std::move(kv);
+  if (journal) journal->Sync();  // a write error surfaces before the result claims success
   if (vm.count("out")) WriteFileAtomically(vm["out"].as<std::string>(), result.dump(1) + "\n");
   // The result holds every cell: the journal is needed again only if some must run again.
   if (journal && failed == 0 && !g_stop_new_cells.load()) journal->Remove();
