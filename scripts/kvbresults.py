@@ -64,11 +64,6 @@ SECONDS_PER_UNIT = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
 # The kvbench cell fields (besides its name parameters) that become columns.
 CELL_FIELDS = ("mode", "nodes", "capacity_blocks", "eviction", "scope")
 
-# Columns that describe a cell rather than measure it.
-IDENTITY_COLUMNS = ("source", "name", "matrix", "cell_hash", "label", "failed",
-                    "error_message", "mode", "nodes", "capacity_blocks", "eviction",
-                    "scope", "repetitions", "real_time_s", "cpu_time_s")
-
 
 @dataclass
 class Results:
@@ -359,19 +354,14 @@ def varying_columns(frame, columns):
     return [c for c in columns if c in frame.columns and frame[c].astype(str).nunique() > 1]
 
 
-def mode_of(row):
-    """"seed", "realistic", or None when the file had no kvbench section."""
-    mode = row.get("mode") if hasattr(row, "get") else None
-    return mode if isinstance(mode, str) and mode else None
-
-
 def strategy_order(results):
     """Every strategy name, sorted: the basis of the fixed colour mapping of the plots."""
     return sorted(results.cells["strategy"].astype(str).unique())
 
 
 def write_atomically(path, data):
-    """Writes text or bytes to path via a temporary file in the same directory + os.replace."""
+    """Writes text or bytes to path via a synced temporary file in the same directory, then
+    os.replace: readers see the old file or the whole new one."""
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
     binary = isinstance(data, (bytes, bytearray))
@@ -379,6 +369,11 @@ def write_atomically(path, data):
     try:
         with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})) as f:
             f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; outputs are ordinary files
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -3,8 +3,9 @@
 # built-in workloads, then run the default strategy matrix (configs/default.json: every
 # registered strategy on the built-in conversation workload, seed mode with 4 nodes and
 # realistic mode with 16 nodes, local and global cache) and print its comparison tables.
-# Results: results/latest.json (Google Benchmark JSON + kvbench's per-cell details) and
-# results/latest/ (trace statistics).
+# Results: results/latest.json (Google Benchmark JSON + kvbench's per-cell details),
+# results/report.html (tables and plots, self-contained) and results/latest/ (trace
+# statistics).
 #   KVB_BUILD_DIR   build directory (default build/release)
 #   KVB_CONFIG      matrix file (default configs/default.json)
 set -euo pipefail
@@ -27,8 +28,7 @@ done
 echo "== strategy matrix: $config =="
 status=0
 "$build/bench/kvbench" --config "$config" --out results/latest.json --summary=false || status=$?
-if [[ -f scripts/tables.py ]]; then
-  /usr/bin/python3 scripts/tables.py results/latest.json
-fi
-echo "JSON: results/latest.json, results/latest/"
+/usr/bin/python3 scripts/report.py results/latest.json -o results/report.html
+/usr/bin/python3 scripts/tables.py results/latest.json
+echo "JSON: results/latest.json, results/latest/; report: results/report.html"
 exit "$status"

@@ -121,13 +121,28 @@ def cells_of(results):
     return cells
 
 
-def group_mode(frame):
+def declared_mode(frame):
     """"seed" or "realistic" when every cell of the group says so, else None (unknown/mixed)."""
     modes = set(frame["mode"]) if "mode" in frame.columns else {None}
     if len(modes) == 1:
         mode = next(iter(modes))
         return mode if isinstance(mode, str) else None
     return None
+
+
+def has_no_time(frame):
+    """Every cell measured no simulated time and no dollars (as seed-mode cells are)."""
+    columns = [c for c in ("makespan_s", "ttft_p99_s", "usd_per_1k_requests") if c in frame.columns]
+    return bool(columns) and bool((frame[columns].fillna(0) == 0).all().all())
+
+
+def group_mode(frame):
+    """The group's mode: declared by the kvbench section, else inferred from the counters
+    (no time and no dollars: "seed"; some: "realistic")."""
+    mode = declared_mode(frame)
+    if mode is None:
+        return "seed" if has_no_time(frame) else "realistic"
+    return mode
 
 
 def cluster_description(frame):
@@ -265,7 +280,7 @@ FULL_METRICS = (
     ("ttft_p99_s", "TTFT p99 (s)", fmt_seconds, "min", True),
     ("slo_attainment", "SLO attained", lambda v: fmt_percent(v, 1), "max", True),
     ("gpu_seconds", "GPU-s", fmt_fixed(1), "min", True),
-    ("replica_bytes", "replicas", None, "min", True),
+    ("replica_bytes", "replicas held, mean", None, "min", True),  # a time mean, not a total
     ("transfer_bytes", "transfer", None, "min", True),
     ("usd_per_1k_requests", "$ / 1K req", fmt_dollars, "min", True),
 )
@@ -309,14 +324,16 @@ def full_tables(results, cells, options):
         if base is None and mode != "seed":
             notes.append(f"baseline `{options.baseline}` is not in this group: no net benefit "
                          "(choose one with --baseline)")
-        if mode is None:
-            notes.append("mode unknown (no kvbench section): every column shown")
+        if declared_mode(frame) is None:
+            notes.append("mode unknown (no kvbench section): "
+                         + ("no cell measured time or dollars, so those columns are left out"
+                            if mode == "seed" else "every column shown"))
         elif mode == "seed":
             notes.append("seed mode: no simulated time or dollars")
         if options.sort:
             records = sort_rows(records, options.sort)
         columns = full_columns(frame, mode, options.baseline)
-        tables.append(Table("full", title, columns, records, values,
+        tables.append(Table("full", title or "all cells", columns, records, values,
                             notes + failed_notes(results, values)))
     for table in tables:
         table.rows = [{c.key: r.get(c.key) for c in table.columns} | {"mode": r.get("mode")}

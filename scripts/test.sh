@@ -53,4 +53,7 @@ else
   step "libFuzzer: skipped (clang++ not found or KVB_FUZZ_SECONDS=0)"
 fi
 
+step "scripts: pytest (tables, plots, compare, report in headless Chromium)"
+/usr/bin/python3 -m pytest -q scripts/tests
+
 step "all tests passed"

@@ -6,7 +6,6 @@ engine's definitions (hit_rate = hit_blocks / block_refs, usd_per_1k_requests = 
 storage_usd + network_usd) / requests * 1000, traditional_score = hit_rate / concentration).
 """
 
-import copy
 import json
 import os
 

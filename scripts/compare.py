@@ -1,0 +1,467 @@
+#!/usr/bin/python3
+"""Compares two kvbench result files cell by cell (nightly: base = committed baseline).
+
+    /usr/bin/python3 scripts/compare.py results/baseline/nightly.json results/latest.json
+
+Metric deltas against per-metric thresholds (defaults below, --threshold to change), timing
+deltas of each cell's real_time with a Mann-Whitney U test over repetitions, cells present in
+one file only, failed cells. Markdown summary. Exit status: 1 when a metric moved past its
+threshold in the direction that counts as a regression (or a cell newly failed, or with
+--fail-on-time a significant slowdown), 0 otherwise, 2 on malformed input.
+"""
+
+import argparse
+import math
+import re
+import sys
+from dataclasses import dataclass, replace
+
+import kvbresults
+
+scipy_stats = kvbresults.require("scipy.stats")
+
+MIN_REPETITIONS_FOR_U_TEST = 9  # as google/benchmark's compare.py: fewer is not meaningful
+
+
+@dataclass(frozen=True)
+class Threshold:
+    metric: str
+    kind: str        # "abs": |new - base| > value; "rel": |new - base| / |base| > value
+    value: float
+    worse: str       # "higher" or "lower": the direction that counts as a regression
+
+
+# The defaults: (metric, kind, value, worse). Fractions (hit rates, SLO) move in absolute
+# terms (0.005 = 0.5 percentage points); times, seconds and dollars relatively.
+DEFAULT_THRESHOLDS = tuple(Threshold(*t) for t in (
+    ("hit_rate", "abs", 0.005, "lower"),
+    ("token_hit_rate", "abs", 0.005, "lower"),
+    ("concentration", "abs", 0.01, "higher"),
+    ("load_cv", "abs", 0.02, "higher"),
+    ("ttft_mean_s", "rel", 0.05, "higher"),
+    ("ttft_p99_s", "rel", 0.05, "higher"),
+    ("slo_attainment", "abs", 0.005, "lower"),
+    ("rejected", "rel", 0.05, "higher"),
+    ("gpu_seconds", "rel", 0.02, "higher"),
+    ("replica_bytes", "rel", 0.05, "higher"),
+    ("transfer_bytes", "rel", 0.05, "higher"),
+    ("usd_per_1k_requests", "rel", 0.02, "higher"),
+    ("traditional_score", "rel", 0.02, "lower"),
+))
+
+# Metrics that are fractions: shown as % and their absolute deltas as percentage points.
+FRACTIONS = {"hit_rate", "token_hit_rate", "slo_attainment"}
+# Context fields whose difference makes two runs measure different things.
+CONTEXT_KEYS = ("config_hash", "trace_digests", "matrices", "mode", "kvbench_version",
+                "git_commit", "host_name", "num_cpus", "threads", "shard", "library_build_type")
+
+
+# ---- Thresholds. ----
+
+def parse_threshold_value(text):
+    """"0.5pp" -> ("abs", 0.005); "5%" -> ("rel", 0.05); "0.01" -> ("abs", 0.01)."""
+    text = text.strip()
+    try:
+        if text.endswith("pp"):
+            return "abs", float(text[:-2]) / 100.0
+        if text.endswith("%"):
+            return "rel", float(text[:-1]) / 100.0
+        return "abs", float(text)
+    except ValueError:
+        raise ValueError(f"bad threshold '{text}': expected e.g. 0.5pp, 5% or 0.01") from None
+
+
+def apply_override(thresholds, spec):
+    """thresholds updated by "METRIC=VALUE[:higher|:lower]" or "METRIC=off"."""
+    if "=" not in spec:
+        raise ValueError(f"bad --threshold '{spec}': expected METRIC=VALUE, e.g. hit_rate=1pp")
+    metric, value = spec.split("=", 1)
+    by_metric = {t.metric: t for t in thresholds}
+    if value == "off":
+        by_metric.pop(metric, None)
+        return tuple(by_metric.values())
+    worse = None
+    match = re.fullmatch(r"(.*):(higher|lower)", value)
+    if match:
+        value, worse = match.group(1), match.group(2)
+    kind, number = parse_threshold_value(value)
+    if number < 0:
+        raise ValueError(f"bad --threshold '{spec}': must be >= 0")
+    if metric in by_metric:
+        by_metric[metric] = replace(by_metric[metric], kind=kind, value=number,
+                                    worse=worse or by_metric[metric].worse)
+    elif worse is None:
+        raise ValueError(f"--threshold '{spec}': '{metric}' has no default; say which way is "
+                         f"worse, e.g. {metric}={value}:higher")
+    else:
+        by_metric[metric] = Threshold(metric, kind, number, worse)
+    return tuple(by_metric.values())
+
+
+def threshold_text(t):
+    if t.kind == "rel":
+        return f"±{100 * t.value:g}%"
+    return f"±{100 * t.value:g} pp" if t.metric in FRACTIONS else f"±{t.value:g}"
+
+
+# ---- Metric deltas. ----
+
+@dataclass
+class Delta:
+    cell: str
+    metric: str
+    base: float
+    new: float
+    change: float    # new - base
+    relative: float  # (new - base) / |base| (inf when base is 0 and new is not)
+    verdict: str     # "regression", "improvement", "within" or "missing"
+    threshold: Threshold
+
+
+def relative_change(base, new):
+    if base == new:
+        return 0.0
+    if base == 0:
+        return math.copysign(math.inf, new - base)
+    return (new - base) / abs(base)
+
+
+def judge(threshold, base, new):
+    """The verdict of one metric's move: past the threshold, which way."""
+    if not all(isinstance(v, (int, float)) and not math.isnan(v) for v in (base, new)):
+        return "missing"
+    size = abs(new - base) if threshold.kind == "abs" else abs(relative_change(base, new))
+    if size <= threshold.value + 1e-12:
+        return "within"
+    got_higher = new > base
+    return "regression" if got_higher == (threshold.worse == "higher") else "improvement"
+
+
+def metric_deltas(base_row, new_row, thresholds):
+    """One Delta per threshold whose metric either cell has."""
+    deltas = []
+    for t in thresholds:
+        if t.metric not in base_row and t.metric not in new_row:
+            continue
+        b, n = base_row.get(t.metric, math.nan), new_row.get(t.metric, math.nan)
+        verdict = judge(t, b, n)
+        change = n - b if verdict != "missing" else math.nan
+        relative = relative_change(b, n) if verdict != "missing" else math.nan
+        deltas.append(Delta(base_row["name"], t.metric, b, n, change, relative, verdict, t))
+    return deltas
+
+
+# ---- Timing. ----
+
+@dataclass
+class Timing:
+    cell: str
+    base_s: list
+    new_s: list
+    p_value: float   # NaN when no test could run
+    note: str
+
+    @property
+    def base_median(self):
+        return median(self.base_s)
+
+    @property
+    def new_median(self):
+        return median(self.new_s)
+
+    @property
+    def relative(self):
+        return relative_change(self.base_median, self.new_median)
+
+    def meaningful(self):
+        return min(len(self.base_s), len(self.new_s)) >= MIN_REPETITIONS_FOR_U_TEST
+
+
+def median(values):
+    ordered = sorted(values)
+    n = len(ordered)
+    if n == 0:
+        return math.nan
+    return ordered[n // 2] if n % 2 else (ordered[n // 2 - 1] + ordered[n // 2]) / 2
+
+
+def timing_of(name, base_s, new_s):
+    """Medians and, with repetitions on both sides, the two-sided Mann-Whitney U p-value."""
+    base_s = [t for t in base_s if not math.isnan(t)]
+    new_s = [t for t in new_s if not math.isnan(t)]
+    n = min(len(base_s), len(new_s))
+    if n == 0:
+        return Timing(name, base_s, new_s, math.nan, "no real_time")
+    if n < 2:
+        return Timing(name, base_s, new_s, math.nan,
+                      "one run per file: no U test (run kvbench --mode timing with repetitions)")
+    p_value = scipy_stats.mannwhitneyu(base_s, new_s, alternative="two-sided").pvalue
+    note = "" if n >= MIN_REPETITIONS_FOR_U_TEST else \
+        f"only {n} repetitions (< {MIN_REPETITIONS_FOR_U_TEST}): the U test is not meaningful"
+    return Timing(name, base_s, new_s, p_value, note)
+
+
+def timings(base, new, names):
+    """Timing per name present in both files (cells, then the whole-matrix entries)."""
+    matrix_names = [n for n in (base.matrices["name"] if not base.matrices.empty else [])
+                    if n in set(new.matrices["name"] if not new.matrices.empty else [])]
+    out = []
+    for name in list(names) + matrix_names:
+        out.append(timing_of(name, base.repetition_times_s.get(name, []),
+                             new.repetition_times_s.get(name, [])))
+    return out
+
+
+def timing_regressions(timing_list, fail_on_time, alpha):
+    """Significant slowdowns past fail_on_time (a fraction); none when it is None."""
+    if fail_on_time is None:
+        return []
+    return [t for t in timing_list if t.meaningful() and t.p_value < alpha
+            and t.relative > fail_on_time]
+
+
+# ---- The comparison. ----
+
+@dataclass
+class Comparison:
+    base_path: str
+    new_path: str
+    common: list          # cell names in both files
+    only_base: list
+    only_new: list
+    failed: list          # (name, where, message) for every failed cell
+    newly_failed: list    # names: ok in base, failed in new
+    deltas: list
+    timings: list
+    slowdowns: list       # timing regressions (with --fail-on-time)
+    context_changes: list  # (key, base value, new value)
+
+    @property
+    def regressions(self):
+        return [d for d in self.deltas if d.verdict == "regression"]
+
+    @property
+    def improvements(self):
+        return [d for d in self.deltas if d.verdict == "improvement"]
+
+    def failing(self):
+        return bool(self.regressions or self.newly_failed or self.slowdowns)
+
+
+def rows_by_name(results):
+    return {r["name"]: r for r in results.cells.to_dict("records")}
+
+
+def failed_cells(base_rows, new_rows):
+    failed = []
+    for where, rows in (("base", base_rows), ("new", new_rows)):
+        for name, row in rows.items():
+            if row["failed"]:
+                failed.append((name, where, row.get("error_message") or "no message"))
+    return failed
+
+
+def context_changes(base, new):
+    b = next(iter(base.contexts.values()), {})
+    n = next(iter(new.contexts.values()), {})
+    return [(k, b.get(k), n.get(k)) for k in CONTEXT_KEYS if b.get(k) != n.get(k)]
+
+
+def compare(base, new, thresholds=DEFAULT_THRESHOLDS, fail_on_time=None, alpha=0.05):
+    """Everything compare.py reports, from two loaded Results."""
+    base_rows, new_rows = rows_by_name(base), rows_by_name(new)
+    common = [n for n in base_rows if n in new_rows]
+    deltas, newly_failed = [], []
+    for name in common:
+        b, n = base_rows[name], new_rows[name]
+        if n["failed"] and not b["failed"]:
+            newly_failed.append(name)
+        if not b["failed"] and not n["failed"]:
+            deltas += metric_deltas(b, n, thresholds)
+    timing_list = timings(base, new, common)
+    return Comparison(
+        base_path=base.paths[0], new_path=new.paths[0], common=common,
+        only_base=[n for n in base_rows if n not in new_rows],
+        only_new=[n for n in new_rows if n not in base_rows],
+        failed=failed_cells(base_rows, new_rows), newly_failed=newly_failed, deltas=deltas,
+        timings=timing_list, slowdowns=timing_regressions(timing_list, fail_on_time, alpha),
+        context_changes=context_changes(base, new))
+
+
+# ---- Markdown. ----
+
+def fmt_value(metric, value):
+    if isinstance(value, float) and math.isnan(value):
+        return "–"
+    if metric in FRACTIONS:
+        return f"{100 * value:.2f}%"
+    if abs(value) >= 1e6:
+        return f"{value:.4g}"
+    return f"{value:,.4g}"
+
+
+def fmt_change(delta):
+    if delta.verdict == "missing":
+        return "missing in one file"
+    if delta.metric in FRACTIONS:
+        return f"{100 * delta.change:+.2f} pp"
+    if math.isinf(delta.relative):
+        return f"{delta.change:+.4g} (from 0)"
+    return f"{100 * delta.relative:+.1f}%"
+
+
+def fmt_ms(seconds):
+    if math.isnan(seconds):
+        return "–"
+    ms = seconds * 1000.0
+    return f"{ms:,.0f}" if ms >= 1000 else f"{ms:.3g}"
+
+
+def fmt_p(p):
+    if math.isnan(p):
+        return "–"
+    return f"{p:.4f}" if p >= 1e-4 else f"{p:.1e}"
+
+
+def code(text):
+    return f"`{text}`"
+
+
+def delta_table(deltas):
+    lines = ["| cell | metric | base | new | change | threshold | worse when |",
+             "|---|---|---:|---:|---:|---:|---|"]
+    for d in deltas:
+        lines.append(f"| {code(d.cell)} | {d.metric} | {fmt_value(d.metric, d.base)} | "
+                     f"{fmt_value(d.metric, d.new)} | {fmt_change(d)} | "
+                     f"{threshold_text(d.threshold)} | {d.threshold.worse} |")
+    return lines
+
+
+def timing_table(timing_list, alpha):
+    """The timing rows; a note every row shares is said once, above the table."""
+    notes = {t.note for t in timing_list}
+    shared = next(iter(notes)) if len(notes) == 1 and timing_list[0].note else ""
+    lines = ([f"Every row: {shared}.", ""] if shared else []) + [
+        "| cell | base median (ms) | new median (ms) | change | repetitions (base/new) "
+        "| U test p-value | note |", "|---|---:|---:|---:|---:|---:|---|"]
+    for t in timing_list:
+        change = "–" if math.isnan(t.relative) else f"{100 * t.relative:+.1f}%"
+        note = "" if shared else t.note
+        if t.meaningful() and not math.isnan(t.p_value):
+            note = (f"significant at {alpha:g}" if t.p_value < alpha else
+                    f"not significant at {alpha:g}") + (f"; {note}" if note else "")
+        lines.append(f"| {code(t.cell)} | {fmt_ms(t.base_median)} | {fmt_ms(t.new_median)} | "
+                     f"{change} | {len(t.base_s)}/{len(t.new_s)} | {fmt_p(t.p_value)} | {note} |")
+    return lines
+
+
+def summary_line(c):
+    problems = []
+    if c.regressions:
+        problems.append(f"{len(c.regressions)} metric regression(s) in "
+                        f"{len({d.cell for d in c.regressions})} cell(s)")
+    if c.newly_failed:
+        problems.append(f"{len(c.newly_failed)} newly failed cell(s)")
+    if c.slowdowns:
+        problems.append(f"{len(c.slowdowns)} significant slowdown(s)")
+    return ("**REGRESSION**: " + "; ".join(problems)) if problems else "**OK**: no regression"
+
+
+def markdown(c, thresholds, alpha, show_all):
+    """The Markdown summary of a Comparison."""
+    out = ["# kvbench compare", "",
+           f"base {c.base_path}, new {c.new_path}: {len(c.common)} cells in both, "
+           f"{len(c.only_base)} only in base, {len(c.only_new)} only in new, "
+           f"{len(c.failed)} failed.", "", summary_line(c), ""]
+    if c.context_changes:
+        out += ["## Context differences", "",
+                "Runs that differ in config or traces may not be comparable.", "",
+                "| field | base | new |", "|---|---|---|"]
+        out += [f"| {k} | {b} | {n} |" for k, b, n in c.context_changes] + [""]
+    out += ["## Regressions", ""]
+    out += (delta_table(c.regressions) if c.regressions else ["None past the thresholds."]) + [""]
+    if c.newly_failed:
+        out += ["Newly failed cells (ok in base):", ""] + [f"- {code(n)}" for n in c.newly_failed] + [""]
+    out += ["## Improvements", ""]
+    out += (delta_table(c.improvements) if c.improvements else ["None past the thresholds."]) + [""]
+    missing = [d for d in c.deltas if d.verdict == "missing"]
+    if missing:
+        out += ["## Metrics missing in one file", ""] + delta_table(missing) + [""]
+    if c.failed:
+        out += ["## Failed cells", "", "| cell | file | error |", "|---|---|---|"]
+        out += [f"| {code(n)} | {w} | {m} |" for n, w, m in c.failed] + [""]
+    if c.only_base or c.only_new:
+        out += ["## Cells in one file only", ""]
+        out += [f"- only in base: {code(n)}" for n in c.only_base]
+        out += [f"- only in new: {code(n)}" for n in c.only_new] + [""]
+    within = sum(1 for d in c.deltas if d.verdict == "within")
+    out += [f"{within} metric comparisons within their thresholds.", ""]
+    if show_all:
+        out += ["## Every metric delta", ""] + delta_table(c.deltas) + [""]
+    out += ["## Timing (real_time of each cell)", "",
+            f"Median of the repetitions; Mann-Whitney U test (two-sided) over them, meaningful "
+            f"from {MIN_REPETITIONS_FOR_U_TEST} repetitions per file on. Cells that ran "
+            "concurrently in a matrix time contention too: compare runs made alike.", ""]
+    if c.slowdowns:
+        out += ["Significant slowdowns past --fail-on-time: "
+                + ", ".join(code(t.cell) for t in c.slowdowns), ""]
+    out += (timing_table(c.timings, alpha) if c.timings else ["No cell in both files."]) + [""]
+    out += ["## Thresholds", "", "| metric | threshold | a regression is |", "|---|---:|---|"]
+    out += [f"| {t.metric} | {threshold_text(t)} | {t.worse} |" for t in thresholds] + [""]
+    return "\n".join(out)
+
+
+def parse_args(argv):
+    defaults = ", ".join(f"{t.metric} {threshold_text(t)}" for t in DEFAULT_THRESHOLDS)
+    parser = argparse.ArgumentParser(
+        description="Compare two kvbench result files cell by cell (matched by name): metric "
+                    "deltas against thresholds, timing deltas with a Mann-Whitney U test, "
+                    "one-sided and failed cells. Exit 1 on a regression, 0 otherwise, 2 on "
+                    "malformed input.",
+        epilog=f"Default thresholds: {defaults}.")
+    parser.add_argument("base", help="the reference result JSON (e.g. the committed baseline)")
+    parser.add_argument("new", help="the result JSON to check")
+    parser.add_argument("--threshold", action="append", default=[], metavar="METRIC=VALUE",
+                        help="override a threshold: VALUE is 0.5pp (absolute, percentage "
+                             "points), 5%% (relative) or 0.01 (absolute); 'off' drops the "
+                             "metric; a metric without a default needs :higher or :lower "
+                             "(the direction that is worse), e.g. evictions=10%%:higher. "
+                             "Repeatable.")
+    parser.add_argument("--fail-on-time", metavar="PCT", default=None,
+                        help="also fail on a cell slower by more than PCT (e.g. 10%%) with a "
+                             "U test p-value below --alpha and >= 9 repetitions in both files "
+                             "(default: timing is reported, never fails)")
+    parser.add_argument("--alpha", type=float, default=0.05,
+                        help="significance level of the U test (default 0.05)")
+    parser.add_argument("--all", action="store_true", help="list every metric delta too")
+    parser.add_argument("-o", "--output", metavar="FILE", help="write the summary here")
+    args = parser.parse_args(argv)
+    thresholds = DEFAULT_THRESHOLDS
+    try:
+        for spec in args.threshold:
+            thresholds = apply_override(thresholds, spec)
+        if args.fail_on_time is not None:
+            kind, value = parse_threshold_value(args.fail_on_time)
+            args.fail_on_time = value if kind == "rel" else value / 100.0
+    except ValueError as e:
+        parser.error(str(e))
+    args.thresholds = thresholds
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    base = kvbresults.load(args.base)
+    new = kvbresults.load(args.new)
+    comparison = compare(base, new, args.thresholds, args.fail_on_time, args.alpha)
+    text = markdown(comparison, args.thresholds, args.alpha, args.all)
+    if args.output:
+        kvbresults.write_atomically(args.output, text)
+        print(summary_line(comparison).replace("**", ""))
+    else:
+        sys.stdout.write(text)
+    return 1 if comparison.failing() else 0
+
+
+if __name__ == "__main__":
+    kvbresults.main_wrapper(main)
