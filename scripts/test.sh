@@ -39,7 +39,7 @@ if command -v clang++ >/dev/null && [[ "$fuzz_seconds" -gt 0 ]]; then
     -DKVB_FUZZ=ON -DKVB_SANITIZE='address;undefined' -DKVB_ENABLE_TESTING=OFF \
     -DKVB_BUILD_BENCHMARKS=OFF >/dev/null
   cmake --build build/fuzz --parallel "$jobs"
-  for fuzzer in build/fuzz/core/*/*_fuzzer; do
+  for fuzzer in build/fuzz/core/*/*_fuzzer build/fuzz/bench/*_fuzzer; do
     name=$(basename "$fuzzer")
     corpus_seed="tests/fuzz/${name%_fuzzer}_corpus"
     work=$(mktemp -d)
