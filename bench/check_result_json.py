@@ -34,12 +34,16 @@ def problems_of(result):
     benchmarks = result.get("benchmarks")
     if not isinstance(benchmarks, list) or not benchmarks:
         return out + ["benchmarks: missing or empty"]
-    # compare.py's sort key must exist on every entry.
-    benchmarks = sorted(benchmarks, key=lambda b: (b["family_index"],
-                                                   b["per_family_instance_index"],
-                                                   b["repetition_index"]))
+    # compare.py sorts by these when present (aggregate entries have no repetition_index).
+    benchmarks = sorted(benchmarks, key=lambda b: (b.get("family_index", -1),
+                                                   b.get("per_family_instance_index", -1),
+                                                   b.get("repetition_index", -1)))
     cells = 0
     for i, b in enumerate(benchmarks):
+        if b.get("run_type") == "aggregate":
+            if not isinstance(b.get("aggregate_name"), str):
+                out.append(f"benchmarks[{i}] ({b.get('name')}): aggregate without aggregate_name")
+            continue
         for field, kind in GBENCH_FIELDS.items():
             if not isinstance(b.get(field), kind):
                 out.append(f"benchmarks[{i}] ({b.get('name')}): {field}: missing or not {kind}")

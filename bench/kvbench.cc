@@ -7,7 +7,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <cstdio>
 #include <iostream>
@@ -16,6 +19,8 @@
 #include <thread>
 #include <atomic>
 #include <optional>
+#include <set>
+#include <array>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -482,6 +487,23 @@ int RunMerge(const std::vector<std::string>& args) {
 
 // ---- main run ----
 
+// Refuses, before any cell runs, an --out that could not be written at the end.
+void CheckOutputPath(const std::string& path) {
+  if (path.empty()) throw UsageError{"--out: empty path"};
+  if (std::filesystem::is_directory(path)) {
+    throw InputError(absl::StrCat(path, ": is a directory (--out names the result file)"));
+  }
+  std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  if (!std::filesystem::is_directory(dir)) {
+    throw InputError(absl::StrCat(path, ": no directory ", dir.string()));
+  }
+  if (access(dir.c_str(), W_OK) != 0) {
+    throw InputError(absl::StrCat(path, ": cannot write in ", dir.string(), ": ",
+                                  std::strerror(errno)));
+  }
+}
+
 std::string JoinPairs(const std::vector<std::pair<std::string, std::string>>& pairs) {
   std::string out;
   for (const auto& [k, v] : pairs) absl::StrAppend(&out, out.empty() ? "" : ";", k, "=", v);
@@ -592,6 +614,17 @@ int Run(int argc, char** argv) {
     throw UsageError{"give --config FILE (see configs/), or --list-strategies / --print-config"};
   }
 
+  if (vm.count("out")) CheckOutputPath(vm["out"].as<std::string>());
+  if (vm.count("cell-time-limit")) {
+    const double limit = vm["cell-time-limit"].as<double>();
+    if (!(limit >= 0) || !std::isfinite(limit)) {
+      throw UsageError{"--cell-time-limit: must be a finite number of seconds >= 0"};
+    }
+  }
+  if (const double grace = vm["grace"].as<double>(); !(grace >= 0) || !std::isfinite(grace)) {
+    throw UsageError{"--grace: must be a finite number of seconds >= 0"};
+  }
+
   RunSettings settings;
   const std::string mode = vm["mode"].as<std::string>();
   if (mode != "metrics" && mode != "timing") {
@@ -628,6 +661,20 @@ int Run(int argc, char** argv) {
       throw InputError(absl::StrCat(c.source, ": ", e.what()));
     }
     m.cells_total = all.size();
+    // Settings no simulation could run with fail here, with the config's name, rather than
+    // in every cell.
+    std::set<std::array<size_t, 3>> checked;  // trace, cluster, rate scale
+    for (const Cell& cell : all) {
+      const CellChoice& x = cell.choice;
+      if (!checked.insert({x.trace, x.cluster, x.rate_scale}).second) continue;
+      try {
+        ValidateSimConfig(*m.spec.traces[x.trace].trace, CellConfig(m.spec, cell));
+      } catch (const InputError& e) {
+        throw InputError(absl::StrCat(c.source, ": cluster '", m.spec.clusters[x.cluster].name,
+                                      "', trace '", m.spec.traces[x.trace].name,
+                                      "', rate_scales[", x.rate_scale, "]: ", e.what()));
+      }
+    }
     for (Cell& cell : all) {
       if (InShard(cell, shard.k, shard.n)) m.cells.push_back(std::move(cell));
     }

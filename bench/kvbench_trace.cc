@@ -162,7 +162,10 @@ WorkloadFile ResolveWorkload(const std::string& name_or_path) {
 std::shared_ptr<const Trace> GenerateFrom(const WorkloadFile& workload,
                                           const po::variables_map& vm) {
   const size_t requests = vm.count("requests") ? vm["requests"].as<size_t>() : workload.requests;
-  if (requests == 0) throw UsageError{"--requests: must be > 0"};
+  // Negative numbers wrap around in the unsigned option: the range check catches them.
+  if (requests == 0 || requests > (size_t{1} << 32)) {
+    throw UsageError{"--requests: must be in [1, 4294967296]"};
+  }
   return GenerateWorkload(workload.spec, requests, vm["seed"].as<uint64_t>());
 }
 
@@ -324,6 +327,7 @@ int RunCacheSim(const std::vector<std::string>& args) {
   const ReuseMode mode = vm.count("prefix") ? ReuseMode::kPrefix : ReuseMode::kPerBlock;
 
   const TraceArgument input = LoadTraceArgument("cachesim", vm);
+  if (capacity == 0) throw UsageError{"cachesim: --capacity: must be >= 1 block"};
   const CacheSimResult r = SimulateCache(*input.trace, *policy, capacity, mode);
 
   if (vm.count("json")) {
@@ -456,17 +460,25 @@ int RunSimulate(const std::vector<std::string>& args) {
   if (vm.count("profile"))
     config.cost = CostModel(ReadProfileFile(vm["profile"].as<std::string>()));
   const size_t nodes = vm.count("nodes") ? vm["nodes"].as<size_t>() : (seed ? 4 : 16);
-  if (nodes == 0) throw UsageError{"simulate: --nodes: must be > 0"};
+  // Negative numbers wrap around in the unsigned option: the range check catches them.
+  if (nodes == 0 || nodes > 1024) throw UsageError{"simulate: --nodes: must be in [1, 1024]"};
   uint64_t capacity_blocks = seed ? 512 : config.cost.DramBlocks();
   if (vm.count("capacity")) {
     const Capacity c = ParseCapacity(vm["capacity"].as<std::string>(), "--capacity");
     capacity_blocks = config.cost.CapacityBlocks(c.value, c.unit);
+    if (capacity_blocks == 0) throw UsageError{"simulate: --capacity: is less than one block"};
   }
   const std::string eviction =
       vm.count("eviction") ? vm["eviction"].as<std::string>() : (seed ? "lfu" : "lru");
   config.cluster.nodes.assign(nodes, NodeSpec{capacity_blocks, eviction, 1.0});
   config.rate_scale = vm["rate-scale"].as<double>();
   config.ttft_slo_s = vm["slo"].as<double>();
+  if (!(config.rate_scale > 0) || !std::isfinite(config.rate_scale)) {
+    throw UsageError{"simulate: --rate-scale: must be a finite number > 0"};
+  }
+  if (!(config.ttft_slo_s >= 0) || !std::isfinite(config.ttft_slo_s)) {
+    throw UsageError{"simulate: --slo: must be a finite number of seconds >= 0"};
+  }
   config.reject_over_slo = vm.count("reject-over-slo") > 0;
   config.track_hotspots = vm.count("hotspots") > 0;
   Strategy strategy = MakeStrategy(

@@ -84,7 +84,7 @@ class Parser {
         const std::string path = Indexed("seeds", i);
         if (!list[i].is_number_integer() ||
             (!list[i].is_number_unsigned() && list[i].get<int64_t>() < 0)) {
-          Fail(source_, path, absl::StrCat("expected a non-negative integer, got ", list[i].dump()));
+          Fail(source_, path, absl::StrCat("expected a non-negative integer, got ", DescribeJson(list[i])));
         }
         c.seeds.push_back(list[i].get<uint64_t>());
       }
@@ -111,12 +111,12 @@ class Parser {
   }
 
   double NumberAt(const nlohmann::json& j, const std::string& path) {
-    if (!j.is_number()) Fail(source_, path, absl::StrCat("expected a number, got ", j.dump()));
+    if (!j.is_number()) Fail(source_, path, absl::StrCat("expected a number, got ", DescribeJson(j)));
     return j.get<double>();
   }
 
   std::string StringAt(const nlohmann::json& j, const std::string& path) {
-    if (!j.is_string()) Fail(source_, path, absl::StrCat("expected a string, got ", j.dump()));
+    if (!j.is_string()) Fail(source_, path, absl::StrCat("expected a string, got ", DescribeJson(j)));
     return j.get<std::string>();
   }
 
@@ -333,6 +333,13 @@ class Parser {
       if (o.Has("network_dollars_per_gb")) {
         price("network_dollars_per_gb", p.network_dollars_per_gb);
       }
+      if (o.Has("gpu_billing")) {
+        p.gpu_billing = o.String("gpu_billing");
+        if (p.gpu_billing != "busy" && p.gpu_billing != "provisioned") {
+          o.Fail("gpu_billing", absl::StrCat("expected \"busy\" or \"provisioned\", got \"",
+                                             p.gpu_billing, "\""));
+        }
+      }
       o.Finish();
       c.prices.push_back(std::move(p));
     }
@@ -485,7 +492,8 @@ nlohmann::ordered_json MatrixConfigToJson(const MatrixConfig& c) {
                        p.gpu_dollars_per_node_hour ? nlohmann::ordered_json(*p.gpu_dollars_per_node_hour)
                                                    : nlohmann::ordered_json("profile")},
                       {"storage_dollars_per_gb_hour", p.storage_dollars_per_gb_hour},
-                      {"network_dollars_per_gb", p.network_dollars_per_gb}});
+                      {"network_dollars_per_gb", p.network_dollars_per_gb},
+                      {"gpu_billing", p.gpu_billing}});
   }
   nlohmann::ordered_json exclude = nlohmann::ordered_json::array();
   for (const ExclusionConfig& x : c.exclude) {
@@ -614,6 +622,8 @@ MatrixSpec BuildMatrixSpec(const MatrixConfig& c, TraceCache& traces) {
     m.name = p.name;
     m.prices.storage_dollars_per_gb_hour = p.storage_dollars_per_gb_hour;
     m.prices.network_dollars_per_gb = p.network_dollars_per_gb;
+    m.prices.gpu_billing =
+        p.gpu_billing == "provisioned" ? GpuBilling::kProvisioned : GpuBilling::kBusy;
     m.gpu_price_from_profile = !p.gpu_dollars_per_node_hour.has_value();
     if (p.gpu_dollars_per_node_hour) m.prices.gpu_dollars_per_node_hour = *p.gpu_dollars_per_node_hour;
     spec.prices.push_back(m);

@@ -48,6 +48,7 @@ struct PricesConfig {
   std::optional<double> gpu_dollars_per_node_hour;  // unset ("profile"): the cluster's hardware
   double storage_dollars_per_gb_hour = 0.02;
   double network_dollars_per_gb = 0.01;
+  std::string gpu_billing = "busy";  // "busy" (GPU seconds used) or "provisioned" (rented)
 };
 
 struct ExclusionConfig {

@@ -190,7 +190,7 @@ std::vector<BadConfig> BadConfigs() {
       {"strategies not an array", [](json& c) { c["strategies"] = "random"; },
        "m.json: strategies: expected an array, got string"},
       {"strategy not a string", [](json& c) { c["strategies"][0] = 3; },
-       "m.json: strategies[0]: expected a string, got 3"},
+       "m.json: strategies[0]: expected a string, got the integer 3"},
       // Traces.
       {"trace with file and preset", [](json& c) { c["traces"][0]["file"] = "t.jsonl"; },
        "m.json: traces[0].preset: give exactly one of \"file\" and \"preset\""},
@@ -236,6 +236,21 @@ std::vector<BadConfig> BadConfigs() {
          c["prices"] = {{{"name", "p"}, {"storage_dollars_per_gb_hour", -0.5}}};
        },
        "m.json: prices[0].storage_dollars_per_gb_hour: must be a finite number >= 0"},
+      {"a huge, deep value is described, not printed",
+       [](json& c) {
+         json deep = json::array();
+         for (int i = 0; i < 100000; ++i) deep = json::array({std::move(deep)});
+         c["strategies"] = json::array({std::move(deep)});
+         c["rate_scales"] = json::array({std::string(100000, 'x')});
+       },
+       "m.json: strategies[0]: expected a string, got an array"},
+      {"a long string is cut",
+       [](json& c) { c["rate_scales"] = json::array({std::string(1000, 'x')}); },
+       "m.json: rate_scales[0]: expected a number, got the string "
+       "\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"..."},
+      {"unknown GPU billing",
+       [](json& c) { c["prices"] = {{{"name", "p"}, {"gpu_billing", "hourly"}}}; },
+       "m.json: prices[0].gpu_billing: expected \"busy\" or \"provisioned\", got \"hourly\""},
       {"duplicate prices name",
        [](json& c) {
          c["prices"] = {{{"name", "p"}}, {{"name", "p"}}};
@@ -252,13 +267,13 @@ std::vector<BadConfig> BadConfigs() {
       {"negative rate scale", [](json& c) { c["rate_scales"] = {-2}; },
        "m.json: rate_scales[0]: must be a finite number > 0"},
       {"rate scale as a string", [](json& c) { c["rate_scales"] = {"1"}; },
-       "m.json: rate_scales[0]: expected a number, got \"1\""},
+       "m.json: rate_scales[0]: expected a number, got the string \"1\""},
       {"rate_scales not an array", [](json& c) { c["rate_scales"] = 1; },
        "m.json: rate_scales: expected an array, got number"},
       {"negative seed", [](json& c) { c["seeds"] = json::parse("[1, -1]"); },
-       "m.json: seeds[1]: expected a non-negative integer, got -1"},
+       "m.json: seeds[1]: expected a non-negative integer, got the integer -1"},
       {"fractional seed", [](json& c) { c["seeds"] = {1.5}; },
-       "m.json: seeds[0]: expected a non-negative integer, got 1.5"},
+       "m.json: seeds[0]: expected a non-negative integer, got the number 1.5"},
       // Exclusions.
       {"exclude naming an unknown cluster",
        [](json& c) {
@@ -447,7 +462,8 @@ TEST(MatrixJsonTest, GpuPriceProfileIsAcceptedAndNumbersAreKept) {
                       {{"name", "cheap"},
                        {"gpu_dollars_per_node_hour", 1.5},
                        {"storage_dollars_per_gb_hour", 0},
-                       {"network_dollars_per_gb", 0.5}}};
+                       {"network_dollars_per_gb", 0.5},
+                       {"gpu_billing", "provisioned"}}};
   const MatrixConfig c = ParseMatrixConfig(config, "m.json");
   ASSERT_EQ(c.prices.size(), 2u);
   EXPECT_FALSE(c.prices[0].gpu_dollars_per_node_hour.has_value());
@@ -455,6 +471,8 @@ TEST(MatrixJsonTest, GpuPriceProfileIsAcceptedAndNumbersAreKept) {
   EXPECT_EQ(c.prices[1].gpu_dollars_per_node_hour, 1.5);
   EXPECT_EQ(c.prices[1].storage_dollars_per_gb_hour, 0);
   EXPECT_EQ(c.prices[1].network_dollars_per_gb, 0.5);
+  EXPECT_EQ(c.prices[0].gpu_billing, "busy");
+  EXPECT_EQ(c.prices[1].gpu_billing, "provisioned");
 }
 
 // --print-config shows MatrixConfigToJson; feeding that back must give the same config.

@@ -21,6 +21,17 @@ std::string TypeName(const nlohmann::json& j) {
 
 }  // namespace
 
+std::string DescribeJson(const nlohmann::json& j) {
+  constexpr size_t kShown = 40;
+  if (j.is_number() || j.is_boolean() || j.is_null()) return TypeName(j) == j.type_name() ? j.dump() : TypeName(j);
+  if (j.is_string()) {
+    const std::string& text = j.get_ref<const std::string&>();
+    if (text.size() <= kShown) return absl::StrCat("the string ", j.dump());
+    return absl::StrCat("the string ", nlohmann::json(text.substr(0, kShown)).dump(), "...");
+  }
+  return j.is_array() ? "an array" : "an object";
+}
+
 StrictObject::StrictObject(const nlohmann::json& json, std::string source, std::string path)
     : json_(json), source_(std::move(source)), path_(std::move(path)) {
   if (!json_.is_object()) {

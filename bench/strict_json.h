@@ -43,6 +43,10 @@ class StrictObject {
   std::set<std::string, std::less<>> read_;
 };
 
+// A value as error messages name it, short whatever its size: "the integer 7", "the
+// string \"abc\"" (cut at 40 characters), "an array", "an object", "null", "true".
+std::string DescribeJson(const nlohmann::json& value);
+
 // Parses a whole file as JSON; InputError with line and column on a syntax error.
 nlohmann::json ReadJsonFile(const std::string& path);
 

@@ -245,6 +245,14 @@ TEST(MatrixTest, PriceListsShareOneSimulationAndOnlyChangeDollars) {
   // The profile list takes the GPU price of the cluster's hardware.
   const double node_hour = spec.clusters[1].config.cost.hardware().gpu_dollars_per_node_hour;
   EXPECT_DOUBLE_EQ(profile.gpu_dollars, profile.gpu_busy_s / 3600 * node_hour);
+  // Provisioned GPUs: every node for the whole run, busy or not (by hand: 4 nodes x
+  // makespan at $100 per node-hour), so it costs at least the busy seconds.
+  MatrixSpec rented = spec;
+  rented.prices[1].prices.gpu_billing = GpuBilling::kProvisioned;
+  const RunResult provisioned = RunMatrix(rented, ExpandMatrix(rented))[2].result;
+  EXPECT_DOUBLE_EQ(provisioned.gpu_dollars, 4 * provisioned.makespan_s / 3600 * 100);
+  EXPECT_GE(provisioned.gpu_dollars, heavy.gpu_dollars);
+  EXPECT_EQ(provisioned.gpu_busy_s, heavy.gpu_busy_s);
   // Both equal a direct run at those prices.
   SimConfig config = CellConfig(spec, cells[2]);
   EXPECT_EQ(config.prices, gpu_heavy);
@@ -258,8 +266,11 @@ TEST(MatrixTest, ACellPastItsTimeLimitStopsWithAnError) {
   const std::vector<Cell> cells = ExpandMatrix(spec);
   MatrixRunOptions options;
   options.cell_time_limit_s = 1e-9;
+  // Seed cell: the check runs before every 256th request. Realistic: every 256th step.
+  EXPECT_EQ(RunCell(spec, cells[0], options).error,
+            "time limit of 1e-09 s passed after 255 of 400 requests");
   const CellRun run = RunCell(spec, cells[4], options);
-  EXPECT_EQ(run.error, "time limit of 1e-09 s passed after 255 of 400 requests");
+  EXPECT_TRUE(run.error.starts_with("time limit of 1e-09 s passed after ")) << run.error;
   std::atomic<bool> cancel{true};
   MatrixRunOptions cancelled;
   cancelled.cancel = &cancel;

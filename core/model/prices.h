@@ -13,6 +13,10 @@ namespace kvb {
 // node-hour; storage $0.02 per GB-hour) and, for the network, which the seed does not
 // price, $0.01 per GB: a cloud-like intra-region transfer price (e.g. the common
 // cross-availability-zone rate), an assumption.
+// What GPU time a run pays for: the prefill seconds its nodes were busy (pay per use), or
+// every node for the whole run (rented nodes, idle or not).
+enum class GpuBilling { kBusy, kProvisioned };
+
 struct Prices {
   // Decimal units, as cloud price lists use them.
   static constexpr double kBytesPerGb = 1e9;
@@ -21,6 +25,7 @@ struct Prices {
   double gpu_dollars_per_node_hour = 24.0;
   double storage_dollars_per_gb_hour = 0.02;
   double network_dollars_per_gb = 0.01;
+  GpuBilling gpu_billing = GpuBilling::kBusy;
 
   // Dollars for `node_seconds` of prefill nodes.
   double GpuDollars(double node_seconds) const {

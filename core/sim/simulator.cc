@@ -21,7 +21,8 @@ namespace kvb {
 namespace {
 
 constexpr size_t kSeedRecentRequests = 100;
-constexpr size_t kMaxHeatKeys = 1000;  // every window holds a count per heat key  // the seed's load signal: last 100 requests
+constexpr size_t kMaxHeatKeys = 1000;
+constexpr double kMaxTimeRows = 1e6;  // windows or replica samples kept in memory  // every window holds a count per heat key  // the seed's load signal: last 100 requests
 
 // A request waiting on a node.
 struct Queued {
@@ -71,6 +72,46 @@ struct NodeState {
 };
 
 }  // namespace
+
+void ValidateSimConfig(const Trace& trace, const SimConfig& config) {
+  if (!(config.rate_scale > 0)) {
+    throw InputError(absl::StrCat("rate_scale: must be > 0, got ", config.rate_scale));
+  }
+  if (!(config.window_s > 0)) throw InputError("window_s: must be > 0");
+  if (config.mode == SimMode::kRealistic &&
+      config.cost.block_tokens() != trace.block_tokens()) {
+    throw InputError(absl::StrCat("profile.block_tokens: ", config.cost.block_tokens(),
+                                  " differs from the trace's ", trace.block_tokens(),
+                                  " tokens per block"));
+  }
+  if (!(config.replica_sample_s > 0)) throw InputError("replica_sample_s: must be > 0");
+  if (config.mode == SimMode::kSeed && config.seed_copy_limit_blocks == 0) {
+    throw InputError("seed_copy_limit_blocks: must be > 0");
+  }
+  if (config.requests_window == 0) throw InputError("requests_window: must be > 0");
+  if (config.heat_keys > kMaxHeatKeys) {
+    throw InputError(absl::StrCat("heat_keys: at most ", kMaxHeatKeys, ", got ", config.heat_keys));
+  }
+  // Windows and samples are kept in memory: refuse settings that would make millions.
+  const double span_s =
+      static_cast<double>(trace.last_arrival_ms() - trace.first_arrival_ms()) / 1000.0 /
+      config.rate_scale;
+  constexpr double kMaxRows = kMaxTimeRows;
+  if (config.mode == SimMode::kRealistic && span_s / config.window_s > kMaxRows) {
+    throw InputError(absl::StrCat("window_s: ", config.window_s, " s makes more than ", kMaxRows,
+                                  " windows over ", span_s, " s of arrivals"));
+  }
+  if (config.mode == SimMode::kRealistic && span_s / config.replica_sample_s > kMaxRows) {
+    throw InputError(absl::StrCat("replica_sample_s: ", config.replica_sample_s,
+                                  " s makes more than ", kMaxRows, " samples over ", span_s,
+                                  " s of arrivals"));
+  }
+  for (size_t n = 0; n < config.cluster.nodes.size(); ++n) {
+    if (!(config.cluster.nodes[n].speed > 0)) {
+      throw InputError(absl::StrCat("cluster.nodes[", n, "].speed: must be > 0"));
+    }
+  }
+}
 
 class Simulator final : public ReplicaSink {
  public:
@@ -135,45 +176,7 @@ class Simulator final : public ReplicaSink {
   }
 
  private:
-  void Validate() const {
-    if (!(config_.rate_scale > 0)) {
-      throw InputError(absl::StrCat("rate_scale: must be > 0, got ", config_.rate_scale));
-    }
-    if (!(config_.window_s > 0)) throw InputError("window_s: must be > 0");
-    if (config_.mode == SimMode::kRealistic &&
-        config_.cost.block_tokens() != trace_.block_tokens()) {
-      throw InputError(absl::StrCat("profile.block_tokens: ", config_.cost.block_tokens(),
-                                    " differs from the trace's ", trace_.block_tokens(),
-                                    " tokens per block"));
-    }
-    if (!(config_.replica_sample_s > 0)) throw InputError("replica_sample_s: must be > 0");
-    if (config_.mode == SimMode::kSeed && config_.seed_copy_limit_blocks == 0) {
-      throw InputError("seed_copy_limit_blocks: must be > 0");
-    }
-    if (config_.requests_window == 0) throw InputError("requests_window: must be > 0");
-    if (config_.heat_keys > kMaxHeatKeys) {
-      throw InputError(absl::StrCat("heat_keys: at most ", kMaxHeatKeys, ", got ", config_.heat_keys));
-    }
-    // Windows and samples are kept in memory: refuse settings that would make millions.
-    const double span_s =
-        static_cast<double>(trace_.last_arrival_ms() - trace_.first_arrival_ms()) / 1000.0 /
-        config_.rate_scale;
-    constexpr double kMaxRows = 1e6;
-    if (config_.mode == SimMode::kRealistic && span_s / config_.window_s > kMaxRows) {
-      throw InputError(absl::StrCat("window_s: ", config_.window_s, " s makes more than ", kMaxRows,
-                                    " windows over ", span_s, " s of arrivals"));
-    }
-    if (config_.mode == SimMode::kRealistic && span_s / config_.replica_sample_s > kMaxRows) {
-      throw InputError(absl::StrCat("replica_sample_s: ", config_.replica_sample_s,
-                                    " s makes more than ", kMaxRows, " samples over ", span_s,
-                                    " s of arrivals"));
-    }
-    for (size_t n = 0; n < config_.cluster.nodes.size(); ++n) {
-      if (!(config_.cluster.nodes[n].speed > 0)) {
-        throw InputError(absl::StrCat("cluster.nodes[", n, "].speed: must be > 0"));
-      }
-    }
-  }
+  void Validate() const { ValidateSimConfig(trace_, config_); }
 
   uint32_t ReusedTokens(const Request& r, uint32_t blocks) const {
     return static_cast<uint32_t>(
@@ -238,6 +241,7 @@ class Simulator final : public ReplicaSink {
               : INFINITY;
       // Events at or before the next arrival come first.
       if (!events_.empty() && events_.top().t <= arrival_s) {
+        CheckStop(next);
         const Event e = events_.top();
         events_.pop();
         AdvanceTo(e.t);
@@ -531,6 +535,14 @@ class Simulator final : public ReplicaSink {
   // ended and samples the tracked keys.
   void AdvanceTo(double t) {
     if (t <= now_s_) return;
+    // Arrivals are checked in Validate; completions can run far past them when the
+    // cluster cannot keep up: refuse before the rows take the memory.
+    if (t / config_.replica_sample_s > kMaxTimeRows || t / config_.window_s > kMaxTimeRows) {
+      throw InputError(absl::StrCat(
+          "the run lasts more than ", t, " s of simulated time: over ", kMaxTimeRows,
+          " windows or replica samples (window_s ", config_.window_s, ", replica_sample_s ",
+          config_.replica_sample_s, "); the cluster cannot keep up with this trace"));
+    }
     while (next_sample_s_ <= t) {
       for (size_t k = 0; k < tracked_ids_.size(); ++k) {
         result_.tracked_keys[k].holders.push_back(cluster_.holders().HolderCount(tracked_ids_[k]));
@@ -739,7 +751,9 @@ RunResult Simulate(const Trace& trace, const SimConfig& config, Router& router,
 
 void ApplyPrices(const Prices& prices, RunResult& r) {
   constexpr double kByteSecondsPerGbHour = Prices::kBytesPerGb * Prices::kSecondsPerHour;
-  r.gpu_dollars = prices.GpuDollars(r.gpu_busy_s);
+  r.gpu_dollars = prices.GpuDollars(prices.gpu_billing == GpuBilling::kBusy
+                                         ? r.gpu_busy_s
+                                         : static_cast<double>(r.nodes.size()) * r.makespan_s);
   r.storage_dollars = prices.StorageDollars(r.cached_gb_hours * kByteSecondsPerGbHour);
   r.network_dollars = prices.NetworkDollars(r.transfer_bytes);
   r.dollars_per_1000_requests =

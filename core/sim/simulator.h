@@ -60,9 +60,14 @@ class SimulationStopped : public std::runtime_error {
   explicit SimulationStopped(const std::string& what) : std::runtime_error(what) {}
 };
 
-// Sets the dollar fields of a realistic run from its GPU seconds, cached GB-hours and
-// bytes moved: pricing is separable from simulating, so one run serves every price list.
+// Sets the dollar fields of a realistic run from its GPU seconds (busy, or nodes x makespan
+// when GPUs are billed as provisioned), cached GB-hours and bytes moved: pricing is
+// separable from simulating, so one run serves every price list.
 void ApplyPrices(const Prices& prices, RunResult& result);
+
+// Throws InputError if `config` cannot run on `trace` (rates, windows, block size, node
+// speeds, limits); Simulate calls it first. Cheap: for checking a matrix before it runs.
+void ValidateSimConfig(const Trace& trace, const SimConfig& config);
 
 // Replays `trace` through the cluster of `config` under `router` and `replication`
 // (nullptr: fetched prefixes stay, no other copies, i.e. "mooncake"): one deterministic,

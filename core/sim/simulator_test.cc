@@ -1,6 +1,7 @@
 #include "core/sim/simulator.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <atomic>
 #include <cmath>
 #include <memory>
@@ -13,6 +14,7 @@
 #include "core/trace/trace.h"
 #include "core/trace/trace_stats.h"
 #include "core/util/input_error.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace kvb {
@@ -498,7 +500,9 @@ TEST(SimulatorTest, ApplyPricesPricesGpuStorageAndNetwork) {
   EXPECT_DOUBLE_EQ(run.dollars_per_1000_requests, repriced.dollars_per_1000_requests);
 }
 
-TEST(SimulatorTest, TimeLimitAndCancelStopTheRunEvery256Requests) {
+// The check runs at every 256th step: a request in seed mode; an arrival or an event
+// (completion, copy) in realistic mode, so a run whose arrivals are over still stops.
+TEST(SimulatorTest, TimeLimitAndCancelStopTheRunEvery256Steps) {
   const auto trace = GenerateWorkload(FindWorkloadPreset("conversation")->spec, 400, 1);
   ASSERT_EQ(trace->size(), 400u);
   // The message of the SimulationStopped a run throws, or "" if it completes.
@@ -512,25 +516,53 @@ TEST(SimulatorTest, TimeLimitAndCancelStopTheRunEvery256Requests) {
       return e.what();
     }
   };
-  for (SimMode mode : {SimMode::kRealistic, SimMode::kSeed}) {
-    SCOPED_TRACE(mode == SimMode::kSeed ? "seed" : "realistic");
-    SimConfig config = RealisticConfig(4, 500);
-    config.mode = mode;
-    config.cost = MillisecondPerTokenCost(trace->block_tokens());
-    // The first check is before request 256 (index 255): 255 requests done.
-    config.wall_time_limit_s = 1e-9;
-    EXPECT_EQ(stop_message(*trace, config),
-              "time limit of 1e-09 s passed after 255 of 400 requests");
-    config.wall_time_limit_s = 0;
-    std::atomic<bool> cancel{true};
-    config.cancel = &cancel;
-    EXPECT_EQ(stop_message(*trace, config), "cancelled after 255 of 400 requests");
-    // 255 requests never reach a check; a false flag never stops.
-    const auto short_trace = GenerateWorkload(FindWorkloadPreset("conversation")->spec, 255, 1);
-    ASSERT_EQ(short_trace->size(), 255u);
-    EXPECT_EQ(stop_message(*short_trace, config), "");
-    cancel = false;
-    EXPECT_EQ(stop_message(*trace, config), "");
+  SimConfig config = RealisticConfig(4, 500);
+  config.mode = SimMode::kSeed;
+  config.cost = MillisecondPerTokenCost(trace->block_tokens());
+  // Seed mode: the first check is before request 256 (index 255): 255 requests done.
+  config.wall_time_limit_s = 1e-9;
+  EXPECT_EQ(stop_message(*trace, config), "time limit of 1e-09 s passed after 255 of 400 requests");
+  config.wall_time_limit_s = 0;
+  std::atomic<bool> cancel{true};
+  config.cancel = &cancel;
+  EXPECT_EQ(stop_message(*trace, config), "cancelled after 255 of 400 requests");
+  const auto short_trace = GenerateWorkload(FindWorkloadPreset("conversation")->spec, 255, 1);
+  EXPECT_EQ(stop_message(*short_trace, config), "");  // 255 requests never reach a check
+  cancel = false;
+  EXPECT_EQ(stop_message(*trace, config), "");
+
+  // Realistic mode: 256 steps of arrivals and completions come before request 256.
+  config.mode = SimMode::kRealistic;
+  cancel = true;
+  const std::string message = stop_message(*trace, config);
+  int done = -1;
+  ASSERT_EQ(std::sscanf(message.c_str(), "cancelled after %d of 400 requests", &done), 1)
+      << message;
+  EXPECT_GE(done, 128);  // each request is at most an arrival and a completion
+  EXPECT_LT(done, 256);
+  // 100 requests make at most 200 steps: no check.
+  const auto hundred = GenerateWorkload(FindWorkloadPreset("conversation")->spec, 100, 1);
+  EXPECT_EQ(stop_message(*hundred, config), "");
+  cancel = false;
+  EXPECT_EQ(stop_message(*trace, config), "");
+}
+
+// A cluster that cannot keep up runs far past the last arrival: refused once its windows
+// or samples would pass a million rows, instead of filling memory (1 node, 10^4 s per
+// request, 200 requests: 2e6 s of work; 1 s windows).
+TEST(SimulatorTest, ARunFarPastItsArrivalsIsRefusedBeforeItsRowsFillMemory) {
+  std::vector<testing::Req> requests;
+  for (int i = 0; i < 200; ++i) requests.push_back({i, 10'000'000, {static_cast<RawBlockId>(i + 1)}});
+  const auto trace = MakeTrace(requests, 4);
+  SimConfig config = RealisticConfig(1, 100);
+  config.window_s = 1;
+  config.replica_sample_s = 1e9;
+  ScriptedRouter router(std::vector<uint32_t>(200, 0));
+  try {
+    Simulate(*trace, config, router);
+    FAIL() << "ran 2e6 windows";
+  } catch (const InputError& e) {
+    EXPECT_THAT(std::string(e.what()), ::testing::HasSubstr("the cluster cannot keep up"));
   }
 }
 

@@ -249,6 +249,13 @@ class LineParser {
     }
   }
 
+  // A line longer than any trace writes: refused whatever skip_invalid says, before the
+  // buffer holding it grows without bound.
+  [[noreturn]] void LineTooLong(size_t limit) const {
+    throw InputError(absl::StrCat(name_, ":", line_ + 1, ": line longer than ", limit >> 20,
+                                  " MiB without a newline: not Mooncake JSONL"));
+  }
+
   void SkipBom() { report_.had_bom = true; }
   // Sizes the trace's arrays for an input of about `bytes` bytes.
   void ExpectBytes(uint64_t bytes) { builder_.Reserve(bytes / 200, bytes / 9, bytes / 16); }
@@ -393,6 +400,9 @@ class LineParser {
   MooncakeReadReport report_;
 };
 
+// The longest line accepted: a request of 10^6 blocks takes about 8 MB.
+constexpr size_t kMaxLineBytes = size_t{64} << 20;
+
 // Splits the source into lines and feeds them to the parser, keeping SIMDJSON_PADDING
 // readable bytes after every line.
 LoadedTrace ReadLines(ByteSource& source, LineParser& parser) {
@@ -433,6 +443,7 @@ LoadedTrace ReadLines(ByteSource& source, LineParser& parser) {
     std::memmove(buffer.get(), buffer.get() + start, have - start);
     have -= start;
     if (have == capacity) {  // one line longer than the buffer: grow it
+      if (capacity >= kMaxLineBytes) parser.LineTooLong(kMaxLineBytes);
       const size_t bigger = capacity * 2;
       std::unique_ptr<char[]> grown(new char[bigger + simdjson::SIMDJSON_PADDING]());
       std::memcpy(grown.get(), buffer.get(), have);

@@ -624,6 +624,24 @@ TEST_F(MooncakeReaderFileTest, LineLongerThanTheChunkGrowsTheBuffer) {
   }
 }
 
+// A line of more than 64 MiB (here NUL bytes, as a sparse file reads) is refused once the
+// buffer reaches that size, naming the line, even with skip_invalid.
+TEST_F(MooncakeReaderFileTest, ALineBeyond64MiBIsRefusedWithoutReadingOn) {
+  const std::string text = Line(1, 512, 1, "1") + "\n" + std::string((size_t{64} << 20) + 10, '\0');
+  const std::string path = Write("huge.jsonl", text);
+  MooncakeReadOptions skip;
+  skip.skip_invalid = true;
+  for (const MooncakeReadOptions& options : {MooncakeReadOptions{}, skip}) {
+    try {
+      ReadMooncakeTrace(path, options);
+      FAIL() << "accepted a 64 MiB line";
+    } catch (const InputError& e) {
+      EXPECT_EQ(std::string(e.what()),
+                path + ":2: line longer than 64 MiB without a newline: not Mooncake JSONL");
+    }
+  }
+}
+
 TEST_F(MooncakeReaderFileTest, LinesStraddlingChunkBoundaries) {
   std::shared_ptr<const Trace> head_trace;
   std::string text = ManyLines(4500, &head_trace);  // ~0.64 MB
