@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Compares two kvbench result files cell by cell (nightly: base = committed baseline).
 
-    /usr/bin/python3 scripts/compare.py results/baseline/nightly.json results/latest.json
+    /usr/bin/python3 scripts/compare.py results/baselines/nightly.json results/latest.json
 
 Metric deltas against per-metric thresholds (defaults below, --threshold to change), timing
 deltas of each cell's real_time with a Mann-Whitney U test over repetitions, cells present in
