@@ -82,8 +82,8 @@ std::vector<std::string> CellDistribution::GatherToRoot(
     }
     all.resize(total);
   }
-  MPI_Gatherv(buffer.data(), my_bytes, MPI_CHAR, all.data(), bytes.data(), offsets.data(),
-              MPI_CHAR, 0, MPI_COMM_WORLD);
+  MPI_Gatherv(buffer.data(), my_bytes, MPI_CHAR, all.data(), bytes.data(), offsets.data(), MPI_CHAR,
+              0, MPI_COMM_WORLD);
   std::vector<std::string> out;
   if (rank_ != 0) return out;
   for (size_t r = 0; r < size_; ++r) {

@@ -37,8 +37,8 @@ std::string HeaderLine(const JournalOwner& owner) {
 }
 
 int OpenForAppend(const std::string& path, bool truncate) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (truncate ? O_TRUNC : 0),
-                        0644);
+  const int fd = ::open(path.c_str(),
+                        O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (truncate ? O_TRUNC : 0), 0644);
   if (fd < 0) {
     throw InputError(absl::StrCat(path, ": cannot open the journal: ", std::strerror(errno)));
   }
@@ -108,10 +108,10 @@ std::unique_ptr<Journal> Journal::Resume(const std::string& path, const JournalO
   const std::string hash = header.value("config_hash", "");
   const std::string version = header.value("kvbench_version", "");
   if (hash != owner.config_hash || version != owner.kvbench_version) {
-    throw InputError(absl::StrCat(
-        path, ": written for config hash ", hash, " by kvbench ", version, ", this run is config ",
-        owner.config_hash, " on kvbench ", owner.kvbench_version,
-        ": not mixing them (remove the journal, or --out another file)"));
+    throw InputError(absl::StrCat(path, ": written for config hash ", hash, " by kvbench ", version,
+                                  ", this run is config ", owner.config_hash, " on kvbench ",
+                                  owner.kvbench_version,
+                                  ": not mixing them (remove the journal, or --out another file)"));
   }
   size_t number = 1;
   bool torn = false;
@@ -119,12 +119,12 @@ std::unique_ptr<Journal> Journal::Resume(const std::string& path, const JournalO
     ++number;
     if (line.empty()) continue;
     const nlohmann::json entry = nlohmann::json::parse(line, nullptr, false);
-    const bool ok = entry.is_object() && entry.contains("cell") && entry["cell"].is_string() &&
-                    entry.contains("payload") && entry["payload"].is_string() &&
-                    entry.contains("fnv1a") && entry["fnv1a"].is_string() &&
-                    entry["fnv1a"].get<std::string>() ==
-                        Checksum(entry["cell"].get<std::string>(),
-                                 entry["payload"].get<std::string>());
+    const bool ok =
+        entry.is_object() && entry.contains("cell") && entry["cell"].is_string() &&
+        entry.contains("payload") && entry["payload"].is_string() && entry.contains("fnv1a") &&
+        entry["fnv1a"].is_string() &&
+        entry["fnv1a"].get<std::string>() ==
+            Checksum(entry["cell"].get<std::string>(), entry["payload"].get<std::string>());
     if (!ok) {
       if (warnings != nullptr) {
         warnings->push_back(absl::StrCat(path, ": line ", number,
@@ -160,11 +160,11 @@ void Journal::Close() {
 }
 
 void Journal::Append(const std::string& cell_hash, const std::string& payload) {
-  std::string line = nlohmann::json{{"cell", cell_hash},
-                                    {"fnv1a", Checksum(cell_hash, payload)},
-                                    {"payload", payload}}
-                         .dump() +
-                     "\n";
+  std::string line =
+      nlohmann::json{
+          {"cell", cell_hash}, {"fnv1a", Checksum(cell_hash, payload)}, {"payload", payload}}
+          .dump() +
+      "\n";
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!error_.empty()) throw std::runtime_error(error_);

@@ -1,13 +1,13 @@
 #ifndef KVB_BENCH_JOURNAL_H_
 #define KVB_BENCH_JOURNAL_H_
 
-#include <map>
-#include <memory>
 #include <condition_variable>
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <mutex>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"

@@ -67,21 +67,22 @@ TEST_F(JournalTest, AppendedCellsAreReadBackOnResume) {
 
 TEST_F(JournalTest, EachLineIsOneSelfCheckingJsonObject) {
   Journal::Create(path_, owner_)->Append("m/aaa", "p");
-  EXPECT_EQ(Read(),
-            "{\"config_hash\":\"00000000000000aa\",\"kvbench_journal\":1,"
-            "\"kvbench_version\":\"0.1.0\"}\n"
-            "{\"cell\":\"m/aaa\",\"fnv1a\":\"" +
-                [] {
-                  // FNV-1a 64 of "m/aaa\np", by hand.
-                  uint64_t h = 0xcbf29ce484222325ull;
-                  for (const char c : std::string("m/aaa\np")) {
-                    h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
-                  }
-                  char hex[17];
-                  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
-                  return std::string(hex);
-                }() +
-                "\",\"payload\":\"p\"}\n");
+  EXPECT_EQ(
+      Read(),
+      "{\"config_hash\":\"00000000000000aa\",\"kvbench_journal\":1,"
+      "\"kvbench_version\":\"0.1.0\"}\n"
+      "{\"cell\":\"m/aaa\",\"fnv1a\":\"" +
+          [] {
+            // FNV-1a 64 of "m/aaa\np", by hand.
+            uint64_t h = 0xcbf29ce484222325ull;
+            for (const char c : std::string("m/aaa\np")) {
+              h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
+            }
+            char hex[17];
+            std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+            return std::string(hex);
+          }() +
+          "\",\"payload\":\"p\"}\n");
 }
 
 TEST_F(JournalTest, ATornOrAlteredLineIsDroppedWithAWarning) {

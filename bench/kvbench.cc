@@ -7,22 +7,22 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <cstdio>
 #include <iostream>
 #include <map>
 #include <mutex>
-#include <thread>
-#include <atomic>
 #include <optional>
 #include <set>
-#include <array>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -46,9 +46,9 @@
 #include "core/util/fnv.h"
 #include "core/util/input_error.h"
 #include "core/util/params.h"
+#include "kvb_git_commit.h"
 #include "oneapi/tbb/global_control.h"
 #include "oneapi/tbb/info.h"
-#include "kvb_git_commit.h"
 
 namespace kvb {
 namespace {
@@ -131,22 +131,21 @@ struct Outcome {
 
 nlohmann::ordered_json CellDetails(const LoadedMatrix& m, const Cell& cell, const CellRun& run) {
   const ClusterConfig& k = m.config.clusters[cell.choice.cluster];
-  nlohmann::ordered_json d = {
-      {"matrix", m.spec.name},
-      {"key", cell.key},
-      {"strategy", cell.strategy_spec},
-      {"cluster", k.name},
-      {"mode", k.mode},
-      {"nodes", k.nodes},
-      {"capacity_blocks", k.capacity_blocks},
-      {"eviction", k.eviction},
-      {"scope", k.scope},
-      {"profile", k.profile},
-      {"trace", m.spec.traces[cell.choice.trace].name},
-      {"prices", m.spec.prices[cell.choice.prices].name},
-      {"rate_scale", m.spec.rate_scales[cell.choice.rate_scale]},
-      {"seed", m.spec.seeds[cell.choice.seed]},
-      {"error", run.error}};
+  nlohmann::ordered_json d = {{"matrix", m.spec.name},
+                              {"key", cell.key},
+                              {"strategy", cell.strategy_spec},
+                              {"cluster", k.name},
+                              {"mode", k.mode},
+                              {"nodes", k.nodes},
+                              {"capacity_blocks", k.capacity_blocks},
+                              {"eviction", k.eviction},
+                              {"scope", k.scope},
+                              {"profile", k.profile},
+                              {"trace", m.spec.traces[cell.choice.trace].name},
+                              {"prices", m.spec.prices[cell.choice.prices].name},
+                              {"rate_scale", m.spec.rate_scales[cell.choice.rate_scale]},
+                              {"seed", m.spec.seeds[cell.choice.seed]},
+                              {"error", run.error}};
   if (run.error.empty()) d["result"] = RunResultToJson(run.result);
   return d;
 }
@@ -412,14 +411,15 @@ void PrintSummary(const LoadedMatrix& m, const std::vector<Outcome>& outcomes) {
     const CellChoice& x = m.cells[i].choice;
     const std::string group = absl::StrCat(
         "cluster=", m.spec.clusters[x.cluster].name, " trace=", m.spec.traces[x.trace].name,
-        " prices=", m.spec.prices[x.prices].name, " rate_scale=",
-        absl::StrFormat("%g", m.spec.rate_scales[x.rate_scale]), " seed=", m.spec.seeds[x.seed]);
+        " prices=", m.spec.prices[x.prices].name,
+        " rate_scale=", absl::StrFormat("%g", m.spec.rate_scales[x.rate_scale]),
+        " seed=", m.spec.seeds[x.seed]);
     if (!groups.contains(group)) order.push_back(group);
     groups[group].push_back(i);
   }
   for (const std::string& group : order) {
-    const bool seed = m.spec.clusters[m.cells[groups[group][0]].choice.cluster].config.mode ==
-                      SimMode::kSeed;
+    const bool seed =
+        m.spec.clusters[m.cells[groups[group][0]].choice.cluster].config.mode == SimMode::kSeed;
     std::printf("\n%s  %s (%s mode)\n", m.spec.name.c_str(), group.c_str(),
                 seed ? "seed" : "realistic");
     if (seed) {
@@ -480,7 +480,8 @@ int RunMerge(const std::vector<std::string>& args) {
   }
   std::vector<std::string> warnings;
   const nlohmann::ordered_json merged = MergeResults(files, &warnings);
-  for (const std::string& w : warnings) std::fprintf(stderr, "kvbench merge: warning: %s\n", w.c_str());
+  for (const std::string& w : warnings)
+    std::fprintf(stderr, "kvbench merge: warning: %s\n", w.c_str());
   WriteFileAtomically(vm["output"].as<std::string>(), merged.dump(2) + "\n");
   return kExitOk;
 }
@@ -499,8 +500,8 @@ void CheckOutputPath(const std::string& path) {
     throw InputError(absl::StrCat(path, ": no directory ", dir.string()));
   }
   if (access(dir.c_str(), W_OK) != 0) {
-    throw InputError(absl::StrCat(path, ": cannot write in ", dir.string(), ": ",
-                                  std::strerror(errno)));
+    throw InputError(
+        absl::StrCat(path, ": cannot write in ", dir.string(), ": ", std::strerror(errno)));
   }
 }
 
@@ -523,8 +524,8 @@ int Run(int argc, char** argv) {
       "threads,j", po::value<size_t>()->default_value(0),
       "TBB workers running cells (0: one per core)")(
       "shard", po::value<std::string>(), "run only the cells of shard k/N (by cell hash)")(
-      "list", "print the cells (hash, name) and exit")(
-      "out,o", po::value<std::string>(), "write the result JSON here (atomically)")(
+      "list", "print the cells (hash, name) and exit")("out,o", po::value<std::string>(),
+                                                       "write the result JSON here (atomically)")(
       "progress", po::value<bool>()->implicit_value(true),
       "cells done / total, rate and ETA on stderr (default: on when stderr is a terminal)")(
       "mode", po::value<std::string>()->default_value("metrics"),
@@ -537,7 +538,8 @@ int Run(int argc, char** argv) {
       "resume", "skip the cells already in OUT.journal (same config and version) and run the rest")(
       "grace", po::value<double>()->default_value(30),
       "after SIGINT/SIGTERM: seconds running cells may finish before they are abandoned")(
-            "summary", po::value<bool>()->default_value(true)->implicit_value(true), "print a table per matrix and cluster")(
+      "summary", po::value<bool>()->default_value(true)->implicit_value(true),
+      "print a table per matrix and cluster")(
       "list-strategies", "every router and replication policy, with defaults and sources")(
       "print-config", "print the resolved configs with every default (or a template) and exit");
   po::variables_map vm;
@@ -573,8 +575,8 @@ int Run(int argc, char** argv) {
     MatrixConfig c = ReadMatrixConfig(file);
     for (const MatrixConfig& earlier : configs) {
       if (earlier.name == c.name) {
-        throw InputError(absl::StrCat(file, ": name: '", c.name, "' is also the name of ",
-                                      earlier.source));
+        throw InputError(
+            absl::StrCat(file, ": name: '", c.name, "' is also the name of ", earlier.source));
       }
     }
     if (vm.count("trace") || vm.count("preset")) {
@@ -671,8 +673,8 @@ int Run(int argc, char** argv) {
         ValidateSimConfig(*m.spec.traces[x.trace].trace, CellConfig(m.spec, cell));
       } catch (const InputError& e) {
         throw InputError(absl::StrCat(c.source, ": cluster '", m.spec.clusters[x.cluster].name,
-                                      "', trace '", m.spec.traces[x.trace].name,
-                                      "', rate_scales[", x.rate_scale, "]: ", e.what()));
+                                      "', trace '", m.spec.traces[x.trace].name, "', rate_scales[",
+                                      x.rate_scale, "]: ", e.what()));
       }
     }
     for (Cell& cell : all) {
@@ -687,13 +689,13 @@ int Run(int argc, char** argv) {
       for (const Cell& cell : m.cells) {
         std::printf("%s  %s/%s\n", cell.hash.c_str(), m.spec.name.c_str(), cell.key.c_str());
       }
-      std::fprintf(stderr, "%s: %zu cells%s (%zu seed-mode cells without time or dollars skipped)\n",
-                   m.spec.name.c_str(), m.cells.size(),
-                   shard.n > 1 ? absl::StrCat(" in shard ", shard.k, "/", shard.n, " of ",
-                                              m.cells_total)
-                                     .c_str()
-                               : "",
-                   m.skipped);
+      std::fprintf(
+          stderr, "%s: %zu cells%s (%zu seed-mode cells without time or dollars skipped)\n",
+          m.spec.name.c_str(), m.cells.size(),
+          shard.n > 1
+              ? absl::StrCat(" in shard ", shard.k, "/", shard.n, " of ", m.cells_total).c_str()
+              : "",
+          m.skipped);
     }
     return kExitOk;
   }
@@ -710,7 +712,8 @@ int Run(int argc, char** argv) {
   std::unique_ptr<Journal> journal;
   std::map<std::string, std::string> journaled;  // "<matrix>/<hash>" -> payload
   if (vm.count("resume") && (!vm.count("out") || settings.timing || ranks.size() > 1)) {
-    throw UsageError{"--resume needs --out (its journal is OUT.journal), metrics mode and one process"};
+    throw UsageError{
+        "--resume needs --out (its journal is OUT.journal), metrics mode and one process"};
   }
   if (vm.count("out") && !settings.timing && ranks.size() == 1) {
     const std::string path = vm["out"].as<std::string>() + ".journal";
@@ -718,7 +721,8 @@ int Run(int argc, char** argv) {
     if (vm.count("resume")) {
       std::vector<std::string> warnings;
       journal = Journal::Resume(path, owner, &journaled, &warnings);
-      for (const std::string& w : warnings) std::fprintf(stderr, "kvbench: warning: %s\n", w.c_str());
+      for (const std::string& w : warnings)
+        std::fprintf(stderr, "kvbench: warning: %s\n", w.c_str());
       std::fprintf(stderr, "kvbench: resuming: %zu finished cells in %s\n", journaled.size(),
                    path.c_str());
     } else {
@@ -845,8 +849,9 @@ int Run(int argc, char** argv) {
   nlohmann::ordered_json cells = nlohmann::ordered_json::object();
   for (size_t mi = 0; mi < matrices.size(); ++mi) {
     const LoadedMatrix& m = matrices[mi];
-    kv["matrices"].push_back(
-        {{"name", m.spec.name}, {"file", m.config.source}, {"config", MatrixConfigToJson(m.config)}});
+    kv["matrices"].push_back({{"name", m.spec.name},
+                              {"file", m.config.source},
+                              {"config", MatrixConfigToJson(m.config)}});
     for (size_t i = 0; i < m.cells.size(); ++i) {
       // Cells left out by --benchmark_filter in timing mode have no outcome.
       if (!outcomes[mi][i].details.is_null()) cells[m.cells[i].hash] = outcomes[mi][i].details;
@@ -864,7 +869,8 @@ int Run(int argc, char** argv) {
     std::printf("\n");
   }
   if (g_stop_new_cells.load()) {
-    std::fprintf(stderr, "kvbench: interrupted: %zu cells not run, %zu failed; --resume finishes them\n",
+    std::fprintf(stderr,
+                 "kvbench: interrupted: %zu cells not run, %zu failed; --resume finishes them\n",
                  not_run, failed);
     return 128 + g_stop_signal.load();
   }

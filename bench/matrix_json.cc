@@ -42,8 +42,7 @@ void CheckLabel(const std::string& source, const std::string& path, const std::s
   if (label.empty()) Fail(source, path, "must not be empty");
   for (const char c : label) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.') {
-      Fail(source, path,
-           absl::StrCat("'", label, "': use letters, digits, '_', '-' and '.' only"));
+      Fail(source, path, absl::StrCat("'", label, "': use letters, digits, '_', '-' and '.' only"));
     }
   }
 }
@@ -84,7 +83,8 @@ class Parser {
         const std::string path = Indexed("seeds", i);
         if (!list[i].is_number_integer() ||
             (!list[i].is_number_unsigned() && list[i].get<int64_t>() < 0)) {
-          Fail(source_, path, absl::StrCat("expected a non-negative integer, got ", DescribeJson(list[i])));
+          Fail(source_, path,
+               absl::StrCat("expected a non-negative integer, got ", DescribeJson(list[i])));
         }
         c.seeds.push_back(list[i].get<uint64_t>());
       }
@@ -111,12 +111,14 @@ class Parser {
   }
 
   double NumberAt(const nlohmann::json& j, const std::string& path) {
-    if (!j.is_number()) Fail(source_, path, absl::StrCat("expected a number, got ", DescribeJson(j)));
+    if (!j.is_number())
+      Fail(source_, path, absl::StrCat("expected a number, got ", DescribeJson(j)));
     return j.get<double>();
   }
 
   std::string StringAt(const nlohmann::json& j, const std::string& path) {
-    if (!j.is_string()) Fail(source_, path, absl::StrCat("expected a string, got ", DescribeJson(j)));
+    if (!j.is_string())
+      Fail(source_, path, absl::StrCat("expected a string, got ", DescribeJson(j)));
     return j.get<std::string>();
   }
 
@@ -152,8 +154,8 @@ class Parser {
         const auto [it, added] = first.emplace(canonical, i);
         if (!added) {
           Fail(source_, path,
-               absl::StrCat("'", spec, "' is strategy '", canonical, "' again (first in strategies[",
-                            it->second, "])"));
+               absl::StrCat("'", spec, "' is strategy '", canonical,
+                            "' again (first in strategies[", it->second, "])"));
         }
         c.strategies.push_back(canonical);
       }
@@ -184,9 +186,8 @@ class Parser {
         k.profile = o.String("profile");
         k.profile_path = FindProfile(k.profile, o.PathOf("profile"));
       }
-      const CostModel cost = k.profile_path.empty()
-                                 ? CostModel()
-                                 : CostModel(ReadProfileFile(k.profile_path));
+      const CostModel cost =
+          k.profile_path.empty() ? CostModel() : CostModel(ReadProfileFile(k.profile_path));
       if (k.profile.empty()) k.profile = DefaultProfile().name;
       k.capacity = o.Has("capacity") ? o.String("capacity") : "";
       if (k.capacity.empty()) {
@@ -279,8 +280,8 @@ class Parser {
       if (t.preset.ends_with(".json")) {
         t.resolved_path = Resolve(t.preset);
       } else if (FindWorkloadPreset(t.preset) == nullptr) {
-        o.Fail("preset", absl::StrCat("unknown preset '", t.preset, "' (known: ",
-                                      JoinNames(WorkloadPresets()),
+        o.Fail("preset", absl::StrCat("unknown preset '", t.preset,
+                                      "' (known: ", JoinNames(WorkloadPresets()),
                                       "; or a workload file ending in .json)"));
       }
       if (o.Has("requests")) {
@@ -336,8 +337,8 @@ class Parser {
       if (o.Has("gpu_billing")) {
         p.gpu_billing = o.String("gpu_billing");
         if (p.gpu_billing != "busy" && p.gpu_billing != "provisioned") {
-          o.Fail("gpu_billing", absl::StrCat("expected \"busy\" or \"provisioned\", got \"",
-                                             p.gpu_billing, "\""));
+          o.Fail("gpu_billing",
+                 absl::StrCat("expected \"busy\" or \"provisioned\", got \"", p.gpu_billing, "\""));
         }
       }
       o.Finish();
@@ -353,8 +354,8 @@ class Parser {
     }
     std::vector<std::string> known;
     for (const auto& e : entries) known.push_back(e.name);
-    o.Fail(key, absl::StrCat("no ", std::string(key), " named '", value, "' (known: ",
-                             absl::StrJoin(known, ", "), ")"));
+    o.Fail(key, absl::StrCat("no ", std::string(key), " named '", value,
+                             "' (known: ", absl::StrJoin(known, ", "), ")"));
   }
 
   std::string CanonicalStrategy(StrictObject& o, const MatrixConfig& c) {
@@ -487,13 +488,14 @@ nlohmann::ordered_json MatrixConfigToJson(const MatrixConfig& c) {
   }
   nlohmann::ordered_json prices = nlohmann::ordered_json::array();
   for (const PricesConfig& p : c.prices) {
-    prices.push_back({{"name", p.name},
-                      {"gpu_dollars_per_node_hour",
-                       p.gpu_dollars_per_node_hour ? nlohmann::ordered_json(*p.gpu_dollars_per_node_hour)
-                                                   : nlohmann::ordered_json("profile")},
-                      {"storage_dollars_per_gb_hour", p.storage_dollars_per_gb_hour},
-                      {"network_dollars_per_gb", p.network_dollars_per_gb},
-                      {"gpu_billing", p.gpu_billing}});
+    prices.push_back(
+        {{"name", p.name},
+         {"gpu_dollars_per_node_hour", p.gpu_dollars_per_node_hour
+                                           ? nlohmann::ordered_json(*p.gpu_dollars_per_node_hour)
+                                           : nlohmann::ordered_json("profile")},
+         {"storage_dollars_per_gb_hour", p.storage_dollars_per_gb_hour},
+         {"network_dollars_per_gb", p.network_dollars_per_gb},
+         {"gpu_billing", p.gpu_billing}});
   }
   nlohmann::ordered_json exclude = nlohmann::ordered_json::array();
   for (const ExclusionConfig& x : c.exclude) {
@@ -549,10 +551,11 @@ void OverrideTraces(MatrixConfig& config, const TraceConfig& trace) {
 
 std::shared_ptr<const Trace> TraceCache::Get(const TraceConfig& t, const std::string& where) {
   const std::string key =
-      t.file.empty() ? absl::StrCat("preset\n", t.resolved_path.empty() ? t.preset : t.resolved_path,
-                                    "\n", t.requests, "\n", t.seed)
-                     : absl::StrCat("file\n", fs::absolute(t.resolved_path).lexically_normal().string(),
-                                    "\n", t.block_tokens, "\n", t.skip_invalid);
+      t.file.empty()
+          ? absl::StrCat("preset\n", t.resolved_path.empty() ? t.preset : t.resolved_path, "\n",
+                         t.requests, "\n", t.seed)
+          : absl::StrCat("file\n", fs::absolute(t.resolved_path).lexically_normal().string(), "\n",
+                         t.block_tokens, "\n", t.skip_invalid);
   auto it = loaded_.find(key);
   if (it == loaded_.end()) {
     std::shared_ptr<const Trace> trace;
@@ -625,7 +628,8 @@ MatrixSpec BuildMatrixSpec(const MatrixConfig& c, TraceCache& traces) {
     m.prices.gpu_billing =
         p.gpu_billing == "provisioned" ? GpuBilling::kProvisioned : GpuBilling::kBusy;
     m.gpu_price_from_profile = !p.gpu_dollars_per_node_hour.has_value();
-    if (p.gpu_dollars_per_node_hour) m.prices.gpu_dollars_per_node_hour = *p.gpu_dollars_per_node_hour;
+    if (p.gpu_dollars_per_node_hour)
+      m.prices.gpu_dollars_per_node_hour = *p.gpu_dollars_per_node_hour;
     spec.prices.push_back(m);
   }
   spec.rate_scales = c.rate_scales;

@@ -18,29 +18,29 @@ namespace kvb {
 // defaults after parsing, so MatrixConfigToJson shows every value a run uses.
 struct ClusterConfig {
   std::string name;
-  std::string mode;                  // "seed" or "realistic"
-  uint64_t nodes = 0;                // default: seed 4, realistic 16
-  std::string capacity;              // "<number><unit>"; default: seed 512blocks, realistic DRAM
-  uint64_t capacity_blocks = 0;      // resolved from capacity and the profile
-  std::string eviction;              // default: seed lfu, realistic lru
-  std::string scope = "local";       // "local" or "global"
-  std::string profile;               // name (profiles/<name>.json above the file) or .json path
-  std::string profile_path;          // resolved file; empty = the built-in default profile
-                                     // (DefaultProfile(), twin of its file in configs/profiles)
-  double ttft_slo_s = 0;             // 0: no SLO
-  bool reject_over_slo = false;      // admission control against the SLO
-  bool track_hotspots = false;       // report the hottest prefixes (HotspotTracker)
+  std::string mode;              // "seed" or "realistic"
+  uint64_t nodes = 0;            // default: seed 4, realistic 16
+  std::string capacity;          // "<number><unit>"; default: seed 512blocks, realistic DRAM
+  uint64_t capacity_blocks = 0;  // resolved from capacity and the profile
+  std::string eviction;          // default: seed lfu, realistic lru
+  std::string scope = "local";   // "local" or "global"
+  std::string profile;           // name (profiles/<name>.json above the file) or .json path
+  std::string profile_path;      // resolved file; empty = the built-in default profile
+                                 // (DefaultProfile(), twin of its file in configs/profiles)
+  double ttft_slo_s = 0;         // 0: no SLO
+  bool reject_over_slo = false;  // admission control against the SLO
+  bool track_hotspots = false;   // report the hottest prefixes (HotspotTracker)
 };
 
 struct TraceConfig {
   std::string name;
-  std::string file;                  // a Mooncake JSONL trace (path as written), or
-  std::string preset;                // a generator preset name or workload .json
-  uint64_t requests = 0;             // preset: requests to generate (default: the preset's)
-  uint64_t seed = 1;                 // preset: generator seed
-  uint32_t block_tokens = 512;       // file: tokens per hash id
-  bool skip_invalid = false;         // file: skip bad lines instead of failing
-  std::string resolved_path;         // file or workload .json, resolved against the config
+  std::string file;             // a Mooncake JSONL trace (path as written), or
+  std::string preset;           // a generator preset name or workload .json
+  uint64_t requests = 0;        // preset: requests to generate (default: the preset's)
+  uint64_t seed = 1;            // preset: generator seed
+  uint32_t block_tokens = 512;  // file: tokens per hash id
+  bool skip_invalid = false;    // file: skip bad lines instead of failing
+  std::string resolved_path;    // file or workload .json, resolved against the config
 };
 
 struct PricesConfig {

@@ -249,7 +249,9 @@ std::vector<BadConfig> BadConfigs() {
        "m.json: rate_scales[0]: expected a number, got the string "
        "\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"..."},
       {"unknown GPU billing",
-       [](json& c) { c["prices"] = {{{"name", "p"}, {"gpu_billing", "hourly"}}}; },
+       [](json& c) {
+         c["prices"] = {{{"name", "p"}, {"gpu_billing", "hourly"}}};
+       },
        "m.json: prices[0].gpu_billing: expected \"busy\" or \"provisioned\", got \"hourly\""},
       {"duplicate prices name",
        [](json& c) {

@@ -13,16 +13,17 @@ namespace {
 const nlohmann::ordered_json& Need(const ResultFile& file, const nlohmann::ordered_json& object,
                                    const char* key, const char* where) {
   if (!object.is_object() || !object.contains(key)) {
-    throw InputError(absl::StrCat(file.path, ": ", where, ": missing \"", key,
-                                  "\" (not a kvbench result?)"));
+    throw InputError(
+        absl::StrCat(file.path, ": ", where, ": missing \"", key, "\" (not a kvbench result?)"));
   }
   return object.at(key);
 }
 
 std::string ContextString(const ResultFile& file, const char* key) {
-  const nlohmann::ordered_json& v = Need(file, Need(file, file.json, "context", "(top level)"),
-                                         key, "context");
-  if (!v.is_string()) throw InputError(absl::StrCat(file.path, ": context.", key, ": not a string"));
+  const nlohmann::ordered_json& v =
+      Need(file, Need(file, file.json, "context", "(top level)"), key, "context");
+  if (!v.is_string())
+    throw InputError(absl::StrCat(file.path, ": context.", key, ": not a string"));
   return v.get<std::string>();
 }
 
@@ -34,8 +35,8 @@ uint64_t ContextCount(const ResultFile& file, const char* key) {
     if (used == text.size()) return v;
   } catch (const std::exception&) {
   }
-  throw InputError(absl::StrCat(file.path, ": context.", key, ": expected a count, got '", text,
-                                "'"));
+  throw InputError(
+      absl::StrCat(file.path, ": context.", key, ": expected a count, got '", text, "'"));
 }
 
 }  // namespace
@@ -53,10 +54,9 @@ nlohmann::ordered_json MergeResults(const std::vector<ResultFile>& files,
   for (const ResultFile& f : files) {
     for (const char* key : {"config_hash", "trace_digests", "mode", "matrices", "cells_total"}) {
       if (ContextString(f, key) != ContextString(first, key)) {
-        throw InputError(absl::StrCat(f.path, ": context.", key, " '", ContextString(f, key),
-                                      "' differs from ", first.path, "'s '",
-                                      ContextString(first, key),
-                                      "': not shards of one matrix run"));
+        throw InputError(absl::StrCat(
+            f.path, ": context.", key, " '", ContextString(f, key), "' differs from ", first.path,
+            "'s '", ContextString(first, key), "': not shards of one matrix run"));
       }
     }
     shards.push_back(ContextString(f, "shard"));
@@ -69,8 +69,8 @@ nlohmann::ordered_json MergeResults(const std::vector<ResultFile>& files,
       const auto [it, added] = cell_file.emplace(name, f.path);
       // Timing mode repeats a name once per repetition and aggregate; one file owns it.
       if (!added && it->second != f.path) {
-        throw InputError(absl::StrCat(f.path, ": '", name, "' is also in ", it->second,
-                                      ": shards overlap"));
+        throw InputError(
+            absl::StrCat(f.path, ": '", name, "' is also in ", it->second, ": shards overlap"));
       }
       benchmarks.push_back(e);
     }
@@ -84,7 +84,8 @@ nlohmann::ordered_json MergeResults(const std::vector<ResultFile>& files,
     }
   }
   std::string shard_list;
-  for (const std::string& s : shards) absl::StrAppend(&shard_list, shard_list.empty() ? "" : ",", s);
+  for (const std::string& s : shards)
+    absl::StrAppend(&shard_list, shard_list.empty() ? "" : ",", s);
   out["context"]["shard"] = shard_list;
   out["context"]["cells_run"] = std::to_string(run);
   out["context"]["cells_failed"] = std::to_string(failed);

@@ -23,7 +23,8 @@ std::string TypeName(const nlohmann::json& j) {
 
 std::string DescribeJson(const nlohmann::json& j) {
   constexpr size_t kShown = 40;
-  if (j.is_number() || j.is_boolean() || j.is_null()) return TypeName(j) == j.type_name() ? j.dump() : TypeName(j);
+  if (j.is_number() || j.is_boolean() || j.is_null())
+    return TypeName(j) == j.type_name() ? j.dump() : TypeName(j);
   if (j.is_string()) {
     const std::string& text = j.get_ref<const std::string&>();
     if (text.size() <= kShown) return absl::StrCat("the string ", j.dump());

@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <cmath>
-#include <map>
 #include <chrono>
+#include <cmath>
 #include <exception>
+#include <map>
 #include <set>
 
 #include "absl/strings/numbers.h"
@@ -79,8 +79,8 @@ std::vector<Cell> ExpandMatrix(const MatrixSpec& spec, size_t* skipped) {
       throw InputError(absl::StrCat("rate_scales[", i, "]: must be a finite number > 0"));
     }
     if (!rates.insert(absl::StrFormat("%g", spec.rate_scales[i])).second) {
-      throw InputError(absl::StrCat("rate_scales[", i, "]: ", spec.rate_scales[i],
-                                    " appears twice"));
+      throw InputError(
+          absl::StrCat("rate_scales[", i, "]: ", spec.rate_scales[i], " appears twice"));
     }
   }
   std::set<uint64_t> seeds;
@@ -92,11 +92,11 @@ std::vector<Cell> ExpandMatrix(const MatrixSpec& spec, size_t* skipped) {
 
   auto make_cell = [&](const CellChoice& x) {
     Cell cell{x, canonical[x.strategy], "", ""};
-    cell.key = absl::StrCat(
-        "strategy=", canonical[x.strategy], "/cluster=", spec.clusters[x.cluster].name,
-        "/trace=", spec.traces[x.trace].name, "/prices=", spec.prices[x.prices].name,
-        "/rate_scale=", absl::StrFormat("%g", spec.rate_scales[x.rate_scale]),
-        "/seed=", spec.seeds[x.seed]);
+    cell.key =
+        absl::StrCat("strategy=", canonical[x.strategy], "/cluster=", spec.clusters[x.cluster].name,
+                     "/trace=", spec.traces[x.trace].name, "/prices=", spec.prices[x.prices].name,
+                     "/rate_scale=", absl::StrFormat("%g", spec.rate_scales[x.rate_scale]),
+                     "/seed=", spec.seeds[x.seed]);
     // The matrix name is part of the hash: two matrices of one run may share a key.
     cell.hash = absl::StrFormat("%012x", Fnv1a64(absl::StrCat(spec.name, "/", cell.key)) >> 16);
     return cell;
@@ -118,8 +118,7 @@ std::vector<Cell> ExpandMatrix(const MatrixSpec& spec, size_t* skipped) {
         throw InputError(absl::StrCat(where, ": names an entry beyond its list"));
       }
       const auto [it, added] = listed.emplace(
-          std::array<size_t, 6>{x.strategy, x.cluster, x.trace, x.prices, x.rate_scale, x.seed},
-          i);
+          std::array<size_t, 6>{x.strategy, x.cluster, x.trace, x.prices, x.rate_scale, x.seed}, i);
       if (!added) {
         throw InputError(absl::StrCat(where, ": the same cell as cells[", it->second, "]"));
       }
@@ -134,8 +133,8 @@ std::vector<Cell> ExpandMatrix(const MatrixSpec& spec, size_t* skipped) {
     for (size_t t = 0; t < spec.traces.size(); ++t) {
       for (size_t c = 0; c < spec.clusters.size(); ++c) {
         for (size_t s = 0; s < canonical.size(); ++s) {
-          const bool excluded = std::any_of(
-              spec.exclude.begin(), spec.exclude.end(), [&](const MatrixExclusion& x) {
+          const bool excluded =
+              std::any_of(spec.exclude.begin(), spec.exclude.end(), [&](const MatrixExclusion& x) {
                 return Matches(x.strategy, canonical[s]) &&
                        Matches(x.cluster, spec.clusters[c].name) &&
                        Matches(x.trace, spec.traces[t].name);

@@ -22,7 +22,9 @@ namespace {
 
 constexpr size_t kSeedRecentRequests = 100;
 constexpr size_t kMaxHeatKeys = 1000;
-constexpr double kMaxTimeRows = 1e6;  // windows or replica samples kept in memory  // every window holds a count per heat key  // the seed's load signal: last 100 requests
+constexpr double kMaxTimeRows =
+    1e6;  // windows or replica samples kept in memory  // every window holds a count per heat key
+          // // the seed's load signal: last 100 requests
 
 // A request waiting on a node.
 struct Queued {
@@ -78,8 +80,7 @@ void ValidateSimConfig(const Trace& trace, const SimConfig& config) {
     throw InputError(absl::StrCat("rate_scale: must be > 0, got ", config.rate_scale));
   }
   if (!(config.window_s > 0)) throw InputError("window_s: must be > 0");
-  if (config.mode == SimMode::kRealistic &&
-      config.cost.block_tokens() != trace.block_tokens()) {
+  if (config.mode == SimMode::kRealistic && config.cost.block_tokens() != trace.block_tokens()) {
     throw InputError(absl::StrCat("profile.block_tokens: ", config.cost.block_tokens(),
                                   " differs from the trace's ", trace.block_tokens(),
                                   " tokens per block"));
@@ -93,9 +94,8 @@ void ValidateSimConfig(const Trace& trace, const SimConfig& config) {
     throw InputError(absl::StrCat("heat_keys: at most ", kMaxHeatKeys, ", got ", config.heat_keys));
   }
   // Windows and samples are kept in memory: refuse settings that would make millions.
-  const double span_s =
-      static_cast<double>(trace.last_arrival_ms() - trace.first_arrival_ms()) / 1000.0 /
-      config.rate_scale;
+  const double span_s = static_cast<double>(trace.last_arrival_ms() - trace.first_arrival_ms()) /
+                        1000.0 / config.rate_scale;
   constexpr double kMaxRows = kMaxTimeRows;
   if (config.mode == SimMode::kRealistic && span_s / config.window_s > kMaxRows) {
     throw InputError(absl::StrCat("window_s: ", config.window_s, " s makes more than ", kMaxRows,
@@ -698,8 +698,8 @@ class Simulator final : public ReplicaSink {
   void CheckStop(size_t done) {
     if (++stop_check_count_ % kStopCheckPeriod != 0) return;
     if (config_.cancel != nullptr && config_.cancel->load(std::memory_order_relaxed)) {
-      throw SimulationStopped(absl::StrCat("cancelled after ", done, " of ", trace_.size(),
-                                           " requests"));
+      throw SimulationStopped(
+          absl::StrCat("cancelled after ", done, " of ", trace_.size(), " requests"));
     }
     if (config_.wall_time_limit_s > 0 &&
         std::chrono::steady_clock::now() - wall_start_ >
@@ -739,7 +739,7 @@ class Simulator final : public ReplicaSink {
   static constexpr uint64_t kStopCheckPeriod = 256;
   uint64_t stop_check_count_ = 0;
   std::chrono::steady_clock::time_point wall_start_ = std::chrono::steady_clock::now();
-  double seed_replica_block_sum_ = 0;  // seed mode: replica blocks after each request
+  double seed_replica_block_sum_ = 0;    // seed mode: replica blocks after each request
   TimeWeightedAverage resident_blocks_;  // blocks resident over the cluster, over time
   TimeWeightedAverage replica_blocks_;
 };
@@ -752,8 +752,8 @@ RunResult Simulate(const Trace& trace, const SimConfig& config, Router& router,
 void ApplyPrices(const Prices& prices, RunResult& r) {
   constexpr double kByteSecondsPerGbHour = Prices::kBytesPerGb * Prices::kSecondsPerHour;
   r.gpu_dollars = prices.GpuDollars(prices.gpu_billing == GpuBilling::kBusy
-                                         ? r.gpu_busy_s
-                                         : static_cast<double>(r.nodes.size()) * r.makespan_s);
+                                        ? r.gpu_busy_s
+                                        : static_cast<double>(r.nodes.size()) * r.makespan_s);
   r.storage_dollars = prices.StorageDollars(r.cached_gb_hours * kByteSecondsPerGbHour);
   r.network_dollars = prices.NetworkDollars(r.transfer_bytes);
   r.dollars_per_1000_requests =

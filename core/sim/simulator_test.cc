@@ -1,9 +1,9 @@
 #include "core/sim/simulator.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <atomic>
 #include <cmath>
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
@@ -552,7 +552,8 @@ TEST(SimulatorTest, TimeLimitAndCancelStopTheRunEvery256Steps) {
 // request, 200 requests: 2e6 s of work; 1 s windows).
 TEST(SimulatorTest, ARunFarPastItsArrivalsIsRefusedBeforeItsRowsFillMemory) {
   std::vector<testing::Req> requests;
-  for (int i = 0; i < 200; ++i) requests.push_back({i, 10'000'000, {static_cast<RawBlockId>(i + 1)}});
+  for (int i = 0; i < 200; ++i)
+    requests.push_back({i, 10'000'000, {static_cast<RawBlockId>(i + 1)}});
   const auto trace = MakeTrace(requests, 4);
   SimConfig config = RealisticConfig(1, 100);
   config.window_s = 1;
