@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# A sweep killed part-way loses no finished cell: after SIGKILL, and after SIGINT (which
-# must write what is done, marked incomplete, and exit 130), `--resume` finishes the rest
-# and the result equals an uninterrupted run's.
+# A sweep killed part-way loses no finished cell: after SIGKILL, after SIGINT (which must
+# write what is done, marked incomplete, and exit 130) and after two SIGINTs (exit at
+# once), `--resume` finishes the rest and the result equals an uninterrupted run's.
 #   kvbench_resume_test.sh KVBENCH CONFIG WORKDIR
 set -euo pipefail
 kvbench=$1 config=$2 work=$3
@@ -50,7 +50,17 @@ n=$(resumed_cells "$work/interrupted.json")
 /usr/bin/python3 "$here/check_result_json.py" "$work/interrupted.json" --same-metrics-as "$work/full.json"
 ! grep -q '"incomplete"' "$work/interrupted.json" || { echo "still marked incomplete"; exit 1; }
 
-# 3. A journal of another config is refused, not mixed in.
+# 3. A second SIGINT exits at once: no result file, the journal keeps what finished.
+start_and_wait "$work/twice.json" 2
+kill -INT "$pid"; kill -INT "$pid"
+status=0; wait "$pid" || status=$?
+(( status == 130 )) || { echo "second SIGINT: exit code $status, expected 130"; exit 1; }
+"$kvbench" --config "$config" --out "$work/twice.json" --summary=false --resume
+n=$(resumed_cells "$work/twice.json")
+(( n >= 2 )) || { echo "resumed only $n cells after two SIGINTs"; exit 1; }
+/usr/bin/python3 "$here/check_result_json.py" "$work/twice.json" --same-metrics-as "$work/full.json"
+
+# 4. A journal of another config is refused, not mixed in.
 start_and_wait "$work/other.json" 1
 kill -KILL "$pid"; wait "$pid" || true
 status=0
