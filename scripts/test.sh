@@ -38,7 +38,11 @@ if command -v clang++ >/dev/null && [[ "$fuzz_seconds" -gt 0 ]]; then
   cmake -S . -B build/fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DKVB_FUZZ=ON -DKVB_SANITIZE='address;undefined' -DKVB_ENABLE_TESTING=OFF \
     -DKVB_BUILD_BENCHMARKS=OFF >/dev/null
-  cmake --build build/fuzz --parallel "$jobs"
+  # Only the fuzzers and what they link: the programs and tests are built above.
+  fuzz_targets=$(ninja -C build/fuzz -t targets all | sed -n 's/^\([a-z_]*_fuzzer\): phony$/\1/p' |
+    grep -v '^cmake_')
+  # shellcheck disable=SC2086
+  cmake --build build/fuzz --parallel "$jobs" --target $fuzz_targets
   for fuzzer in build/fuzz/core/*/*_fuzzer build/fuzz/bench/*_fuzzer; do
     name=$(basename "$fuzzer")
     corpus_seed="tests/fuzz/${name%_fuzzer}_corpus"
