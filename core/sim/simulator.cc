@@ -20,11 +20,9 @@ namespace kvb {
 
 namespace {
 
-constexpr size_t kSeedRecentRequests = 100;
-constexpr size_t kMaxHeatKeys = 1000;
-constexpr double kMaxTimeRows =
-    1e6;  // windows or replica samples kept in memory  // every window holds a count per heat key
-          // // the seed's load signal: last 100 requests
+constexpr size_t kSeedRecentRequests = 100;  // the seed's load signal: last 100 requests
+constexpr size_t kMaxHeatKeys = 1000;        // every window holds a count per heat key
+constexpr double kMaxTimeRows = 1e6;         // windows or replica samples kept in memory
 
 // A request waiting on a node.
 struct Queued {
@@ -96,14 +94,13 @@ void ValidateSimConfig(const Trace& trace, const SimConfig& config) {
   // Windows and samples are kept in memory: refuse settings that would make millions.
   const double span_s = static_cast<double>(trace.last_arrival_ms() - trace.first_arrival_ms()) /
                         1000.0 / config.rate_scale;
-  constexpr double kMaxRows = kMaxTimeRows;
-  if (config.mode == SimMode::kRealistic && span_s / config.window_s > kMaxRows) {
-    throw InputError(absl::StrCat("window_s: ", config.window_s, " s makes more than ", kMaxRows,
-                                  " windows over ", span_s, " s of arrivals"));
+  if (config.mode == SimMode::kRealistic && span_s / config.window_s > kMaxTimeRows) {
+    throw InputError(absl::StrCat("window_s: ", config.window_s, " s makes more than ",
+                                  kMaxTimeRows, " windows over ", span_s, " s of arrivals"));
   }
-  if (config.mode == SimMode::kRealistic && span_s / config.replica_sample_s > kMaxRows) {
+  if (config.mode == SimMode::kRealistic && span_s / config.replica_sample_s > kMaxTimeRows) {
     throw InputError(absl::StrCat("replica_sample_s: ", config.replica_sample_s,
-                                  " s makes more than ", kMaxRows, " samples over ", span_s,
+                                  " s makes more than ", kMaxTimeRows, " samples over ", span_s,
                                   " s of arrivals"));
   }
   for (size_t n = 0; n < config.cluster.nodes.size(); ++n) {
