@@ -102,9 +102,10 @@ void ListStrategies() {
 struct LoadedMatrix {
   MatrixConfig config;
   MatrixSpec spec;
-  std::vector<Cell> cells;  // after --shard
-  size_t cells_total = 0;   // before --shard
-  size_t skipped = 0;       // seed-mode cells without time or dollars
+  std::vector<Cell> cells;       // after --shard
+  size_t cells_total = 0;        // before --shard
+  size_t skipped = 0;            // seed-mode cells without time or dollars
+  double cell_time_limit_s = 0;  // the config's, or --cell-time-limit
 };
 
 struct Shard {
@@ -288,8 +289,8 @@ struct RunSettings {
 
 // Registers the cells of `m`. Metrics mode reports `outcomes` (already run in parallel);
 // timing mode runs each cell inside its benchmark, one at a time, and stores its outcome.
-void RegisterCells(const LoadedMatrix& m, std::vector<Outcome>& outcomes,
-                   const RunSettings& settings) {
+void RegisterCells(const LoadedMatrix& m, std::vector<Outcome>& outcomes, RunSettings settings) {
+  settings.options.cell_time_limit_s = m.cell_time_limit_s;
   for (size_t i = 0; i < m.cells.size(); ++i) {
     const Cell& cell = m.cells[i];
     const std::string name = absl::StrCat(m.spec.name, "/", cell.key);
@@ -707,7 +708,7 @@ int Run(int argc, char** argv) {
   Progress progress(show_progress && ranks.rank() == 0, total_cells);
   size_t done_before = 0;
 
-  // The journal: finished cells, fsync'd as they finish, so --resume loses none of them.
+  // The journal: finished cells, synced by its writer thread, so --resume loses none of them.
   const std::string config_hash_text = absl::StrFormat("%016x", config_hash.value());
   std::unique_ptr<Journal> journal;
   std::map<std::string, std::string> journaled;  // "<matrix>/<hash>" -> payload
@@ -736,11 +737,9 @@ int Run(int argc, char** argv) {
   size_t resumed = 0, not_run = 0;
   for (size_t mi = 0; mi < matrices.size(); ++mi) {
     LoadedMatrix& m = matrices[mi];
-    if (vm.count("cell-time-limit")) {
-      settings.options.cell_time_limit_s = vm["cell-time-limit"].as<double>();
-    } else {
-      settings.options.cell_time_limit_s = m.config.cell_time_limit_s;
-    }
+    m.cell_time_limit_s = vm.count("cell-time-limit") ? vm["cell-time-limit"].as<double>()
+                                                      : m.config.cell_time_limit_s;
+    settings.options.cell_time_limit_s = m.cell_time_limit_s;
     outcomes[mi].resize(m.cells.size());
     if (settings.timing) continue;
     // Metrics mode: this rank's cells (but those journaled) in parallel, then every outcome
