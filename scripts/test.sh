@@ -15,6 +15,17 @@ fuzz_seconds=${KVB_FUZZ_SECONDS:-60}
 
 step() { printf '\n=== %s ===\n' "$*"; }
 
+# The unit-test binaries of a configured build: the sanitizer builds compile only these
+# (the programs, and the tests labelled cli or real_traces that run them, are built and run
+# in the Release step).
+unit_test_targets() {
+  local non_unit
+  non_unit=$(grep -rhoE 'kvb_cc_test\(NAME [a-z_0-9]+ .*LABELS [a-z_]+' --include=CMakeLists.txt \
+    core bench tests | awk '{print $2}')
+  ninja -C "$1" -t targets all | sed -n 's/^\([a-z_0-9]*_test\): phony$/\1/p' |
+    grep -v '^cmake_' | grep -vxF -f <(echo "$non_unit")
+}
+
 step "Release build and tests"
 cmake -S . -B build/test -G Ninja -DCMAKE_BUILD_TYPE=Release -DKVB_WERROR=ON -DKVB_WITH_MPI=ON \
   >/dev/null
@@ -24,13 +35,15 @@ ctest --test-dir build/test --output-on-failure --parallel "$jobs"
 step "AddressSanitizer + UndefinedBehaviorSanitizer: unit tests"
 cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKVB_SANITIZE='address;undefined' \
   -DKVB_BUILD_BENCHMARKS=OFF >/dev/null
-cmake --build build/asan --parallel "$jobs"
+# shellcheck disable=SC2046
+cmake --build build/asan --parallel "$jobs" --target $(unit_test_targets build/asan)
 ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build/asan --output-on-failure --parallel "$jobs" -L unit
 
 step "ThreadSanitizer: unit tests"
 cmake -S . -B build/tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKVB_SANITIZE=thread \
   -DKVB_BUILD_BENCHMARKS=OFF >/dev/null
-cmake --build build/tsan --parallel "$jobs"
+# shellcheck disable=SC2046
+cmake --build build/tsan --parallel "$jobs" --target $(unit_test_targets build/tsan)
 ctest --test-dir build/tsan --output-on-failure --parallel "$jobs" -L unit
 
 if command -v clang++ >/dev/null && [[ "$fuzz_seconds" -gt 0 ]]; then
