@@ -1,7 +1,9 @@
 #include "core/util/atomic_file.h"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -134,6 +136,33 @@ TEST_F(AtomicFileTest, FailedRenameThrowsNamingThePathAndRemovesTheTemporary) {
     }
   }
   EXPECT_THAT(Entries(), ElementsAre("target"));
+}
+
+// A full disk, imitated by a file size limit (write fails with EFBIG instead of ENOSPC):
+// the error names the file being written, the old output stays whole, and no temporary
+// is left once the writer is gone.
+TEST_F(AtomicFileTest, AFullDiskKeepsTheOldFileAndNamesThePath) {
+  const std::string path = PathOf("out.json");
+  WriteFileAtomically(path, "old result");
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &saved), 0);
+  const sighandler_t old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  rlimit small = saved;
+  small.rlim_cur = 4096;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+  std::string error;
+  try {
+    WriteFileAtomically(path, std::string(1 << 20, 'x'));
+  } catch (const std::runtime_error& e) {
+    error = e.what();
+  }
+  ::setrlimit(RLIMIT_FSIZE, &saved);
+  std::signal(SIGXFSZ, old_handler);
+  EXPECT_THAT(error, ::testing::StartsWith(path));
+  EXPECT_THAT(error, ::testing::HasSubstr("write failed"));
+  EXPECT_THAT(error, ::testing::HasSubstr("File too large"));
+  EXPECT_EQ(ReadAll(path), "old result");
+  EXPECT_THAT(Entries(), ElementsAre("out.json"));
 }
 
 }  // namespace
