@@ -171,7 +171,8 @@ std::string OutcomePayload(const Outcome& o, size_t index) {
   return p.dump();
 }
 
-Outcome OutcomeFromPayload(const std::string& text) {
+// The cell's index in its matrix and its outcome.
+std::pair<size_t, Outcome> OutcomeFromPayload(const std::string& text) {
   const nlohmann::ordered_json p = nlohmann::ordered_json::parse(text);
   Outcome o;
   o.error = p.at("error").get<std::string>();
@@ -180,7 +181,7 @@ Outcome OutcomeFromPayload(const std::string& text) {
   for (const auto& c : p.at("counters")) {
     o.counters.emplace_back(c.at(0).get<std::string>(), c.at(1).get<double>());
   }
-  return o;
+  return {p.at("index").get<size_t>(), std::move(o)};
 }
 
 // ---- SIGINT / SIGTERM: no new cells; running cells get a grace period; twice: exit now ----
@@ -751,7 +752,7 @@ int Run(int argc, char** argv) {
       if (i % ranks.size() != ranks.rank()) continue;
       const auto it = journaled.find(absl::StrCat(m.spec.name, "/", m.cells[i].hash));
       if (it != journaled.end()) {
-        outcomes[mi][i] = OutcomeFromPayload(it->second);
+        outcomes[mi][i] = OutcomeFromPayload(it->second).second;
         ++resumed;
         continue;
       }
@@ -762,25 +763,32 @@ int Run(int argc, char** argv) {
     run_options.stop = &g_stop_new_cells;
     run_options.cancel = &g_cancel_running_cells;
     run_options.progress = [&](size_t done, size_t) { progress.Update(done_before + done); };
-    if (journal) {
-      run_options.on_cell = [&](size_t j, const CellRun& run) {
-        if (!run.error.empty()) return;  // failures run again on --resume
+    // Each outcome is made once, on the worker that ran the cell: journaled there (failures
+    // are not: they run again on --resume), and serialised again only to cross MPI ranks.
+    std::vector<std::optional<Outcome>> finished(mine.size());
+    run_options.on_cell = [&](size_t j, const CellRun& run) {
+      finished[j] = ToOutcome(m, mine[j], run);
+      if (journal && run.error.empty()) {
         journal->Append(absl::StrCat(m.spec.name, "/", mine[j].hash),
-                        OutcomePayload(ToOutcome(m, mine[j], run), mine_index[j]));
-      };
-    }
-    const std::vector<CellRun> runs = RunMatrix(m.spec, mine, run_options);
-    std::vector<std::string> payloads;
-    for (size_t j = 0; j < runs.size(); ++j) {
-      if (!runs[j].ran) {
-        ++not_run;
-        continue;
+                        OutcomePayload(*finished[j], mine_index[j]));
       }
-      payloads.push_back(OutcomePayload(ToOutcome(m, mine[j], runs[j]), mine_index[j]));
+    };
+    RunMatrix(m.spec, mine, run_options);
+    std::vector<std::string> payloads;
+    for (size_t j = 0; j < mine.size(); ++j) {
+      if (!finished[j]) {
+        ++not_run;
+      } else if (ranks.size() == 1) {
+        outcomes[mi][mine_index[j]] = std::move(*finished[j]);
+      } else {
+        payloads.push_back(OutcomePayload(*finished[j], mine_index[j]));
+      }
     }
-    for (const std::string& text : ranks.GatherToRoot(payloads)) {
-      const nlohmann::ordered_json p = nlohmann::ordered_json::parse(text);
-      outcomes[mi].at(p["index"].get<size_t>()) = OutcomeFromPayload(text);
+    if (ranks.size() > 1) {
+      for (const std::string& text : ranks.GatherToRoot(payloads)) {
+        auto [index, outcome] = OutcomeFromPayload(text);
+        outcomes[mi].at(index) = std::move(outcome);
+      }
     }
     walls[mi] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     done_before += m.cells.size();
