@@ -374,43 +374,24 @@ TEST(PrebleE2RouterTest, ExploitsALongerCachedPrefixOtherwiseExplores) {
 }
 
 TEST(PrebleE2RouterTest, RebalancesWhenTheMostLoadedReachesRatioTimesTheLeast) {
-  // Loads 200 / 299: 299 < 300, no rebalance: exploit -> node 1.
-  {
-    auto router = MakeRouter("preble_e2", 1);
+  // Two nodes primed with loads a / b; the request's first 6 of 10 blocks are on node 1.
+  auto route = [](const std::string& spec, uint32_t a, uint32_t b) {
+    auto router = MakeRouter(spec, 1);
     ClusterViewForTest c(2);
-    PrimePreble(*router, c, 200, 299);
+    PrimePreble(*router, c, a, b);
     c.SetRequest(Ids(1, 10), 40);
     c.Hold(1, Ids(1, 6));
-    EXPECT_EQ(RouteNode(*router, c), 1u);
-  }
+    return RouteNode(*router, c);
+  };
+  // Loads 200 / 299: 299 < 300, no rebalance: exploit -> node 1.
+  EXPECT_EQ(route("preble_e2", 200, 299), 1u);
   // Loads 200 / 300: 300 >= 1.5 x 200: rebalance, least cost of all: node 0 = 240 ms,
   // node 1 = 300 + 16 = 316 ms -> node 0 despite the exploit.
-  {
-    auto router = MakeRouter("preble_e2", 1);
-    ClusterViewForTest c(2);
-    PrimePreble(*router, c, 200, 300);
-    c.SetRequest(Ids(1, 10), 40);
-    c.Hold(1, Ids(1, 6));
-    EXPECT_EQ(RouteNode(*router, c), 0u);
-  }
+  EXPECT_EQ(route("preble_e2", 200, 300), 0u);
   // rebalance_on=cost compares 240 vs 316 ms (< 1.5 x): no rebalance, exploit -> node 1.
-  {
-    auto router = MakeRouter("preble_e2:rebalance_on=cost", 1);
-    ClusterViewForTest c(2);
-    PrimePreble(*router, c, 200, 300);
-    c.SetRequest(Ids(1, 10), 40);
-    c.Hold(1, Ids(1, 6));
-    EXPECT_EQ(RouteNode(*router, c), 1u);
-  }
+  EXPECT_EQ(route("preble_e2:rebalance_on=cost", 200, 300), 1u);
   // rebalance_ratio=2: 300 < 400, no rebalance -> node 1.
-  {
-    auto router = MakeRouter("preble_e2:rebalance_ratio=2", 1);
-    ClusterViewForTest c(2);
-    PrimePreble(*router, c, 200, 300);
-    c.SetRequest(Ids(1, 10), 40);
-    c.Hold(1, Ids(1, 6));
-    EXPECT_EQ(RouteNode(*router, c), 1u);
-  }
+  EXPECT_EQ(route("preble_e2:rebalance_ratio=2", 200, 300), 1u);
 }
 
 TEST(PrebleE2RouterTest, EntriesExpireAfterTheWindow) {
