@@ -1,6 +1,7 @@
-// Speed of the prefix index: holder lookups, longest-prefix walks and add/remove churn, for
-// the simulation variant (interned ids, no locks, dense array) and the router variant (raw
-// 64-bit ids, lock-sharded hash maps), at 1K, 100K and 10M ids and 16 or 1,024 nodes.
+// Speed of the prefix index: holder lookups, longest-prefix walks (also next to a writer)
+// and add/remove churn, for the simulation variant (interned ids, no locks, dense array)
+// and the router variant (raw 64-bit ids, lock-sharded hash maps), at 1K, 100K and 10M ids
+// and 16 or 1,024 nodes.
 //
 // Population: ids form chains of 32 (one request's blocks, c*32 .. c*32+31). Each chain has
 // 1..3 holders drawn from nodes 0..nodes-3: the first holds the whole chain, the others a
@@ -11,10 +12,14 @@
 // per_thread = the same per thread.
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <span>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -118,8 +123,11 @@ void BM_LongestPrefix(benchmark::State& state) {
   const size_t nodes = static_cast<size_t>(state.range(1));
   const Index& index = Populated<Index>(ids, nodes);
   Rng rng(29 + state.thread_index());
-  std::vector<Key> chain(kChainLength);
-  std::vector<uint32_t> prefix(nodes);
+  // On this thread's stack: a heap buffer written every iteration may share a cache line
+  // with the index's data, which the other threads read (false sharing).
+  alignas(64) std::array<Key, kChainLength> chain;
+  alignas(64) std::array<uint32_t, kMaxPrefixIndexNodes> prefix_storage;
+  const std::span<uint32_t> prefix = std::span(prefix_storage).first(nodes);
   int64_t visited = 0;
   for (auto _ : state) {
     const uint64_t first = rng.Below(ids / kChainLength) * kChainLength;
@@ -141,7 +149,7 @@ void BM_AddRemove(benchmark::State& state) {
   Index& index = Populated<Index>(ids, nodes);
   const size_t writer = nodes - 1 - static_cast<size_t>(state.thread_index());
   Rng rng(43 + state.thread_index());
-  std::vector<Key> chain(kChainLength);
+  alignas(64) std::array<Key, kChainLength> chain;  // on the stack, as in BM_LongestPrefix
   for (auto _ : state) {
     const uint64_t first = rng.Below(ids / kChainLength) * kChainLength;
     for (uint32_t d = 0; d < kChainLength; ++d) chain[d] = KeyOf<Key>(first + d);
@@ -149,6 +157,54 @@ void BM_AddRemove(benchmark::State& state) {
     for (Key key : chain) index.Remove(writer, key);
   }
   Report(state, static_cast<int64_t>(state.iterations()) * 2 * kChainLength);
+}
+
+// LongestPrefix() as in BM_LongestPrefix on the benchmark's threads, while one more thread
+// churns as in BM_AddRemove: the readers' speed next to a busy writer. items = ids visited
+// by the readers; writes_per_second = the writer's adds + removes.
+template <typename Index>
+void BM_LongestPrefixWhileWriting(benchmark::State& state) {
+  using Key = typename Index::KeyType;
+  const uint64_t ids = static_cast<uint64_t>(state.range(0)) / kChainLength * kChainLength;
+  const size_t nodes = static_cast<size_t>(state.range(1));
+  Index& index = Populated<Index>(ids, nodes);
+  std::atomic<bool> stop{false};
+  int64_t writes = 0;
+  std::thread writer;
+  if (state.thread_index() == 0) {
+    writer = std::thread([&] {
+      Rng rng(43);
+      alignas(64) std::array<Key, kChainLength> chain;
+      while (!stop.load(std::memory_order_relaxed)) {
+        const uint64_t first = rng.Below(ids / kChainLength) * kChainLength;
+        for (uint32_t d = 0; d < kChainLength; ++d) chain[d] = KeyOf<Key>(first + d);
+        index.Add(nodes - 1, chain);
+        for (Key key : chain) index.Remove(nodes - 1, key);
+        writes += 2 * kChainLength;
+      }
+    });
+  }
+  Rng rng(29 + state.thread_index());
+  // On this thread's stack: a heap buffer written every iteration may share a cache line
+  // with the index's data, which the other threads read (false sharing).
+  alignas(64) std::array<Key, kChainLength> chain;
+  alignas(64) std::array<uint32_t, kMaxPrefixIndexNodes> prefix_storage;
+  const std::span<uint32_t> prefix = std::span(prefix_storage).first(nodes);
+  int64_t visited = 0;
+  for (auto _ : state) {
+    const uint64_t first = rng.Below(ids / kChainLength) * kChainLength;
+    for (uint32_t d = 0; d < kChainLength; ++d) chain[d] = KeyOf<Key>(first + d);
+    const LongestPrefixResult r = index.LongestPrefix(chain, prefix);
+    visited += std::min<uint32_t>(r.best_len + 1, kChainLength);
+    benchmark::DoNotOptimize(r.best_nodes.data());
+  }
+  if (state.thread_index() == 0) {
+    stop = true;
+    writer.join();
+    state.counters["writes_per_second"] =
+        benchmark::Counter(static_cast<double>(writes), benchmark::Counter::kIsRate);
+  }
+  Report(state, visited);
 }
 
 void Sizes(benchmark::internal::Benchmark* b) {
@@ -174,6 +230,10 @@ BENCHMARK_TEMPLATE(BM_LongestPrefix, PrefixIndex)
     ->Threads(2)
     ->UseRealTime();
 BENCHMARK_TEMPLATE(BM_AddRemove, PrefixIndex)->Apply(Sizes)->Threads(1)->Threads(2)->UseRealTime();
+BENCHMARK_TEMPLATE(BM_LongestPrefixWhileWriting, PrefixIndex)
+    ->Apply(Sizes)
+    ->Threads(1)
+    ->UseRealTime();
 
 // Interned ids behind sharded locks and hash maps: the price of locking alone, next to
 // the simulation path at the same sizes.

@@ -1,16 +1,20 @@
 // Concurrent use of the lock-sharded index: four threads, each owning two nodes, mix
-// Add / Remove / Holders / LongestPrefix on overlapping ids. Meaningful under
-// ThreadSanitizer (data races in the index fail it) and without it (the checks below).
+// Add / Remove / Holders / LongestPrefix on overlapping ids; and the shards' big-reader
+// lock on its own. Meaningful under ThreadSanitizer (data races in the index fail it) and
+// without it (the checks below).
 
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <latch>
 #include <random>
+#include <set>
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "core/index/prefix_index.h"
 #include "gtest/gtest.h"
 
@@ -225,6 +229,138 @@ TEST(PrefixIndexRaceTest, NoLockingConcurrentReaders) {
   }
   for (std::thread& thread : threads) thread.join();
   EXPECT_EQ(wrong.load(), 0);
+}
+
+// Spins (yielding) until `counter` reaches `want`.
+void AwaitCount(const std::atomic<int>& counter, int want) {
+  while (counter.load() < want) std::this_thread::yield();
+}
+
+constexpr int kMoreThreadsThanSlots = 2 * BigReaderMutex::kSlots + 1;
+
+// While a writer holds the lock, no reader on any slot gets in; every reader gets in once
+// it is released. The readers outnumber the slots, so every slot is tried.
+TEST(BigReaderMutexTest, WriterExcludesReadersOnEverySlot) {
+  BigReaderMutex mu;
+  std::atomic<bool> writer_holds{true};
+  std::atomic<int> waiting{0};
+  std::atomic<int> entered{0};
+  std::atomic<int> entered_under_writer{0};
+  std::array<std::atomic<size_t>, kMoreThreadsThanSlots> slot_of{};
+  mu.Lock();
+  std::vector<std::thread> readers;
+  for (int t = 0; t < kMoreThreadsThanSlots; ++t) {
+    readers.emplace_back([&, t] {
+      slot_of[t] = BigReaderMutex::ThisThreadSlot();
+      ++waiting;
+      mu.ReaderLock();
+      entered_under_writer += writer_holds.load();
+      ++entered;
+      mu.ReaderUnlock();
+    });
+  }
+  AwaitCount(waiting, kMoreThreadsThanSlots);  // all live, each about to block
+  // Not needed for correctness: lets the readers reach the mutex while it is held.
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(entered.load(), 0);
+  writer_holds = false;
+  mu.Unlock();
+  for (std::thread& reader : readers) reader.join();
+  EXPECT_EQ(entered_under_writer.load(), 0);
+  EXPECT_EQ(entered.load(), kMoreThreadsThanSlots);
+  // The readers were all alive at once, so they took every slot.
+  std::set<size_t> slots;
+  for (const std::atomic<size_t>& slot : slot_of) slots.insert(slot.load());
+  EXPECT_EQ(slots.size(), BigReaderMutex::kSlots);
+}
+
+// A writer waits for the readers of every slot: it gets in only after the last leaves.
+TEST(BigReaderMutexTest, ReadersOnEverySlotExcludeAWriter) {
+  BigReaderMutex mu;
+  constexpr size_t kSlots = BigReaderMutex::kSlots;
+  // Threads alive at once take every slot; the first thread of each slot reads.
+  std::array<std::atomic<size_t>, kMoreThreadsThanSlots> slot_of{};
+  std::atomic<int> assigned{0};
+  std::atomic<int> holding{0};
+  std::atomic<int> release{0};  // the readers of slots 0..release-1 may leave
+  std::atomic<int> readers_left_when_writer_entered{-1};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kMoreThreadsThanSlots; ++t) {
+    threads.emplace_back([&, t] {
+      const size_t slot = BigReaderMutex::ThisThreadSlot();
+      slot_of[t] = slot;
+      ++assigned;
+      AwaitCount(assigned, kMoreThreadsThanSlots);
+      for (int u = 0; u < t; ++u) {
+        if (slot_of[u] == slot) return;  // another thread reads for this slot
+      }
+      mu.ReaderLock();
+      ++holding;
+      AwaitCount(release, static_cast<int>(slot) + 1);
+      --holding;
+      mu.ReaderUnlock();
+    });
+  }
+  AwaitCount(assigned, kMoreThreadsThanSlots);
+  std::set<size_t> slots;
+  for (const std::atomic<size_t>& slot : slot_of) slots.insert(slot.load());
+  EXPECT_EQ(slots.size(), kSlots);
+  AwaitCount(holding, static_cast<int>(slots.size()));  // a reader on every slot is in
+  std::atomic<bool> writer_started{false};
+  std::thread writer([&] {
+    writer_started = true;
+    mu.Lock();
+    readers_left_when_writer_entered = holding.load();
+    mu.Unlock();
+  });
+  while (!writer_started.load()) std::this_thread::yield();
+  // Release the readers one slot at a time; the writer must not get in before the last.
+  for (size_t s = 0; s < kSlots; ++s) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));  // gives the writer a chance
+    EXPECT_EQ(readers_left_when_writer_entered.load(), -1) << s << " slots released";
+    release = static_cast<int>(s) + 1;
+  }
+  for (std::thread& thread : threads) thread.join();
+  writer.join();
+  EXPECT_EQ(readers_left_when_writer_entered.load(), 0);
+}
+
+// Two fields updated together under the writer lock are always seen equal by readers,
+// with more threads than slots (so some share a slot) mixing reads and writes.
+TEST(BigReaderMutexTest, ReadersSeeWritersUpdatesWhole) {
+  struct Guarded {
+    BigReaderMutex mu;
+    int64_t a ABSL_GUARDED_BY(mu) = 0;
+    int64_t b ABSL_GUARDED_BY(mu) = 0;
+  } g;
+  constexpr int kOps = 3000;
+  std::atomic<int> torn{0};
+  std::atomic<int64_t> writes{0};
+  std::latch start(kMoreThreadsThanSlots);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kMoreThreadsThanSlots; ++t) {
+    threads.emplace_back([&, t] {
+      std::mt19937 rng(static_cast<unsigned>(t));
+      start.arrive_and_wait();
+      for (int i = 0; i < kOps; ++i) {
+        if (rng() % 8 == 0) {
+          prefix_index_internal::WriterGuard<BigReaderMutex> lock(g.mu);
+          ++g.a;
+          ++g.b;
+          ++writes;
+        } else {
+          prefix_index_internal::ReaderGuard<BigReaderMutex> lock(g.mu);
+          torn += g.a != g.b;
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(torn.load(), 0);
+  g.mu.ReaderLock();
+  EXPECT_EQ(g.a, writes.load());
+  EXPECT_EQ(g.b, writes.load());
+  g.mu.ReaderUnlock();
 }
 
 }  // namespace

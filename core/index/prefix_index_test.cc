@@ -1,12 +1,16 @@
 #include "core/index/prefix_index.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <deque>
+#include <latch>
 #include <numeric>
 #include <random>
+#include <set>
 #include <span>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 #include "core/index/bitset_holder_index.h"
@@ -246,6 +250,33 @@ TEST(PrefixIndexShardsTest, ShardCounts) {
   PrefixIndex single(4, 1);
   single.Add(1, std::vector<RawBlockId>{1, 2, 3});
   EXPECT_EQ(single.LongestPrefix(std::vector<RawBlockId>{1, 2, 3}).best_len, 3u);
+}
+
+// Threads alive at once get distinct reader slots (up to kSlots), each fixed for the
+// thread's life; a thread's exit frees its slot, so later rounds find them free again.
+TEST(BigReaderMutexTest, LiveThreadsGetDistinctSlots) {
+  constexpr size_t kSlots = BigReaderMutex::kSlots;
+  const size_t main_slot = BigReaderMutex::ThisThreadSlot();
+  EXPECT_LT(main_slot, kSlots);
+  EXPECT_EQ(BigReaderMutex::ThisThreadSlot(), main_slot);
+  for (int round = 0; round < 3; ++round) {
+    std::array<size_t, kSlots - 1> slot_of{};
+    std::array<bool, kSlots - 1> stable{};
+    std::latch all_assigned(kSlots - 1);
+    std::vector<std::thread> threads;
+    for (size_t t = 0; t + 1 < kSlots; ++t) {
+      threads.emplace_back([&, t] {
+        slot_of[t] = BigReaderMutex::ThisThreadSlot();
+        all_assigned.arrive_and_wait();  // keeps every thread alive until all have a slot
+        stable[t] = BigReaderMutex::ThisThreadSlot() == slot_of[t];
+      });
+    }
+    for (std::thread& thread : threads) thread.join();
+    std::set<size_t> slots(slot_of.begin(), slot_of.end());
+    slots.insert(main_slot);
+    EXPECT_EQ(slots.size(), kSlots) << "round " << round;
+    for (size_t t = 0; t + 1 < kSlots; ++t) EXPECT_TRUE(stable[t]) << "round " << round;
+  }
 }
 
 // Random adds and removes over 130 nodes (three 64-bit words in HolderIndex): every query
