@@ -57,7 +57,6 @@ void TraceBuilder::Reserve(size_t requests, size_t block_refs, size_t distinct_b
   t.meta_.reserve(requests);
   t.offsets_.reserve(requests + 1);
   t.blocks_.reserve(block_refs);
-  t.raw_.reserve(distinct_blocks);
   t.parent_.reserve(distinct_blocks);
   t.depth_.reserve(distinct_blocks);
   distinct_before_.reserve(requests);
@@ -72,7 +71,7 @@ size_t TraceBuilder::FirstRequestContaining(BlockId id) const {
 }
 
 BlockId TraceBuilder::Find(RawBlockId raw) const {
-  if (identity_) return raw < trace_->raw_.size() ? static_cast<BlockId>(raw) : kNoParent;
+  if (identity_) return raw < trace_->distinct_ ? static_cast<BlockId>(raw) : kNoParent;
   if (raw < dense_.size()) return dense_[raw] - 1;  // 0 - 1 wraps to kNoParent
   if (sparse_.empty()) return kNoParent;
   auto it = sparse_.find(raw);
@@ -82,15 +81,17 @@ BlockId TraceBuilder::Find(RawBlockId raw) const {
 void TraceBuilder::Insert(RawBlockId raw, BlockId id) {
   if (identity_) {
     if (raw == id) return;
-    // The first id out of sequence: index every id so far explicitly from now on.
+    // The first id out of sequence: index and list every id so far explicitly from now on.
     identity_ = false;
+    trace_->raw_.resize(id);
+    std::iota(trace_->raw_.begin(), trace_->raw_.end(), RawBlockId{0});
     for (BlockId k = 0; k < id; ++k) InsertMapped(k, k);
   }
   InsertMapped(raw, id);
 }
 
 void TraceBuilder::InsertMapped(RawBlockId raw, BlockId id) {
-  if (raw >= dense_.size() && raw < kDenseSlack * (trace_->raw_.size() + 1) + kDenseFloor) {
+  if (raw >= dense_.size() && raw < kDenseSlack * (trace_->distinct_ + 1) + kDenseFloor) {
     size_t new_size = std::max<size_t>(kDenseFloor, dense_.size());
     while (new_size <= raw) new_size *= 2;
     dense_.resize(new_size, 0);
@@ -112,7 +113,7 @@ void TraceBuilder::InsertMapped(RawBlockId raw, BlockId id) {
 }
 
 void TraceBuilder::Erase(RawBlockId raw) {
-  if (identity_) return;  // Find() consults raw_.size(), which the caller shrinks
+  if (identity_) return;  // Find() consults distinct_, which the caller shrinks
   if (raw < dense_.size()) {
     dense_[raw] = 0;
   } else {
@@ -125,29 +126,33 @@ std::optional<PrefixConflict> TraceBuilder::Add(int64_t arrival_ms, uint32_t inp
                                                 std::span<const RawBlockId> raw_ids) {
   Trace& t = *trace_;
   const size_t blocks_before = t.blocks_.size();
-  const size_t distinct_before = t.raw_.size();
+  const size_t distinct_before = t.distinct_;
   distinct_before_.push_back(static_cast<uint32_t>(distinct_before));
   BlockId parent = kNoParent;
   for (size_t pos = 0; pos < raw_ids.size(); ++pos) {
     const RawBlockId raw = raw_ids[pos];
     BlockId id = Find(raw);
     if (id == kNoParent) {
-      id = static_cast<BlockId>(t.raw_.size());
-      t.raw_.push_back(raw);
+      id = static_cast<BlockId>(t.distinct_);
+      Insert(raw, id);
+      if (!identity_) t.raw_.push_back(raw);
       t.parent_.push_back(parent);
       t.depth_.push_back(static_cast<uint32_t>(pos));
-      Insert(raw, id);
+      ++t.distinct_;
     } else if (t.depth_[id] != pos || t.parent_[id] != parent) {
       PrefixConflict conflict;
       conflict.position = pos;
       conflict.id = raw;
       conflict.earlier_depth = t.depth_[id];
-      if (t.parent_[id] != kNoParent) conflict.earlier_parent = t.raw_[t.parent_[id]];
-      if (parent != kNoParent) conflict.parent = t.raw_[parent];
+      if (t.parent_[id] != kNoParent) conflict.earlier_parent = t.raw_id(t.parent_[id]);
+      if (parent != kNoParent) conflict.parent = t.raw_id(parent);
       conflict.earlier_request = FirstRequestContaining(id);
       // Undo this request: drop the ids it introduced and its block references.
-      for (size_t k = distinct_before; k < t.raw_.size(); ++k) Erase(t.raw_[k]);
-      t.raw_.resize(distinct_before);
+      for (size_t k = distinct_before; k < t.distinct_; ++k) {
+        Erase(t.raw_id(static_cast<BlockId>(k)));
+      }
+      t.distinct_ = distinct_before;
+      if (!identity_) t.raw_.resize(distinct_before);
       t.parent_.resize(distinct_before);
       t.depth_.resize(distinct_before);
       t.blocks_.resize(blocks_before);

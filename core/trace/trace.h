@@ -46,11 +46,11 @@ class Trace {
   // Total block references over all requests.
   size_t block_count() const { return blocks_.size(); }
   // Number of distinct ids (prefix-tree nodes).
-  size_t distinct_blocks() const { return raw_.size(); }
+  size_t distinct_blocks() const { return distinct_; }
   // Tokens per block (512 for the Mooncake traces); the last block may be partial.
   uint32_t block_tokens() const { return block_tokens_; }
 
-  RawBlockId raw_id(BlockId id) const { return raw_[id]; }
+  RawBlockId raw_id(BlockId id) const { return raw_.empty() ? id : raw_[id]; }
   // The id of the previous block of every request containing `id`, or kNoParent.
   BlockId parent(BlockId id) const { return parent_[id]; }
   // 0-based position of `id` in every request containing it.
@@ -80,7 +80,8 @@ class Trace {
   HugeVector<Meta> meta_;
   HugeVector<uint64_t> offsets_{0};
   HugeVector<BlockId> blocks_;
-  HugeVector<RawBlockId> raw_;
+  size_t distinct_ = 0;
+  HugeVector<RawBlockId> raw_;  // empty when every raw id equals its interned id
   HugeVector<BlockId> parent_;
   HugeVector<uint32_t> depth_;
 };
