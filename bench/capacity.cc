@@ -17,6 +17,10 @@ struct Multiplier {
   double factor;
 };
 
+constexpr char kSizeSyntax[] =
+    "\"<number><unit>\" with unit B, KB, MB, GB, TB, KiB, MiB, GiB or TiB (e.g. \"16GB\", "
+    "\"512MiB\")";
+
 // Longest prefixes first, so "Mi" is tried before "M".
 constexpr Multiplier kMultipliers[] = {
     {"Ki", 1024.0}, {"Mi", 1048576.0}, {"Gi", 1073741824.0}, {"Ti", 1099511627776.0},
@@ -61,6 +65,35 @@ Capacity ParseCapacity(std::string_view text, std::string_view what) {
   if (value > 1.8e19) return fail();
   capacity.value = static_cast<uint64_t>(value);
   return capacity;
+}
+
+uint64_t ParseByteSize(std::string_view text, std::string_view what) {
+  // "KB" is the usual spelling of kilobytes; ParseCapacity's multiplier is "k".
+  std::string normal(text);
+  if (normal.ends_with("KB")) normal[normal.size() - 2] = 'k';
+  try {
+    const Capacity capacity = ParseCapacity(normal, what);
+    if (capacity.unit == CapacityUnit::kBytes) return capacity.value;
+  } catch (const InputError&) {
+  }
+  throw InputError(absl::StrCat(std::string(what), ": expected a size ", kSizeSyntax, ", got \"",
+                                std::string(text), "\""));
+}
+
+std::optional<uint64_t> ParseMemoryLimit(std::string_view text, std::string_view what) {
+  if (text == "auto") return std::nullopt;
+  uint64_t bytes = 0;
+  try {
+    bytes = ParseByteSize(text, what);
+  } catch (const InputError&) {
+    throw InputError(absl::StrCat(std::string(what), ": expected \"auto\" or a size ", kSizeSyntax,
+                                  ", got \"", std::string(text), "\""));
+  }
+  if (bytes == 0) {
+    throw InputError(absl::StrCat(std::string(what), ": must be at least 1 byte, got \"",
+                                  std::string(text), "\""));
+  }
+  return bytes;
 }
 
 }  // namespace kvb

@@ -30,6 +30,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "bench/capacity.h"
 #include "bench/cell_counters.h"
 #include "bench/cell_distribution.h"
 #include "bench/journal.h"
@@ -42,6 +43,7 @@
 #include "core/matrix/matrix.h"
 #include "core/replication/replication_policy.h"
 #include "core/routing/router.h"
+#include "core/sim/memory_estimate.h"
 #include "core/util/atomic_file.h"
 #include "core/util/fnv.h"
 #include "core/util/input_error.h"
@@ -120,6 +122,68 @@ Shard ParseShard(const std::string& text) {
     throw UsageError{absl::StrCat("--shard: expected k/N with 0 <= k < N, got '", text, "'")};
   }
   return {k, n};
+}
+
+// ---- Memory: no cell may need more than its share of the machine ----
+
+// The largest estimated heap of one cell, and how messages name where it came from.
+struct MemoryLimit {
+  uint64_t bytes = UINT64_MAX;
+  std::string name;  // "--cell-memory-limit 16GB", "cell_memory_limit 16GB", "the default ..."
+};
+
+// The default: physical memory (sysconf) / the cells that run at once (worker threads;
+// timing mode runs one at a time). No limit if the memory size is unknown.
+MemoryLimit DefaultMemoryLimit(size_t workers) {
+  const long pages = sysconf(_SC_PHYS_PAGES);
+  const long page_size = sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || page_size <= 0) return {UINT64_MAX, "no limit (physical memory unknown)"};
+  const uint64_t memory = static_cast<uint64_t>(pages) * static_cast<uint64_t>(page_size);
+  workers = std::max<size_t>(workers, 1);
+  return {memory / workers,
+          absl::StrCat("the default cell memory limit ", FormatBytes(memory / workers),
+                       " (physical memory ", FormatBytes(memory), " / ", workers, " worker thread",
+                       workers == 1 ? "" : "s", "; see --cell-memory-limit)")};
+}
+
+// Refuses, before any cell runs, a matrix with a cell whose estimated heap exceeds `limit`:
+// one line naming the config, the cluster and trace (and the strategy or rate scale when
+// they make the difference), the estimate with its breakdown, and the limit. The estimate
+// depends on the trace, the cluster and the rate scale (windows), and on the strategy only
+// through its own tables: each is checked without it first. `shapes` caches each trace's
+// counts (one pass over it).
+void CheckCellMemory(const LoadedMatrix& m, const std::vector<Cell>& cells,
+                     const MemoryLimit& limit, std::map<const Trace*, TraceShape>& shapes) {
+  if (limit.bytes == UINT64_MAX) return;
+  std::set<std::array<size_t, 3>> base_checked;      // trace, cluster, rate scale
+  std::set<std::array<size_t, 4>> strategy_checked;  // and strategy
+  for (const Cell& cell : cells) {
+    const CellChoice& x = cell.choice;
+    if (!strategy_checked.insert({x.trace, x.cluster, x.rate_scale, x.strategy}).second) continue;
+    const Trace* trace = m.spec.traces[x.trace].trace.get();
+    auto shape = shapes.find(trace);
+    if (shape == shapes.end()) shape = shapes.emplace(trace, TraceShape::Of(*trace)).first;
+    const SimConfig config = CellConfig(m.spec, cell);
+    for (const bool with_strategy : {false, true}) {
+      if (!with_strategy && !base_checked.insert({x.trace, x.cluster, x.rate_scale}).second) {
+        continue;
+      }
+      const CellMemoryEstimate e = EstimateCellMemory(
+          shape->second, config, with_strategy ? cell.strategy_spec : std::string());
+      if (e.total <= limit.bytes) continue;
+      std::string where =
+          absl::StrCat(m.config.source, ": cluster '", m.spec.clusters[x.cluster].name,
+                       "', trace '", m.spec.traces[x.trace].name, "'");
+      if (with_strategy) absl::StrAppend(&where, ", strategy '", cell.strategy_spec, "'");
+      if (m.spec.rate_scales.size() > 1) {
+        absl::StrAppend(&where, ", rate_scale ",
+                        absl::StrFormat("%g", m.spec.rate_scales[x.rate_scale]));
+      }
+      throw InputError(absl::StrCat(where, ": a cell needs an estimated ", FormatBytes(e.total),
+                                    " (", e.description, ") > ", limit.name,
+                                    "; lower capacity or nodes, or raise the limit"));
+    }
+  }
 }
 
 // One cell's outcome as the report needs it: metrics, details, error, wall time.
@@ -537,6 +601,10 @@ int Run(int argc, char** argv) {
       "cell-time-limit", po::value<double>(),
       "seconds a cell may run before it is stopped and recorded as failed (overrides the "
       "configs' cell_time_limit_s)")(
+      "cell-memory-limit", po::value<std::string>(),
+      "largest estimated heap of one cell, a size (16GB, 512MiB) or auto: physical memory / "
+      "worker threads (timing mode: / 1); a matrix with a cell over it exits 2 before any cell "
+      "runs, --list included (overrides the configs' cell_memory_limit)")(
       "resume", "skip the cells already in OUT.journal (same config and version) and run the rest")(
       "grace", po::value<double>()->default_value(30),
       "after SIGINT/SIGTERM: seconds running cells may finish before they are abandoned")(
@@ -628,6 +696,16 @@ int Run(int argc, char** argv) {
   if (const double grace = vm["grace"].as<double>(); !(grace >= 0) || !std::isfinite(grace)) {
     throw UsageError{"--grace: must be a finite number of seconds >= 0"};
   }
+  // --cell-memory-limit: absent (the configs' cell_memory_limit), auto, or bytes.
+  std::optional<std::optional<uint64_t>> memory_flag;
+  if (vm.count("cell-memory-limit")) {
+    try {
+      memory_flag =
+          ParseMemoryLimit(vm["cell-memory-limit"].as<std::string>(), "--cell-memory-limit");
+    } catch (const InputError& e) {
+      throw UsageError{e.what()};
+    }
+  }
 
   RunSettings settings;
   const std::string mode = vm["mode"].as<std::string>();
@@ -654,6 +732,12 @@ int Run(int argc, char** argv) {
   TraceCache traces;
   std::vector<LoadedMatrix> matrices;
   Fnv1a config_hash;
+  const MemoryLimit default_memory_limit =
+      DefaultMemoryLimit(settings.timing ? 1
+                         : settings.options.threads > 0
+                             ? settings.options.threads
+                             : static_cast<size_t>(oneapi::tbb::info::default_concurrency()));
+  std::map<const Trace*, TraceShape> trace_shapes;
   for (const MatrixConfig& c : configs) {
     LoadedMatrix m;
     m.config = c;
@@ -679,6 +763,18 @@ int Run(int argc, char** argv) {
                                       x.rate_scale, "]: ", e.what()));
       }
     }
+    // Cells too big for the machine: refused now, not found by the OOM killer.
+    MemoryLimit memory_limit = default_memory_limit;
+    if (memory_flag.has_value()) {
+      if (memory_flag->has_value()) {
+        memory_limit = {**memory_flag, absl::StrCat("--cell-memory-limit ",
+                                                    vm["cell-memory-limit"].as<std::string>())};
+      }
+    } else if (c.cell_memory_limit_bytes.has_value()) {
+      memory_limit = {*c.cell_memory_limit_bytes,
+                      absl::StrCat("cell_memory_limit ", c.cell_memory_limit)};
+    }
+    CheckCellMemory(m, all, memory_limit, trace_shapes);
     for (Cell& cell : all) {
       if (InShard(cell, shard.k, shard.n)) m.cells.push_back(std::move(cell));
     }

@@ -197,6 +197,7 @@ TEST(KvbenchTest, HelpShowsKvbenchUsage) {
   const CommandRun run = Exec("--help");
   EXPECT_EQ(run.exit_code, 0);
   EXPECT_THAT(run.out, HasSubstr("--config"));
+  EXPECT_THAT(run.out, HasSubstr("--cell-memory-limit"));
 }
 
 // ---- a. Config errors end to end ----
@@ -524,6 +525,91 @@ TEST(KvbenchTest, CellOverItsTimeLimitFailsButTheResultIsWritten) {
   EXPECT_FALSE(CellEntries(ok).begin()->second.contains("error_occurred"));
 }
 
+// A cell whose estimated heap is over the memory limit stops kvbench before any cell
+// runs: exit 2, one line with the estimate, its breakdown and the limit; nothing written.
+// The same config runs under a large limit; the config's cell_memory_limit applies unless
+// --cell-memory-limit overrides it.
+constexpr char kMemoryConfig[] = R"({
+  "name": "mem", "strategies": ["random"],
+  "clusters": [{"name": "big", "mode": "realistic", "nodes": 16, "capacity": "2000blocks"}],
+  "traces": [{"name": "c", "preset": "conversation", "requests": 1000, "seed": 3}]%s
+})";
+
+std::string MemoryConfig(const std::string& extra = "") {
+  std::string text = kMemoryConfig;
+  text.replace(text.find("%s"), 2, extra);
+  return text;
+}
+
+TEST(KvbenchTest, CellOverTheMemoryLimitIsRefusedBeforeAnyCellRuns) {
+  const TempDir dir;
+  const std::string file = dir / "mem.json";
+  WriteText(file, MemoryConfig());
+  const std::string config = "--config " + file + " --summary=false";
+  const std::string out = dir / "out.json";
+  // 16 nodes x 2,000 blocks on ~16,000 distinct blocks: about 2 MB (16 direct id indexes
+  // of 64 KB, a holder set per id, ...), over 1 MB.
+  const std::regex refusal(
+      "kvbench: error: " + file +
+      ": cluster 'big', trace 'c': a cell needs an estimated ([0-9.]+) MB \\(cache slots .* \\+ "
+      "id indexes .* \\+ prefix index .* = \\1 MB\\) > --cell-memory-limit 1MB; lower capacity "
+      "or nodes, or raise the limit\n");
+  for (const std::string& args : {" --out " + out, std::string(" --list")}) {
+    SCOPED_TRACE(args);
+    const CommandRun refused = Exec(config + " --cell-memory-limit 1MB" + args);
+    EXPECT_EQ(refused.exit_code, 2);
+    EXPECT_TRUE(std::regex_match(refused.err, refusal)) << refused.err;
+    EXPECT_EQ(refused.out, "");
+    EXPECT_FALSE(fs::exists(out));
+    EXPECT_FALSE(fs::exists(out + ".journal"));
+  }
+  const CommandRun ran = Exec(config + " --cell-memory-limit 1GB --out " + out);
+  EXPECT_EQ(ran.exit_code, 0) << ran.err;
+  EXPECT_EQ(ReadJson(out)["context"]["cells_run"], "1");
+
+  // The config's limit, named as such; the flag overrides it (auto: the default share of
+  // this machine, far above 2 MB).
+  const std::string limited = dir / "limited.json";
+  WriteText(limited, MemoryConfig(R"(, "cell_memory_limit": "1MiB")"));
+  const CommandRun by_config = Exec("--config " + limited + " --list");
+  EXPECT_EQ(by_config.exit_code, 2);
+  EXPECT_THAT(by_config.err, HasSubstr(" > cell_memory_limit 1MiB; lower capacity or nodes"));
+  EXPECT_EQ(Lines(by_config.err).size(), 1u);
+  for (const char* flag : {"1GiB", "auto"}) {
+    const CommandRun overridden =
+        Exec("--config " + limited + " --list --cell-memory-limit " + flag);
+    EXPECT_EQ(overridden.exit_code, 0) << overridden.err;
+    EXPECT_EQ(Lines(overridden.out).size(), 1u);
+  }
+  // The default is physical memory / worker threads: with 10^9 threads, below 2 MB on any
+  // machine with less than 2 PB.
+  const CommandRun tiny_share = Exec(config + " --list --threads 1000000000");
+  EXPECT_EQ(tiny_share.exit_code, 2);
+  EXPECT_THAT(tiny_share.err, HasSubstr(" > the default cell memory limit "));
+  EXPECT_THAT(tiny_share.err, HasSubstr(" / 1000000000 worker threads; see --cell-memory-limit)"));
+
+  // Bad values.
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"5parsecs",
+       "expected \"auto\" or a size \"<number><unit>\" with unit B, KB, MB, GB, TB, "
+       "KiB, MiB, GiB or TiB (e.g. \"16GB\", \"512MiB\"), got \"5parsecs\""},
+      {"-1GB",
+       "expected \"auto\" or a size \"<number><unit>\" with unit B, KB, MB, GB, TB, "
+       "KiB, MiB, GiB or TiB (e.g. \"16GB\", \"512MiB\"), got \"-1GB\""},
+      {"16",
+       "expected \"auto\" or a size \"<number><unit>\" with unit B, KB, MB, GB, TB, "
+       "KiB, MiB, GiB or TiB (e.g. \"16GB\", \"512MiB\"), got \"16\""},
+      {"0GB", "must be at least 1 byte, got \"0GB\""},
+  };
+  for (const auto& [value, message] : bad) {
+    SCOPED_TRACE(value);
+    const CommandRun run = Exec(config + " --list --cell-memory-limit " + value);
+    EXPECT_EQ(run.exit_code, 2);
+    EXPECT_EQ(run.err,
+              "kvbench: error: --cell-memory-limit: " + message + " (see kvbench --help)\n");
+  }
+}
+
 // ---- e. --list, --print-config, --preset ----
 
 TEST(KvbenchTest, ListPrintsOneLinePerCellAndShardsPartitionIt) {
@@ -577,6 +663,7 @@ TEST(KvbenchTest, PrintConfigShowsTemplateOrResolvedConfig) {
   EXPECT_EQ(c["rate_scales"], json::parse("[1.0, 2.0]"));
   EXPECT_EQ(c["seeds"], json::parse("[1]"));
   EXPECT_EQ(c["cell_time_limit_s"], 0);
+  EXPECT_EQ(c["cell_memory_limit"], "auto");
   // The printed config is itself a config file that prints the same.
   WriteText(dir / "printed.json", resolved.out);
   const CommandRun again = Exec("--print-config --config " + (dir / "printed.json"));

@@ -97,6 +97,11 @@ class Parser {
         Fail(source_, "cell_time_limit_s", "must be a finite number >= 0");
       }
     }
+    if (root_.Has("cell_memory_limit")) {
+      c.cell_memory_limit = root_.String("cell_memory_limit");
+      c.cell_memory_limit_bytes =
+          ParseMemoryLimit(c.cell_memory_limit, absl::StrCat(source_, ": cell_memory_limit"));
+    }
     root_.Finish();
     return c;
   }
@@ -527,6 +532,7 @@ nlohmann::ordered_json MatrixConfigToJson(const MatrixConfig& c) {
     out["cells"] = std::move(cells);
   }
   out["cell_time_limit_s"] = c.cell_time_limit_s;
+  out["cell_memory_limit"] = c.cell_memory_limit;
   return out;
 }
 

@@ -74,6 +74,11 @@ struct MatrixConfig {
   std::vector<ExclusionConfig> exclude;
   std::vector<CellConfigEntry> cells;
   double cell_time_limit_s = 0;  // 0: none
+  // The largest estimated heap of one cell (EstimateCellMemory): "auto" (kvbench's default,
+  // physical memory / worker threads) or a size ("16GB", "512MiB"); kvbench refuses a
+  // matrix with a cell over it before any cell runs.
+  std::string cell_memory_limit = "auto";
+  std::optional<uint64_t> cell_memory_limit_bytes;  // resolved; nullopt: "auto"
 };
 
 // Parses a matrix file. Throws InputError "FILE: clusters[2].capacity: ..." for an unknown

@@ -339,6 +339,20 @@ std::vector<BadConfig> BadConfigs() {
        "m.json: cell_time_limit_s: must be a finite number >= 0"},
       {"cell_time_limit_s as a string", [](json& c) { c["cell_time_limit_s"] = "10"; },
        "m.json: cell_time_limit_s: expected a number, got string"},
+      // Memory limit.
+      {"cell_memory_limit with a bad unit", [](json& c) { c["cell_memory_limit"] = "16 parsecs"; },
+       "m.json: cell_memory_limit: expected \"auto\" or a size \"<number><unit>\" with unit B, "
+       "KB, MB, GB, TB, KiB, MiB, GiB or TiB (e.g. \"16GB\", \"512MiB\"), got \"16 parsecs\""},
+      {"cell_memory_limit in blocks", [](json& c) { c["cell_memory_limit"] = "512blocks"; },
+       "m.json: cell_memory_limit: expected \"auto\" or a size \"<number><unit>\" with unit B, "
+       "KB, MB, GB, TB, KiB, MiB, GiB or TiB (e.g. \"16GB\", \"512MiB\"), got \"512blocks\""},
+      {"negative cell_memory_limit", [](json& c) { c["cell_memory_limit"] = "-1GB"; },
+       "m.json: cell_memory_limit: expected \"auto\" or a size \"<number><unit>\" with unit B, "
+       "KB, MB, GB, TB, KiB, MiB, GiB or TiB (e.g. \"16GB\", \"512MiB\"), got \"-1GB\""},
+      {"zero cell_memory_limit", [](json& c) { c["cell_memory_limit"] = "0.1B"; },
+       "m.json: cell_memory_limit: must be at least 1 byte, got \"0.1B\""},
+      {"cell_memory_limit as a number", [](json& c) { c["cell_memory_limit"] = 16000000000; },
+       "m.json: cell_memory_limit: expected a string, got the integer 16000000000"},
   };
 }
 
@@ -448,6 +462,33 @@ TEST(MatrixJsonTest, ClusterDefaultsAreFilledPerMode) {
   EXPECT_TRUE(c.exclude.empty());
   EXPECT_TRUE(c.cells.empty());
   EXPECT_EQ(c.cell_time_limit_s, 0);
+  EXPECT_EQ(c.cell_memory_limit, "auto");
+  EXPECT_FALSE(c.cell_memory_limit_bytes.has_value());
+}
+
+TEST(MatrixJsonTest, CellMemoryLimitTakesSizesOrAuto) {
+  const std::vector<std::pair<std::string, uint64_t>> rows = {
+      {"16GB", 16000000000},
+      {"512MiB", uint64_t{512} << 20},
+      {"1.5KB", 1500},
+      {"2kB", 2000},
+      {"3KiB", 3072},
+      {"4096B", 4096},
+      {"1TiB", uint64_t{1} << 40},
+      {"0.5 GB", 500000000},
+  };
+  for (const auto& [text, bytes] : rows) {
+    SCOPED_TRACE(text);
+    json config = BaseConfig();
+    config["cell_memory_limit"] = text;
+    const MatrixConfig c = ParseMatrixConfig(config, "m.json");
+    EXPECT_EQ(c.cell_memory_limit, text);
+    EXPECT_EQ(c.cell_memory_limit_bytes, bytes);
+    EXPECT_EQ(MatrixConfigToJson(c)["cell_memory_limit"], text);
+  }
+  json config = BaseConfig();
+  config["cell_memory_limit"] = "auto";
+  EXPECT_FALSE(ParseMatrixConfig(config, "m.json").cell_memory_limit_bytes.has_value());
 }
 
 TEST(MatrixJsonTest, CapacityUnitsResolveThroughTheProfile) {
@@ -484,6 +525,7 @@ TEST(MatrixJsonTest, ConfigToJsonRoundTripsThroughParse) {
   config["prices"] = {{{"name", "hw"}}, {{"name", "cheap"}, {"gpu_dollars_per_node_hour", 1.5}}};
   config["exclude"] = {{{"strategy", "random"}, {"cluster", "g"}}};
   config["cell_time_limit_s"] = 30;
+  config["cell_memory_limit"] = "12GiB";
   config["clusters"][1]["ttft_slo_s"] = 5;
   config["clusters"][1]["reject_over_slo"] = true;
   config["clusters"][1]["track_hotspots"] = true;
@@ -505,6 +547,7 @@ TEST(MatrixJsonTest, ConfigToJsonRoundTripsThroughParse) {
   } catch (const InputError& e) {
     error = e.what();
   }
+  EXPECT_EQ(once["cell_memory_limit"], "12GiB");
   EXPECT_EQ(twice, once);
 }
 

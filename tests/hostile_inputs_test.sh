@@ -576,6 +576,36 @@ fi
 chmod 755 ro
 
 # ---------------------------------------------------------------------------------------
+# 13. Cells too big for the machine (issue 10): 1,024 nodes with 10^9 tokens of cache each.
+#     On the trace of 10^6 distinct blocks every node gets 10^6 slots (the capacity clipped
+#     to the distinct blocks): ~16.6 GB, refused before anything runs with the figure, under
+#     --cell-memory-limit, the config's cell_memory_limit, or the default share (physical
+#     memory / worker threads; 1,024 threads make it small on any machine). On a small trace
+#     the same cluster costs ~10 MB and runs.
+huge_cluster='[{"name": "huge", "mode": "realistic", "nodes": 1024, "capacity": "1000000000tokens"}]'
+matrix m_huge_cache.json hugecache '["random"]' "$huge_cluster" $M.jsonl
+max_s=20 post='if [[ -e r_huge_cache.json ]]; then echo "wrote r_huge_cache.json"; fi'
+expect_error 13-huge-cache-refused 2 "m_huge_cache.json: cluster 'huge', trace 't': a cell needs an estimated 16.6 GB (" \
+  "id indexes" "clipped to the trace's 1000000 distinct blocks" "> --cell-memory-limit 8GB; lower capacity or nodes" -- \
+  "$kvbench" --config m_huge_cache.json --cell-memory-limit 8GB --out r_huge_cache.json --summary=false
+max_s=20
+expect_error 13-huge-cache-refused-default 2 "m_huge_cache.json" "16.6 GB" "> the default cell memory limit" \
+  "/ 1024 worker threads" -- "$kvbench" --config m_huge_cache.json --threads 1024 --list
+matrix m_huge_cache_limit.json hugecachelimit '["random"]' "$huge_cluster" $M.jsonl '"cell_memory_limit": "16GB"'
+max_s=20
+expect_error 13-huge-cache-refused-config 2 "m_huge_cache_limit.json" "16.6 GB" "> cell_memory_limit 16GB" -- \
+  "$kvbench" --config m_huge_cache_limit.json --summary=false
+matrix m_huge_cache_small.json hugecachesmall '["random", "kvcache_centric"]' "$huge_cluster" distinct.jsonl
+expect_ok 13-huge-cache-small-trace-runs \
+  'check cells r_huge_cache_small.json "c[\"served\"] == 200 and c[\"evictions\"] == 0"' \
+  -- "$kvbench" --config m_huge_cache_small.json --out r_huge_cache_small.json --summary=false
+expect_error 13-cell-memory-limit-bad-unit 2 "--cell-memory-limit" "5parsecs" -- \
+  "$kvbench" --config m_huge_cache_small.json --cell-memory-limit 5parsecs --list
+matrix m_mem_nan.json memnan '["random"]' "$huge_cluster" distinct.jsonl '"cell_memory_limit": "nanGB"'
+expect_error 13-cell-memory-limit-nan-config 2 "m_mem_nan.json" "cell_memory_limit" "nanGB" -- \
+  "$kvbench" --config m_mem_nan.json --list
+
+# ---------------------------------------------------------------------------------------
 total_ms=$(( ($(usec) - ${test_start/./}) / 1000 ))
 echo "hostile_inputs_test: $passed passed, $failed failed, $known known failures in $(( total_ms / 1000 )) s"
 if (( ${#fixed[@]} > 0 )); then

@@ -14,6 +14,16 @@ BlockCache::BlockCache(size_t capacity, size_t universe, std::unique_ptr<Evictio
   assert(policy_ != nullptr);
 }
 
+BlockCacheBytes BlockCache::EstimateBytes(size_t capacity, size_t universe,
+                                          const EvictionPolicyInfo& policy) {
+  const size_t slots = std::min(capacity, universe);
+  BlockCacheBytes bytes;
+  bytes.slots = slots * sizeof(BlockId);
+  bytes.index = IdIndex::EstimateBytes(universe, slots);
+  bytes.policy = policy.estimate_bytes(capacity, universe);
+  return bytes;
+}
+
 void BlockCache::Remove(BlockId id) {
   const Slot slot = index_.Find(id);
   assert(slot != kNoSlot);

@@ -14,6 +14,20 @@
 
 namespace kvb {
 
+// Heap bytes of a BlockCache by part (BlockCache::EstimateBytes).
+struct BlockCacheBytes {
+  size_t slots = 0;   // slot -> id
+  size_t index = 0;   // id -> slot (IdIndex)
+  size_t policy = 0;  // the eviction policy, its object included
+  size_t total() const { return slots + index + policy; }
+  BlockCacheBytes& operator+=(const BlockCacheBytes& o) {
+    slots += o.slots;
+    index += o.index;
+    policy += o.policy;
+    return *this;
+  }
+};
+
 // One node's KV cache: at most capacity() resident blocks of a trace's id universe, with
 // an eviction policy. Memory grows with the capacity, not with the universe (except a
 // direct id -> slot array, used when the universe is small enough to afford it).
@@ -23,6 +37,14 @@ class BlockCache {
   // `universe` = trace.distinct_blocks(); capacity may exceed it (nothing is ever evicted).
   // `policy` must have been made for (capacity, universe).
   BlockCache(size_t capacity, size_t universe, std::unique_ptr<EvictionPolicy> policy);
+
+  // Heap bytes of a cache of `capacity` blocks over ids 0..universe-1 with `policy`, as
+  // allocated by the constructor (min(capacity, universe) slots: a capacity beyond the
+  // universe costs nothing) and after use (an id index's hash map may double once). Not
+  // counted: the object itself and its list of freed slots (Remove / EvictOne; a few
+  // entries in the seed's accounting).
+  static BlockCacheBytes EstimateBytes(size_t capacity, size_t universe,
+                                       const EvictionPolicyInfo& policy);
 
   bool Contains(BlockId id) const { return index_.Find(id) != kNoSlot; }
   // If resident, tells the policy of the access and returns true; otherwise false.

@@ -103,8 +103,10 @@ TEST(BlockCacheTest, CapacityBeyondTheUniverseNeverEvicts) {
 
 TEST(IdIndexTest, ChoosesTheDirectArrayWhenAffordable) {
   EXPECT_TRUE(IdIndex::ChoosesDirect(1000, 1));
-  EXPECT_TRUE(IdIndex::ChoosesDirect(size_t{16} << 20, 1));               // 64 MiB exactly
-  EXPECT_FALSE(IdIndex::ChoosesDirect((size_t{16} << 20) + 1, 1));        // beyond 64 MiB
+  EXPECT_TRUE(IdIndex::ChoosesDirect(size_t{1} << 18, 1));                // 1 MiB exactly
+  EXPECT_FALSE(IdIndex::ChoosesDirect((size_t{1} << 18) + 1, 1));         // beyond 1 MiB
+  EXPECT_FALSE(IdIndex::ChoosesDirect(14'000'000, 5'859));                // 1M requests, 3M tokens
+  EXPECT_TRUE(IdIndex::ChoosesDirect(16 * 5'859, 5'859));                 // 64 bytes per entry
   EXPECT_TRUE(IdIndex::ChoosesDirect(size_t{1} << 30, size_t{1} << 26));  // <= 16 x entries
   EXPECT_FALSE(IdIndex::ChoosesDirect(size_t{1} << 30, (size_t{1} << 26) - 1));
   EXPECT_FALSE(IdIndex::ChoosesDirect(1000, 0));  // nothing to store

@@ -39,6 +39,9 @@ struct EvictionPolicyInfo {
   std::string_view source;       // where the rule comes from
   // Makes a policy for a cache of `capacity` slots over ids 0..universe-1.
   std::function<std::unique_ptr<EvictionPolicy>(size_t capacity, size_t universe)> make;
+  // Heap bytes of the policy `make` returns for (capacity, universe), the object included
+  // (what it allocates up front; its arrays never grow).
+  std::function<size_t(size_t capacity, size_t universe)> estimate_bytes;
 };
 
 // Every eviction policy, in a stable order.

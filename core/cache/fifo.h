@@ -14,6 +14,11 @@ class FifoPolicy final : public EvictionPolicy {
  public:
   explicit FifoPolicy(size_t capacity) : links_(capacity) {}
 
+  // Heap bytes of a policy for `capacity` slots, the object included.
+  static size_t EstimateBytes(size_t capacity) {
+    return sizeof(FifoPolicy) + SlotLinks::EstimateBytes(capacity);
+  }
+
   void OnInsert(Slot slot, BlockId /*id*/) override { links_.PushFront(queue_, slot); }
   void OnHit(Slot /*slot*/) override {}
   void OnRemove(Slot slot) override { links_.Unlink(queue_, slot); }
@@ -30,6 +35,8 @@ class FifoPolicy final : public EvictionPolicy {
 
 // Factory for the registry: a policy for min(capacity, universe) slots.
 std::unique_ptr<EvictionPolicy> MakeFifoPolicy(size_t capacity, size_t universe);
+// Heap bytes of what MakeFifoPolicy(capacity, universe) returns.
+size_t FifoPolicyBytes(size_t capacity, size_t universe);
 
 }  // namespace kvb
 

@@ -79,4 +79,8 @@ std::unique_ptr<EvictionPolicy> MakeLfuPolicy(size_t capacity, size_t universe) 
   return std::make_unique<LfuPolicy>(std::min(capacity, universe));
 }
 
+size_t LfuPolicyBytes(size_t capacity, size_t universe) {
+  return LfuPolicy::EstimateBytes(std::min(capacity, universe));
+}
+
 }  // namespace kvb

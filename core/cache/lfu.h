@@ -20,6 +20,14 @@ class LfuPolicy final : public EvictionPolicy {
  public:
   explicit LfuPolicy(size_t capacity);
 
+  // Heap bytes of a policy for `capacity` slots, the object included: links, a group per
+  // slot and the group pool reserved for capacity + 1 (the list of freed groups, usually a
+  // few entries, is left out).
+  static size_t EstimateBytes(size_t capacity) {
+    return sizeof(LfuPolicy) + SlotLinks::EstimateBytes(capacity) + capacity * sizeof(GroupIndex) +
+           (capacity + 1) * sizeof(Group);
+  }
+
   void OnInsert(Slot slot, BlockId id) override;
   void OnHit(Slot slot) override;
   void OnRemove(Slot slot) override { Leave(slot); }
@@ -52,6 +60,8 @@ class LfuPolicy final : public EvictionPolicy {
 
 // Factory for the registry: a policy for min(capacity, universe) slots.
 std::unique_ptr<EvictionPolicy> MakeLfuPolicy(size_t capacity, size_t universe);
+// Heap bytes of what MakeLfuPolicy(capacity, universe) returns.
+size_t LfuPolicyBytes(size_t capacity, size_t universe);
 
 }  // namespace kvb
 

@@ -14,6 +14,11 @@ class LruPolicy final : public EvictionPolicy {
  public:
   explicit LruPolicy(size_t capacity) : links_(capacity) {}
 
+  // Heap bytes of a policy for `capacity` slots, the object included.
+  static size_t EstimateBytes(size_t capacity) {
+    return sizeof(LruPolicy) + SlotLinks::EstimateBytes(capacity);
+  }
+
   void OnInsert(Slot slot, BlockId /*id*/) override { links_.PushFront(recency_, slot); }
   void OnHit(Slot slot) override { links_.MoveToFront(recency_, slot); }
   void OnRemove(Slot slot) override { links_.Unlink(recency_, slot); }
@@ -30,6 +35,8 @@ class LruPolicy final : public EvictionPolicy {
 
 // Factory for the registry: a policy for min(capacity, universe) slots.
 std::unique_ptr<EvictionPolicy> MakeLruPolicy(size_t capacity, size_t universe);
+// Heap bytes of what MakeLruPolicy(capacity, universe) returns.
+size_t LruPolicyBytes(size_t capacity, size_t universe);
 
 }  // namespace kvb
 

@@ -98,8 +98,22 @@ bool S3FifoPolicy::TakeFromGhost(BlockId id) {
   return true;
 }
 
+size_t S3FifoPolicy::EstimateBytes(size_t capacity, size_t universe) {
+  const size_t small_target = std::max<size_t>(1, (capacity + 9) / 10);
+  const size_t main_capacity = capacity - std::min(capacity, small_target);
+  return sizeof(S3FifoPolicy) + SlotLinks::EstimateBytes(capacity) +
+         capacity * (sizeof(uint8_t) + sizeof(Queue) + sizeof(BlockId)) +
+         SlotLinks::EstimateBytes(main_capacity) +
+         main_capacity * (sizeof(BlockId) + sizeof(Slot)) +
+         IdIndex::EstimateBytes(universe, main_capacity);
+}
+
 std::unique_ptr<EvictionPolicy> MakeS3FifoPolicy(size_t capacity, size_t universe) {
   return std::make_unique<S3FifoPolicy>(std::min(capacity, universe), universe);
+}
+
+size_t S3FifoPolicyBytes(size_t capacity, size_t universe) {
+  return S3FifoPolicy::EstimateBytes(std::min(capacity, universe), universe);
 }
 
 }  // namespace kvb

@@ -35,6 +35,11 @@ class S3FifoPolicy final : public EvictionPolicy {
 
   S3FifoPolicy(size_t capacity, size_t universe);
 
+  // Heap bytes of a policy for `capacity` slots over ids 0..universe-1, the object included:
+  // per slot links, frequency, queue and id; per ghost entry (capacity - s of them) links,
+  // id and a free-list entry; and the ghost's id index.
+  static size_t EstimateBytes(size_t capacity, size_t universe);
+
   void OnInsert(Slot slot, BlockId id) override;
   void OnHit(Slot slot) override {
     if (frequency_[slot] < kMaxFrequency) ++frequency_[slot];
@@ -74,6 +79,8 @@ class S3FifoPolicy final : public EvictionPolicy {
 
 // Factory for the registry: a policy for min(capacity, universe) slots.
 std::unique_ptr<EvictionPolicy> MakeS3FifoPolicy(size_t capacity, size_t universe);
+// Heap bytes of what MakeS3FifoPolicy(capacity, universe) returns.
+size_t S3FifoPolicyBytes(size_t capacity, size_t universe);
 
 }  // namespace kvb
 

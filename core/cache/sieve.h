@@ -20,6 +20,11 @@ class SievePolicy final : public EvictionPolicy {
  public:
   explicit SievePolicy(size_t capacity) : links_(capacity), visited_(capacity, 0) {}
 
+  // Heap bytes of a policy for `capacity` slots, the object included.
+  static size_t EstimateBytes(size_t capacity) {
+    return sizeof(SievePolicy) + SlotLinks::EstimateBytes(capacity) + capacity * sizeof(uint8_t);
+  }
+
   void OnInsert(Slot slot, BlockId /*id*/) override {
     visited_[slot] = 0;
     links_.PushFront(queue_, slot);
@@ -50,6 +55,8 @@ class SievePolicy final : public EvictionPolicy {
 
 // Factory for the registry: a policy for min(capacity, universe) slots.
 std::unique_ptr<EvictionPolicy> MakeSievePolicy(size_t capacity, size_t universe);
+// Heap bytes of what MakeSievePolicy(capacity, universe) returns.
+size_t SievePolicyBytes(size_t capacity, size_t universe);
 
 }  // namespace kvb
 

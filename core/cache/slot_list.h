@@ -23,6 +23,9 @@ class SlotLinks {
  public:
   explicit SlotLinks(size_t slots) : links_(slots) {}
 
+  // Heap bytes of the links of `slots` slots (one allocation, made by the constructor).
+  static size_t EstimateBytes(size_t slots) { return slots * sizeof(Link); }
+
   // The neighbour of `slot` toward the front / back of its list, or kNoSlot.
   Slot toward_front(Slot slot) const { return links_[slot].toward_front; }
   Slot toward_back(Slot slot) const { return links_[slot].toward_back; }

@@ -1,6 +1,7 @@
 #include "core/cluster/cluster.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "absl/strings/str_cat.h"
 #include "core/util/input_error.h"
@@ -41,6 +42,30 @@ Cluster::Cluster(const ClusterSpec& spec, const Trace& trace, size_t seed_copy_l
                          policy->make(slots, trace.distinct_blocks()));
     capacity_.push_back(capacity);
   }
+}
+
+BlockCacheBytes Cluster::EstimateCacheBytes(const ClusterSpec& spec, size_t universe,
+                                            size_t seed_copy_limit) {
+  const size_t nodes = spec.nodes.size();
+  BlockCacheBytes bytes;
+  // caches_ (reserved), seed_counted_ (sized), capacity_ (grown by push_back: a power of two).
+  size_t grown = 1;
+  while (grown < nodes) grown *= 2;
+  bytes.slots = nodes * (sizeof(BlockCache) + sizeof(size_t)) + grown * sizeof(size_t);
+  for (size_t n = 0; n < nodes; ++n) {
+    const EvictionPolicyInfo* policy = FindEvictionPolicy(spec.nodes[n].eviction);
+    if (policy == nullptr) {
+      throw InputError(absl::StrCat("cluster.nodes[", n, "].eviction: unknown policy '",
+                                    spec.nodes[n].eviction,
+                                    "' (known: ", JoinNames(EvictionPolicies()), ")"));
+    }
+    const size_t capacity = spec.nodes[n].capacity_blocks;
+    const size_t slots = capacity == 0                           ? 0
+                         : capacity > SIZE_MAX - seed_copy_limit ? SIZE_MAX
+                                                                 : capacity + seed_copy_limit;
+    bytes += BlockCache::EstimateBytes(slots, universe, *policy);
+  }
+  return bytes;
 }
 
 void Cluster::OnEvicted(size_t node, BlockId id) {

@@ -39,6 +39,13 @@ class Cluster {
   // SeedCopy): each node may hold up to that many blocks beyond its capacity as copies.
   Cluster(const ClusterSpec& spec, const Trace& trace, size_t seed_copy_limit = 0);
 
+  // Heap bytes of the nodes' caches of a Cluster(spec, trace, seed_copy_limit) on a trace
+  // of `universe` distinct ids: each node's BlockCache (capacity + seed_copy_limit slots,
+  // clipped to the universe) plus the per-node arrays, counted in `slots`. The index of
+  // holders (SimPrefixIndex) is not included. Throws InputError for an unknown policy.
+  static BlockCacheBytes EstimateCacheBytes(const ClusterSpec& spec, size_t universe,
+                                            size_t seed_copy_limit = 0);
+
   size_t size() const { return caches_.size(); }
   const SimPrefixIndex& holders() const { return holders_; }
   bool Holds(size_t node, BlockId id) const { return holders_.Holds(id, node); }

@@ -1,0 +1,360 @@
+#include "core/sim/memory_estimate.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "core/cache/block_cache.h"
+#include "core/cache/id_index.h"
+#include "core/cluster/cluster.h"
+#include "core/index/prefix_index.h"
+#include "core/replication/replication_policy.h"
+#include "core/replication/strategy.h"
+#include "core/routing/router.h"
+#include "core/sim/run_result.h"
+#include "core/util/huge_page_allocator.h"
+#include "core/util/params.h"
+
+namespace kvb {
+
+namespace {
+
+// Sizes of records private to other files (x86-64, libstdc++), kept next to what they count.
+// core/sim/simulator.cc:
+constexpr uint64_t kNodeStateBytes = 144;        // NodeState (its deque's header included)
+constexpr uint64_t kEmptyDequeBytes = 64 + 512;  // a deque's map of 8 pointers + one chunk
+constexpr uint64_t kQueuedBytes = 32;            // Queued, one per waiting request
+constexpr uint64_t kEventBytes = 24;             // Event (a completion per busy node)
+// Simulator arrays per node: prefix_, scratch_prefix_ (4 B), queue_length_, queued_work_s_,
+// pending_prefill_blocks_ (8 B), the view's resident_blocks_ (4 B), and Summarize's
+// per-node requests and busy-seconds vectors (2 x 8 B, grown by push_back: up to 2x).
+constexpr uint64_t kSimulatorArraysPerNode = 4 + 4 + 8 + 8 + 8 + 4 + 2 * 2 * 8;
+// core/hotspot/hotspot_tracker.cc:
+constexpr uint64_t kHotspotShardBytes = 192;  // Shard (alignas 64): lock, map, 3 vectors
+constexpr uint64_t kHotspotEntryBytes = 40;   // Shard::Entry
+// core/routing/sglang_cache_aware_router.cc:
+constexpr uint64_t kApproxTreeBytes = 72;      // ApproxTree: a flat_hash_map, a vector, 3 ids
+constexpr uint64_t kApproxTreeSlotBytes = 12;  // ApproxTree::Slot
+// core/routing/prefix_aware_hotspot_router.cc (seed mode): records keyed by BlockId whose
+// value is Pattern {hits, last_hit, intensity, vector<int64_t> history}: 56-byte slots.
+constexpr uint64_t kPatternSlotBytes = 56;
+constexpr uint64_t kPatternSlotAlign = 8;
+constexpr uint64_t kFlatHashMapBytes = 32;  // sizeof(absl::flat_hash_map<...>)
+// core/routing/prefix_hash_bounded_router.cc: a ring Point {hash, node} per virtual node.
+constexpr uint64_t kRingPointBytes = 16;
+// core/replication/preble_replication.cc: the direct-mapped table's Entry.
+constexpr uint64_t kPrebleEntryBytes = 40;
+constexpr uint64_t kPrebleDefaultTableSize = 65536;  // its table_size default (budgeted's)
+// glibc malloc: bytes a small allocation costs beyond its size.
+constexpr uint64_t kMallocOverhead = 16;
+
+uint64_t Pow2Ceil(uint64_t n) {
+  uint64_t p = 1;
+  while (p < n) p *= 2;
+  return n == 0 ? 0 : p;
+}
+
+uint64_t SaturatingAdd(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
+
+uint64_t SaturatingMul(uint64_t a, uint64_t b) {
+  return b != 0 && a > UINT64_MAX / b ? UINT64_MAX : a * b;
+}
+
+uint64_t CeilDiv(uint64_t a, uint64_t b) { return b == 0 ? 0 : a / b + (a % b != 0 ? 1 : 0); }
+
+// A count of rows from a ratio of times, bounded (a config ValidateSimConfig would refuse
+// must not overflow here).
+uint64_t RowsOf(double ratio) {
+  if (!(ratio >= 0)) return 0;
+  return static_cast<uint64_t>(std::min(ratio, 1e15));
+}
+
+// A strategy's parameters and what they imply for memory.
+struct StrategyShape {
+  std::string router;  // registry name
+  Params router_params;
+  std::string replication;  // registry name
+  Params replication_params;
+  bool needs_hotspots = false;
+  bool copies = false;  // it may copy prefixes between nodes (replicas beyond block refs)
+};
+
+StrategyShape ShapeOf(std::string_view spec, uint64_t seed) {
+  StrategyShape s;
+  if (spec.empty()) return s;
+  const Strategy strategy = MakeStrategy(spec, seed);  // validates the spec
+  s.needs_hotspots = strategy.router->needs_hotspots() ||
+                     (strategy.replication != nullptr && strategy.replication->needs_hotspots());
+  const size_t plus = spec.find('+');
+  const SpecText router = ParseSpecText(spec.substr(0, plus), "router");
+  const RouterInfo* router_info = FindRouter(router.name);
+  s.router = router.name;
+  s.router_params = ResolveParams("router", router_info->name, router_info->params, router.args);
+  const SpecText replication = ParseSpecText(
+      plus == std::string_view::npos ? kDefaultReplication : spec.substr(plus + 1), "replication");
+  const ReplicationInfo* replication_info = FindReplicationPolicy(replication.name);
+  s.replication = replication.name;
+  s.replication_params = ResolveParams("replication", replication_info->name,
+                                       replication_info->params, replication.args);
+  // Copies: the seed's routers (ReplicateSeed / ReplicateRealistic) and every replication
+  // policy but "mooncake" (fetched prefixes stay) and "none".
+  const bool seed_router = s.router == "prefix_aware_hotspot" || s.router == "seed_paper" ||
+                           s.router == "seed_optimised";
+  s.copies = seed_router || (s.replication != "mooncake" && s.replication != "none");
+  return s;
+}
+
+// The strategy's own tables, from the sizing rules of the files named above.
+uint64_t RouterStateBytes(const StrategyShape& s, const TraceShape& t, const SimConfig& c) {
+  const uint64_t nodes = c.cluster.nodes.size();
+  const uint64_t d = t.distinct_blocks;
+  uint64_t bytes = 0;
+  if (s.router == "sglang_cache_aware") {
+    // One approximate tree per node holding at most max_tree_blocks ids (LRU-pruned beyond):
+    // each request's ids go into one tree, so all trees together hold at most the block
+    // references; spread evenly over the nodes.
+    const auto max_tree = static_cast<uint64_t>(s.router_params.GetInt("max_tree_blocks"));
+    const uint64_t per_tree_cap = std::min(max_tree, d);
+    const uint64_t total = std::min(t.block_refs, nodes * per_tree_cap);
+    const uint64_t per_tree = CeilDiv(total, nodes);
+    uint64_t capacity = IdIndex::HashCapacityGrown(per_tree);
+    if (per_tree >= max_tree && per_tree > 0 && (per_tree - 1) * 32 > capacity * 25) {
+      capacity = 2 * capacity + 1;  // pruning erases: tombstones make it double once
+    }
+    bytes += nodes * (kApproxTreeBytes + IdIndex::HashTableBytes(capacity) +
+                      Pow2Ceil(per_tree) * kApproxTreeSlotBytes);
+  } else if (s.router == "prefix_aware_hotspot" || s.router == "seed_paper" ||
+             s.router == "seed_optimised") {
+    if (c.mode == SimMode::kSeed) {
+      // Per node, a record per prefix of length 2..max_prefix (keyed by its last id, at
+      // depth 1..max_prefix-1) of the requests routed there, kept forever: at most every
+      // such reference, and every node x such id. Spread evenly over the nodes.
+      const auto max_prefix = static_cast<uint64_t>(s.router_params.GetInt("max_prefix"));
+      const auto history = static_cast<uint64_t>(s.router_params.GetInt("history"));
+      const uint64_t ids = t.IdsWithin(max_prefix) - t.IdsWithin(1);
+      const uint64_t refs = t.RefsWithin(max_prefix) - t.RefsWithin(1);
+      const uint64_t records = std::min(refs, nodes * ids);
+      const uint64_t per_node = CeilDiv(records, nodes);
+      bytes += nodes *
+               (kFlatHashMapBytes + IdIndex::HashTableBytes(IdIndex::HashCapacityGrown(per_node),
+                                                            kPatternSlotBytes, kPatternSlotAlign));
+      // Histories: a record gets a hit count when its prefix comes back (at most once per
+      // such reference that is not the id's first), up to `history` + 1 of them; vectors
+      // grow by doubling, so a record's history takes at most 16 B per count (and 8 x the
+      // power of two above history + 1), plus a malloc header.
+      const uint64_t returns = refs > ids ? refs - ids : 0;
+      const uint64_t with_history = std::min(records, returns);
+      const uint64_t per_record_max = Pow2Ceil(history + 1) * sizeof(int64_t);
+      bytes += std::min(returns * 2 * sizeof(int64_t), with_history * per_record_max) +
+               with_history * kMallocOverhead;
+    }
+  } else if (s.router == "prefix_hash_bounded") {
+    const auto virtual_nodes = static_cast<uint64_t>(s.router_params.GetInt("virtual_nodes"));
+    bytes += nodes * (virtual_nodes * kRingPointBytes + sizeof(uint64_t));
+  }
+  if (s.replication == "preble") {
+    bytes += static_cast<uint64_t>(s.replication_params.GetInt("table_size")) * kPrebleEntryBytes;
+  } else if (s.replication == "budgeted" && s.replication_params.GetChoice("policy") == "preble") {
+    bytes += kPrebleDefaultTableSize * kPrebleEntryBytes;
+  }
+  return bytes;
+}
+
+// HotspotTracker (core/hotspot/hotspot_tracker.cc): per shard a space-saving table of at
+// most ceil(capacity / shards) ids, each with an Entry, a heap position, K history counts
+// and a map slot; the vectors and the map grow by doubling.
+uint64_t HotspotTrackerBytes(const TraceShape& t, const SimConfig& c) {
+  const HotspotConfig& h = c.hotspots;
+  const uint64_t shards = std::max<uint64_t>(1, h.shards);
+  const uint64_t shard_capacity = CeilDiv(h.capacity, shards);
+  const uint64_t ids = t.IdsWithin(c.hotspot_prefix_blocks);  // the ids it is shown
+  const uint64_t per_shard = std::min(shard_capacity, CeilDiv(ids, shards));
+  const uint64_t grown = Pow2Ceil(per_shard);
+  return shards *
+         (kHotspotShardBytes + IdIndex::HashTableBytes(IdIndex::HashCapacityGrown(per_shard)) +
+          grown * (kHotspotEntryBytes + sizeof(uint32_t)) +
+          grown * h.history_length * sizeof(uint32_t));
+}
+
+}  // namespace
+
+uint64_t TraceShape::IdsWithin(uint64_t p) const {
+  if (p == 0) return distinct_blocks;
+  if (p < ids_below_depth.size()) return ids_below_depth[p];
+  return std::min(distinct_blocks, SaturatingMul(requests, p));
+}
+
+uint64_t TraceShape::RefsWithin(uint64_t p) const {
+  if (p == 0) return block_refs;
+  if (p < refs_below_depth.size()) return refs_below_depth[p];
+  return std::min(block_refs, SaturatingMul(requests, p));
+}
+
+TraceShape TraceShape::Of(const Trace& trace) {
+  TraceShape s;
+  s.requests = trace.size();
+  s.block_refs = trace.block_count();
+  s.distinct_blocks = trace.distinct_blocks();
+  s.arrival_span_s =
+      static_cast<double>(trace.last_arrival_ms() - trace.first_arrival_ms()) / 1000.0;
+  // Histograms of id depths and request lengths (capped at kMaxDepth), then prefix sums.
+  std::vector<uint64_t> ids(kMaxDepth + 1, 0), lengths(kMaxDepth + 1, 0);
+  for (const uint32_t depth : trace.depths()) ++ids[std::min<size_t>(depth, kMaxDepth)];
+  for (size_t i = 0; i < trace.size(); ++i) {
+    ++lengths[std::min<size_t>(trace[i].blocks.size(), kMaxDepth)];
+  }
+  s.ids_below_depth.assign(kMaxDepth + 1, 0);
+  s.refs_below_depth.assign(kMaxDepth + 1, 0);
+  // refs_below_depth[p] = sum over requests of min(length, p); `longer` = requests longer
+  // than p.
+  uint64_t longer = s.requests;
+  for (size_t p = 1; p <= kMaxDepth; ++p) {
+    s.ids_below_depth[p] = s.ids_below_depth[p - 1] + ids[p - 1];
+    longer -= lengths[p - 1];
+    s.refs_below_depth[p] = s.refs_below_depth[p - 1] + longer;
+  }
+  return s;
+}
+
+CellMemoryEstimate EstimateCellMemory(const Trace& trace, const SimConfig& config,
+                                      std::string_view strategy) {
+  return EstimateCellMemory(TraceShape::Of(trace), config, strategy);
+}
+
+CellMemoryEstimate EstimateCellMemory(const TraceShape& t, const SimConfig& c,
+                                      std::string_view strategy) {
+  const StrategyShape s = ShapeOf(strategy, c.seed);
+  const bool seed = c.mode == SimMode::kSeed;
+  const uint64_t nodes = c.cluster.nodes.size();
+  const uint64_t d = t.distinct_blocks;
+  const uint64_t copy_room = seed ? c.seed_copy_limit_blocks : 0;
+  CellMemoryEstimate e;
+
+  // The caches (Cluster::EstimateCacheBytes: BlockCache, IdIndex, the policies).
+  const BlockCacheBytes caches = Cluster::EstimateCacheBytes(c.cluster, d, copy_room);
+  e.cache_slots = caches.slots;
+  e.eviction_state = caches.policy;
+  e.id_indexes = caches.index;
+  uint64_t all_slots = 0;
+  for (const NodeSpec& n : c.cluster.nodes) {
+    if (n.capacity_blocks == 0) continue;
+    const uint64_t wanted = SaturatingAdd(n.capacity_blocks, copy_room);
+    const uint64_t slots = std::min(wanted, d);
+    all_slots = SaturatingAdd(all_slots, slots);
+    e.capacity_blocks = std::max<uint64_t>(e.capacity_blocks, n.capacity_blocks);
+    e.slots_per_node = std::max(e.slots_per_node, slots);
+    e.capacity_clipped = e.capacity_clipped || wanted > d;
+  }
+
+  // SimPrefixIndex with dense storage (core/index/prefix_index.h): Reserve(distinct) sizes
+  // its array of holder sets (HolderList, 24 B, up to kInlineHolders = 8 holders inline) to
+  // one per id. A set of more holders moves to the heap (2 B per holder, capacity doubling
+  // from 16) and stays there until its last holder leaves. (id, node) pairs held at once:
+  // at most every slot, every node x id, and (without copies) every block reference; those
+  // beyond 8 per id must be in heap sets.
+  e.prefix_index = HugePageAllocator<HolderList>::AllocatedBytes(d);
+  if (nodes > kInlineHolders) {
+    uint64_t pairs = std::min(all_slots, nodes * d);
+    if (!s.copies) pairs = std::min(pairs, t.block_refs);
+    const uint64_t heavy = pairs > kInlineHolders * d ? pairs - kInlineHolders * d : 0;
+    const uint64_t sets = std::min(d, CeilDiv(heavy, nodes - kInlineHolders));
+    e.prefix_index += heavy * 2 * sizeof(NodeId) + sets * kMallocOverhead;
+  }
+
+  // Time series (run_result.h). Realistic: a window per window_s of simulated time and a
+  // replica sample per replica_sample_s (the arrivals' span; completions may add a few);
+  // seed: a window per requests_window requests. Each window holds a queue length per node
+  // and a count per heat key; the vectors of rows and samples grow by doubling.
+  const uint64_t heat_keys = std::min<uint64_t>(c.heat_keys, d);
+  uint64_t tracked_keys = 0;
+  for (const uint32_t rank : c.tracked_key_ranks) tracked_keys += rank >= 1 && rank <= d;
+  uint64_t windows = 0, samples = 0;
+  if (seed) {
+    windows = CeilDiv(t.requests, c.requests_window);
+  } else {
+    const double span_s = t.arrival_span_s / c.rate_scale;
+    windows = RowsOf(span_s / c.window_s) + 1;
+    samples = RowsOf(span_s / c.replica_sample_s) + 1;
+  }
+  e.time_series = windows * (nodes + heat_keys) * sizeof(uint32_t) +
+                  Pow2Ceil(windows) * sizeof(WindowRow) +
+                  tracked_keys * Pow2Ceil(samples) * sizeof(uint32_t);
+
+  // Per request (realistic): with q requests queued and s served, the queues take about
+  // 33 B per waiting request (Queued in 512-byte deque chunks) and the TTFT and queue-wait
+  // seconds (8 B each, grown by push_back) up to 2.5 x 8 B x the power of two above s
+  // while one of them reallocates: at most 40 B per request since q + s <= requests. At
+  // the end: both records and one copy (percentiles, sorting), and 101 percentiles.
+  if (!seed) {
+    const uint64_t running = t.requests * (kQueuedBytes + 8);
+    const uint64_t end = 2 * Pow2Ceil(t.requests) * sizeof(double) + t.requests * sizeof(double);
+    e.per_request = std::max(running, end) + 128 * sizeof(double);
+  }
+
+  // Per id: a heat-key rank (uint16) per id; ranking the keys takes a count (8 B) and an
+  // order entry (4 B) per id during setup, freed before the run: the part of it that later
+  // growth does not cover is counted here.
+  const uint64_t ranks = heat_keys > 0 ? d * sizeof(uint16_t) : 0;
+  const uint64_t scratch = d * (sizeof(uint64_t) + sizeof(BlockId));
+  const uint64_t growth = e.per_request + e.time_series;
+  e.per_id = ranks + (scratch > growth ? scratch - growth : 0);
+
+  // Per node: the simulator's NodeState (with its queue's first chunk), arrays and events,
+  // the result's NodeResult.
+  e.per_node = nodes * (kNodeStateBytes + kEmptyDequeBytes + kSimulatorArraysPerNode +
+                        2 * kEventBytes + sizeof(NodeResult));
+
+  if (c.track_hotspots || s.needs_hotspots) e.hotspot_tracker = HotspotTrackerBytes(t, c);
+  if (!strategy.empty()) e.router_state = RouterStateBytes(s, t, c);
+
+  const std::vector<std::pair<const char*, uint64_t>> parts = {
+      {"cache slots", e.cache_slots},
+      {"eviction state", e.eviction_state},
+      {"id indexes", e.id_indexes},
+      {"prefix index", e.prefix_index},
+      {"per-id", e.per_id},
+      {"per-request", e.per_request},
+      {"per-node", e.per_node},
+      {"time series", e.time_series},
+      {"hotspot tracker", e.hotspot_tracker},
+      {"router state", e.router_state}};
+  for (const auto& [name, bytes] : parts) e.total = SaturatingAdd(e.total, bytes);
+  std::string text;
+  uint64_t other = 0;
+  for (const auto& [name, bytes] : parts) {
+    if (bytes == 0) continue;
+    if (bytes * 100 < e.total) {
+      other += bytes;
+      continue;
+    }
+    absl::StrAppend(&text, text.empty() ? "" : " + ", name, " ", FormatBytes(bytes));
+  }
+  if (other > 0) absl::StrAppend(&text, text.empty() ? "" : " + ", "other ", FormatBytes(other));
+  absl::StrAppend(&text, " = ", FormatBytes(e.total));
+  if (e.capacity_clipped) {
+    absl::StrAppend(&text, "; capacity ", e.capacity_blocks, " blocks",
+                    copy_room > 0 ? absl::StrCat(" + ", copy_room, " seed copies") : "",
+                    " per node clipped to the trace's ", d, " distinct blocks");
+  }
+  e.description = std::move(text);
+  return e;
+}
+
+std::string FormatBytes(uint64_t bytes) {
+  if (bytes < 1000) return absl::StrCat(bytes, " B");
+  static constexpr const char* kUnits[] = {"KB", "MB", "GB", "TB", "PB", "EB"};
+  double value = static_cast<double>(bytes) / 1000;
+  size_t unit = 0;
+  while (value >= 999.95 && unit + 1 < std::size(kUnits)) {
+    value /= 1000;
+    ++unit;
+  }
+  return absl::StrFormat("%.1f %s", value, kUnits[unit]);
+}
+
+}  // namespace kvb

@@ -1,0 +1,85 @@
+#ifndef KVB_CORE_SIM_MEMORY_ESTIMATE_H_
+#define KVB_CORE_SIM_MEMORY_ESTIMATE_H_
+
+// How much heap memory one cell (one Simulate call) will take, estimated before it runs
+// from the sizing rules of what the simulation allocates: the nodes' caches (BlockCache,
+// IdIndex, the eviction policies), the index of holders (SimPrefixIndex), the simulator's
+// per-id, per-request, per-node and per-window records, the hot-spot tracker and the
+// strategy's tables. kvbench refuses a cell whose estimate exceeds its memory limit before
+// anything runs. The trace is not counted: it is loaded once and shared by every cell.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/sim/simulator.h"
+#include "core/trace/trace.h"
+
+namespace kvb {
+
+// What the estimate needs of a trace: its counts, not its requests.
+struct TraceShape {
+  static constexpr size_t kMaxDepth = 64;
+
+  uint64_t requests = 0;
+  uint64_t block_refs = 0;       // block references over all requests
+  uint64_t distinct_blocks = 0;  // the id universe
+  double arrival_span_s = 0;     // last arrival - first arrival, before rate scaling
+  // For depths p = 0..kMaxDepth: the ids at depth < p, and the references at positions
+  // < p (the first p blocks of every request). Empty: unknown (bounds are used instead).
+  std::vector<uint64_t> ids_below_depth;
+  std::vector<uint64_t> refs_below_depth;
+
+  // Ids and references within the first p blocks of requests (p = 0: all): the counts
+  // above, or when unknown or p > kMaxDepth, min(distinct_blocks, requests x p) and
+  // min(block_refs, requests x p).
+  uint64_t IdsWithin(uint64_t p) const;
+  uint64_t RefsWithin(uint64_t p) const;
+
+  // O(distinct blocks + requests).
+  static TraceShape Of(const Trace& trace);
+};
+
+// A cell's estimated heap bytes by part, and their sum.
+struct CellMemoryEstimate {
+  uint64_t cache_slots = 0;      // slot -> id arrays and the per-node cache records
+  uint64_t eviction_state = 0;   // eviction policies (S3-FIFO's ghost id index included)
+  uint64_t id_indexes = 0;       // id -> slot, one per node: direct arrays or hash maps
+  uint64_t prefix_index = 0;     // who holds what (SimPrefixIndex): a holder set per id
+  uint64_t per_id = 0;           // heat-key ranks, and the scratch of ranking the ids
+  uint64_t per_request = 0;      // TTFT and queue-wait records; queues (all waiting, at worst)
+  uint64_t per_node = 0;         // node states, per-node results and routing arrays
+  uint64_t time_series = 0;      // windows (queue lengths, heat keys) and replica samples
+  uint64_t hotspot_tracker = 0;  // when the cell tracks hot spots
+  uint64_t router_state = 0;     // the strategy's tables (routers' trees, rings, records)
+  uint64_t total = 0;
+
+  // The largest node's capacity (blocks) and slots: min(capacity (+ the seed's copy room),
+  // the trace's distinct blocks). Clipped: some node's capacity exceeds the distinct blocks,
+  // so a capacity beyond them costs nothing.
+  uint64_t capacity_blocks = 0;
+  uint64_t slots_per_node = 0;
+  bool capacity_clipped = false;
+  // One line: "cache slots 1.2 GB + id indexes 64.0 GB + ... = 68.3 GB", parts under 1% of
+  // the total summed as "other", then "; capacity ... clipped to ..." when clipped.
+  std::string description;
+};
+
+// The estimate for `config` on `trace` under `strategy` (a strategy spec as MakeStrategy
+// takes, canonical or not; empty: a router and replication with no tables of their own and
+// no copies, as Simulate with a plain router). Throws InputError for an unknown eviction
+// policy or a bad strategy spec.
+CellMemoryEstimate EstimateCellMemory(const Trace& trace, const SimConfig& config,
+                                      std::string_view strategy = {});
+// The same from the trace's counts: a pure function of (shape, config, strategy).
+CellMemoryEstimate EstimateCellMemory(const TraceShape& trace, const SimConfig& config,
+                                      std::string_view strategy = {});
+
+// Bytes in decimal units with one decimal: "812 B", "40.0 MB", "212.4 GB".
+std::string FormatBytes(uint64_t bytes);
+
+}  // namespace kvb
+
+#endif  // KVB_CORE_SIM_MEMORY_ESTIMATE_H_
