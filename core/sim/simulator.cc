@@ -71,6 +71,29 @@ struct NodeState {
   uint64_t routed = 0;    // seed mode: requests routed to the node (its list is min(routed, 100))
 };
 
+// The k ids of highest count, by count descending then id ascending: a histogram finds
+// the k-th count, so only ids at or above it are sorted (the trace has millions of ids).
+std::vector<BlockId> TopIdsByCount(const std::vector<uint32_t>& count, size_t k) {
+  std::vector<BlockId> top;
+  if (k == 0) return top;
+  const uint32_t max_count = *std::max_element(count.begin(), count.end());
+  std::vector<uint32_t> ids_with(size_t{max_count} + 1, 0);
+  for (const uint32_t c : count) ++ids_with[c];
+  uint32_t threshold = max_count;
+  for (size_t at_least = ids_with[max_count]; at_least < k && threshold > 0;) {
+    at_least += ids_with[--threshold];
+  }
+  for (BlockId id = 0; id < count.size(); ++id) {
+    if (count[id] >= threshold) top.push_back(id);
+  }
+  const auto by_count = [&](BlockId a, BlockId b) {
+    return count[a] != count[b] ? count[a] > count[b] : a < b;
+  };
+  std::partial_sort(top.begin(), top.begin() + static_cast<std::ptrdiff_t>(k), top.end(), by_count);
+  top.resize(k);
+  return top;
+}
+
 }  // namespace
 
 void ValidateSimConfig(const Trace& trace, const SimConfig& config) {
@@ -182,9 +205,15 @@ class Simulator final : public ReplicaSink {
 
   // Prefill of `r` on `node` reusing its first `reused_blocks` blocks (loaded from DRAM).
   double PredictPrefill(const Request& r, size_t node, uint32_t reused_blocks) const {
-    const uint32_t reused = ReusedTokens(r, reused_blocks);
-    return config_.cost.PrefillSeconds(r.input_tokens, reused) / config_.cluster.nodes[node].speed +
-           config_.cost.LoadSeconds(reused);
+    // Routers ask for every node, mostly with one (input, reuse) pair: a one-entry memo.
+    if (r.input_tokens != memo_input_tokens_ || reused_blocks != memo_reused_blocks_) {
+      const uint32_t reused = ReusedTokens(r, reused_blocks);
+      memo_input_tokens_ = r.input_tokens;
+      memo_reused_blocks_ = reused_blocks;
+      memo_prefill_s_ = config_.cost.PrefillSeconds(r.input_tokens, reused);
+      memo_load_s_ = config_.cost.LoadSeconds(reused);
+    }
+    return memo_prefill_s_ / config_.cluster.nodes[node].speed + memo_load_s_;
   }
 
   // ---- Seed mode: no time; a request is served when it is routed. ----
@@ -585,18 +614,14 @@ class Simulator final : public ReplicaSink {
 
   // Keys ranked by how many requests contain them (ties: lower interned id first).
   void PrepareTrackedKeys() {
-    std::vector<uint64_t> count(trace_.distinct_blocks(), 0);
+    std::vector<uint32_t> count(trace_.distinct_blocks(), 0);
     for (BlockId id : trace_.all_blocks()) ++count[id];
-    std::vector<BlockId> order(count.size());
-    std::iota(order.begin(), order.end(), 0u);
     const uint32_t max_rank =
         config_.tracked_key_ranks.empty()
             ? 0
             : *std::max_element(config_.tracked_key_ranks.begin(), config_.tracked_key_ranks.end());
-    const size_t k = std::min<size_t>(std::max<size_t>(max_rank, config_.heat_keys), order.size());
-    std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](BlockId a, BlockId b) {
-      return count[a] != count[b] ? count[a] > count[b] : a < b;
-    });
+    const size_t k = std::min<size_t>(std::max<size_t>(max_rank, config_.heat_keys), count.size());
+    const std::vector<BlockId> order = TopIdsByCount(count, k);
     for (uint32_t rank : config_.tracked_key_ranks) {
       if (rank == 0 || rank > order.size()) continue;
       const BlockId id = order[rank - 1];
@@ -736,6 +761,11 @@ class Simulator final : public ReplicaSink {
   static constexpr uint64_t kStopCheckPeriod = 256;
   uint64_t stop_check_count_ = 0;
   std::chrono::steady_clock::time_point wall_start_ = std::chrono::steady_clock::now();
+  // PredictPrefill's memo: (input tokens, reused blocks) -> prefill and load seconds.
+  mutable uint32_t memo_input_tokens_ = 0;
+  mutable uint32_t memo_reused_blocks_ = 0;
+  mutable double memo_prefill_s_ = 0;  // PrefillSeconds(0, 0) = 0
+  mutable double memo_load_s_ = 0;
   double seed_replica_block_sum_ = 0;    // seed mode: replica blocks after each request
   TimeWeightedAverage resident_blocks_;  // blocks resident over the cluster, over time
   TimeWeightedAverage replica_blocks_;
