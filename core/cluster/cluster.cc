@@ -27,7 +27,6 @@ Cluster::Cluster(const ClusterSpec& spec, const Trace& trace, size_t seed_copy_l
       seed_copy_limit_(seed_copy_limit),
       seed_counted_(spec.nodes.size(), 0),
       holders_(CheckedNodeCount(spec)) {
-  holders_.Reserve(trace.distinct_blocks());
   caches_.reserve(spec.nodes.size());
   for (size_t n = 0; n < spec.nodes.size(); ++n) {
     const EvictionPolicyInfo* policy = FindEvictionPolicy(spec.nodes[n].eviction);
@@ -42,6 +41,11 @@ Cluster::Cluster(const ClusterSpec& spec, const Trace& trace, size_t seed_copy_l
                          policy->make(slots, trace.distinct_blocks()));
     capacity_.push_back(capacity);
   }
+  // Ids held at once: at most every slot of every node.
+  size_t slots = 0;
+  for (const BlockCache& cache : caches_)
+    slots += std::min(cache.capacity(), trace.distinct_blocks());
+  holders_.Reserve(trace.distinct_blocks(), slots);
 }
 
 BlockCacheBytes Cluster::EstimateCacheBytes(const ClusterSpec& spec, size_t universe,

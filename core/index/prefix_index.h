@@ -192,7 +192,7 @@ class HashHolderStorage {
   // Lookups of unrelated keys miss the cache: LongestPrefix prefetches a few ids ahead.
   static constexpr bool kPrefetch = true;
   void Prefetch(Key key) const { map_.prefetch(key); }
-  void Reserve(size_t ids) { map_.reserve(ids); }
+  void Reserve(size_t ids, size_t /*held*/) { map_.reserve(ids); }
   const HolderList* Find(Key key) const {
     auto it = map_.find(key);
     return it == map_.end() ? nullptr : &it->second;
@@ -212,35 +212,58 @@ class HashHolderStorage {
   absl::flat_hash_map<Key, HolderList> map_;
 };
 
-// Storage for interned ids: a dense array indexed by id; an empty set means "absent".
-// Memory is proportional to the largest id ever added (interned ids are dense).
+// Storage for interned ids: a dense array of 4-byte handles indexed by id into a pool of
+// holder sets, one per id with holders. Memory: 4 B per id up to the largest id added, plus
+// a set (24 B) per id held at once; Reserve(ids, held) sizes both up front.
 class DenseHolderStorage {
  public:
   static constexpr bool kPrefetch = false;  // a request's ids are mostly consecutive
   void Prefetch(BlockId) const {}
-  void Reserve(size_t ids) {
-    if (ids > sets_.size()) sets_.resize(ids);
+  void Reserve(size_t ids, size_t held) {
+    if (ids > handle_.size()) handle_.resize(ids, 0);
+    pool_.reserve(held);
+    free_.reserve(held);
   }
   const HolderList* Find(BlockId id) const {
-    if (id >= sets_.size() || sets_[id].empty()) return nullptr;
-    return &sets_[id];
+    if (id >= handle_.size() || handle_[id] == 0) return nullptr;
+    return &pool_[handle_[id] - 1];
   }
   HolderList* FindMutable(BlockId id) {
-    if (id >= sets_.size() || sets_[id].empty()) return nullptr;
-    return &sets_[id];
+    if (id >= handle_.size() || handle_[id] == 0) return nullptr;
+    return &pool_[handle_[id] - 1];
   }
+  // Valid until the next FindOrInsert (the pool may move).
   HolderList& FindOrInsert(BlockId id) {
-    if (id >= sets_.size()) sets_.resize(std::max<size_t>(size_t{id} + 1, 2 * sets_.size()));
-    return sets_[id];
+    if (id >= handle_.size()) {
+      handle_.resize(std::max<size_t>(size_t{id} + 1, 2 * handle_.size()), 0);
+    }
+    if (handle_[id] == 0) {
+      if (free_.empty()) {
+        pool_.emplace_back();
+        handle_[id] = static_cast<uint32_t>(pool_.size());
+      } else {
+        handle_[id] = free_.back();
+        free_.pop_back();
+      }
+    }
+    return pool_[handle_[id] - 1];
   }
   void Erase(BlockId id) {
-    sets_[id].clear();
-    sets_[id].shrink_to_fit();  // frees a heap-held set
+    HolderList& set = pool_[handle_[id] - 1];
+    set.clear();
+    set.shrink_to_fit();  // frees a heap-held set
+    free_.push_back(handle_[id]);
+    handle_[id] = 0;
   }
-  size_t MemoryBytes() const { return sets_.capacity() * sizeof(HolderList); }
+  size_t MemoryBytes() const {
+    return handle_.capacity() * sizeof(uint32_t) + pool_.capacity() * sizeof(HolderList) +
+           free_.capacity() * sizeof(uint32_t);
+  }
 
  private:
-  HugeVector<HolderList> sets_;
+  HugeVector<uint32_t> handle_;   // per id: 1 + its set's index in pool_, 0 = no holders
+  std::vector<HolderList> pool_;  // sets in use, and cleared ones listed in free_
+  std::vector<uint32_t> free_;    // handles of cleared sets
 };
 
 // Interned ids without locks use the dense array; everything else a hash map per shard.
@@ -271,9 +294,9 @@ class BasicPrefixIndex {
   BasicPrefixIndex(const BasicPrefixIndex&) = delete;
   BasicPrefixIndex& operator=(const BasicPrefixIndex&) = delete;
 
-  // Capacity hint for about `ids` distinct ids (dense storage: ids 0..ids-1); changes no
-  // result, only time and memory.
-  void Reserve(size_t ids);
+  // Capacity hint for about `ids` distinct ids (dense storage: ids 0..ids-1), of which at
+  // most `held` (default: all) have holders at once; changes no result, only time and memory.
+  void Reserve(size_t ids, size_t held = SIZE_MAX);
 
   // Makes `node` a holder of every id in `ids`, in order (idempotent; with locks, an id it
   // already holds costs only a reader lock). Returns how many it did not hold before.
@@ -370,12 +393,14 @@ BasicPrefixIndex<Key, LockPolicy, Storage>::BasicPrefixIndex(size_t nodes, size_
 }
 
 template <typename Key, typename LockPolicy, typename Storage>
-void BasicPrefixIndex<Key, LockPolicy, Storage>::Reserve(size_t ids) {
+void BasicPrefixIndex<Key, LockPolicy, Storage>::Reserve(size_t ids, size_t held) {
+  held = std::min(held, ids);
   for (size_t s = 0; s < shard_count_; ++s) {
     WriterGuard lock(shards_[s].mu);
     // Hash shards get an even share plus slack for imbalance; dense storage is indexed by
     // id, so its single shard needs all of them.
-    shards_[s].map.Reserve(shard_count_ == 1 ? ids : ids / shard_count_ + ids / shard_count_ / 8);
+    const size_t share = shard_count_ == 1 ? ids : ids / shard_count_ + ids / shard_count_ / 8;
+    shards_[s].map.Reserve(share, held);
   }
 }
 

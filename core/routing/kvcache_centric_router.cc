@@ -37,13 +37,19 @@ class KvcacheCentricRouter final : public Router {
     uint32_t chosen = 0;
     bool chosen_fetches = false;
     double chosen_s = 0;
+    uint32_t fetch_blocks = 0;  // the transfer time of the last fetch size asked (most
+    double fetch_s = 0;         // nodes fetch all best_len blocks)
     for (uint32_t n = 0; n < view.nodes(); ++n) {
       const uint32_t own = view.prefix_blocks(n);
       const bool fetch = view.global_cache() && best_len > own &&
                          (own == 0 || static_cast<double>(best_len) / own > threshold_);
       const uint32_t prefix = fetch ? best_len : own;
-      const double s = (fetch ? view.transfer_s(best_len - own) : 0.0) + view.queued_work_s(n) +
-                       view.predicted_prefill_s(n, prefix);
+      if (fetch && best_len - own != fetch_blocks) {
+        fetch_blocks = best_len - own;
+        fetch_s = view.transfer_s(fetch_blocks);
+      }
+      const double s =
+          (fetch ? fetch_s : 0.0) + view.queued_work_s(n) + view.predicted_prefill_s(n, prefix);
       if (n == 0 || s < chosen_s) {
         chosen = n;
         chosen_fetches = fetch;

@@ -251,13 +251,15 @@ CellMemoryEstimate EstimateCellMemory(const TraceShape& t, const SimConfig& c,
     e.capacity_clipped = e.capacity_clipped || wanted > d;
   }
 
-  // SimPrefixIndex with dense storage (core/index/prefix_index.h): Reserve(distinct) sizes
-  // its array of holder sets (HolderList, 24 B, up to kInlineHolders = 8 holders inline) to
-  // one per id. A set of more holders moves to the heap (2 B per holder, capacity doubling
-  // from 16) and stays there until its last holder leaves. (id, node) pairs held at once:
-  // at most every slot, every node x id, and (without copies) every block reference; those
-  // beyond 8 per id must be in heap sets.
-  e.prefix_index = HugePageAllocator<HolderList>::AllocatedBytes(d);
+  // SimPrefixIndex with dense storage (core/index/prefix_index.h): Reserve(distinct, slots)
+  // sizes its array of 4-byte handles to one per id, and its pool of holder sets (HolderList,
+  // 24 B, up to kInlineHolders = 8 holders inline) and free list (4 B) to one per slot of
+  // the cluster (ids held at once), at most one per id. A set of more holders moves to the
+  // heap (2 B per holder, capacity doubling from 16) and stays there until its last holder
+  // leaves. (id, node) pairs held at once: at most every slot, every node x id, and (without
+  // copies) every block reference; those beyond 8 per id must be in heap sets.
+  e.prefix_index = HugePageAllocator<uint32_t>::AllocatedBytes(d) +
+                   std::min(all_slots, d) * (sizeof(HolderList) + sizeof(uint32_t));
   if (nodes > kInlineHolders) {
     uint64_t pairs = std::min(all_slots, nodes * d);
     if (!s.copies) pairs = std::min(pairs, t.block_refs);
@@ -296,11 +298,11 @@ CellMemoryEstimate EstimateCellMemory(const TraceShape& t, const SimConfig& c,
     e.per_request = std::max(running, end) + 128 * sizeof(double);
   }
 
-  // Per id: a heat-key rank (uint16) per id; ranking the keys takes a count (8 B) and an
-  // order entry (4 B) per id during setup, freed before the run: the part of it that later
-  // growth does not cover is counted here.
+  // Per id: a heat-key rank (uint16) per id; ranking the keys takes a count (4 B) per id and
+  // a histogram of counts (4 B per count up to the requests) during setup, freed before the
+  // run: the part of it that later growth does not cover is counted here.
   const uint64_t ranks = heat_keys > 0 ? d * sizeof(uint16_t) : 0;
-  const uint64_t scratch = d * (sizeof(uint64_t) + sizeof(BlockId));
+  const uint64_t scratch = d * sizeof(uint32_t) + (t.requests + 1) * sizeof(uint32_t);
   const uint64_t growth = e.per_request + e.time_series;
   e.per_id = ranks + (scratch > growth ? scratch - growth : 0);
 

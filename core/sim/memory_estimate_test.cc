@@ -54,10 +54,11 @@ TEST(MemoryEstimateTest, FourNodesOfOneHundredLruBlocksByHand) {
   EXPECT_EQ(e.cache_slots, 4 * (100 * 4 + sizeof(BlockCache) + 8) + 4 * 8);
   // LRU: the policy object and two 4-byte links per slot, per node.
   EXPECT_EQ(e.eviction_state, 4 * (sizeof(LruPolicy) + 100 * 8));
-  // Prefix index: a 24-byte holder set per id (1,000 x 24 = 24,000 B, under 1 MiB); 4
-  // nodes never need more than the 8 inline holders.
+  // Prefix index: a 4-byte handle per id (1,000 x 4 = 4,000 B, under 1 MiB) and, per slot
+  // of the cluster (4 x 100 = 400 <= 1,000 ids), a 24-byte holder set in the pool and a
+  // 4-byte free-list entry; 4 nodes never need more than the 8 inline holders.
   EXPECT_EQ(sizeof(HolderList), 24u);
-  EXPECT_EQ(e.prefix_index, 1000u * 24);
+  EXPECT_EQ(e.prefix_index, 1000u * 4 + 400 * (24 + 4));
   // Time series: 600 s / 60 s = 10 windows + 1, each with 4 queue lengths and 20 heat-key
   // counts (4 B); the rows vector grown to 16; 600 / 30 + 1 = 21 replica samples (grown
   // to 32) of the tracked ranks within 1,000 ids (1, 10, 100, 1,000: 4 keys).
@@ -67,9 +68,10 @@ TEST(MemoryEstimateTest, FourNodesOfOneHundredLruBlocksByHand) {
   // both records (8 B each, grown to 256) and a sorted copy (200 x 8 B): 5,696 B; the
   // larger, plus the 101 percentiles (grown to 128 x 8 B).
   EXPECT_EQ(e.per_request, 200 * 40 + 128 * 8);
-  // Per id: a 2-byte heat rank; the setup's 12 B per id (12,000 B) is covered by the
-  // later growth (per request + time series > 12,000 B).
-  EXPECT_GT(e.per_request + e.time_series, 12000u);
+  // Per id: a 2-byte heat rank; the setup's count per id and histogram of counts
+  // (1,000 x 4 + 201 x 4 = 4,804 B) are covered by the later growth (per request + time
+  // series > 4,804 B).
+  EXPECT_GT(e.per_request + e.time_series, 4804u);
   EXPECT_EQ(e.per_id, 1000u * 2);
   // Per node: NodeState 144 B, its queue's map and first chunk 576 B, the simulator's
   // arrays 68 B, two events 48 B, the result's NodeResult.
@@ -79,7 +81,7 @@ TEST(MemoryEstimateTest, FourNodesOfOneHundredLruBlocksByHand) {
   EXPECT_EQ(e.total, e.cache_slots + e.eviction_state + e.id_indexes + e.prefix_index + e.per_id +
                          e.per_request + e.per_node + e.time_series);
   EXPECT_THAT(e.description, HasSubstr("id indexes 16.0 KB"));
-  EXPECT_THAT(e.description, HasSubstr("prefix index 24.0 KB"));
+  EXPECT_THAT(e.description, HasSubstr("prefix index 15.2 KB"));
   EXPECT_THAT(e.description, HasSubstr(" = " + FormatBytes(e.total)));
   EXPECT_THAT(e.description, Not(HasSubstr("clipped")));
 }
@@ -185,8 +187,9 @@ TEST(MemoryEstimateTest, IssueExampleIsSmallOnASmallTraceAndHugeOnAHugeOne) {
   EXPECT_EQ(s.id_indexes, 1024u * 182790 * 4);
   EXPECT_EQ(s.eviction_state, 1024 * (sizeof(LruPolicy) + 182790 * 8));
   // 288,500 references can fill at most 288,500 (id, node) pairs < 8 x 182,790: no heap
-  // holder sets; the dense array is 4,386,960 B, rounded up to 3 huge pages of 2 MiB.
-  EXPECT_EQ(s.prefix_index, 3u * 2097152);
+  // holder sets; handles 182,790 x 4 = 731,160 B (under 1 MiB), and a pool set and free
+  // entry (28 B) for each of min(1,024 x 182,790 slots, 182,790 ids) = 5,118,120 B.
+  EXPECT_EQ(s.prefix_index, 731160u + 5118120u);
   EXPECT_LT(s.total, 4000000000u);
   EXPECT_GT(s.total, 2900000000u);
 
@@ -207,11 +210,13 @@ TEST(MemoryEstimateTest, IssueExampleIsSmallOnASmallTraceAndHugeOnAHugeOne) {
   EXPECT_EQ(h.id_indexes, uint64_t{1024} * 37748744);
   // Slots 4 B + LRU links 8 B: 12 x 1,953,125 x 1,024 = 24.0 GB.
   EXPECT_EQ(h.eviction_state, 1024 * (sizeof(LruPolicy) + 1953125u * 8));
-  // Prefix index: 24 x 10^9 B rounded to 11,445 huge pages = 24.0 GB; 2 x 10^9 pairs
+  // Prefix index: handles 4 x 10^9 B rounded to 1,908 huge pages (4.0 GB), and 28 B of pool
+  // and free list for each of min(2 x 10^9 slots, 10^9 ids): 28.0 GB; 2 x 10^9 pairs
   // < 8 x 10^9: no heap sets.
-  EXPECT_EQ(h.prefix_index, uint64_t{11445} * 2097152);
-  // Per id: ranks 2 B + setup scratch 12 B per id, less the later growth.
-  EXPECT_GT(h.per_id, 2000000000u + 11000000000u);
+  EXPECT_EQ(h.prefix_index, uint64_t{1908} * 2097152 + uint64_t{28} * 1000000000);
+  // Per id: ranks 2 B + setup scratch 4 B per id (+ 4 B per request), less the later
+  // growth (under 10^9 B).
+  EXPECT_GT(h.per_id, 2000000000u + 3000000000u);
   EXPECT_GT(h.total, 90000000000u);
   EXPECT_LT(h.total, 110000000000u);
   EXPECT_THAT(h.description, HasSubstr("id indexes 38.7 GB"));
@@ -224,11 +229,11 @@ TEST(MemoryEstimateTest, HolderSetsBeyondEightNodesGoToTheHeap) {
   TraceShape t = SmallShape();
   t.block_refs = 100000;
   const CellMemoryEstimate e = EstimateCellMemory(t, Cluster(SimMode::kRealistic, 16, 1000, "lru"));
-  EXPECT_EQ(e.prefix_index, 1000u * 24 + 8000 * 4 + 1000 * 16);
+  EXPECT_EQ(e.prefix_index, 1000u * 4 + 1000 * 28 + 8000 * 4 + 1000 * 16);
   // With 2,000 references, at most 2,000 pairs: all inline.
   EXPECT_EQ(
       EstimateCellMemory(SmallShape(), Cluster(SimMode::kRealistic, 16, 1000, "lru")).prefix_index,
-      1000u * 24);
+      1000u * 4 + 1000 * 28);
 }
 
 TEST(MemoryEstimateTest, StrategiesAddTheirTables) {
