@@ -311,6 +311,9 @@ class WorkloadGenerator {
 
   void Record(double t_s, uint64_t prompt_tokens, uint32_t output_tokens, size_t requests) {
     const int64_t arrival_ms = QuantizedMs(t_s);
+    if (next_id_ > std::numeric_limits<uint32_t>::max()) {
+      throw InputError("workload: more than 2^32 distinct blocks; generate fewer requests");
+    }
     const size_t begin = pending_ids_.size();
     pending_ids_.insert(pending_ids_.end(), ids_.begin(), ids_.end());
     pending_.push_back(PendingRequest{arrival_ms, static_cast<uint32_t>(prompt_tokens),
@@ -375,15 +378,19 @@ class WorkloadGenerator {
       return pending_[a].arrival_ms < pending_[b].arrival_ms;
     });
     order.resize(std::min(order.size(), requests));
-    constexpr uint64_t kUnassigned = std::numeric_limits<uint64_t>::max();
-    std::vector<uint64_t> dense_id(next_id_, kUnassigned);
-    uint64_t next_dense = 0;
+    shared_blocks_ = {};  // no longer needed: its memory goes to the trace
+    size_t block_refs = 0;
+    for (uint32_t index : order) block_refs += pending_[index].ids_end - pending_[index].ids_begin;
+    builder.Reserve(order.size(), block_refs, next_id_);
+    constexpr uint32_t kUnassigned = std::numeric_limits<uint32_t>::max();
+    std::vector<uint32_t> dense_id(next_id_, kUnassigned);
+    uint32_t next_dense = 0;
     std::vector<RawBlockId> raw;
     for (uint32_t index : order) {
       const PendingRequest& r = pending_[index];
       raw.clear();
       for (size_t k = r.ids_begin; k < r.ids_end; ++k) {
-        uint64_t& id = dense_id[pending_ids_[k]];
+        uint32_t& id = dense_id[pending_ids_[k]];
         if (id == kUnassigned) id = next_dense++;
         raw.push_back(id);
       }
@@ -406,8 +413,8 @@ class WorkloadGenerator {
   std::vector<Segment> segments_;  // the current session's prompt
   std::vector<uint64_t> ids_;      // the current session's block ids
 
-  std::vector<PendingRequest> pending_;  // every generated request, in generation order
-  std::vector<uint64_t> pending_ids_;
+  std::vector<PendingRequest> pending_;    // every generated request, in generation order
+  std::vector<uint32_t> pending_ids_;      // ids below 2^32 (checked in Record)
   std::priority_queue<int64_t> earliest_;  // the smallest arrivals seen (max on top)
 };
 
