@@ -54,7 +54,14 @@ class ClusterView {
   double queued_work_s(size_t node) const { return queued_work_s_[node]; }
   // Realistic: predicted prefill seconds of this request on `node` reusing `reused_blocks`.
   double predicted_prefill_s(size_t node, uint32_t reused_blocks) const {
-    return predict_prefill_s_(node, reused_blocks);
+    // Nodes of one speed: the answer depends on the reuse only, asked once per request.
+    if (uniform_speed_ && reused_blocks == memo_reused_blocks_) return memo_prefill_s_;
+    const double s = predict_prefill_s_(node, reused_blocks);
+    if (uniform_speed_) {
+      memo_reused_blocks_ = reused_blocks;
+      memo_prefill_s_ = s;
+    }
+    return s;
   }
   // Blocks resident on `node`, and how many it can hold (seed mode: its memory budget).
   size_t resident(size_t node) const { return resident_(node); }
@@ -89,6 +96,10 @@ class ClusterView {
   std::function<double(uint32_t)> transfer_s_;
   ReplicaSink* replicas_ = nullptr;
   mutable std::vector<uint32_t> resident_blocks_;  // computed on first use per request
+  bool uniform_speed_ = false;                     // every node has the same speed
+  mutable uint32_t memo_reused_blocks_ = kNoMemo;  // predicted_prefill_s's memo, per request
+  mutable double memo_prefill_s_ = 0;
+  static constexpr uint32_t kNoMemo = std::numeric_limits<uint32_t>::max();
 };
 
 inline constexpr uint32_t kRejectRequest = std::numeric_limits<uint32_t>::max();

@@ -169,6 +169,9 @@ class Simulator final : public ReplicaSink {
                  : config_.cost.TransferSeconds(uint64_t{blocks} * config_.cost.BlockBytes());
     };
     view_.replicas_ = this;
+    view_.uniform_speed_ = std::all_of(
+        config.cluster.nodes.begin(), config.cluster.nodes.end(),
+        [&](const NodeSpec& n) { return n.speed == config.cluster.nodes.front().speed; });
     if (replication_ != nullptr && replication_->replica_budget_share() > 0) {
       uint64_t capacity = 0;
       for (const NodeSpec& n : config.cluster.nodes) capacity += n.capacity_blocks;
@@ -381,9 +384,9 @@ class Simulator final : public ReplicaSink {
   uint32_t Arrive(uint32_t i, double t) {
     const Request r = trace_[i];
     PrepareView(r, t);
+    // queue_length_ follows each enqueue and completion; the queued work depends on t.
     for (size_t n = 0; n < nodes_.size(); ++n) {
       const NodeState& s = nodes_[n];
-      queue_length_[n] = s.queue.size() + (s.busy ? 1 : 0);
       queued_work_s_[n] = s.queued_predicted_s + (s.busy ? std::max(0.0, s.current.end_s - t) : 0);
     }
     WindowRow& window = WindowFor(i, t);
@@ -411,6 +414,7 @@ class Simulator final : public ReplicaSink {
     NodeState& s = nodes_[node];
     const auto pending = static_cast<uint32_t>(r.blocks.size() - prefix_[node]);
     s.queue.push_back(Queued{i, t, predicted_s, decision.fetch_from, decision.fetch_to, pending});
+    ++queue_length_[node];
     s.queued_predicted_s += predicted_s;
     pending_prefill_blocks_[node] += pending;
     return node;
@@ -510,6 +514,7 @@ class Simulator final : public ReplicaSink {
     }
     pending_prefill_blocks_[node] -= s.current.pending_blocks;
     s.busy = false;
+    --queue_length_[node];
     result_.makespan_s = std::max(result_.makespan_s, t);
   }
 
@@ -538,6 +543,7 @@ class Simulator final : public ReplicaSink {
     view_.now_s_ = now_s;
     view_.request_ = r;
     view_.resident_blocks_.clear();
+    view_.memo_reused_blocks_ = ClusterView::kNoMemo;
     cluster_.holders().LongestPrefix(r.blocks, prefix_);
   }
 
