@@ -60,11 +60,16 @@ class ScriptedRouter final : public Router {
  public:
   explicit ScriptedRouter(std::vector<uint32_t> nodes) : nodes_(std::move(nodes)) {}
   RouteDecision Route(const ClusterView& view) override {
-    views_.push_back({view.now_s(), {}, {}, {}});
+    views_.push_back({view.now_s(), {}, {}, {}, {}, {}});
     for (size_t n = 0; n < view.nodes(); ++n) {
-      views_.back().prefix.push_back(view.prefix_blocks(n));
-      views_.back().queued_work_s.push_back(view.queued_work_s(n));
-      views_.back().resident.push_back(view.resident_blocks(n));
+      Seen& seen = views_.back();
+      seen.prefix.push_back(view.prefix_blocks(n));
+      seen.queued_work_s.push_back(view.queued_work_s(n));
+      seen.resident.push_back(view.resident_blocks(n));
+      if (!view.seed_mode()) {
+        seen.prefill_s_without_reuse.push_back(view.predicted_prefill_s(n, 0));
+        seen.prefill_s_with_prefix.push_back(view.predicted_prefill_s(n, view.prefix_blocks(n)));
+      }
     }
     return nodes_.at(next_++);
   }
@@ -73,6 +78,8 @@ class ScriptedRouter final : public Router {
     std::vector<uint32_t> prefix;
     std::vector<double> queued_work_s;
     std::vector<uint32_t> resident;
+    std::vector<double> prefill_s_without_reuse;  // predicted_prefill_s(n, 0)
+    std::vector<double> prefill_s_with_prefix;    // predicted_prefill_s(n, prefix[n])
   };
   std::vector<Seen> views_;
 

@@ -68,6 +68,35 @@ TEST(SimulatorTest, QueueingAndPrefixReuseByHand) {
   EXPECT_EQ(r.evictions, 0u);
 }
 
+// The prediction routers see per node: prefill time / node speed, with the node's own
+// reuse; asked alternately with two reuses, for nodes of one speed and of mixed speeds.
+TEST(SimulatorTest, PredictedPrefillFollowsEachNodesSpeedAndReuse) {
+  // r0: 8 tokens (blocks 1,2) on node 0, ends at 8 ms; r1 at 20 ms: 12 tokens (1,2,3).
+  const auto trace = MakeTrace({{0, 8, {1, 2}}, {20, 12, {1, 2, 3}}}, 4);
+  for (const double middle_speed : {1.0, 2.0}) {
+    SCOPED_TRACE(middle_speed);
+    ScriptedRouter router({0, 1});
+    SimConfig config = RealisticConfig(3, 100);
+    config.cluster.nodes[1].speed = middle_speed;
+    Simulate(*trace, config, router);
+    ASSERT_EQ(router.views_.size(), 2u);
+    const ScriptedRouter::Seen& r0 = router.views_[0];
+    const ScriptedRouter::Seen& r1 = router.views_[1];
+    // r0: nothing cached: 8 ms / speed on every node.
+    const std::vector<double> r0_s{0.008, 0.008 / middle_speed, 0.008};
+    // r1: node 0 reuses 2 blocks (8 tokens; loads cost nothing here): 4 ms; others 12 ms /
+    // speed.
+    const std::vector<double> r1_s{0.012, 0.012 / middle_speed, 0.012};
+    const std::vector<double> r1_prefix_s{0.004, 0.012 / middle_speed, 0.012};
+    for (size_t n = 0; n < 3; ++n) {
+      EXPECT_NEAR(r0.prefill_s_without_reuse[n], r0_s[n], kEps) << n;
+      EXPECT_NEAR(r0.prefill_s_with_prefix[n], r0_s[n], kEps) << n;
+      EXPECT_NEAR(r1.prefill_s_without_reuse[n], r1_s[n], kEps) << n;
+      EXPECT_NEAR(r1.prefill_s_with_prefix[n], r1_prefix_s[n], kEps) << n;
+    }
+  }
+}
+
 TEST(SimulatorTest, GlobalScopeFetchesThePrefixAndPaysTheTransfer) {
   // NIC of 8,000 bytes/s: one 4-token block (8 bytes) per ms, and loading a reused prefix
   // of p tokens takes p / 4 ms. r0 fills node 0 with blocks 1..4 (16 tokens, 16 ms). r1
