@@ -115,13 +115,11 @@ void BM_Holders(benchmark::State& state) {
   Report(state, static_cast<int64_t>(state.iterations()) * kBatch);
 }
 
-// LongestPrefix() of a random whole chain with per-node output; items = ids visited.
+// The benchmark loop of the readers: LongestPrefix() of a random whole chain of the
+// `ids` in `index`, with per-node output. Returns the ids visited.
 template <typename Index>
-void BM_LongestPrefix(benchmark::State& state) {
+int64_t ReadRandomChains(benchmark::State& state, const Index& index, uint64_t ids, size_t nodes) {
   using Key = typename Index::KeyType;
-  const uint64_t ids = static_cast<uint64_t>(state.range(0)) / kChainLength * kChainLength;
-  const size_t nodes = static_cast<size_t>(state.range(1));
-  const Index& index = Populated<Index>(ids, nodes);
   Rng rng(29 + state.thread_index());
   // On this thread's stack: a heap buffer written every iteration may share a cache line
   // with the index's data, which the other threads read (false sharing).
@@ -136,6 +134,16 @@ void BM_LongestPrefix(benchmark::State& state) {
     visited += std::min<uint32_t>(r.best_len + 1, kChainLength);
     benchmark::DoNotOptimize(r.best_nodes.data());
   }
+  return visited;
+}
+
+// LongestPrefix() of a random whole chain with per-node output; items = ids visited.
+template <typename Index>
+void BM_LongestPrefix(benchmark::State& state) {
+  const uint64_t ids = static_cast<uint64_t>(state.range(0)) / kChainLength * kChainLength;
+  const size_t nodes = static_cast<size_t>(state.range(1));
+  const Index& index = Populated<Index>(ids, nodes);
+  const int64_t visited = ReadRandomChains(state, index, ids, nodes);
   Report(state, visited);
 }
 
@@ -184,20 +192,7 @@ void BM_LongestPrefixWhileWriting(benchmark::State& state) {
       }
     });
   }
-  Rng rng(29 + state.thread_index());
-  // On this thread's stack: a heap buffer written every iteration may share a cache line
-  // with the index's data, which the other threads read (false sharing).
-  alignas(64) std::array<Key, kChainLength> chain;
-  alignas(64) std::array<uint32_t, kMaxPrefixIndexNodes> prefix_storage;
-  const std::span<uint32_t> prefix = std::span(prefix_storage).first(nodes);
-  int64_t visited = 0;
-  for (auto _ : state) {
-    const uint64_t first = rng.Below(ids / kChainLength) * kChainLength;
-    for (uint32_t d = 0; d < kChainLength; ++d) chain[d] = KeyOf<Key>(first + d);
-    const LongestPrefixResult r = index.LongestPrefix(chain, prefix);
-    visited += std::min<uint32_t>(r.best_len + 1, kChainLength);
-    benchmark::DoNotOptimize(r.best_nodes.data());
-  }
+  const int64_t visited = ReadRandomChains(state, index, ids, nodes);
   if (state.thread_index() == 0) {
     stop = true;
     writer.join();
