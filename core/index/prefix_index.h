@@ -212,28 +212,52 @@ class HashHolderStorage {
   absl::flat_hash_map<Key, HolderList> map_;
 };
 
-// Storage for interned ids: a dense array of 4-byte handles indexed by id into a pool of
-// holder sets, one per id with holders. Memory: 4 B per id up to the largest id added, plus
-// a set (24 B) per id held at once; Reserve(ids, held) sizes both up front.
+// Storage for interned ids, indexed by id. Either a holder set (24 B) per id, or, when
+// that array would be large and few ids are held at once, a 4-byte handle per id into a
+// pool of sets sized for the ids held at once (one indirection more per lookup).
+// Reserve(ids, held) chooses; without it the storage is the per-id array.
 class DenseHolderStorage {
  public:
   static constexpr bool kPrefetch = false;  // a request's ids are mostly consecutive
+  static constexpr size_t kMaxDirectBytes = size_t{64} << 20;
+
+  // Whether Reserve(ids, held) picks the pool: the per-id array is over 64 MiB and more
+  // than 4 ids per set held at once.
+  static bool ChoosesPool(size_t ids, size_t held) {
+    return ids * sizeof(HolderList) > kMaxDirectBytes && ids > 4 * held;
+  }
+  // Heap bytes after Reserve(ids, held) (held <= ids), heap-held sets of > 8 holders aside.
+  static size_t EstimateBytes(size_t ids, size_t held) {
+    if (!ChoosesPool(ids, held)) return HugePageAllocator<HolderList>::AllocatedBytes(ids);
+    return HugePageAllocator<uint32_t>::AllocatedBytes(ids) +
+           held * (sizeof(HolderList) + sizeof(uint32_t));
+  }
+
   void Prefetch(BlockId) const {}
   void Reserve(size_t ids, size_t held) {
+    if (sets_.empty() && handle_.empty()) pooled_ = ChoosesPool(ids, held);
+    if (!pooled_) {
+      if (ids > sets_.size()) sets_.resize(ids);
+      return;
+    }
     if (ids > handle_.size()) handle_.resize(ids, 0);
     pool_.reserve(held);
     free_.reserve(held);
   }
   const HolderList* Find(BlockId id) const {
+    if (!pooled_) return id >= sets_.size() || sets_[id].empty() ? nullptr : &sets_[id];
     if (id >= handle_.size() || handle_[id] == 0) return nullptr;
     return &pool_[handle_[id] - 1];
   }
   HolderList* FindMutable(BlockId id) {
-    if (id >= handle_.size() || handle_[id] == 0) return nullptr;
-    return &pool_[handle_[id] - 1];
+    return const_cast<HolderList*>(static_cast<const DenseHolderStorage*>(this)->Find(id));
   }
-  // Valid until the next FindOrInsert (the pool may move).
+  // Valid until the next FindOrInsert (the array or the pool may move).
   HolderList& FindOrInsert(BlockId id) {
+    if (!pooled_) {
+      if (id >= sets_.size()) sets_.resize(std::max<size_t>(size_t{id} + 1, 2 * sets_.size()));
+      return sets_[id];
+    }
     if (id >= handle_.size()) {
       handle_.resize(std::max<size_t>(size_t{id} + 1, 2 * handle_.size()), 0);
     }
@@ -249,21 +273,25 @@ class DenseHolderStorage {
     return pool_[handle_[id] - 1];
   }
   void Erase(BlockId id) {
-    HolderList& set = pool_[handle_[id] - 1];
+    HolderList& set = pooled_ ? pool_[handle_[id] - 1] : sets_[id];
     set.clear();
     set.shrink_to_fit();  // frees a heap-held set
-    free_.push_back(handle_[id]);
-    handle_[id] = 0;
+    if (pooled_) {
+      free_.push_back(handle_[id]);
+      handle_[id] = 0;
+    }
   }
   size_t MemoryBytes() const {
-    return handle_.capacity() * sizeof(uint32_t) + pool_.capacity() * sizeof(HolderList) +
-           free_.capacity() * sizeof(uint32_t);
+    return sets_.capacity() * sizeof(HolderList) + handle_.capacity() * sizeof(uint32_t) +
+           pool_.capacity() * sizeof(HolderList) + free_.capacity() * sizeof(uint32_t);
   }
 
  private:
-  HugeVector<uint32_t> handle_;   // per id: 1 + its set's index in pool_, 0 = no holders
-  std::vector<HolderList> pool_;  // sets in use, and cleared ones listed in free_
-  std::vector<uint32_t> free_;    // handles of cleared sets
+  bool pooled_ = false;
+  HugeVector<HolderList> sets_;   // per id (not pooled); empty = no holders
+  HugeVector<uint32_t> handle_;   // pooled: per id, 1 + its set's index in pool_, 0 = none
+  std::vector<HolderList> pool_;  // pooled: sets in use, and cleared ones listed in free_
+  std::vector<uint32_t> free_;    // pooled: handles of cleared sets
 };
 
 // Interned ids without locks use the dense array; everything else a hash map per shard.

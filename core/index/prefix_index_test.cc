@@ -45,9 +45,21 @@ HolderList Nodes(std::initializer_list<NodeId> nodes) { return HolderList(nodes)
 template <typename Index>
 class PrefixIndexTest : public ::testing::Test {};
 
+// SimPrefixIndex reserved for 3M ids of which at most 64 held at once: its storage is the
+// pool of holder sets behind 4-byte handles (checked below), not the per-id array.
+class PooledSimPrefixIndex : public SimPrefixIndex {
+ public:
+  static constexpr size_t kIds = 3'000'000;
+  static constexpr size_t kHeld = 64;
+  explicit PooledSimPrefixIndex(size_t nodes, size_t shards = 0) : SimPrefixIndex(nodes, shards) {
+    Reserve(kIds, kHeld);
+  }
+};
+
 using AllIndexes =
     Types<BasicPrefixIndex<RawBlockId, ShardedLocking>, BasicPrefixIndex<BlockId, NoLocking>,
-          BasicPrefixIndex<RawBlockId, NoLocking>, BasicPrefixIndex<BlockId, ShardedLocking>>;
+          BasicPrefixIndex<RawBlockId, NoLocking>, BasicPrefixIndex<BlockId, ShardedLocking>,
+          PooledSimPrefixIndex>;
 TYPED_TEST_SUITE(PrefixIndexTest, AllIndexes);
 
 TYPED_TEST(PrefixIndexTest, AddHoldersRemove) {
@@ -240,6 +252,25 @@ TYPED_TEST(PrefixIndexTest, RejectsBadArguments) {
   std::vector<uint32_t> wrong(3);
   EXPECT_THROW(index.LongestPrefix(Keys<TypeParam>({0}), wrong), std::invalid_argument);
   EXPECT_THROW(index.ResidentCounts(Keys<TypeParam>({0}), wrong), std::invalid_argument);
+}
+
+TEST(DenseHolderStorageTest, PoolsTheSetsOfLargeSparselyHeldUniverses) {
+  using prefix_index_internal::DenseHolderStorage;
+  // 3M ids x 24 B = 72 MB > 64 MiB and 3M > 4 x 64 held: handles (12 MB, in 6 huge pages)
+  // + 64 x (24 B set + 4 B free-list entry).
+  EXPECT_TRUE(DenseHolderStorage::ChoosesPool(3'000'000, 64));
+  EXPECT_EQ(DenseHolderStorage::EstimateBytes(3'000'000, 64), 6u * 2097152 + 64 * 28);
+  // A small universe, or one mostly held at once, keeps a 24-byte set per id.
+  EXPECT_FALSE(DenseHolderStorage::ChoosesPool(182'790, 1'000));
+  EXPECT_FALSE(DenseHolderStorage::ChoosesPool(3'000'000, 750'000));
+  EXPECT_EQ(DenseHolderStorage::EstimateBytes(1'000, 1'000), 24'000u);
+  // MemoryBytes counts element sizes (no huge-page rounding) beyond an empty index's.
+  const size_t empty = SimPrefixIndex(4).MemoryBytes();
+  const PooledSimPrefixIndex pooled(4);
+  EXPECT_EQ(pooled.MemoryBytes() - empty, 3'000'000u * 4 + 64 * 28);
+  SimPrefixIndex plain(4);
+  plain.Reserve(1'000);
+  EXPECT_EQ(plain.MemoryBytes() - empty, 24'000u);
 }
 
 TEST(PrefixIndexShardsTest, ShardCounts) {

@@ -252,14 +252,13 @@ CellMemoryEstimate EstimateCellMemory(const TraceShape& t, const SimConfig& c,
   }
 
   // SimPrefixIndex with dense storage (core/index/prefix_index.h): Reserve(distinct, slots)
-  // sizes its array of 4-byte handles to one per id, and its pool of holder sets (HolderList,
-  // 24 B, up to kInlineHolders = 8 holders inline) and free list (4 B) to one per slot of
-  // the cluster (ids held at once), at most one per id. A set of more holders moves to the
-  // heap (2 B per holder, capacity doubling from 16) and stays there until its last holder
-  // leaves. (id, node) pairs held at once: at most every slot, every node x id, and (without
-  // copies) every block reference; those beyond 8 per id must be in heap sets.
-  e.prefix_index = HugePageAllocator<uint32_t>::AllocatedBytes(d) +
-                   std::min(all_slots, d) * (sizeof(HolderList) + sizeof(uint32_t));
+  // sizes its per-id sets or its handles and pool of sets (its own rule, with the cluster's
+  // slots as the ids held at once). A set of more than kInlineHolders = 8 holders moves to
+  // the heap (2 B per holder, capacity doubling from 16) and stays there until its last
+  // holder leaves. (id, node) pairs held at once: at most every slot, every node x id, and
+  // (without copies) every block reference; those beyond 8 per id must be in heap sets.
+  e.prefix_index =
+      prefix_index_internal::DenseHolderStorage::EstimateBytes(d, std::min(all_slots, d));
   if (nodes > kInlineHolders) {
     uint64_t pairs = std::min(all_slots, nodes * d);
     if (!s.copies) pairs = std::min(pairs, t.block_refs);

@@ -54,11 +54,10 @@ TEST(MemoryEstimateTest, FourNodesOfOneHundredLruBlocksByHand) {
   EXPECT_EQ(e.cache_slots, 4 * (100 * 4 + sizeof(BlockCache) + 8) + 4 * 8);
   // LRU: the policy object and two 4-byte links per slot, per node.
   EXPECT_EQ(e.eviction_state, 4 * (sizeof(LruPolicy) + 100 * 8));
-  // Prefix index: a 4-byte handle per id (1,000 x 4 = 4,000 B, under 1 MiB) and, per slot
-  // of the cluster (4 x 100 = 400 <= 1,000 ids), a 24-byte holder set in the pool and a
-  // 4-byte free-list entry; 4 nodes never need more than the 8 inline holders.
+  // Prefix index: a 24-byte holder set per id (1,000 x 24 = 24,000 B, under 1 MiB: no
+  // pool); 4 nodes never need more than the 8 inline holders.
   EXPECT_EQ(sizeof(HolderList), 24u);
-  EXPECT_EQ(e.prefix_index, 1000u * 4 + 400 * (24 + 4));
+  EXPECT_EQ(e.prefix_index, 1000u * 24);
   // Time series: 600 s / 60 s = 10 windows + 1, each with 4 queue lengths and 20 heat-key
   // counts (4 B); the rows vector grown to 16; 600 / 30 + 1 = 21 replica samples (grown
   // to 32) of the tracked ranks within 1,000 ids (1, 10, 100, 1,000: 4 keys).
@@ -81,7 +80,7 @@ TEST(MemoryEstimateTest, FourNodesOfOneHundredLruBlocksByHand) {
   EXPECT_EQ(e.total, e.cache_slots + e.eviction_state + e.id_indexes + e.prefix_index + e.per_id +
                          e.per_request + e.per_node + e.time_series);
   EXPECT_THAT(e.description, HasSubstr("id indexes 16.0 KB"));
-  EXPECT_THAT(e.description, HasSubstr("prefix index 15.2 KB"));
+  EXPECT_THAT(e.description, HasSubstr("prefix index 24.0 KB"));
   EXPECT_THAT(e.description, HasSubstr(" = " + FormatBytes(e.total)));
   EXPECT_THAT(e.description, Not(HasSubstr("clipped")));
 }
@@ -187,9 +186,9 @@ TEST(MemoryEstimateTest, IssueExampleIsSmallOnASmallTraceAndHugeOnAHugeOne) {
   EXPECT_EQ(s.id_indexes, 1024u * 182790 * 4);
   EXPECT_EQ(s.eviction_state, 1024 * (sizeof(LruPolicy) + 182790 * 8));
   // 288,500 references can fill at most 288,500 (id, node) pairs < 8 x 182,790: no heap
-  // holder sets; handles 182,790 x 4 = 731,160 B (under 1 MiB), and a pool set and free
-  // entry (28 B) for each of min(1,024 x 182,790 slots, 182,790 ids) = 5,118,120 B.
-  EXPECT_EQ(s.prefix_index, 731160u + 5118120u);
+  // holder sets; the per-id array is 4,386,960 B (under 64 MiB: no pool), rounded up to 3
+  // huge pages of 2 MiB.
+  EXPECT_EQ(s.prefix_index, 3u * 2097152);
   EXPECT_LT(s.total, 4000000000u);
   EXPECT_GT(s.total, 2900000000u);
 
@@ -210,10 +209,20 @@ TEST(MemoryEstimateTest, IssueExampleIsSmallOnASmallTraceAndHugeOnAHugeOne) {
   EXPECT_EQ(h.id_indexes, uint64_t{1024} * 37748744);
   // Slots 4 B + LRU links 8 B: 12 x 1,953,125 x 1,024 = 24.0 GB.
   EXPECT_EQ(h.eviction_state, 1024 * (sizeof(LruPolicy) + 1953125u * 8));
-  // Prefix index: handles 4 x 10^9 B rounded to 1,908 huge pages (4.0 GB), and 28 B of pool
-  // and free list for each of min(2 x 10^9 slots, 10^9 ids): 28.0 GB; 2 x 10^9 pairs
-  // < 8 x 10^9: no heap sets.
-  EXPECT_EQ(h.prefix_index, uint64_t{1908} * 2097152 + uint64_t{28} * 1000000000);
+  // Prefix index: every id may be held at once (2 x 10^9 slots > 10^9 ids): no pool; 24 x
+  // 10^9 B rounded to 11,445 huge pages = 24.0 GB; 2 x 10^9 pairs < 8 x 10^9: no heap sets.
+  EXPECT_EQ(h.prefix_index, uint64_t{11445} * 2097152);
+
+  // The 10M-request conversation preset (143,142,825 ids) on the same 1,024 nodes at 3M
+  // tokens (5,859 blocks each: 5,999,616 slots): the per-id array would be 3.4 GB, so the
+  // pool: handles 572,571,300 B rounded to 274 huge pages + 5,999,616 x 28 B.
+  TraceShape ten_million = huge;
+  ten_million.distinct_blocks = 143142825;
+  ten_million.block_refs = 236000000;
+  SimConfig c3m = c;
+  for (NodeSpec& n : c3m.cluster.nodes) n.capacity_blocks = 5859;
+  EXPECT_EQ(EstimateCellMemory(ten_million, c3m).prefix_index,
+            uint64_t{274} * 2097152 + uint64_t{5999616} * 28);
   // Per id: ranks 2 B + setup scratch 4 B per id (+ 4 B per request), less the later
   // growth (under 10^9 B).
   EXPECT_GT(h.per_id, 2000000000u + 3000000000u);
@@ -229,11 +238,11 @@ TEST(MemoryEstimateTest, HolderSetsBeyondEightNodesGoToTheHeap) {
   TraceShape t = SmallShape();
   t.block_refs = 100000;
   const CellMemoryEstimate e = EstimateCellMemory(t, Cluster(SimMode::kRealistic, 16, 1000, "lru"));
-  EXPECT_EQ(e.prefix_index, 1000u * 4 + 1000 * 28 + 8000 * 4 + 1000 * 16);
+  EXPECT_EQ(e.prefix_index, 1000u * 24 + 8000 * 4 + 1000 * 16);
   // With 2,000 references, at most 2,000 pairs: all inline.
   EXPECT_EQ(
       EstimateCellMemory(SmallShape(), Cluster(SimMode::kRealistic, 16, 1000, "lru")).prefix_index,
-      1000u * 4 + 1000 * 28);
+      1000u * 24);
 }
 
 TEST(MemoryEstimateTest, StrategiesAddTheirTables) {
