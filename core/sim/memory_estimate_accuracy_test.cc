@@ -3,9 +3,9 @@
 // posix_memalign, valloc, pvalloc), forwarding to glibc's own (__libc_malloc, ...): operator
 // new and delete call malloc and free, and the large arrays (HugePageAllocator) come from
 // aligned_alloc, so every heap byte of a cell is seen. Counted: live bytes (each block's
-// malloc_usable_size, what it really occupies) and their peak, with atomics; and the bytes
-// requested, for exact checks of single structures. Sanitizer builds leave this binary out
-// (they bring their own malloc).
+// malloc_usable_size, what it really occupies; over-aligned blocks their requested size) and
+// their peak, with atomics; and the bytes requested, for exact checks of single structures.
+// Sanitizer builds leave this binary out (they bring their own malloc).
 
 #include <errno.h>
 #include <malloc.h>
@@ -46,20 +46,59 @@ std::atomic<int64_t> g_live{0};        // bytes in live blocks (usable sizes)
 std::atomic<int64_t> g_peak{0};        // the most g_live has been since ResetPeak
 std::atomic<uint64_t> g_requested{0};  // bytes asked for, ever (never decreases)
 
-void Counted(void* p, size_t requested) {
-  if (p == nullptr) return;
-  g_requested.fetch_add(requested, std::memory_order_relaxed);
-  const auto size = static_cast<int64_t>(malloc_usable_size(p));
+void AddLive(int64_t size) {
   const int64_t live = g_live.fetch_add(size, std::memory_order_relaxed) + size;
   int64_t peak = g_peak.load(std::memory_order_relaxed);
   while (live > peak && !g_peak.compare_exchange_weak(peak, live, std::memory_order_relaxed)) {
   }
 }
 
-void Uncounted(void* p) {
-  if (p != nullptr) {
-    g_live.fetch_sub(static_cast<int64_t>(malloc_usable_size(p)), std::memory_order_relaxed);
+void Counted(void* p, size_t requested) {
+  if (p == nullptr) return;
+  g_requested.fetch_add(requested, std::memory_order_relaxed);
+  AddLive(static_cast<int64_t>(malloc_usable_size(p)));
+}
+
+// Over-aligned blocks (the huge-page arrays) count their requested size: glibc's usable size
+// of an mmapped aligned block includes up to `alignment` bytes of slack that depend on where
+// the mapping landed, which made the measured peak vary by up to 2 MiB from run to run.
+constexpr size_t kAlignedSlots = 64;  // over-aligned blocks live at once; more: usable size
+std::atomic<void*> g_aligned[kAlignedSlots];
+std::atomic<size_t> g_aligned_size[kAlignedSlots];
+std::atomic<int> g_aligned_live{0};
+
+// Records an over-aligned block; false if the table is full.
+bool RecordAligned(void* p, size_t size) {
+  for (size_t i = 0; i < kAlignedSlots; ++i) {
+    void* expected = nullptr;
+    if (g_aligned[i].compare_exchange_strong(expected, p)) {
+      g_aligned_size[i].store(size);
+      g_aligned_live.fetch_add(1);
+      return true;
+    }
   }
+  return false;
+}
+
+// The counted size of live block p: its recorded size if over-aligned, else usable size.
+int64_t CountedSize(void* p, bool forget) {
+  if (g_aligned_live.load() > 0) {
+    for (size_t i = 0; i < kAlignedSlots; ++i) {
+      if (g_aligned[i].load() == p) {
+        const auto size = static_cast<int64_t>(g_aligned_size[i].load());
+        if (forget) {
+          g_aligned[i].store(nullptr);
+          g_aligned_live.fetch_sub(1);
+        }
+        return size;
+      }
+    }
+  }
+  return static_cast<int64_t>(malloc_usable_size(p));
+}
+
+void Uncounted(void* p) {
+  if (p != nullptr) g_live.fetch_sub(CountedSize(p, true), std::memory_order_relaxed);
 }
 
 }  // namespace
@@ -84,17 +123,24 @@ void* calloc(size_t count, size_t size) noexcept {
 }
 
 void* realloc(void* p, size_t size) noexcept {
-  const size_t old = p == nullptr ? 0 : malloc_usable_size(p);
+  const int64_t old = p == nullptr ? 0 : CountedSize(p, false);
   void* q = __libc_realloc(p, size);
   if (q == nullptr && size != 0) return nullptr;  // failed: p is unchanged
-  g_live.fetch_sub(static_cast<int64_t>(old), std::memory_order_relaxed);
+  if (p != nullptr) CountedSize(p, true);         // forgets p if it was over-aligned
+  g_live.fetch_sub(old, std::memory_order_relaxed);
   Counted(q, size);
   return q;
 }
 
 void* memalign(size_t alignment, size_t size) noexcept {
   void* p = __libc_memalign(alignment, size);
-  Counted(p, size);
+  if (p == nullptr) return p;
+  if (alignment > alignof(std::max_align_t) && RecordAligned(p, size)) {
+    g_requested.fetch_add(size, std::memory_order_relaxed);
+    AddLive(static_cast<int64_t>(size));
+  } else {
+    Counted(p, size);
+  }
   return p;
 }
 
