@@ -69,6 +69,8 @@ class BlockCache {
 
   size_t size() const { return size_; }
   size_t capacity() const { return capacity_; }
+  // Blocks that can ever be resident: min(capacity, universe).
+  size_t slots() const { return slots_; }
   uint64_t evictions() const { return evictions_; }
 
   // Touch and Insert calling the policy through its concrete type `Policy` (a final class,

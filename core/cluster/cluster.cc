@@ -43,8 +43,7 @@ Cluster::Cluster(const ClusterSpec& spec, const Trace& trace, size_t seed_copy_l
   }
   // Ids held at once: at most every slot of every node.
   size_t slots = 0;
-  for (const BlockCache& cache : caches_)
-    slots += std::min(cache.capacity(), trace.distinct_blocks());
+  for (const BlockCache& cache : caches_) slots += cache.slots();
   holders_.Reserve(trace.distinct_blocks(), slots);
 }
 

@@ -147,6 +147,17 @@ void BM_LongestPrefix(benchmark::State& state) {
   Report(state, visited);
 }
 
+// The writers' step: `writer` adds a random whole chain of the `ids` in `index`, then
+// removes it again, so the index keeps its size (2 x kChainLength updates).
+template <typename Index, typename Key = typename Index::KeyType>
+void ChurnRandomChain(Index& index, size_t writer, uint64_t ids, Rng& rng,
+                      std::array<Key, kChainLength>& chain) {
+  const uint64_t first = rng.Below(ids / kChainLength) * kChainLength;
+  for (uint32_t d = 0; d < kChainLength; ++d) chain[d] = KeyOf<Key>(first + d);
+  index.Add(writer, chain);
+  for (Key key : chain) index.Remove(writer, key);
+}
+
 // A writer node (one per thread, not used by the population) adds a random whole chain
 // and removes it again, so the index keeps its size; items = adds + removes.
 template <typename Index>
@@ -158,12 +169,7 @@ void BM_AddRemove(benchmark::State& state) {
   const size_t writer = nodes - 1 - static_cast<size_t>(state.thread_index());
   Rng rng(43 + state.thread_index());
   alignas(64) std::array<Key, kChainLength> chain;  // on the stack, as in BM_LongestPrefix
-  for (auto _ : state) {
-    const uint64_t first = rng.Below(ids / kChainLength) * kChainLength;
-    for (uint32_t d = 0; d < kChainLength; ++d) chain[d] = KeyOf<Key>(first + d);
-    index.Add(writer, chain);
-    for (Key key : chain) index.Remove(writer, key);
-  }
+  for (auto _ : state) ChurnRandomChain(index, writer, ids, rng, chain);
   Report(state, static_cast<int64_t>(state.iterations()) * 2 * kChainLength);
 }
 
@@ -184,10 +190,7 @@ void BM_LongestPrefixWhileWriting(benchmark::State& state) {
       Rng rng(43);
       alignas(64) std::array<Key, kChainLength> chain;
       while (!stop.load(std::memory_order_relaxed)) {
-        const uint64_t first = rng.Below(ids / kChainLength) * kChainLength;
-        for (uint32_t d = 0; d < kChainLength; ++d) chain[d] = KeyOf<Key>(first + d);
-        index.Add(nodes - 1, chain);
-        for (Key key : chain) index.Remove(nodes - 1, key);
+        ChurnRandomChain(index, nodes - 1, ids, rng, chain);
         writes += 2 * kChainLength;
       }
     });
