@@ -77,7 +77,7 @@ void Cluster::OnEvicted(size_t node, BlockId id) {
   if (parent != kNoParent && !holders_.Holds(parent, node)) ++stranded_evictions_;
   holders_.Remove(node, id);
   --resident_blocks_;
-  if (holders_.HolderCount(id) == 0) --distinct_resident_;
+  if (!holders_.Held(id)) --distinct_resident_;
 }
 
 void Cluster::Insert(size_t node, BlockId id) {
@@ -114,15 +114,16 @@ bool Cluster::SeedCopy(size_t node, BlockId id) {
 }
 
 void Cluster::Admit(size_t node, BlockId id) {
-  const uint32_t before = holders_.HolderCount(id);
+  const bool replica = holders_.Held(id);
   holders_.Add(node, id);
   ++resident_blocks_;
-  if (before == 0) {
+  if (!replica) {
     ++distinct_resident_;
+    peak_holders_ = std::max(peak_holders_, uint32_t{1});
   } else {
     ++replicas_created_;
+    peak_holders_ = std::max(peak_holders_, holders_.HolderCount(id));
   }
-  peak_holders_ = std::max(peak_holders_, before + 1);
 }
 
 void Cluster::StorePrefix(size_t node, std::span<const BlockId> blocks) {

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "core/cache/block_cache.h"
-#include "core/index/prefix_index.h"
+#include "core/index/sim_prefix_index.h"
 #include "core/trace/trace.h"
 
 namespace kvb {

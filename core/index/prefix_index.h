@@ -7,8 +7,9 @@
 //
 //   PrefixIndex     raw 64-bit ids, S shards by id hash, each behind a big-reader lock
 //                   (BigReaderMutex): a router serving many requests at once.
-//   SimPrefixIndex  interned BlockIds, no locks, a dense array indexed by id: the
-//                   single-threaded simulation, which must not pay for locking.
+//   DenseSetPrefixIndex  interned BlockIds, no locks, a dense array indexed by id: the
+//                   single-threaded simulation of clusters over 64 nodes, which must not
+//                   pay for locking (SimPrefixIndex, core/index/sim_prefix_index.h).
 //
 // Concurrency (ShardedLocking): every method is thread-safe, and every single-id
 // operation (Add of one id, Remove, Holders, Holds, HolderCount) is atomic. Multi-id calls
@@ -395,8 +396,8 @@ class BasicPrefixIndex {
 
 // Router use: raw 64-bit ids, lock-sharded.
 using PrefixIndex = BasicPrefixIndex<RawBlockId, ShardedLocking>;
-// Simulation use: interned ids, no locks, dense storage.
-using SimPrefixIndex = BasicPrefixIndex<BlockId, NoLocking>;
+// Simulation use: interned ids, no locks, dense storage (SimPrefixIndex's sets).
+using DenseSetPrefixIndex = BasicPrefixIndex<BlockId, NoLocking>;
 
 // ---------------------------------------------------------------------------------------
 // Implementation.

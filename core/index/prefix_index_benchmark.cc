@@ -25,6 +25,7 @@
 
 #include "benchmark/benchmark.h"
 #include "core/index/prefix_index.h"
+#include "core/index/sim_prefix_index.h"
 
 namespace kvb {
 namespace {

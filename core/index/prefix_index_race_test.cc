@@ -16,6 +16,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "core/index/prefix_index.h"
+#include "core/index/sim_prefix_index.h"
 #include "gtest/gtest.h"
 
 namespace kvb {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/index/bitset_holder_index.h"
+#include "core/index/sim_prefix_index.h"
 #include "core/trace/generator.h"
 #include "core/trace/trace.h"
 #include "gtest/gtest.h"
@@ -45,21 +46,25 @@ HolderList Nodes(std::initializer_list<NodeId> nodes) { return HolderList(nodes)
 template <typename Index>
 class PrefixIndexTest : public ::testing::Test {};
 
-// SimPrefixIndex reserved for 3M ids of which at most 64 held at once: its storage is the
-// pool of holder sets behind 4-byte handles (checked below), not the per-id array.
-class PooledSimPrefixIndex : public SimPrefixIndex {
+// DenseSetPrefixIndex reserved for 3M ids of which at most 64 held at once: its storage is
+// the pool of holder sets behind 4-byte handles (checked below), not the per-id array.
+class PooledSetPrefixIndex : public DenseSetPrefixIndex {
  public:
   static constexpr size_t kIds = 3'000'000;
   static constexpr size_t kHeld = 64;
-  explicit PooledSimPrefixIndex(size_t nodes, size_t shards = 0) : SimPrefixIndex(nodes, shards) {
+  explicit PooledSetPrefixIndex(size_t nodes, size_t shards = 0)
+      : DenseSetPrefixIndex(nodes, shards) {
     Reserve(kIds, kHeld);
   }
 };
 
+// SimPrefixIndex keeps masks up to 64 nodes and sets beyond: the tests below use both
+// (most with a few nodes, ThousandTwentyFourNodeHolderSets and the 130-node reference
+// check with sets).
 using AllIndexes =
-    Types<BasicPrefixIndex<RawBlockId, ShardedLocking>, BasicPrefixIndex<BlockId, NoLocking>,
+    Types<BasicPrefixIndex<RawBlockId, ShardedLocking>, DenseSetPrefixIndex,
           BasicPrefixIndex<RawBlockId, NoLocking>, BasicPrefixIndex<BlockId, ShardedLocking>,
-          PooledSimPrefixIndex>;
+          PooledSetPrefixIndex, SimPrefixIndex>;
 TYPED_TEST_SUITE(PrefixIndexTest, AllIndexes);
 
 TYPED_TEST(PrefixIndexTest, AddHoldersRemove) {
@@ -265,10 +270,10 @@ TEST(DenseHolderStorageTest, PoolsTheSetsOfLargeSparselyHeldUniverses) {
   EXPECT_FALSE(DenseHolderStorage::ChoosesPool(3'000'000, 750'000));
   EXPECT_EQ(DenseHolderStorage::EstimateBytes(1'000, 1'000), 24'000u);
   // MemoryBytes counts element sizes (no huge-page rounding) beyond an empty index's.
-  const size_t empty = SimPrefixIndex(4).MemoryBytes();
-  const PooledSimPrefixIndex pooled(4);
+  const size_t empty = DenseSetPrefixIndex(4).MemoryBytes();
+  const PooledSetPrefixIndex pooled(4);
   EXPECT_EQ(pooled.MemoryBytes() - empty, 3'000'000u * 4 + 64 * 28);
-  SimPrefixIndex plain(4);
+  DenseSetPrefixIndex plain(4);
   plain.Reserve(1'000);
   EXPECT_EQ(plain.MemoryBytes() - empty, 24'000u);
 }
@@ -312,13 +317,15 @@ TEST(BigReaderMutexTest, LiveThreadsGetDistinctSlots) {
 
 // Random adds and removes over 130 nodes (three 64-bit words in HolderIndex): every query
 // agrees with the simulator's existing bitset index.
-TYPED_TEST(PrefixIndexTest, AgreesWithHolderIndex) {
-  using Key = typename TypeParam::KeyType;
-  constexpr size_t kNodes = 130;
+// Random adds and removes of prefix chains on `kNodes` nodes; after each step every
+// query's per-node prefixes and resident counts equal the bitset reference's.
+template <typename Index>
+void CheckAgainstHolderIndex(const size_t kNodes) {
+  using Key = typename Index::KeyType;
   constexpr size_t kChains = 20;
   constexpr size_t kDepth = 12;
   constexpr size_t kUniverse = kChains * kDepth;  // chain c is ids c*kDepth .. +kDepth-1
-  TypeParam index(kNodes);
+  Index index(kNodes);
   HolderIndex reference(kUniverse, kNodes);
   std::mt19937_64 rng(7);
   auto chain = [](size_t c, size_t len) {
@@ -361,6 +368,48 @@ TYPED_TEST(PrefixIndexTest, AgreesWithHolderIndex) {
   }
   EXPECT_EQ(index.size(), ids_held);
   EXPECT_EQ(index.holder_entries(), entries);
+}
+
+// 130 nodes: three words per id in the reference, sets in SimPrefixIndex; 64 and 63: the
+// largest masks, all bits and the top bit free; 5: a small cluster.
+TYPED_TEST(PrefixIndexTest, AgreesWithHolderIndex) {
+  for (const size_t nodes : {130, 64, 63, 5}) {
+    SCOPED_TRACE(nodes);
+    CheckAgainstHolderIndex<TypeParam>(nodes);
+  }
+}
+
+// Masks up to 64 nodes, sets beyond; the masks take 8 B per reserved id.
+TEST(SimPrefixIndexTest, MasksUpToSixtyFourNodes) {
+  EXPECT_TRUE(SimPrefixIndex(1).masked());
+  EXPECT_TRUE(SimPrefixIndex(64).masked());
+  EXPECT_FALSE(SimPrefixIndex(65).masked());
+  EXPECT_FALSE(SimPrefixIndex(kMaxPrefixIndexNodes).masked());
+  SimPrefixIndex masked(16);
+  const size_t empty = masked.MemoryBytes();
+  masked.Reserve(1'000);
+  EXPECT_EQ(masked.MemoryBytes() - empty, 8'000u);
+  EXPECT_EQ(SimPrefixIndex::EstimateBytes(16, 1'000, 1'000), 8'000u);
+  EXPECT_EQ(SimPrefixIndex::EstimateBytes(64, 3'000'000, 64), 12u * 2097152);  // huge pages
+  // Beyond 64 nodes the sets' own rule: 3M ids, 64 held -> handles and a pool.
+  EXPECT_EQ(SimPrefixIndex::EstimateBytes(65, 3'000'000, 64), 6u * 2097152 + 64 * 28);
+  // Node 63, the mask's top bit, behaves as any other.
+  SimPrefixIndex top(64);
+  EXPECT_EQ(top.Add(63, std::vector<BlockId>{0, 1}), 2u);
+  EXPECT_EQ(top.Add(0, BlockId{0}), 1u);
+  EXPECT_EQ(top.Holders(0), Nodes({0, 63}));
+  std::vector<uint32_t> prefix(64);
+  const LongestPrefixResult r = top.LongestPrefix(std::vector<BlockId>{0, 1, 2}, prefix);
+  EXPECT_EQ(r.best_len, 2u);
+  EXPECT_EQ(r.best_nodes, Nodes({63}));
+  EXPECT_EQ(prefix[63], 2u);
+  EXPECT_EQ(prefix[0], 1u);
+  EXPECT_TRUE(top.Remove(63, 1));
+  EXPECT_EQ(top.HolderCount(0), 2u);
+  EXPECT_TRUE(top.Held(0));
+  EXPECT_FALSE(top.Held(1));
+  EXPECT_EQ(top.size(), 1u);
+  EXPECT_EQ(top.holder_entries(), 2u);
 }
 
 // Replays a generated conversation trace through a 16-node cluster routed by longest

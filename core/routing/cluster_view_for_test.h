@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/index/prefix_index.h"
+#include "core/index/sim_prefix_index.h"
 #include "core/routing/router.h"
 
 namespace kvb {

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "core/hotspot/hotspot_tracker.h"
-#include "core/index/prefix_index.h"
+#include "core/index/sim_prefix_index.h"
 #include "core/trace/trace.h"
 #include "core/util/params.h"
 

@@ -13,6 +13,7 @@
 #include "core/cache/id_index.h"
 #include "core/cluster/cluster.h"
 #include "core/index/prefix_index.h"
+#include "core/index/sim_prefix_index.h"
 #include "core/replication/replication_policy.h"
 #include "core/replication/strategy.h"
 #include "core/routing/router.h"
@@ -251,15 +252,15 @@ CellMemoryEstimate EstimateCellMemory(const TraceShape& t, const SimConfig& c,
     e.capacity_clipped = e.capacity_clipped || wanted > d;
   }
 
-  // SimPrefixIndex with dense storage (core/index/prefix_index.h): Reserve(distinct, slots)
-  // sizes its per-id sets or its handles and pool of sets (its own rule, with the cluster's
-  // slots as the ids held at once). A set of more than kInlineHolders = 8 holders moves to
-  // the heap (2 B per holder, capacity doubling from 16) and stays there until its last
-  // holder leaves. (id, node) pairs held at once: at most every slot, every node x id, and
-  // (without copies) every block reference; those beyond 8 per id must be in heap sets.
-  e.prefix_index =
-      prefix_index_internal::DenseHolderStorage::EstimateBytes(d, std::min(all_slots, d));
-  if (nodes > kInlineHolders) {
+  // SimPrefixIndex (core/index/sim_prefix_index.h): up to 64 nodes a mask per id; beyond,
+  // Reserve(distinct, slots) sizes its per-id sets or its handles and pool of sets (its own
+  // rule, with the cluster's slots as the ids held at once). A set of more than
+  // kInlineHolders = 8 holders moves to the heap (2 B per holder, capacity doubling from
+  // 16) and stays there until its last holder leaves. (id, node) pairs held at once: at
+  // most every slot, every node x id, and (without copies) every block reference; those
+  // beyond 8 per id must be in heap sets.
+  e.prefix_index = SimPrefixIndex::EstimateBytes(nodes, d, std::min(all_slots, d));
+  if (nodes > SimPrefixIndex::kMaxMaskNodes) {
     uint64_t pairs = std::min(all_slots, nodes * d);
     if (!s.copies) pairs = std::min(pairs, t.block_refs);
     const uint64_t heavy = pairs > kInlineHolders * d ? pairs - kInlineHolders * d : 0;

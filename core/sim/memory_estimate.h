@@ -47,7 +47,7 @@ struct CellMemoryEstimate {
   uint64_t cache_slots = 0;      // slot -> id arrays and the per-node cache records
   uint64_t eviction_state = 0;   // eviction policies (S3-FIFO's ghost id index included)
   uint64_t id_indexes = 0;       // id -> slot, one per node: direct arrays or hash maps
-  uint64_t prefix_index = 0;     // who holds what (SimPrefixIndex): a holder set per id
+  uint64_t prefix_index = 0;     // who holds what (SimPrefixIndex): a mask or set per id
   uint64_t per_id = 0;           // heat-key ranks, and the scratch of ranking the ids
   uint64_t per_request = 0;      // TTFT and queue-wait records; queues (all waiting, at worst)
   uint64_t per_node = 0;         // node states, per-node results and routing arrays

@@ -54,10 +54,8 @@ TEST(MemoryEstimateTest, FourNodesOfOneHundredLruBlocksByHand) {
   EXPECT_EQ(e.cache_slots, 4 * (100 * 4 + sizeof(BlockCache) + 8) + 4 * 8);
   // LRU: the policy object and two 4-byte links per slot, per node.
   EXPECT_EQ(e.eviction_state, 4 * (sizeof(LruPolicy) + 100 * 8));
-  // Prefix index: a 24-byte holder set per id (1,000 x 24 = 24,000 B, under 1 MiB: no
-  // pool); 4 nodes never need more than the 8 inline holders.
-  EXPECT_EQ(sizeof(HolderList), 24u);
-  EXPECT_EQ(e.prefix_index, 1000u * 24);
+  // Prefix index: 4 nodes <= 64, a 64-bit holder mask per id (1,000 x 8 B, under 1 MiB).
+  EXPECT_EQ(e.prefix_index, 1000u * 8);
   // Time series: 600 s / 60 s = 10 windows + 1, each with 4 queue lengths and 20 heat-key
   // counts (4 B); the rows vector grown to 16; 600 / 30 + 1 = 21 replica samples (grown
   // to 32) of the tracked ranks within 1,000 ids (1, 10, 100, 1,000: 4 keys).
@@ -80,7 +78,7 @@ TEST(MemoryEstimateTest, FourNodesOfOneHundredLruBlocksByHand) {
   EXPECT_EQ(e.total, e.cache_slots + e.eviction_state + e.id_indexes + e.prefix_index + e.per_id +
                          e.per_request + e.per_node + e.time_series);
   EXPECT_THAT(e.description, HasSubstr("id indexes 16.0 KB"));
-  EXPECT_THAT(e.description, HasSubstr("prefix index 24.0 KB"));
+  EXPECT_THAT(e.description, HasSubstr("prefix index 8.0 KB"));
   EXPECT_THAT(e.description, HasSubstr(" = " + FormatBytes(e.total)));
   EXPECT_THAT(e.description, Not(HasSubstr("clipped")));
 }
@@ -232,17 +230,23 @@ TEST(MemoryEstimateTest, IssueExampleIsSmallOnASmallTraceAndHugeOnAHugeOne) {
 }
 
 TEST(MemoryEstimateTest, HolderSetsBeyondEightNodesGoToTheHeap) {
-  // 16 nodes x 1,000 slots on 1,000 ids with 10^5 references: up to 16,000 pairs, of
-  // which 16,000 - 8 x 1,000 = 8,000 in heap sets (2 B per holder, capacity doubling:
-  // 4 B), over min(1,000, 8,000 / 8) = 1,000 sets (16 B malloc overhead each).
+  // 128 nodes (> 64: holder sets, 24 B per id) x 1,000 slots on 1,000 ids with 10^5
+  // references: up to min(128,000 slots, 10^5 references) = 10^5 pairs, of which
+  // 10^5 - 8 x 1,000 = 92,000 in heap sets (2 B per holder, capacity doubling: 4 B), over
+  // min(1,000, ceil(92,000 / 120)) = 767 sets (16 B malloc overhead each).
+  EXPECT_EQ(sizeof(HolderList), 24u);
   TraceShape t = SmallShape();
   t.block_refs = 100000;
-  const CellMemoryEstimate e = EstimateCellMemory(t, Cluster(SimMode::kRealistic, 16, 1000, "lru"));
-  EXPECT_EQ(e.prefix_index, 1000u * 24 + 8000 * 4 + 1000 * 16);
+  const CellMemoryEstimate e =
+      EstimateCellMemory(t, Cluster(SimMode::kRealistic, 128, 1000, "lru"));
+  EXPECT_EQ(e.prefix_index, 1000u * 24 + 92000 * 4 + 767 * 16);
   // With 2,000 references, at most 2,000 pairs: all inline.
   EXPECT_EQ(
-      EstimateCellMemory(SmallShape(), Cluster(SimMode::kRealistic, 16, 1000, "lru")).prefix_index,
+      EstimateCellMemory(SmallShape(), Cluster(SimMode::kRealistic, 128, 1000, "lru")).prefix_index,
       1000u * 24);
+  // 16 nodes keep masks, never a heap set: 8 B per id.
+  EXPECT_EQ(EstimateCellMemory(t, Cluster(SimMode::kRealistic, 16, 1000, "lru")).prefix_index,
+            1000u * 8);
 }
 
 TEST(MemoryEstimateTest, StrategiesAddTheirTables) {
