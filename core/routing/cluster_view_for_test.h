@@ -52,7 +52,9 @@ class ClusterViewForTest {
 
   // Builds the view from the fields below and the held blocks.
   const ClusterView& view() {
-    holders_.LongestPrefix(blocks_, prefix_);
+    view_.SetLongestPrefix(holders_.LongestPrefix(blocks_, prefix_));
+    view_.uniform_speed_ = uniform_speed;
+    view_.memo_reused_blocks_ = ClusterView::kNoMemo;
     view_.seed_mode_ = seed_mode;
     view_.global_cache_ = global_cache;
     view_.now_s_ = now_s;
@@ -77,6 +79,8 @@ class ClusterViewForTest {
 
   bool seed_mode = false;
   bool global_cache = false;
+  // The predictor above ignores the node; false makes routers take their any-speed path.
+  bool uniform_speed = true;
   double now_s = 0;
   std::vector<size_t> queue_length;
   std::vector<double> queued_work_s;

@@ -25,32 +25,48 @@ class KvcacheCentricRouter final : public Router {
 
   RouteDecision Route(const ClusterView& view) override {
     // Step 1: the longest prefix held anywhere, and its first holder.
-    uint32_t best_len = 0;
-    uint32_t best_node = 0;
-    for (uint32_t n = 0; n < view.nodes(); ++n) {
-      if (view.prefix_blocks(n) > best_len) {
-        best_len = view.prefix_blocks(n);
-        best_node = n;
-      }
-    }
+    const uint32_t best_len = view.longest_prefix_blocks();
+    const uint32_t best_node = view.longest_prefix_node();
     // Step 2: every node, with or without a fetch.
-    uint32_t chosen = 0;
-    bool chosen_fetches = false;
-    double chosen_s = 0;
     uint32_t fetch_blocks = 0;  // the transfer time of the last fetch size asked (most
     double fetch_s = 0;         // nodes fetch all best_len blocks)
-    for (uint32_t n = 0; n < view.nodes(); ++n) {
+    // Node n's predicted time and whether it fetches: T_transfer + T_queue + T_prefill,
+    // summed in that order.
+    auto score = [&](uint32_t n, bool& fetch) {
       const uint32_t own = view.prefix_blocks(n);
-      const bool fetch = view.global_cache() && best_len > own &&
-                         (own == 0 || static_cast<double>(best_len) / own > threshold_);
+      fetch = view.global_cache() && best_len > own &&
+              (own == 0 || static_cast<double>(best_len) / own > threshold_);
       const uint32_t prefix = fetch ? best_len : own;
       if (fetch && best_len - own != fetch_blocks) {
         fetch_blocks = best_len - own;
         fetch_s = view.transfer_s(fetch_blocks);
       }
-      const double s =
-          (fetch ? fetch_s : 0.0) + view.queued_work_s(n) + view.predicted_prefill_s(n, prefix);
-      if (n == 0 || s < chosen_s) {
+      return (fetch ? fetch_s : 0.0) + view.queued_work_s(n) + view.predicted_prefill_s(n, prefix);
+    };
+    bool chosen_fetches = false;
+    double chosen_s = score(0, chosen_fetches);
+    uint32_t chosen = 0;
+    // Cold nodes, holding none of the prefix (most, in a large cluster), all fetch the same
+    // blocks and, at one speed, predict the same prefill: score them as (transfer +
+    // queue) + prefill with the two shared terms computed once, the same sums as score().
+    bool cold_fetch = false;
+    double cold_transfer_s = 0, cold_prefill_s = 0;
+    const bool shared_terms = view.uniform_speed();
+    if (shared_terms) {
+      cold_fetch = view.global_cache() && best_len > 0;
+      cold_transfer_s = cold_fetch ? view.transfer_s(best_len) : 0.0;
+      cold_prefill_s = view.predicted_prefill_s(0, cold_fetch ? best_len : 0);
+    }
+    for (uint32_t n = 1; n < view.nodes(); ++n) {
+      bool fetch;
+      double s;
+      if (shared_terms && view.prefix_blocks(n) == 0) {
+        fetch = cold_fetch;
+        s = cold_transfer_s + view.queued_work_s(n) + cold_prefill_s;
+      } else {
+        s = score(n, fetch);
+      }
+      if (s < chosen_s) {
         chosen = n;
         chosen_fetches = fetch;
         chosen_s = s;

@@ -43,6 +43,10 @@ class ClusterView {
   const Request& request() const { return request_; }
   // Longest run of the request's leading blocks resident on `node`.
   uint32_t prefix_blocks(size_t node) const { return prefix_blocks_[node]; }
+  // The largest prefix_blocks over the nodes, and the lowest node holding that many (0 when
+  // no node holds the first block).
+  uint32_t longest_prefix_blocks() const { return longest_prefix_blocks_; }
+  uint32_t longest_prefix_node() const { return longest_prefix_node_; }
   // The request's blocks resident on `node`, counted per block (not necessarily a prefix).
   uint32_t resident_blocks(size_t node) const;
   // Whether `node` holds the request's i-th block.
@@ -63,6 +67,9 @@ class ClusterView {
     }
     return s;
   }
+  // Whether every node has the same speed: predicted_prefill_s then depends on the reuse
+  // only, not on the node.
+  bool uniform_speed() const { return uniform_speed_; }
   // Blocks resident on `node`, and how many it can hold (seed mode: its memory budget).
   size_t resident(size_t node) const { return resident_(node); }
   size_t capacity(size_t node) const { return capacity_(node); }
@@ -85,6 +92,8 @@ class ClusterView {
   double now_s_ = 0;
   Request request_;
   std::span<const uint32_t> prefix_blocks_;
+  uint32_t longest_prefix_blocks_ = 0;
+  uint32_t longest_prefix_node_ = 0;
   std::span<const size_t> queue_length_;
   std::span<const double> queued_work_s_;
   const SimPrefixIndex* holders_ = nullptr;
@@ -96,6 +105,11 @@ class ClusterView {
   std::function<double(uint32_t)> transfer_s_;
   ReplicaSink* replicas_ = nullptr;
   mutable std::vector<uint32_t> resident_blocks_;  // computed on first use per request
+  // Sets prefix_blocks_'s summary from the LongestPrefix that filled it.
+  void SetLongestPrefix(const LongestPrefixResult& r) {
+    longest_prefix_blocks_ = r.best_len;
+    longest_prefix_node_ = r.best_nodes.empty() ? 0 : r.best_nodes[0];
+  }
   bool uniform_speed_ = false;                     // every node has the same speed
   mutable uint32_t memo_reused_blocks_ = kNoMemo;  // predicted_prefill_s's memo, per request
   mutable double memo_prefill_s_ = 0;

@@ -27,14 +27,15 @@ namespace {
 
 // Sizes of records private to other files (x86-64, libstdc++), kept next to what they count.
 // core/sim/simulator.cc:
-constexpr uint64_t kNodeStateBytes = 144;        // NodeState (its deque's header included)
+constexpr uint64_t kNodeStateBytes = 136;        // NodeState (its deque's header included)
 constexpr uint64_t kEmptyDequeBytes = 64 + 512;  // a deque's map of 8 pointers + one chunk
 constexpr uint64_t kQueuedBytes = 32;            // Queued, one per waiting request
 constexpr uint64_t kEventBytes = 24;             // Event (a completion per busy node)
 // Simulator arrays per node: prefix_, scratch_prefix_ (4 B), queue_length_, queued_work_s_,
-// pending_prefill_blocks_ (8 B), the view's resident_blocks_ (4 B), and Summarize's
-// per-node requests and busy-seconds vectors (2 x 8 B, grown by push_back: up to 2x).
-constexpr uint64_t kSimulatorArraysPerNode = 4 + 4 + 8 + 8 + 8 + 4 + 2 * 2 * 8;
+// queued_predicted_s_, busy_until_s_, pending_prefill_blocks_ (8 B), the view's
+// resident_blocks_ (4 B), and Summarize's per-node requests and busy-seconds vectors
+// (2 x 8 B, grown by push_back: up to 2x).
+constexpr uint64_t kSimulatorArraysPerNode = 4 + 4 + 8 + 8 + 8 + 8 + 8 + 4 + 2 * 2 * 8;
 // core/hotspot/hotspot_tracker.cc:
 constexpr uint64_t kHotspotShardBytes = 192;  // Shard (alignas 64): lock, map, 3 vectors
 constexpr uint64_t kHotspotEntryBytes = 40;   // Shard::Entry

@@ -2,6 +2,7 @@
 // (1 ms per token, 4-token blocks of 8 bytes).
 
 #include <memory>
+#include <random>
 #include <vector>
 
 #include "core/hotspot/hotspot_tracker.h"
@@ -114,6 +115,47 @@ TEST(ReplicationEngineTest, KvcacheCentricDecisionFollowsAlgorithmOne) {
   v.global_cache = false;
   d = MakeRouter("kvcache_centric", 1)->Route(v.view());
   EXPECT_EQ(d.fetch_from, kNoFetch);
+}
+
+// kvcache_centric scores the nodes holding none of the prefix with the two terms they
+// share, computed once, when nodes have one speed: the decisions must equal the any-speed
+// path's, node by node, including exact ties of queued work (lowest index wins) and cold
+// nodes at node 0, for clusters of 1..70 nodes, both scopes and several thresholds.
+TEST(ReplicationEngineTest, KvcacheCentricSharedTermsDecideAsEveryNodeScoredAlone) {
+  std::mt19937_64 rng(3);
+  const char* const routers[] = {"kvcache_centric", "kvcache_centric:kvcache_balancing_threshold=2",
+                                 "kvcache_centric:slo_s=0.02"};
+  int fetches = 0, cold_choices = 0, decisions = 0;
+  for (int round = 0; round < 400; ++round) {
+    const size_t nodes = 1 + rng() % 70;
+    ClusterViewForTest v(nodes);
+    v.global_cache = rng() % 4 != 0;
+    // Chains of one request's ids 0..7; a few nodes hold a prefix of them.
+    const size_t holders = 1 + rng() % 4;
+    for (size_t h = 0; h < holders; ++h) {
+      std::vector<BlockId> ids(1 + rng() % 8);
+      for (size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<BlockId>(i);
+      v.Hold(static_cast<uint32_t>(rng() % nodes), ids);
+    }
+    v.SetRequest({0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, 40);
+    // Queued work from a few values, so that equal scores are common.
+    for (double& q : v.queued_work_s) q = 0.005 * static_cast<double>(rng() % 8);
+    for (const char* name : routers) {
+      v.uniform_speed = true;
+      const RouteDecision shared = MakeRouter(name, 1)->Route(v.view());
+      v.uniform_speed = false;
+      const RouteDecision alone = MakeRouter(name, 1)->Route(v.view());
+      ASSERT_EQ(shared.node, alone.node) << name << " round " << round;
+      ASSERT_EQ(shared.fetch_from, alone.fetch_from) << name << " round " << round;
+      ASSERT_EQ(shared.fetch_to, alone.fetch_to) << name << " round " << round;
+      ++decisions;
+      fetches += alone.fetch_from < nodes;
+      cold_choices += alone.node < nodes && v.view().prefix_blocks(alone.node) == 0;
+    }
+  }
+  // The rounds exercised fetching cold nodes and chosen cold nodes, not only holders.
+  EXPECT_GT(fetches, decisions / 10);
+  EXPECT_GT(cold_choices, decisions / 10);
 }
 
 // NIC of 8,000 bytes/s: one block per ms. Node 1 (capacity 2) serves rx = [8, 9] at t=0;

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <deque>
+#include <limits>
 #include <numeric>
 #include <queue>
 #include <utility>
@@ -64,7 +65,6 @@ struct Event {
 
 struct NodeState {
   std::deque<Queued> queue;
-  double queued_predicted_s = 0;  // sum of predicted_s over queue
   bool busy = false;
   InService current;
   double nic_free_s = 0;  // the node's network link is busy until then
@@ -147,6 +147,8 @@ class Simulator final : public ReplicaSink {
         prefix_(nodes_.size()),
         queue_length_(nodes_.size()),
         queued_work_s_(nodes_.size()),
+        queued_predicted_s_(nodes_.size(), 0.0),
+        busy_until_s_(nodes_.size(), -std::numeric_limits<double>::infinity()),
         pending_prefill_blocks_(nodes_.size(), 0),
         scratch_prefix_(nodes_.size()) {
     Validate();
@@ -322,7 +324,7 @@ class Simulator final : public ReplicaSink {
     if (copied > 0) {
       ++result_.copies;
       result_.copied_blocks += copied;
-      cluster_.holders().LongestPrefix(view_.request_.blocks, prefix_);
+      view_.SetLongestPrefix(cluster_.holders().LongestPrefix(view_.request_.blocks, prefix_));
       view_.resident_blocks_.clear();
     }
     return copied;
@@ -385,9 +387,9 @@ class Simulator final : public ReplicaSink {
     const Request r = trace_[i];
     PrepareView(r, t);
     // queue_length_ follows each enqueue and completion; the queued work depends on t.
+    // An idle node's busy_until_s_ is -inf: max(0, -inf - t) = 0.
     for (size_t n = 0; n < nodes_.size(); ++n) {
-      const NodeState& s = nodes_[n];
-      queued_work_s_[n] = s.queued_predicted_s + (s.busy ? std::max(0.0, s.current.end_s - t) : 0);
+      queued_work_s_[n] = queued_predicted_s_[n] + std::max(0.0, busy_until_s_[n] - t);
     }
     WindowRow& window = WindowFor(i, t);
     ++window.arrivals;
@@ -415,7 +417,7 @@ class Simulator final : public ReplicaSink {
     const auto pending = static_cast<uint32_t>(r.blocks.size() - prefix_[node]);
     s.queue.push_back(Queued{i, t, predicted_s, decision.fetch_from, decision.fetch_to, pending});
     ++queue_length_[node];
-    s.queued_predicted_s += predicted_s;
+    queued_predicted_s_[node] += predicted_s;
     pending_prefill_blocks_[node] += pending;
     return node;
   }
@@ -426,8 +428,8 @@ class Simulator final : public ReplicaSink {
     if (s.queue.empty()) return false;
     const Queued q = s.queue.front();
     s.queue.pop_front();
-    s.queued_predicted_s -= q.predicted_s;
-    if (s.queue.empty()) s.queued_predicted_s = 0;  // no drift from float sums
+    queued_predicted_s_[node] -= q.predicted_s;
+    if (s.queue.empty()) queued_predicted_s_[node] = 0;  // no drift from float sums
     const Request r = trace_[q.request];
 
     pending_prefill_blocks_[node] -= q.pending_blocks;
@@ -484,6 +486,7 @@ class Simulator final : public ReplicaSink {
     s.busy = true;
     const auto pending = static_cast<uint32_t>(r.blocks.size() - reused);
     s.current = InService{q.request, t + transfer_s + prefill_s, local, fetched, pending};
+    busy_until_s_[node] = s.current.end_s;
     pending_prefill_blocks_[node] += pending;
     result_.nodes[node].busy_s += prefill_s;
     result_.gpu_no_reuse_s += PredictPrefill(r, node, 0);
@@ -514,6 +517,7 @@ class Simulator final : public ReplicaSink {
     }
     pending_prefill_blocks_[node] -= s.current.pending_blocks;
     s.busy = false;
+    busy_until_s_[node] = -std::numeric_limits<double>::infinity();
     --queue_length_[node];
     result_.makespan_s = std::max(result_.makespan_s, t);
   }
@@ -544,7 +548,7 @@ class Simulator final : public ReplicaSink {
     view_.request_ = r;
     view_.resident_blocks_.clear();
     view_.memo_reused_blocks_ = ClusterView::kNoMemo;
-    cluster_.holders().LongestPrefix(r.blocks, prefix_);
+    view_.SetLongestPrefix(cluster_.holders().LongestPrefix(r.blocks, prefix_));
   }
 
   void CheckNode(uint32_t node) const {
@@ -747,6 +751,10 @@ class Simulator final : public ReplicaSink {
   std::vector<uint32_t> prefix_;
   std::vector<size_t> queue_length_;
   std::vector<double> queued_work_s_;
+  // Per node, kept apart from NodeState so that Arrive's pass over them is dense: the
+  // predicted prefill of its queue, and when its request in service ends (-inf: idle).
+  std::vector<double> queued_predicted_s_;
+  std::vector<double> busy_until_s_;
   std::vector<uint64_t> pending_prefill_blocks_;
   std::vector<uint32_t> scratch_prefix_;
   std::priority_queue<Event, std::vector<Event>, std::greater<>> events_;
