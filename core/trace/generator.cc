@@ -236,13 +236,17 @@ class WorkloadGenerator {
   }
 
  private:
+  // A generated request. Its ids: the first Keep() ids of the request before it in pending_
+  // (the session's previous turn) when it continues a session, then its own new ids,
+  // stored from ids_begin in pending_ids_: a session's shared history is stored once.
   struct PendingRequest {
     int64_t arrival_ms;
     uint32_t input_tokens;
     uint32_t output_tokens;
-    size_t ids_begin;  // into pending_ids_
-    size_t ids_end;
+    uint64_t ids_begin : 63;  // into pending_ids_
+    uint64_t continues : 1;
   };
+  static_assert(sizeof(PendingRequest) == 24);
 
   int64_t QuantizedMs(double t_s) const {
     auto ms = static_cast<int64_t>(std::floor(t_s * 1000.0));
@@ -309,15 +313,22 @@ class WorkloadGenerator {
     }
   }
 
-  void Record(double t_s, uint64_t prompt_tokens, uint32_t output_tokens, size_t requests) {
+  // Records a request whose ids are ids_; with keep > 0 it continues the session of the
+  // request recorded just before, whose first `keep` ids it shares.
+  void Record(double t_s, uint64_t prompt_tokens, uint32_t output_tokens, size_t requests,
+              size_t keep) {
     const int64_t arrival_ms = QuantizedMs(t_s);
     if (next_id_ > std::numeric_limits<uint32_t>::max()) {
       throw InputError("workload: more than 2^32 distinct blocks; generate fewer requests");
     }
+    if (pending_.size() >= std::numeric_limits<uint32_t>::max()) {
+      throw InputError("workload: more than 2^32 generated requests; generate fewer requests");
+    }
     const size_t begin = pending_ids_.size();
-    pending_ids_.insert(pending_ids_.end(), ids_.begin(), ids_.end());
+    pending_ids_.insert(pending_ids_.end(), ids_.begin() + static_cast<ptrdiff_t>(keep),
+                        ids_.end());
     pending_.push_back(PendingRequest{arrival_ms, static_cast<uint32_t>(prompt_tokens),
-                                      output_tokens, begin, pending_ids_.size()});
+                                      output_tokens, begin, keep > 0});
     if (earliest_.size() < requests) {
       earliest_.push(arrival_ms);
     } else if (arrival_ms < earliest_.top()) {
@@ -356,7 +367,7 @@ class WorkloadGenerator {
     while (true) {
       ComputeBlocks(prompt, keep_blocks);
       const uint32_t output = rng_.Length(sessions.output_tokens);
-      Record(t_s, prompt, output, requests);
+      Record(t_s, prompt, output, requests, keep_blocks);
       if (!rng_.Bernoulli(continue_probability)) break;
       const uint32_t followup = rng_.Length(sessions.followup_message_tokens);
       const uint64_t next_prompt = prompt + output + followup;
@@ -378,21 +389,32 @@ class WorkloadGenerator {
       return pending_[a].arrival_ms < pending_[b].arrival_ms;
     });
     order.resize(std::min(order.size(), requests));
-    shared_blocks_ = {};  // no longer needed: its memory goes to the trace
+    shared_blocks_ = {};  // no longer needed: their memory goes to the trace
+    earliest_ = {};
     size_t block_refs = 0;
-    for (uint32_t index : order) block_refs += pending_[index].ids_end - pending_[index].ids_begin;
+    for (uint32_t index : order) block_refs += BlockCount(pending_[index]);
     builder.Reserve(order.size(), block_refs, next_id_);
     constexpr uint32_t kUnassigned = std::numeric_limits<uint32_t>::max();
     std::vector<uint32_t> dense_id(next_id_, kUnassigned);
     uint32_t next_dense = 0;
     std::vector<RawBlockId> raw;
+    std::vector<uint32_t> turns;  // a request and its earlier turns, newest first
     for (uint32_t index : order) {
       const PendingRequest& r = pending_[index];
+      // Position p of the request's ids is stored by the oldest turn whose keep is <= p:
+      // each turn contributes [its keep, the next newer turn's keep) of its own ids.
+      turns.assign(1, index);
+      while (pending_[turns.back()].continues) turns.push_back(turns.back() - 1);
       raw.clear();
-      for (size_t k = r.ids_begin; k < r.ids_end; ++k) {
-        uint32_t& id = dense_id[pending_ids_[k]];
-        if (id == kUnassigned) id = next_dense++;
-        raw.push_back(id);
+      for (size_t j = turns.size(); j-- > 0;) {
+        const uint32_t turn = turns[j];
+        const size_t keep = Keep(turn);
+        const size_t end = j == 0 ? BlockCount(r) : Keep(turns[j - 1]);
+        for (size_t p = keep; p < end; ++p) {
+          uint32_t& id = dense_id[pending_ids_[pending_[turn].ids_begin + (p - keep)]];
+          if (id == kUnassigned) id = next_dense++;
+          raw.push_back(id);
+        }
       }
       if (auto conflict = builder.Add(r.arrival_ms, r.input_tokens, r.output_tokens, raw)) {
         throw std::logic_error("GenerateWorkload: generated ids break prefix semantics at id " +
@@ -400,6 +422,16 @@ class WorkloadGenerator {
       }
     }
     return builder.Finish();
+  }
+
+  // Blocks of a request's prompt: its last block may be partial.
+  size_t BlockCount(const PendingRequest& r) const {
+    return (size_t{r.input_tokens} + spec_.block_tokens - 1) / spec_.block_tokens;
+  }
+  // Leading ids pending_[index] shares with the request before it: the full blocks of the
+  // previous turn's prompt (GenerateSession's keep_blocks), 0 for a session's first turn.
+  size_t Keep(uint32_t index) const {
+    return pending_[index].continues ? pending_[index - 1].input_tokens / spec_.block_tokens : 0;
   }
 
   const WorkloadSpec& spec_;
@@ -414,7 +446,7 @@ class WorkloadGenerator {
   std::vector<uint64_t> ids_;      // the current session's block ids
 
   std::vector<PendingRequest> pending_;    // every generated request, in generation order
-  std::vector<uint32_t> pending_ids_;      // ids below 2^32 (checked in Record)
+  std::vector<uint32_t> pending_ids_;      // their new ids, below 2^32 (checked in Record)
   std::priority_queue<int64_t> earliest_;  // the smallest arrivals seen (max on top)
 };
 
