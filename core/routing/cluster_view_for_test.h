@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <utility>
 #include <vector>
 
@@ -61,7 +62,10 @@ class ClusterViewForTest {
     view_.request_ = request_;
     view_.prefix_blocks_ = prefix_;
     view_.queue_length_ = queue_length;
-    view_.queued_work_s_ = queued_work_s;
+    // Work queued and nothing in service: queued_work_s(n) = queued_work_s[n].
+    idle_.assign(queued_work_s.size(), -std::numeric_limits<double>::infinity());
+    view_.queued_predicted_s_ = queued_work_s;
+    view_.busy_until_s_ = idle_;
     view_.pending_prefill_blocks_ = pending_prefill_blocks;
     view_.holders_ = &holders_;
     view_.hotspots_ = hotspots;
@@ -95,6 +99,7 @@ class ClusterViewForTest {
   std::vector<BlockId> blocks_;
   Request request_;
   std::vector<uint32_t> prefix_;
+  std::vector<double> idle_;
   ClusterView view_;
 };
 

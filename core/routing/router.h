@@ -1,6 +1,7 @@
 #ifndef KVB_CORE_ROUTING_ROUTER_H_
 #define KVB_CORE_ROUTING_ROUTER_H_
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -55,7 +56,10 @@ class ClusterView {
   // in service on the node.
   size_t queue_length(size_t node) const { return queue_length_[node]; }
   // Realistic: predicted seconds until the node could start this request (0 in seed mode).
-  double queued_work_s(size_t node) const { return queued_work_s_[node]; }
+  double queued_work_s(size_t node) const {
+    // An idle node's busy_until_s_ is -inf: max(0, -inf) = 0.
+    return queued_predicted_s_[node] + std::max(0.0, busy_until_s_[node] - now_s_);
+  }
   // Realistic: predicted prefill seconds of this request on `node` reusing `reused_blocks`.
   double predicted_prefill_s(size_t node, uint32_t reused_blocks) const {
     // Nodes of one speed: the answer depends on the reuse only, asked once per request.
@@ -95,7 +99,8 @@ class ClusterView {
   uint32_t longest_prefix_blocks_ = 0;
   uint32_t longest_prefix_node_ = 0;
   std::span<const size_t> queue_length_;
-  std::span<const double> queued_work_s_;
+  std::span<const double> queued_predicted_s_;  // per node: predicted prefill of its queue
+  std::span<const double> busy_until_s_;  // per node: end of the request in service, -inf: idle
   const SimPrefixIndex* holders_ = nullptr;
   const HotspotTracker* hotspots_ = nullptr;
   std::span<const uint64_t> pending_prefill_blocks_;

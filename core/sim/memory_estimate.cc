@@ -31,11 +31,11 @@ constexpr uint64_t kNodeStateBytes = 136;        // NodeState (its deque's heade
 constexpr uint64_t kEmptyDequeBytes = 64 + 512;  // a deque's map of 8 pointers + one chunk
 constexpr uint64_t kQueuedBytes = 32;            // Queued, one per waiting request
 constexpr uint64_t kEventBytes = 24;             // Event (a completion per busy node)
-// Simulator arrays per node: prefix_, scratch_prefix_ (4 B), queue_length_, queued_work_s_,
+// Simulator arrays per node: prefix_, scratch_prefix_ (4 B), queue_length_,
 // queued_predicted_s_, busy_until_s_, pending_prefill_blocks_ (8 B), the view's
 // resident_blocks_ (4 B), and Summarize's per-node requests and busy-seconds vectors
 // (2 x 8 B, grown by push_back: up to 2x).
-constexpr uint64_t kSimulatorArraysPerNode = 4 + 4 + 8 + 8 + 8 + 8 + 8 + 4 + 2 * 2 * 8;
+constexpr uint64_t kSimulatorArraysPerNode = 4 + 4 + 8 + 8 + 8 + 8 + 4 + 2 * 2 * 8;
 // core/hotspot/hotspot_tracker.cc:
 constexpr uint64_t kHotspotShardBytes = 192;  // Shard (alignas 64): lock, map, 3 vectors
 constexpr uint64_t kHotspotEntryBytes = 40;   // Shard::Entry

@@ -71,8 +71,8 @@ TEST(MemoryEstimateTest, FourNodesOfOneHundredLruBlocksByHand) {
   EXPECT_GT(e.per_request + e.time_series, 4804u);
   EXPECT_EQ(e.per_id, 1000u * 2);
   // Per node: NodeState 136 B, its queue's map and first chunk 576 B, the simulator's
-  // arrays 84 B, two events 48 B, the result's NodeResult.
-  EXPECT_EQ(e.per_node, 4 * (136 + 576 + 84 + 48 + sizeof(NodeResult)));
+  // arrays 76 B, two events 48 B, the result's NodeResult.
+  EXPECT_EQ(e.per_node, 4 * (136 + 576 + 76 + 48 + sizeof(NodeResult)));
   EXPECT_EQ(e.hotspot_tracker, 0u);
   EXPECT_EQ(e.router_state, 0u);
   EXPECT_EQ(e.total, e.cache_slots + e.eviction_state + e.id_indexes + e.prefix_index + e.per_id +

@@ -146,7 +146,6 @@ class Simulator final : public ReplicaSink {
         nodes_(config.cluster.nodes.size()),
         prefix_(nodes_.size()),
         queue_length_(nodes_.size()),
-        queued_work_s_(nodes_.size()),
         queued_predicted_s_(nodes_.size(), 0.0),
         busy_until_s_(nodes_.size(), -std::numeric_limits<double>::infinity()),
         pending_prefill_blocks_(nodes_.size(), 0),
@@ -157,7 +156,8 @@ class Simulator final : public ReplicaSink {
     view_.global_cache_ = config.cluster.scope == CacheScope::kGlobal;
     view_.prefix_blocks_ = prefix_;
     view_.queue_length_ = queue_length_;
-    view_.queued_work_s_ = queued_work_s_;
+    view_.queued_predicted_s_ = queued_predicted_s_;
+    view_.busy_until_s_ = busy_until_s_;
     view_.pending_prefill_blocks_ = pending_prefill_blocks_;
     view_.holders_ = &cluster_.holders();
     view_.predict_prefill_s_ = [this](size_t node, uint32_t reused_blocks) {
@@ -229,7 +229,6 @@ class Simulator final : public ReplicaSink {
       PrepareView(r, /*now_s=*/0);
       for (size_t n = 0; n < nodes_.size(); ++n) {
         queue_length_[n] = std::min<uint64_t>(nodes_[n].routed, kSeedRecentRequests);
-        queued_work_s_[n] = 0;
       }
       WindowRow& window = WindowFor(i, 0);
       ++window.arrivals;
@@ -386,11 +385,8 @@ class Simulator final : public ReplicaSink {
   uint32_t Arrive(uint32_t i, double t) {
     const Request r = trace_[i];
     PrepareView(r, t);
-    // queue_length_ follows each enqueue and completion; the queued work depends on t.
-    // An idle node's busy_until_s_ is -inf: max(0, -inf - t) = 0.
-    for (size_t n = 0; n < nodes_.size(); ++n) {
-      queued_work_s_[n] = queued_predicted_s_[n] + std::max(0.0, busy_until_s_[n] - t);
-    }
+    // queue_length_, queued_predicted_s_ and busy_until_s_ follow each enqueue, start and
+    // completion; the view derives the queued work at t from them.
     WindowRow& window = WindowFor(i, t);
     ++window.arrivals;
     CountHeatKeys(r, window);
@@ -404,7 +400,7 @@ class Simulator final : public ReplicaSink {
       CheckFetchPlan(decision);
       predicted_s = PredictPrefill(r, node, prefix_[node]);
       if (config_.reject_over_slo && config_.ttft_slo_s > 0 &&
-          queued_work_s_[node] + predicted_s > config_.ttft_slo_s) {
+          view_.queued_work_s(node) + predicted_s > config_.ttft_slo_s) {
         node = kRejectRequest;
       }
     }
@@ -750,9 +746,9 @@ class Simulator final : public ReplicaSink {
   std::vector<NodeState> nodes_;
   std::vector<uint32_t> prefix_;
   std::vector<size_t> queue_length_;
-  std::vector<double> queued_work_s_;
-  // Per node, kept apart from NodeState so that Arrive's pass over them is dense: the
-  // predicted prefill of its queue, and when its request in service ends (-inf: idle).
+  // Per node, kept apart from NodeState so that routers' passes over every node read dense
+  // arrays: the predicted prefill of its queue, and when its request in service ends (-inf:
+  // idle). The view's queued_work_s derives from them.
   std::vector<double> queued_predicted_s_;
   std::vector<double> busy_until_s_;
   std::vector<uint64_t> pending_prefill_blocks_;
