@@ -3,13 +3,11 @@
 
 // PrefixIndex: which nodes hold which block id. Because an id names a whole prefix (see
 // core/trace/trace.h), "node n caches the first k blocks of a request" means n holds the
-// request's ids[0..k). One class template serves two uses:
-//
-//   PrefixIndex     raw 64-bit ids, S shards by id hash, each behind a big-reader lock
-//                   (BigReaderMutex): a router serving many requests at once.
-//   DenseSetPrefixIndex  interned BlockIds, no locks, a dense array indexed by id: the
-//                   single-threaded simulation of clusters over 64 nodes, which must not
-//                   pay for locking (SimPrefixIndex, core/index/sim_prefix_index.h).
+// request's ids[0..k). BasicPrefixIndex<Key, LockPolicy> keeps a hash map of holder sets
+// per shard; PrefixIndex, its use, takes raw 64-bit ids in S shards by id hash, each
+// behind a big-reader lock (BigReaderMutex): a router serving many requests at once. The
+// single-threaded simulation uses SimPrefixIndex (core/index/sim_prefix_index.h), which
+// has the same interface and results over interned ids, without locks or hashing.
 //
 // Concurrency (ShardedLocking): every method is thread-safe, and every single-id
 // operation (Add of one id, Remove, Holders, Holds, HolderCount) is atomic. Multi-id calls
@@ -36,13 +34,11 @@
 #include <span>
 #include <stdexcept>
 #include <string>
-#include <type_traits>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
 #include "core/trace/trace.h"
-#include "core/util/huge_page_allocator.h"
 
 namespace kvb {
 
@@ -191,9 +187,8 @@ template <typename Key>
 class HashHolderStorage {
  public:
   // Lookups of unrelated keys miss the cache: LongestPrefix prefetches a few ids ahead.
-  static constexpr bool kPrefetch = true;
   void Prefetch(Key key) const { map_.prefetch(key); }
-  void Reserve(size_t ids, size_t /*held*/) { map_.reserve(ids); }
+  void Reserve(size_t ids) { map_.reserve(ids); }
   const HolderList* Find(Key key) const {
     auto it = map_.find(key);
     return it == map_.end() ? nullptr : &it->second;
@@ -213,106 +208,15 @@ class HashHolderStorage {
   absl::flat_hash_map<Key, HolderList> map_;
 };
 
-// Storage for interned ids, indexed by id. Either a holder set (24 B) per id, or, when
-// that array would be large and few ids are held at once, a 4-byte handle per id into a
-// pool of sets sized for the ids held at once (one indirection more per lookup).
-// Reserve(ids, held) chooses; without it the storage is the per-id array.
-class DenseHolderStorage {
- public:
-  static constexpr bool kPrefetch = false;  // a request's ids are mostly consecutive
-  static constexpr size_t kMaxDirectBytes = size_t{64} << 20;
-
-  // Whether Reserve(ids, held) picks the pool: the per-id array is over 64 MiB and more
-  // than 4 ids per set held at once.
-  static bool ChoosesPool(size_t ids, size_t held) {
-    return ids * sizeof(HolderList) > kMaxDirectBytes && ids > 4 * held;
-  }
-  // Heap bytes after Reserve(ids, held) (held <= ids), heap-held sets of > 8 holders aside.
-  static size_t EstimateBytes(size_t ids, size_t held) {
-    if (!ChoosesPool(ids, held)) return HugePageAllocator<HolderList>::AllocatedBytes(ids);
-    return HugePageAllocator<uint32_t>::AllocatedBytes(ids) +
-           held * (sizeof(HolderList) + sizeof(uint32_t));
-  }
-
-  void Prefetch(BlockId) const {}
-  void Reserve(size_t ids, size_t held) {
-    if (sets_.empty() && handle_.empty()) pooled_ = ChoosesPool(ids, held);
-    if (!pooled_) {
-      if (ids > sets_.size()) sets_.resize(ids);
-      return;
-    }
-    if (ids > handle_.size()) handle_.resize(ids, 0);
-    pool_.reserve(held);
-    free_.reserve(held);
-  }
-  const HolderList* Find(BlockId id) const {
-    if (!pooled_) return id >= sets_.size() || sets_[id].empty() ? nullptr : &sets_[id];
-    if (id >= handle_.size() || handle_[id] == 0) return nullptr;
-    return &pool_[handle_[id] - 1];
-  }
-  HolderList* FindMutable(BlockId id) {
-    return const_cast<HolderList*>(static_cast<const DenseHolderStorage*>(this)->Find(id));
-  }
-  // Valid until the next FindOrInsert (the array or the pool may move).
-  HolderList& FindOrInsert(BlockId id) {
-    if (!pooled_) {
-      if (id >= sets_.size()) sets_.resize(std::max<size_t>(size_t{id} + 1, 2 * sets_.size()));
-      return sets_[id];
-    }
-    if (id >= handle_.size()) {
-      handle_.resize(std::max<size_t>(size_t{id} + 1, 2 * handle_.size()), 0);
-    }
-    if (handle_[id] == 0) {
-      if (free_.empty()) {
-        pool_.emplace_back();
-        handle_[id] = static_cast<uint32_t>(pool_.size());
-      } else {
-        handle_[id] = free_.back();
-        free_.pop_back();
-      }
-    }
-    return pool_[handle_[id] - 1];
-  }
-  void Erase(BlockId id) {
-    HolderList& set = pooled_ ? pool_[handle_[id] - 1] : sets_[id];
-    set.clear();
-    set.shrink_to_fit();  // frees a heap-held set
-    if (pooled_) {
-      free_.push_back(handle_[id]);
-      handle_[id] = 0;
-    }
-  }
-  size_t MemoryBytes() const {
-    return sets_.capacity() * sizeof(HolderList) + handle_.capacity() * sizeof(uint32_t) +
-           pool_.capacity() * sizeof(HolderList) + free_.capacity() * sizeof(uint32_t);
-  }
-
- private:
-  bool pooled_ = false;
-  HugeVector<HolderList> sets_;   // per id (not pooled); empty = no holders
-  HugeVector<uint32_t> handle_;   // pooled: per id, 1 + its set's index in pool_, 0 = none
-  std::vector<HolderList> pool_;  // pooled: sets in use, and cleared ones listed in free_
-  std::vector<uint32_t> free_;    // pooled: handles of cleared sets
-};
-
-// Interned ids without locks use the dense array; everything else a hash map per shard.
-template <typename Key, typename LockPolicy>
-struct DefaultStorage {
-  using type = HashHolderStorage<Key>;
-};
-template <>
-struct DefaultStorage<BlockId, NoLocking> {
-  using type = DenseHolderStorage;
-};
-
 }  // namespace prefix_index_internal
 
 // Maps block id -> holder set (nodes), and answers "how long a prefix of these ids does
 // every node hold". `Key` is BlockId (interned) or RawBlockId; `LockPolicy` is NoLocking
 // or ShardedLocking. Throws std::invalid_argument / std::out_of_range on bad node numbers.
-template <typename Key, typename LockPolicy,
-          typename Storage = typename prefix_index_internal::DefaultStorage<Key, LockPolicy>::type>
+template <typename Key, typename LockPolicy>
 class BasicPrefixIndex {
+  using Storage = prefix_index_internal::HashHolderStorage<Key>;
+
  public:
   using KeyType = Key;
   using Mutex = typename LockPolicy::Mutex;
@@ -323,9 +227,9 @@ class BasicPrefixIndex {
   BasicPrefixIndex(const BasicPrefixIndex&) = delete;
   BasicPrefixIndex& operator=(const BasicPrefixIndex&) = delete;
 
-  // Capacity hint for about `ids` distinct ids (dense storage: ids 0..ids-1), of which at
-  // most `held` (default: all) have holders at once; changes no result, only time and memory.
-  void Reserve(size_t ids, size_t held = SIZE_MAX);
+  // Capacity hint for about `ids` distinct ids with holders at once; changes no result,
+  // only time and memory.
+  void Reserve(size_t ids);
 
   // Makes `node` a holder of every id in `ids`, in order (idempotent; with locks, an id it
   // already holds costs only a reader lock). Returns how many it did not hold before.
@@ -396,15 +300,12 @@ class BasicPrefixIndex {
 
 // Router use: raw 64-bit ids, lock-sharded.
 using PrefixIndex = BasicPrefixIndex<RawBlockId, ShardedLocking>;
-// Simulation use: interned ids, no locks, dense storage (SimPrefixIndex's sets).
-using DenseSetPrefixIndex = BasicPrefixIndex<BlockId, NoLocking>;
 
 // ---------------------------------------------------------------------------------------
 // Implementation.
 
-template <typename Key, typename LockPolicy, typename Storage>
-BasicPrefixIndex<Key, LockPolicy, Storage>::BasicPrefixIndex(size_t nodes, size_t shards)
-    : nodes_(nodes) {
+template <typename Key, typename LockPolicy>
+BasicPrefixIndex<Key, LockPolicy>::BasicPrefixIndex(size_t nodes, size_t shards) : nodes_(nodes) {
   if (nodes == 0 || nodes > kMaxPrefixIndexNodes) {
     throw std::invalid_argument("PrefixIndex: nodes must be in 1.." +
                                 std::to_string(kMaxPrefixIndexNodes) + ", got " +
@@ -421,20 +322,18 @@ BasicPrefixIndex<Key, LockPolicy, Storage>::BasicPrefixIndex(size_t nodes, size_
   shards_ = std::make_unique<Shard[]>(shard_count_);
 }
 
-template <typename Key, typename LockPolicy, typename Storage>
-void BasicPrefixIndex<Key, LockPolicy, Storage>::Reserve(size_t ids, size_t held) {
-  held = std::min(held, ids);
+template <typename Key, typename LockPolicy>
+void BasicPrefixIndex<Key, LockPolicy>::Reserve(size_t ids) {
   for (size_t s = 0; s < shard_count_; ++s) {
     WriterGuard lock(shards_[s].mu);
-    // Hash shards get an even share plus slack for imbalance; dense storage is indexed by
-    // id, so its single shard needs all of them.
+    // An even share plus slack for imbalance.
     const size_t share = shard_count_ == 1 ? ids : ids / shard_count_ + ids / shard_count_ / 8;
-    shards_[s].map.Reserve(share, held);
+    shards_[s].map.Reserve(share);
   }
 }
 
-template <typename Key, typename LockPolicy, typename Storage>
-size_t BasicPrefixIndex<Key, LockPolicy, Storage>::Add(size_t node, std::span<const Key> ids) {
+template <typename Key, typename LockPolicy>
+size_t BasicPrefixIndex<Key, LockPolicy>::Add(size_t node, std::span<const Key> ids) {
   const NodeId n = CheckedNode(node);
   size_t added = 0;
   for (Key id : ids) {
@@ -457,8 +356,8 @@ size_t BasicPrefixIndex<Key, LockPolicy, Storage>::Add(size_t node, std::span<co
   return added;
 }
 
-template <typename Key, typename LockPolicy, typename Storage>
-bool BasicPrefixIndex<Key, LockPolicy, Storage>::Remove(size_t node, Key id) {
+template <typename Key, typename LockPolicy>
+bool BasicPrefixIndex<Key, LockPolicy>::Remove(size_t node, Key id) {
   const NodeId n = CheckedNode(node);
   Shard& shard = ShardOf(id);
   WriterGuard lock(shard.mu);
@@ -472,16 +371,16 @@ bool BasicPrefixIndex<Key, LockPolicy, Storage>::Remove(size_t node, Key id) {
   return true;
 }
 
-template <typename Key, typename LockPolicy, typename Storage>
-HolderList BasicPrefixIndex<Key, LockPolicy, Storage>::Holders(Key id) const {
+template <typename Key, typename LockPolicy>
+HolderList BasicPrefixIndex<Key, LockPolicy>::Holders(Key id) const {
   const Shard& shard = ShardOf(id);
   ReaderGuard lock(shard.mu);
   const HolderList* set = shard.map.Find(id);
   return set == nullptr ? HolderList() : *set;
 }
 
-template <typename Key, typename LockPolicy, typename Storage>
-bool BasicPrefixIndex<Key, LockPolicy, Storage>::Holds(Key id, size_t node) const {
+template <typename Key, typename LockPolicy>
+bool BasicPrefixIndex<Key, LockPolicy>::Holds(Key id, size_t node) const {
   const NodeId n = CheckedNode(node);
   const Shard& shard = ShardOf(id);
   ReaderGuard lock(shard.mu);
@@ -489,16 +388,16 @@ bool BasicPrefixIndex<Key, LockPolicy, Storage>::Holds(Key id, size_t node) cons
   return set != nullptr && prefix_index_internal::ContainsHolder(*set, n);
 }
 
-template <typename Key, typename LockPolicy, typename Storage>
-uint32_t BasicPrefixIndex<Key, LockPolicy, Storage>::HolderCount(Key id) const {
+template <typename Key, typename LockPolicy>
+uint32_t BasicPrefixIndex<Key, LockPolicy>::HolderCount(Key id) const {
   const Shard& shard = ShardOf(id);
   ReaderGuard lock(shard.mu);
   const HolderList* set = shard.map.Find(id);
   return set == nullptr ? 0 : static_cast<uint32_t>(set->size());
 }
 
-template <typename Key, typename LockPolicy, typename Storage>
-LongestPrefixResult BasicPrefixIndex<Key, LockPolicy, Storage>::LongestPrefix(
+template <typename Key, typename LockPolicy>
+LongestPrefixResult BasicPrefixIndex<Key, LockPolicy>::LongestPrefix(
     std::span<const Key> ids, std::span<uint32_t> prefix_per_node) const {
   const bool per_node = !prefix_per_node.empty();
   if (per_node) {
@@ -511,15 +410,13 @@ LongestPrefixResult BasicPrefixIndex<Key, LockPolicy, Storage>::LongestPrefix(
   }
   LongestPrefixResult result;
   if (ids.empty()) return result;
-  // Hash storage: start fetching ids[i]'s slot now (under its shard's lock, since the
-  // map's layout may change), so that several cache misses overlap.
+  // Start fetching ids[i]'s slot now (under its shard's lock, since the map's layout may
+  // change), so that several cache misses overlap.
   auto prefetch = [&](size_t i) {
-    if constexpr (Storage::kPrefetch) {
-      if (i >= ids.size()) return;
-      const Shard& shard = ShardOf(ids[i]);
-      ReaderGuard lock(shard.mu);
-      shard.map.Prefetch(ids[i]);
-    }
+    if (i >= ids.size()) return;
+    const Shard& shard = ShardOf(ids[i]);
+    ReaderGuard lock(shard.mu);
+    shard.map.Prefetch(ids[i]);
   };
   for (size_t i = 0; i < kPrefetchAhead; ++i) prefetch(i);
   // `alive`: nodes holding ids[0..k) so far, ascending.
@@ -566,9 +463,9 @@ LongestPrefixResult BasicPrefixIndex<Key, LockPolicy, Storage>::LongestPrefix(
   return result;
 }
 
-template <typename Key, typename LockPolicy, typename Storage>
-void BasicPrefixIndex<Key, LockPolicy, Storage>::ResidentCounts(
-    std::span<const Key> ids, std::span<uint32_t> resident) const {
+template <typename Key, typename LockPolicy>
+void BasicPrefixIndex<Key, LockPolicy>::ResidentCounts(std::span<const Key> ids,
+                                                       std::span<uint32_t> resident) const {
   if (resident.size() != nodes_) {
     throw std::invalid_argument("PrefixIndex::ResidentCounts: resident has " +
                                 std::to_string(resident.size()) + " entries, nodes " +
@@ -584,8 +481,8 @@ void BasicPrefixIndex<Key, LockPolicy, Storage>::ResidentCounts(
   }
 }
 
-template <typename Key, typename LockPolicy, typename Storage>
-size_t BasicPrefixIndex<Key, LockPolicy, Storage>::size() const {
+template <typename Key, typename LockPolicy>
+size_t BasicPrefixIndex<Key, LockPolicy>::size() const {
   size_t total = 0;
   for (size_t s = 0; s < shard_count_; ++s) {
     ReaderGuard lock(shards_[s].mu);
@@ -594,8 +491,8 @@ size_t BasicPrefixIndex<Key, LockPolicy, Storage>::size() const {
   return total;
 }
 
-template <typename Key, typename LockPolicy, typename Storage>
-size_t BasicPrefixIndex<Key, LockPolicy, Storage>::holder_entries() const {
+template <typename Key, typename LockPolicy>
+size_t BasicPrefixIndex<Key, LockPolicy>::holder_entries() const {
   size_t total = 0;
   for (size_t s = 0; s < shard_count_; ++s) {
     ReaderGuard lock(shards_[s].mu);
@@ -604,8 +501,8 @@ size_t BasicPrefixIndex<Key, LockPolicy, Storage>::holder_entries() const {
   return total;
 }
 
-template <typename Key, typename LockPolicy, typename Storage>
-size_t BasicPrefixIndex<Key, LockPolicy, Storage>::MemoryBytes() const {
+template <typename Key, typename LockPolicy>
+size_t BasicPrefixIndex<Key, LockPolicy>::MemoryBytes() const {
   size_t total = shard_count_ * sizeof(Shard);
   for (size_t s = 0; s < shard_count_; ++s) {
     ReaderGuard lock(shards_[s].mu);

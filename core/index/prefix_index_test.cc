@@ -46,25 +46,13 @@ HolderList Nodes(std::initializer_list<NodeId> nodes) { return HolderList(nodes)
 template <typename Index>
 class PrefixIndexTest : public ::testing::Test {};
 
-// DenseSetPrefixIndex reserved for 3M ids of which at most 64 held at once: its storage is
-// the pool of holder sets behind 4-byte handles (checked below), not the per-id array.
-class PooledSetPrefixIndex : public DenseSetPrefixIndex {
- public:
-  static constexpr size_t kIds = 3'000'000;
-  static constexpr size_t kHeld = 64;
-  explicit PooledSetPrefixIndex(size_t nodes, size_t shards = 0)
-      : DenseSetPrefixIndex(nodes, shards) {
-    Reserve(kIds, kHeld);
-  }
-};
-
-// SimPrefixIndex keeps masks up to 64 nodes and sets beyond: the tests below use both
-// (most with a few nodes, ThousandTwentyFourNodeHolderSets and the 130-node reference
-// check with sets).
+// SimPrefixIndex keeps masks up to 64 nodes and words and sets beyond: the tests below use
+// both (most with a few nodes; ThousandTwentyFourNodeHolderSets and the 130-node reference
+// check with words and sets).
 using AllIndexes =
-    Types<BasicPrefixIndex<RawBlockId, ShardedLocking>, DenseSetPrefixIndex,
+    Types<BasicPrefixIndex<RawBlockId, ShardedLocking>, BasicPrefixIndex<BlockId, NoLocking>,
           BasicPrefixIndex<RawBlockId, NoLocking>, BasicPrefixIndex<BlockId, ShardedLocking>,
-          PooledSetPrefixIndex, SimPrefixIndex>;
+          SimPrefixIndex>;
 TYPED_TEST_SUITE(PrefixIndexTest, AllIndexes);
 
 TYPED_TEST(PrefixIndexTest, AddHoldersRemove) {
@@ -259,25 +247,6 @@ TYPED_TEST(PrefixIndexTest, RejectsBadArguments) {
   EXPECT_THROW(index.ResidentCounts(Keys<TypeParam>({0}), wrong), std::invalid_argument);
 }
 
-TEST(DenseHolderStorageTest, PoolsTheSetsOfLargeSparselyHeldUniverses) {
-  using prefix_index_internal::DenseHolderStorage;
-  // 3M ids x 24 B = 72 MB > 64 MiB and 3M > 4 x 64 held: handles (12 MB, in 6 huge pages)
-  // + 64 x (24 B set + 4 B free-list entry).
-  EXPECT_TRUE(DenseHolderStorage::ChoosesPool(3'000'000, 64));
-  EXPECT_EQ(DenseHolderStorage::EstimateBytes(3'000'000, 64), 6u * 2097152 + 64 * 28);
-  // A small universe, or one mostly held at once, keeps a 24-byte set per id.
-  EXPECT_FALSE(DenseHolderStorage::ChoosesPool(182'790, 1'000));
-  EXPECT_FALSE(DenseHolderStorage::ChoosesPool(3'000'000, 750'000));
-  EXPECT_EQ(DenseHolderStorage::EstimateBytes(1'000, 1'000), 24'000u);
-  // MemoryBytes counts element sizes (no huge-page rounding) beyond an empty index's.
-  const size_t empty = DenseSetPrefixIndex(4).MemoryBytes();
-  const PooledSetPrefixIndex pooled(4);
-  EXPECT_EQ(pooled.MemoryBytes() - empty, 3'000'000u * 4 + 64 * 28);
-  DenseSetPrefixIndex plain(4);
-  plain.Reserve(1'000);
-  EXPECT_EQ(plain.MemoryBytes() - empty, 24'000u);
-}
-
 TEST(PrefixIndexShardsTest, ShardCounts) {
   EXPECT_EQ(PrefixIndex(4).shards(), ShardedLocking::kDefaultShards);
   EXPECT_EQ(PrefixIndex(4, 8).shards(), 8u);
@@ -391,8 +360,9 @@ TEST(SimPrefixIndexTest, MasksUpToSixtyFourNodes) {
   EXPECT_EQ(masked.MemoryBytes() - empty, 8'000u);
   EXPECT_EQ(SimPrefixIndex::EstimateBytes(16, 1'000, 1'000), 8'000u);
   EXPECT_EQ(SimPrefixIndex::EstimateBytes(64, 3'000'000, 64), 12u * 2097152);  // huge pages
-  // Beyond 64 nodes the sets' own rule: 3M ids, 64 held -> handles and a pool.
-  EXPECT_EQ(SimPrefixIndex::EstimateBytes(65, 3'000'000, 64), 6u * 2097152 + 64 * 28);
+  // Beyond 64 nodes a word per id (3M x 4 B, in 6 huge pages) and a set (24 B) and free-list
+  // entry (4 B) for each id that may have two holders: 64 pairs held -> 32 sets.
+  EXPECT_EQ(SimPrefixIndex::EstimateBytes(65, 3'000'000, 64), 6u * 2097152 + 32 * 28);
   // Node 63, the mask's top bit, behaves as any other.
   SimPrefixIndex top(64);
   EXPECT_EQ(top.Add(63, std::vector<BlockId>{0, 1}), 2u);
@@ -410,6 +380,54 @@ TEST(SimPrefixIndexTest, MasksUpToSixtyFourNodes) {
   EXPECT_FALSE(top.Held(1));
   EXPECT_EQ(top.size(), 1u);
   EXPECT_EQ(top.holder_entries(), 2u);
+}
+
+// Beyond 64 nodes: an id's single holder lives in its word; a second holder moves both
+// into a pooled set, which returns to the pool when one holder is left, and is reused.
+TEST(SimPrefixIndexTest, WordsKeepOneHolderAndPoolTheSetsOfSharedIds) {
+  SimPrefixIndex index(1000);
+  const size_t empty = index.MemoryBytes();
+  index.Reserve(100, 10);  // 100 words, and room for 10 / 2 = 5 sets
+  EXPECT_EQ(index.MemoryBytes() - empty, 100u * 4 + 5 * (24 + 4));
+  EXPECT_EQ(index.Add(999, BlockId{7}), 1u);
+  EXPECT_EQ(index.Add(999, BlockId{7}), 0u);
+  EXPECT_EQ(index.Holders(7), Nodes({999}));
+  EXPECT_TRUE(index.Holds(7, 999));
+  EXPECT_FALSE(index.Holds(7, 0));
+  EXPECT_FALSE(index.Remove(3, 7));
+  // A second and a third holder: a set, ascending.
+  EXPECT_EQ(index.Add(3, BlockId{7}), 1u);
+  EXPECT_EQ(index.Add(500, BlockId{7}), 1u);
+  EXPECT_EQ(index.Holders(7), Nodes({3, 500, 999}));
+  EXPECT_EQ(index.HolderCount(7), 3u);
+  EXPECT_EQ(index.size(), 1u);
+  EXPECT_EQ(index.holder_entries(), 3u);
+  // Down to one holder, which is kept; then none.
+  EXPECT_TRUE(index.Remove(999, 7));
+  EXPECT_TRUE(index.Remove(3, 7));
+  EXPECT_EQ(index.Holders(7), Nodes({500}));
+  EXPECT_EQ(index.HolderCount(7), 1u);
+  EXPECT_TRUE(index.Remove(500, 7));
+  EXPECT_FALSE(index.Held(7));
+  EXPECT_EQ(index.size(), 0u);
+  EXPECT_EQ(index.holder_entries(), 0u);
+  // Two ids shared in turn reuse the freed set: memory stays at the reserve.
+  for (BlockId id : {BlockId{1}, BlockId{2}}) {
+    index.Add(10, id);
+    index.Add(11, id);
+  }
+  EXPECT_EQ(index.MemoryBytes() - empty, 100u * 4 + 5 * (24 + 4));
+  std::vector<uint32_t> prefix(1000);
+  const LongestPrefixResult r = index.LongestPrefix(std::vector<BlockId>{1, 2, 3}, prefix);
+  EXPECT_EQ(r.best_len, 2u);
+  EXPECT_EQ(r.best_nodes, Nodes({10, 11}));
+  EXPECT_EQ(prefix[10], 2u);
+  EXPECT_EQ(prefix[12], 0u);
+  // A set of more than 8 holders spills to the heap and shrinks back to a word.
+  for (size_t n = 0; n < 300; ++n) index.Add(n, BlockId{50});
+  EXPECT_EQ(index.HolderCount(50), 300u);
+  for (size_t n = 0; n < 299; ++n) EXPECT_TRUE(index.Remove(n, 50));
+  EXPECT_EQ(index.Holders(50), Nodes({299}));
 }
 
 // Replays a generated conversation trace through a 16-node cluster routed by longest

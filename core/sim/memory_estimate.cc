@@ -254,13 +254,12 @@ CellMemoryEstimate EstimateCellMemory(const TraceShape& t, const SimConfig& c,
   }
 
   // SimPrefixIndex (core/index/sim_prefix_index.h): up to 64 nodes a mask per id; beyond,
-  // Reserve(distinct, slots) sizes its per-id sets or its handles and pool of sets (its own
-  // rule, with the cluster's slots as the ids held at once). A set of more than
-  // kInlineHolders = 8 holders moves to the heap (2 B per holder, capacity doubling from
-  // 16) and stays there until its last holder leaves. (id, node) pairs held at once: at
-  // most every slot, every node x id, and (without copies) every block reference; those
-  // beyond 8 per id must be in heap sets.
-  e.prefix_index = SimPrefixIndex::EstimateBytes(nodes, d, std::min(all_slots, d));
+  // a word per id and a pool of sets, sized by Reserve(distinct, slots) (its own rule, with
+  // the cluster's slots as the pairs held at once). A set of more than kInlineHolders = 8
+  // holders moves to the heap (2 B per holder, capacity doubling from 16) until it is back
+  // to one holder. (id, node) pairs held at once: at most every slot, every node x id, and
+  // (without copies) every block reference; those beyond 8 per id must be in heap sets.
+  e.prefix_index = SimPrefixIndex::EstimateBytes(nodes, d, all_slots);
   if (nodes > SimPrefixIndex::kMaxMaskNodes) {
     uint64_t pairs = std::min(all_slots, nodes * d);
     if (!s.copies) pairs = std::min(pairs, t.block_refs);

@@ -184,9 +184,9 @@ TEST(MemoryEstimateTest, IssueExampleIsSmallOnASmallTraceAndHugeOnAHugeOne) {
   EXPECT_EQ(s.id_indexes, 1024u * 182790 * 4);
   EXPECT_EQ(s.eviction_state, 1024 * (sizeof(LruPolicy) + 182790 * 8));
   // 288,500 references can fill at most 288,500 (id, node) pairs < 8 x 182,790: no heap
-  // holder sets; the per-id array is 4,386,960 B (under 64 MiB: no pool), rounded up to 3
-  // huge pages of 2 MiB.
-  EXPECT_EQ(s.prefix_index, 3u * 2097152);
+  // holder sets. A 4-byte word per id (731,160 B, under 1 MiB: not rounded) and room for
+  // a set (24 B + 4 B free-list entry) per id, since 187M slots could hold every id twice.
+  EXPECT_EQ(s.prefix_index, 182790u * 4 + 182790u * 28);
   EXPECT_LT(s.total, 4000000000u);
   EXPECT_GT(s.total, 2900000000u);
 
@@ -207,20 +207,20 @@ TEST(MemoryEstimateTest, IssueExampleIsSmallOnASmallTraceAndHugeOnAHugeOne) {
   EXPECT_EQ(h.id_indexes, uint64_t{1024} * 37748744);
   // Slots 4 B + LRU links 8 B: 12 x 1,953,125 x 1,024 = 24.0 GB.
   EXPECT_EQ(h.eviction_state, 1024 * (sizeof(LruPolicy) + 1953125u * 8));
-  // Prefix index: every id may be held at once (2 x 10^9 slots > 10^9 ids): no pool; 24 x
-  // 10^9 B rounded to 11,445 huge pages = 24.0 GB; 2 x 10^9 pairs < 8 x 10^9: no heap sets.
-  EXPECT_EQ(h.prefix_index, uint64_t{11445} * 2097152);
+  // Prefix index: words of 4 x 10^9 B rounded to 1,908 huge pages, and 2 x 10^9 slots may
+  // hold every id twice: 10^9 sets of 28 B; 2 x 10^9 pairs < 8 x 10^9: no heap sets.
+  EXPECT_EQ(h.prefix_index, uint64_t{1908} * 2097152 + uint64_t{1000000000} * 28);
 
   // The 10M-request conversation preset (143,142,825 ids) on the same 1,024 nodes at 3M
-  // tokens (5,859 blocks each: 5,999,616 slots): the per-id array would be 3.4 GB, so the
-  // pool: handles 572,571,300 B rounded to 274 huge pages + 5,999,616 x 28 B.
+  // tokens (5,859 blocks each: 5,999,616 slots): words of 572,571,300 B rounded to 274
+  // huge pages + 5,999,616 / 2 sets of 28 B.
   TraceShape ten_million = huge;
   ten_million.distinct_blocks = 143142825;
   ten_million.block_refs = 236000000;
   SimConfig c3m = c;
   for (NodeSpec& n : c3m.cluster.nodes) n.capacity_blocks = 5859;
   EXPECT_EQ(EstimateCellMemory(ten_million, c3m).prefix_index,
-            uint64_t{274} * 2097152 + uint64_t{5999616} * 28);
+            uint64_t{274} * 2097152 + uint64_t{2999808} * 28);
   // Per id: ranks 2 B + setup scratch 4 B per id (+ 4 B per request), less the later
   // growth (under 10^9 B).
   EXPECT_GT(h.per_id, 2000000000u + 3000000000u);
@@ -230,20 +230,21 @@ TEST(MemoryEstimateTest, IssueExampleIsSmallOnASmallTraceAndHugeOnAHugeOne) {
 }
 
 TEST(MemoryEstimateTest, HolderSetsBeyondEightNodesGoToTheHeap) {
-  // 128 nodes (> 64: holder sets, 24 B per id) x 1,000 slots on 1,000 ids with 10^5
-  // references: up to min(128,000 slots, 10^5 references) = 10^5 pairs, of which
-  // 10^5 - 8 x 1,000 = 92,000 in heap sets (2 B per holder, capacity doubling: 4 B), over
-  // min(1,000, ceil(92,000 / 120)) = 767 sets (16 B malloc overhead each).
+  // 128 nodes (> 64: a word per id, 4 B, and 128,000 slots may hold every id twice: a
+  // set of 24 B + 4 B per id) x 1,000 slots on 1,000 ids with 10^5 references: up to min(128,000
+  // slots, 10^5 references) = 10^5 pairs, of which 10^5 - 8 x 1,000 = 92,000 in heap sets (2 B per
+  // holder, capacity doubling: 4 B), over min(1,000, ceil(92,000 / 120)) = 767 sets (16 B malloc
+  // overhead each).
   EXPECT_EQ(sizeof(HolderList), 24u);
   TraceShape t = SmallShape();
   t.block_refs = 100000;
   const CellMemoryEstimate e =
       EstimateCellMemory(t, Cluster(SimMode::kRealistic, 128, 1000, "lru"));
-  EXPECT_EQ(e.prefix_index, 1000u * 24 + 92000 * 4 + 767 * 16);
+  EXPECT_EQ(e.prefix_index, 1000u * 32 + 92000 * 4 + 767 * 16);
   // With 2,000 references, at most 2,000 pairs: all inline.
   EXPECT_EQ(
       EstimateCellMemory(SmallShape(), Cluster(SimMode::kRealistic, 128, 1000, "lru")).prefix_index,
-      1000u * 24);
+      1000u * 32);
   // 16 nodes keep masks, never a heap set: 8 B per id.
   EXPECT_EQ(EstimateCellMemory(t, Cluster(SimMode::kRealistic, 16, 1000, "lru")).prefix_index,
             1000u * 8);
