@@ -71,26 +71,32 @@ struct NodeState {
   uint64_t routed = 0;    // seed mode: requests routed to the node (its list is min(routed, 100))
 };
 
-// The k ids of highest count, by count descending then id ascending: a histogram finds
-// the k-th count, so only ids at or above it are sorted (the trace has millions of ids).
+// The k ids of highest count, by count descending then id ascending: a histogram of counts
+// gives each count at or above the k-th its first position, and one pass over the ids in
+// ascending order places them (a counting sort; the trace has millions of ids).
 std::vector<BlockId> TopIdsByCount(const std::vector<uint32_t>& count, size_t k) {
-  std::vector<BlockId> top;
-  if (k == 0) return top;
+  if (k == 0) return {};
   const uint32_t max_count = *std::max_element(count.begin(), count.end());
-  std::vector<uint32_t> ids_with(size_t{max_count} + 1, 0);
+  std::vector<size_t> ids_with(size_t{max_count} + 1, 0);
   for (const uint32_t c : count) ++ids_with[c];
+  // threshold: the k-th count; the ids above it all belong, those at it fill the rest.
   uint32_t threshold = max_count;
-  for (size_t at_least = ids_with[max_count]; at_least < k && threshold > 0;) {
-    at_least += ids_with[--threshold];
+  size_t above = 0;
+  while (above + ids_with[threshold] < k && threshold > 0) above += ids_with[threshold--];
+  // ids_with[c] becomes the next position of an id of count c (c >= threshold).
+  size_t next = 0;
+  for (uint32_t c = max_count; c > threshold; --c) {
+    const size_t ids = ids_with[c];
+    ids_with[c] = next;
+    next += ids;
   }
+  ids_with[threshold] = next;
+  std::vector<BlockId> top(k);
   for (BlockId id = 0; id < count.size(); ++id) {
-    if (count[id] >= threshold) top.push_back(id);
+    const uint32_t c = count[id];
+    if (c < threshold || (c == threshold && ids_with[c] == k)) continue;
+    top[ids_with[c]++] = id;
   }
-  const auto by_count = [&](BlockId a, BlockId b) {
-    return count[a] != count[b] ? count[a] > count[b] : a < b;
-  };
-  std::partial_sort(top.begin(), top.begin() + static_cast<std::ptrdiff_t>(k), top.end(), by_count);
-  top.resize(k);
   return top;
 }
 
