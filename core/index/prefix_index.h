@@ -182,6 +182,24 @@ inline bool ContainsHolder(const HolderList& set, NodeId node) {
   return std::binary_search(set.begin(), set.end(), node);
 }
 
+// One step of LongestPrefix's walk: next = alive ∩ holders (both ascending); a node of
+// alive that is not in holders ends its match at k, written to prefix_per_node unless
+// that is empty.
+inline void IntersectHolders(const HolderList& alive, std::span<const NodeId> holders, uint32_t k,
+                             std::span<uint32_t> prefix_per_node, HolderList& next) {
+  next.clear();
+  const NodeId* h = holders.data();
+  const NodeId* const h_end = h + holders.size();
+  for (NodeId a : alive) {
+    while (h != h_end && *h < a) ++h;
+    if (h != h_end && *h == a) {
+      next.push_back(a);
+    } else if (!prefix_per_node.empty()) {
+      prefix_per_node[a] = k;
+    }
+  }
+}
+
 // Storage of one shard: a hash map from key to its (never empty) holder set.
 template <typename Key>
 class HashHolderStorage {
@@ -419,39 +437,25 @@ LongestPrefixResult BasicPrefixIndex<Key, LockPolicy>::LongestPrefix(
     shard.map.Prefetch(ids[i]);
   };
   for (size_t i = 0; i < kPrefetchAhead; ++i) prefetch(i);
-  // `alive`: nodes holding ids[0..k) so far, ascending.
-  HolderList& alive = result.best_nodes;
   {
     const Shard& shard = ShardOf(ids[0]);
     ReaderGuard lock(shard.mu);
     const HolderList* set = shard.map.Find(ids[0]);
     if (set == nullptr) return result;
-    alive = *set;
+    result.best_nodes = *set;
   }
+  HolderList& alive = result.best_nodes;
   HolderList next;
   uint32_t k = 1;
   for (; k < ids.size(); ++k) {
     prefetch(k + kPrefetchAhead - 1);
-    next.clear();
     {
       const Shard& shard = ShardOf(ids[k]);
       ReaderGuard lock(shard.mu);
       const HolderList* set = shard.map.Find(ids[k]);
-      if (set != nullptr) {
-        // next = alive ∩ set, both ascending.
-        const NodeId* h = set->data();
-        const NodeId* const h_end = h + set->size();
-        for (NodeId a : alive) {
-          while (h != h_end && *h < a) ++h;
-          if (h != h_end && *h == a) {
-            next.push_back(a);
-          } else if (per_node) {
-            prefix_per_node[a] = k;
-          }
-        }
-      } else if (per_node) {
-        for (NodeId a : alive) prefix_per_node[a] = k;
-      }
+      const std::span<const NodeId> holders =
+          set == nullptr ? std::span<const NodeId>() : std::span<const NodeId>(*set);
+      prefix_index_internal::IntersectHolders(alive, holders, k, prefix_per_node, next);
     }
     if (next.empty()) break;  // every alive node ends at k: they are the best
     alive.swap(next);

@@ -166,25 +166,15 @@ LongestPrefixResult SimPrefixIndex::LongestPrefix(std::span<const BlockId> ids,
   const std::span<const NodeId> first = HoldersOf(ids[0], single);
   if (first.empty()) return LongestPrefixResult{};
   LongestPrefixResult result;
-  // `alive`: nodes holding ids[0..k), ascending.
+  result.best_nodes.assign(first.begin(), first.end());
+  // `alive`: nodes holding ids[0..k), ascending. The same walk as BasicPrefixIndex's, whose
+  // lookups hold a lock (sharing the loop through a callback cost that index 12-14%).
   HolderList& alive = result.best_nodes;
-  alive.assign(first.begin(), first.end());
   HolderList next;
   uint32_t k = 1;
   for (; k < ids.size(); ++k) {
-    // next = alive ∩ holders of ids[k], both ascending.
-    next.clear();
-    const std::span<const NodeId> holders = HoldersOf(ids[k], single);
-    const NodeId* h = holders.data();
-    const NodeId* const h_end = h + holders.size();
-    for (NodeId a : alive) {
-      while (h != h_end && *h < a) ++h;
-      if (h != h_end && *h == a) {
-        next.push_back(a);
-      } else if (per_node) {
-        prefix_per_node[a] = k;
-      }
-    }
+    prefix_index_internal::IntersectHolders(alive, HoldersOf(ids[k], single), k, prefix_per_node,
+                                            next);
     if (next.empty()) break;  // every alive node ends at k: they are the best
     alive.swap(next);
   }
