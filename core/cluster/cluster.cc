@@ -41,7 +41,7 @@ Cluster::Cluster(const ClusterSpec& spec, const Trace& trace, size_t seed_copy_l
                          policy->make(slots, trace.distinct_blocks()));
     capacity_.push_back(capacity);
   }
-  // Ids held at once: at most every slot of every node.
+  // (id, node) pairs held at once: at most every slot of every node.
   size_t slots = 0;
   for (const BlockCache& cache : caches_) slots += cache.slots();
   holders_.Reserve(trace.distinct_blocks(), slots);

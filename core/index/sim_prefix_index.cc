@@ -54,6 +54,9 @@ size_t SimPrefixIndex::AddToWord(NodeId node, BlockId id) {
     if (holder == node) return 0;
     uint32_t index;
     if (free_.empty()) {
+      if (sets_.size() + 1 >= kSingle) {
+        throw std::length_error("PrefixIndex: more than 2^31 ids held by two nodes or more");
+      }
       index = static_cast<uint32_t>(sets_.size());
       sets_.emplace_back();
     } else {

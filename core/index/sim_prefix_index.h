@@ -7,9 +7,9 @@
 //
 // Clusters of up to 64 nodes keep one 64-bit mask of holders per id (8 B per id): adding,
 // removing and testing a holder are one bit operation, and LongestPrefix is an AND per
-// id. Larger clusters keep a 32-bit word per id naming its holder when it has one (most
-// ids: a block is rarely cached twice), or else a holder set (HolderList, ascending) in a
-// pool: 4 B per id, plus 28 B per id held at least twice.
+// id. Larger clusters keep a 32-bit word per id naming its holder when it has one, or
+// else a holder set (HolderList, ascending) in a pool: 4 B per id, plus 28 B per id held
+// by two nodes or more.
 
 #include <algorithm>
 #include <bit>
