@@ -77,16 +77,17 @@ struct NodeState {
 std::vector<BlockId> TopIdsByCount(const std::vector<uint32_t>& count, size_t k) {
   if (k == 0) return {};
   const uint32_t max_count = *std::max_element(count.begin(), count.end());
-  std::vector<size_t> ids_with(size_t{max_count} + 1, 0);
+  // 4 B per count value (up to the trace's requests): ids and positions are below 2^32.
+  std::vector<uint32_t> ids_with(size_t{max_count} + 1, 0);
   for (const uint32_t c : count) ++ids_with[c];
   // threshold: the k-th count; the ids above it all belong, those at it fill the rest.
   uint32_t threshold = max_count;
   size_t above = 0;
   while (above + ids_with[threshold] < k && threshold > 0) above += ids_with[threshold--];
   // ids_with[c] becomes the next position of an id of count c (c >= threshold).
-  size_t next = 0;
+  uint32_t next = 0;
   for (uint32_t c = max_count; c > threshold; --c) {
-    const size_t ids = ids_with[c];
+    const uint32_t ids = ids_with[c];
     ids_with[c] = next;
     next += ids;
   }
