@@ -484,8 +484,8 @@ void PrintSummary(const LoadedMatrix& m, const std::vector<Outcome>& outcomes) {
     groups[group].push_back(i);
   }
   for (const std::string& group : order) {
-    const bool seed =
-        m.spec.clusters[m.cells[groups[group][0]].choice.cluster].config.mode == SimMode::kSeed;
+    const bool seed = m.spec.clusters[m.cells[groups[group][0]].choice.cluster].config.mode ==
+                      SimMode::kSeedCompat;
     std::printf("\n%s  %s (%s mode)\n", m.spec.name.c_str(), group.c_str(),
                 seed ? "seed" : "realistic");
     if (seed) {

@@ -450,7 +450,7 @@ int RunSimulate(const std::vector<std::string>& args) {
         absl::StrCat("simulate: --mode: expected seed or realistic, got '", mode, "'")};
   }
   const bool seed = mode == "seed";
-  config.mode = seed ? SimMode::kSeed : SimMode::kRealistic;
+  config.mode = seed ? SimMode::kSeedCompat : SimMode::kRealistic;
   const std::string scope = vm["scope"].as<std::string>();
   if (scope != "local" && scope != "global") {
     throw UsageError{

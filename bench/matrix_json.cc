@@ -607,7 +607,7 @@ MatrixSpec BuildMatrixSpec(const MatrixConfig& c, TraceCache& traces) {
   for (size_t i = 0; i < c.clusters.size(); ++i) {
     const ClusterConfig& k = c.clusters[i];
     SimConfig config;
-    config.mode = k.mode == "seed" ? SimMode::kSeed : SimMode::kRealistic;
+    config.mode = k.mode == "seed" ? SimMode::kSeedCompat : SimMode::kRealistic;
     if (!k.profile_path.empty()) config.cost = CostModel(ReadProfileFile(k.profile_path));
     config.cluster.nodes.assign(k.nodes, NodeSpec{k.capacity_blocks, k.eviction, 1.0});
     config.cluster.scope = k.scope == "global" ? CacheScope::kGlobal : CacheScope::kLocal;

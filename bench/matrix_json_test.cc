@@ -597,7 +597,7 @@ TEST(MatrixJsonTest, ExpandedCellsAndTheirSimConfigsFollowTheConfig) {
     EXPECT_EQ(sim.rate_scale, c.rate_scales[cell.choice.rate_scale]);
     EXPECT_EQ(sim.seed, c.seeds[cell.choice.seed]);
     if (cluster == "s") {
-      EXPECT_EQ(sim.mode, SimMode::kSeed);
+      EXPECT_EQ(sim.mode, SimMode::kSeedCompat);
       ASSERT_EQ(sim.cluster.nodes.size(), 4u);
       EXPECT_EQ(sim.cluster.nodes[0].capacity_blocks, 512u);
       EXPECT_EQ(sim.cluster.nodes[0].eviction, "lfu");

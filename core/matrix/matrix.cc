@@ -102,7 +102,7 @@ std::vector<Cell> ExpandMatrix(const MatrixSpec& spec, size_t* skipped) {
     return cell;
   };
   auto seed_mode = [&](size_t cluster) {
-    return spec.clusters[cluster].config.mode == SimMode::kSeed;
+    return spec.clusters[cluster].config.mode == SimMode::kSeedCompat;
   };
 
   std::vector<Cell> cells;

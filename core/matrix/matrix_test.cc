@@ -31,7 +31,7 @@ MatrixSpec SmallSpec() {
   spec.name = "small";
   spec.strategies = {"random", "least_loaded", "kvcache_centric+none"};
   SimConfig seed;
-  seed.mode = SimMode::kSeed;
+  seed.mode = SimMode::kSeedCompat;
   seed.cluster.nodes.assign(4, NodeSpec{64, "lfu", 1.0});
   SimConfig realistic = testing::RealisticConfig(4, 200, CacheScope::kGlobal);
   spec.clusters = {{"seed4", seed}, {"real4", realistic}};

@@ -132,7 +132,7 @@ uint64_t RouterStateBytes(const StrategyShape& s, const TraceShape& t, const Sim
                       Pow2Ceil(per_tree) * kApproxTreeSlotBytes);
   } else if (s.router == "prefix_aware_hotspot" || s.router == "seed_paper" ||
              s.router == "seed_optimised") {
-    if (c.mode == SimMode::kSeed) {
+    if (c.mode == SimMode::kSeedCompat) {
       // Per node, a record per prefix of length 2..max_prefix (keyed by its last id, at
       // depth 1..max_prefix-1) of the requests routed there, kept forever: at most every
       // such reference, and every node x such id. Spread evenly over the nodes.
@@ -231,7 +231,7 @@ CellMemoryEstimate EstimateCellMemory(const Trace& trace, const SimConfig& confi
 CellMemoryEstimate EstimateCellMemory(const TraceShape& t, const SimConfig& c,
                                       std::string_view strategy) {
   const StrategyShape s = ShapeOf(strategy, c.seed);
-  const bool seed = c.mode == SimMode::kSeed;
+  const bool seed = c.mode == SimMode::kSeedCompat;
   const uint64_t nodes = c.cluster.nodes.size();
   const uint64_t d = t.distinct_blocks;
   const uint64_t copy_room = seed ? c.seed_copy_limit_blocks : 0;

@@ -349,10 +349,10 @@ INSTANTIATE_TEST_SUITE_P(
         AccuracyCase{"real16_lru_hash_index", SimMode::kRealistic, 16, 5859, "lru",
                      CacheScope::kLocal, "prefix_greedy", "conversation", 20000},
         // Seed mode (512 blocks + 500 copies per node, LFU), with the seed's router.
-        AccuracyCase{"seed16_lfu", SimMode::kSeed, 16, 512, "lfu", CacheScope::kLocal, "random",
-                     "conversation", 4000},
-        AccuracyCase{"seed16_lfu_seed_paper", SimMode::kSeed, 16, 512, "lfu", CacheScope::kLocal,
-                     "seed_paper", "conversation", 3000},
+        AccuracyCase{"seed16_lfu", SimMode::kSeedCompat, 16, 512, "lfu", CacheScope::kLocal,
+                     "random", "conversation", 4000},
+        AccuracyCase{"seed16_lfu_seed_paper", SimMode::kSeedCompat, 16, 512, "lfu",
+                     CacheScope::kLocal, "seed_paper", "conversation", 3000},
         // 256 nodes: per-node state and the caches of many nodes; capacity beyond the
         // trace (clipped) with a global cache holding many copies of each block.
         AccuracyCase{"real256_lru_local", SimMode::kRealistic, 256, 1000, "lru", CacheScope::kLocal,
@@ -361,8 +361,8 @@ INSTANTIATE_TEST_SUITE_P(
                      CacheScope::kGlobal, "round_robin", "toolagent", 3000},
         AccuracyCase{"real256_sglang", SimMode::kRealistic, 256, 2000, "lru", CacheScope::kLocal,
                      "sglang_cache_aware", "conversation", 4000},
-        AccuracyCase{"seed256_lfu_hotspots", SimMode::kSeed, 256, 512, "lfu", CacheScope::kLocal,
-                     "least_loaded+seed_dynamic", "conversation", 3000},
+        AccuracyCase{"seed256_lfu_hotspots", SimMode::kSeedCompat, 256, 512, "lfu",
+                     CacheScope::kLocal, "least_loaded+seed_dynamic", "conversation", 3000},
         // Every node holds most blocks: holder sets of up to 256 nodes on the heap.
         AccuracyCase{"real256_chains_heavy_sets", SimMode::kRealistic, 256, 1000, "lru",
                      CacheScope::kLocal, "round_robin", "chains", 20000},

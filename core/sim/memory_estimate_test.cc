@@ -115,7 +115,7 @@ TEST(MemoryEstimateTest, SeedModeCountsTheCopyRoom) {
   // Seed mode: 512 counted blocks + 500 copies = 1,012 slots per node, LFU.
   TraceShape t = SmallShape();
   t.distinct_blocks = 10000;
-  const CellMemoryEstimate e = EstimateCellMemory(t, Cluster(SimMode::kSeed, 4, 512, "lfu"));
+  const CellMemoryEstimate e = EstimateCellMemory(t, Cluster(SimMode::kSeedCompat, 4, 512, "lfu"));
   EXPECT_EQ(e.slots_per_node, 1012u);
   EXPECT_FALSE(e.capacity_clipped);
   // LFU per node: the object, links (8 B) and a group index (4 B) per slot, and the pool
@@ -129,7 +129,7 @@ TEST(MemoryEstimateTest, SeedModeCountsTheCopyRoom) {
   EXPECT_EQ(e.time_series, 1 * (4 + 20) * 4 + 1 * sizeof(WindowRow));
   // On 1,000 distinct blocks the 1,012 slots are clipped to 1,000.
   const CellMemoryEstimate clipped =
-      EstimateCellMemory(SmallShape(), Cluster(SimMode::kSeed, 4, 512, "lfu"));
+      EstimateCellMemory(SmallShape(), Cluster(SimMode::kSeedCompat, 4, 512, "lfu"));
   EXPECT_EQ(clipped.slots_per_node, 1000u);
   EXPECT_TRUE(clipped.capacity_clipped);
   EXPECT_THAT(clipped.description, HasSubstr("capacity 512 blocks + 500 seed copies per node "

@@ -218,7 +218,7 @@ TEST(ReplicationEngineTest, SeedCopiesAreImmediateAndOutsideMemory) {
   const auto trace = MakeTrace(
       {{0, 8, {1, 2}}, {0, 8, {1, 2}}, {0, 8, {3, 4}}, {0, 4, {5}}, {0, 12, {1, 2, 6}}}, 4);
   SimConfig config;
-  config.mode = SimMode::kSeed;
+  config.mode = SimMode::kSeedCompat;
   config.cluster.nodes.assign(2, NodeSpec{2, "lfu", 1.0});
   ScriptedRouter router({0, 1, 1, 1, 1});
   CopyOnce policy(1, 0, 1, 2);

@@ -51,7 +51,7 @@ std::vector<Req> Fixture() {
 // window's hit_blocks is that request's hits).
 SimConfig SeedConfig() {
   SimConfig config;
-  config.mode = SimMode::kSeed;
+  config.mode = SimMode::kSeedCompat;
   config.cluster.nodes.assign(4, NodeSpec{3, "lfu", 1.0});
   config.requests_window = 1;
   return config;

@@ -114,7 +114,7 @@ void ValidateSimConfig(const Trace& trace, const SimConfig& config) {
                                   " tokens per block"));
   }
   if (!(config.replica_sample_s > 0)) throw InputError("replica_sample_s: must be > 0");
-  if (config.mode == SimMode::kSeed && config.seed_copy_limit_blocks == 0) {
+  if (config.mode == SimMode::kSeedCompat && config.seed_copy_limit_blocks == 0) {
     throw InputError("seed_copy_limit_blocks: must be > 0");
   }
   if (config.requests_window == 0) throw InputError("requests_window: must be > 0");
@@ -149,7 +149,7 @@ class Simulator final : public ReplicaSink {
         router_(router),
         replication_(replication),
         cluster_(config.cluster, trace,
-                 config.mode == SimMode::kSeed ? config.seed_copy_limit_blocks : 0),
+                 config.mode == SimMode::kSeedCompat ? config.seed_copy_limit_blocks : 0),
         nodes_(config.cluster.nodes.size()),
         prefix_(nodes_.size()),
         queue_length_(nodes_.size()),
@@ -159,7 +159,7 @@ class Simulator final : public ReplicaSink {
         scratch_prefix_(nodes_.size()) {
     Validate();
     result_.nodes.resize(nodes_.size());
-    view_.seed_mode_ = config.mode == SimMode::kSeed;
+    view_.seed_mode_ = config.mode == SimMode::kSeedCompat;
     view_.global_cache_ = config.cluster.scope == CacheScope::kGlobal;
     view_.prefix_blocks_ = prefix_;
     view_.queue_length_ = queue_length_;
@@ -173,7 +173,7 @@ class Simulator final : public ReplicaSink {
     view_.resident_ = [this](size_t node) { return cluster_.node_resident(node); };
     view_.capacity_ = [this](size_t node) { return cluster_.node_capacity(node); };
     view_.transfer_s_ = [this](uint32_t blocks) {
-      return config_.mode == SimMode::kSeed
+      return config_.mode == SimMode::kSeedCompat
                  ? 0.0
                  : config_.cost.TransferSeconds(uint64_t{blocks} * config_.cost.BlockBytes());
     };
@@ -198,7 +198,7 @@ class Simulator final : public ReplicaSink {
   }
 
   RunResult Run() {
-    if (config_.mode == SimMode::kSeed) {
+    if (config_.mode == SimMode::kSeedCompat) {
       RunSeed();
     } else {
       RunRealistic();
@@ -310,8 +310,8 @@ class Simulator final : public ReplicaSink {
     if (source == target) return 0;
     const std::span<const BlockId> ids = view_.request_.blocks;
     const uint32_t length = std::min<uint32_t>(blocks, static_cast<uint32_t>(ids.size()));
-    return config_.mode == SimMode::kSeed ? SeedCopy(source, target, ids.first(length))
-                                          : StartCopy(source, target, ids.first(length));
+    return config_.mode == SimMode::kSeedCompat ? SeedCopy(source, target, ids.first(length))
+                                                : StartCopy(source, target, ids.first(length));
   }
 
   // The seed's copy: every id of the prefix the source holds, while the target holds
@@ -594,8 +594,9 @@ class Simulator final : public ReplicaSink {
 
   // The window of request i (seed mode) or of time t (realistic).
   WindowRow& WindowFor(uint32_t i, double t) {
-    const size_t index = config_.mode == SimMode::kSeed ? i / config_.requests_window
-                                                        : static_cast<size_t>(t / config_.window_s);
+    const size_t index = config_.mode == SimMode::kSeedCompat
+                             ? i / config_.requests_window
+                             : static_cast<size_t>(t / config_.window_s);
     EnsureWindow(index);
     return result_.windows[index];
   }
@@ -606,7 +607,7 @@ class Simulator final : public ReplicaSink {
       if (!result_.windows.empty()) CloseWindow(result_.windows.back());
       WindowRow row;
       row.heat_key_accesses.assign(result_.heat_keys.size(), 0);
-      row.start_s = config_.mode == SimMode::kSeed
+      row.start_s = config_.mode == SimMode::kSeedCompat
                         ? static_cast<double>(result_.windows.size() * config_.requests_window)
                         : static_cast<double>(result_.windows.size()) * config_.window_s;
       result_.windows.push_back(std::move(row));
@@ -620,8 +621,8 @@ class Simulator final : public ReplicaSink {
     for (size_t n = 0; n < nodes_.size(); ++n) {
       const NodeState& s = nodes_[n];
       row.queue_length[n] = static_cast<uint32_t>(
-          config_.mode == SimMode::kSeed ? std::min<uint64_t>(s.routed, kSeedRecentRequests)
-                                         : s.queue.size() + (s.busy ? 1 : 0));
+          config_.mode == SimMode::kSeedCompat ? std::min<uint64_t>(s.routed, kSeedRecentRequests)
+                                               : s.queue.size() + (s.busy ? 1 : 0));
     }
   }
 
@@ -665,7 +666,7 @@ class Simulator final : public ReplicaSink {
     if (!result_.windows.empty()) CloseWindow(result_.windows.back());
     RunResult& r = result_;
     r.requests = trace_.size();
-    r.window_s = config_.mode == SimMode::kSeed ? 0 : config_.window_s;
+    r.window_s = config_.mode == SimMode::kSeedCompat ? 0 : config_.window_s;
     r.block_hit_rate = r.block_refs ? static_cast<double>(r.hit_blocks) / r.block_refs : 0;
     r.token_hit_rate = r.input_tokens ? static_cast<double>(r.hit_tokens) / r.input_tokens : 0;
     r.evictions = cluster_.evictions();

@@ -18,9 +18,10 @@
 
 namespace kvb {
 
-// seed: the seed simulator's model (per-block hits, no time, last-100-requests load
-// signal). realistic: contiguous-prefix reuse, simulated time, queues, transfer costs.
-enum class SimMode { kSeed, kRealistic };
+// kSeedCompat: the earlier Go simulator's model, reproduced exactly (docs/SEED_MODEL.md:
+// per-block hits, no time, last-100-requests load signal; config value "seed").
+// kRealistic: contiguous-prefix reuse, simulated time, queues, transfer costs.
+enum class SimMode { kSeedCompat, kRealistic };
 
 // Everything one cell needs besides the trace and the router.
 struct SimConfig {

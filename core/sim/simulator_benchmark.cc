@@ -59,7 +59,7 @@ BENCHMARK(BM_Realistic16NodesGlobal)->Unit(benchmark::kMillisecond);
 
 // The seed's cluster: 4 nodes of 512 blocks with its LFU, per-block hits, no time.
 void BM_Seed4Nodes(benchmark::State& state) {
-  RunCell(state, SimMode::kSeed, CacheScope::kLocal, 4, 512, "lfu", "random");
+  RunCell(state, SimMode::kSeedCompat, CacheScope::kLocal, 4, 512, "lfu", "random");
 }
 BENCHMARK(BM_Seed4Nodes)->Unit(benchmark::kMillisecond);
 

@@ -171,7 +171,7 @@ TEST(SimulatorTest, SeedModeCountsHitsPerBlockWithoutTime) {
   // r2 [1,2]: hit 1, miss 2 evicts 3. Per block: 2 hits of 6.
   const auto trace = MakeTrace({{0, 1024, {1, 2}}, {5, 1024, {1, 3}}, {9, 1024, {1, 2}}}, 512);
   SimConfig config;
-  config.mode = SimMode::kSeed;
+  config.mode = SimMode::kSeedCompat;
   config.cluster.nodes = {NodeSpec{2, "lru", 1.0}};
   ScriptedRouter router({0, 0, 0});
   const RunResult r = Simulate(*trace, config, router);
@@ -189,7 +189,7 @@ TEST(SimulatorTest, SeedModeQueueSignalIsTheLast100RequestsAndSaturates) {
   for (int i = 0; i < 130; ++i) requests.push_back({i, 512, {static_cast<RawBlockId>(i)}});
   const auto trace = MakeTrace(requests, 512);
   SimConfig config;
-  config.mode = SimMode::kSeed;
+  config.mode = SimMode::kSeedCompat;
   config.cluster.nodes.assign(2, NodeSpec{512, "lfu", 1.0});
   std::vector<uint32_t> script(130, 0);
   ScriptedRouter router(script);
@@ -338,7 +338,7 @@ TEST(SimulatorTest, HeatKeysRankByRequestsAndCountArrivalsPerWindow) {
   SimConfig realistic = RealisticConfig(1, 100);
   realistic.window_s = 1;
   SimConfig seed;
-  seed.mode = SimMode::kSeed;
+  seed.mode = SimMode::kSeedCompat;
   seed.cluster.nodes = {NodeSpec{100, "lru", 1.0}};
   seed.requests_window = 2;
   for (SimConfig* config : {&realistic, &seed}) {
@@ -403,7 +403,7 @@ TEST(SimulatorTest, TtftPercentilesFollowTheNearestRankRule) {
 
   // Seed mode has no time, hence no TTFTs.
   SimConfig seed;
-  seed.mode = SimMode::kSeed;
+  seed.mode = SimMode::kSeedCompat;
   seed.cluster.nodes = {NodeSpec{100, "lru", 1.0}};
   ScriptedRouter seed_router({0, 0, 0, 0, 0});
   EXPECT_TRUE(Simulate(*trace, seed, seed_router).ttft_percentiles.empty());
@@ -441,7 +441,7 @@ TEST(SimulatorTest, SeedModeReplicaBlocksMeanAveragesOverRequests) {
   const auto trace =
       MakeTrace({{0, 8, {1, 2}}, {1, 12, {1, 2, 3}}, {2, 4, {4}}, {3, 12, {1, 2, 3}}}, 4);
   SimConfig config;
-  config.mode = SimMode::kSeed;
+  config.mode = SimMode::kSeedCompat;
   config.cluster.nodes.assign(2, NodeSpec{10, "lru", 1.0});
   ScriptedRouter router({0, 1, 0, 0});
   const RunResult r = Simulate(*trace, config, router);
@@ -457,7 +457,7 @@ TEST(SimulatorTest, SeedModeReplicaBlocksMeanAveragesOverRequests) {
 TEST(SimulatorTest, SeedModeReplicaMeanCountsRejectedRequests) {
   const auto trace = MakeTrace({{0, 4, {1}}, {1, 4, {1}}, {2, 4, {1}}}, 4);
   SimConfig config;
-  config.mode = SimMode::kSeed;
+  config.mode = SimMode::kSeedCompat;
   config.cluster.nodes.assign(2, NodeSpec{10, "lru", 1.0});
   ScriptedRouter router({0, 1, kRejectRequest});
   const RunResult r = Simulate(*trace, config, router);
@@ -546,7 +546,7 @@ TEST(SimulatorTest, TimeLimitAndCancelStopTheRunEvery256Steps) {
     }
   };
   SimConfig config = RealisticConfig(4, 500);
-  config.mode = SimMode::kSeed;
+  config.mode = SimMode::kSeedCompat;
   config.cost = MillisecondPerTokenCost(trace->block_tokens());
   // Seed mode: the first check is before request 256 (index 255): 255 requests done.
   config.wall_time_limit_s = 1e-9;

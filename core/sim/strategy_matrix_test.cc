@@ -26,7 +26,7 @@ SimConfig ConfigFor(SimMode mode, uint32_t block_tokens) {
   config.mode = mode;
   config.cost = MillisecondPerTokenCost(block_tokens, 2e6);
   config.rate_scale = 0.05;  // a few requests queue, none waits for ever
-  if (mode == SimMode::kSeed) {
+  if (mode == SimMode::kSeedCompat) {
     for (NodeSpec& n : config.cluster.nodes) n.eviction = "lfu";
   }
   return config;
@@ -43,13 +43,13 @@ void CheckInvariants(const Trace& trace, const SimConfig& config, const RunResul
     refs += n.block_refs;
     hits += n.hit_blocks;
     const size_t bound =
-        config.mode == SimMode::kSeed ? kCapacity + config.seed_copy_limit_blocks : kCapacity;
+        config.mode == SimMode::kSeedCompat ? kCapacity + config.seed_copy_limit_blocks : kCapacity;
     EXPECT_LE(n.resident_blocks_end, bound);
   }
   EXPECT_EQ(requests, r.served);
   EXPECT_EQ(refs, r.block_refs);
   EXPECT_EQ(hits, r.hit_blocks);
-  if (config.mode == SimMode::kSeed) {
+  if (config.mode == SimMode::kSeedCompat) {
     EXPECT_EQ(r.transfer_bytes, 0u);  // the seed's copies are free, and it never fetches
     EXPECT_EQ(r.fetched_blocks, 0u);
   } else {
@@ -62,12 +62,12 @@ void CheckInvariants(const Trace& trace, const SimConfig& config, const RunResul
 
 TEST(StrategyMatrixTest, EveryRouterAndReplicationPairKeepsTheEnginesInvariants) {
   const auto trace = GenerateWorkload(FindWorkloadPreset("conversation")->spec, 600, 11);
-  for (SimMode mode : {SimMode::kSeed, SimMode::kRealistic}) {
+  for (SimMode mode : {SimMode::kSeedCompat, SimMode::kRealistic}) {
     const SimConfig config = ConfigFor(mode, trace->block_tokens());
     for (const RouterInfo& router : Routers()) {
       for (const ReplicationInfo& replication : ReplicationPolicies()) {
         const std::string spec = std::string(router.name) + "+" + std::string(replication.name);
-        SCOPED_TRACE(spec + (mode == SimMode::kSeed ? " seed" : " realistic"));
+        SCOPED_TRACE(spec + (mode == SimMode::kSeedCompat ? " seed" : " realistic"));
         Strategy first = MakeStrategy(spec, 5);
         const RunResult a = Simulate(*trace, config, first);
         CheckInvariants(*trace, config, a);
