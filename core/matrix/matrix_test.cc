@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "core/sim/sim_testing.h"
+#include "core/sim/testing/sim_testing.h"
 #include "core/trace/generator.h"
 #include "core/util/input_error.h"
 #include "gtest/gtest.h"

@@ -28,19 +28,29 @@ class BudgetedReplication final : public ReplicationPolicy {
   bool keeps_fetched() const override { return inner_->keeps_fetched(); }
   double replica_budget_share() const override { return share_; }
   bool needs_hotspots() const override { return inner_->needs_hotspots(); }
+  bool copies_prefixes() const override { return inner_->copies_prefixes(); }
 
  private:
   std::unique_ptr<ReplicationPolicy> inner_;
   double share_;
 };
 
+// The inner policy's state, with its defaults (as BudgetedReplication makes it).
+uint64_t BudgetedStateBytes(const Params& params, const PolicySizing& cell) {
+  const ReplicationInfo* inner = FindReplicationPolicy(params.GetChoice("policy"));
+  return inner->state_bytes(ResolveParams("replication", inner->name, inner->params, {}), cell);
+}
+
 }  // namespace
 
 ReplicationInfo BudgetedReplicationInfo() {
-  return {"budgeted", "another policy under a cap on total replica bytes",
-          "kvbench (replica memory as a budget)", kParams, [](const Params& p, uint64_t seed) {
-            return std::make_unique<BudgetedReplication>(p, seed);
-          }};
+  return {
+      "budgeted",
+      "another policy under a cap on total replica bytes",
+      "kvbench (replica memory as a budget)",
+      kParams,
+      [](const Params& p, uint64_t seed) { return std::make_unique<BudgetedReplication>(p, seed); },
+      BudgetedStateBytes};
 }
 
 }  // namespace kvb

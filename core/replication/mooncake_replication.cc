@@ -19,7 +19,8 @@ ReplicationInfo MooncakeReplicationInfo() {
           "a fetched prefix stays on the node that fetched it",
           "Mooncake (FAST'25), Algorithm 1 step 4",
           {},
-          [](const Params&, uint64_t) { return std::make_unique<MooncakeReplication>(); }};
+          [](const Params&, uint64_t) { return std::make_unique<MooncakeReplication>(); },
+          NoPolicyState};
 }
 
 }  // namespace kvb

@@ -19,7 +19,8 @@ ReplicationInfo NoReplicationInfo() {
           "no copies: fetched prefixes serve one request and are dropped",
           "kvbench baseline",
           {},
-          [](const Params&, uint64_t) { return std::make_unique<NoReplication>(); }};
+          [](const Params&, uint64_t) { return std::make_unique<NoReplication>(); },
+          NoPolicyState};
 }
 
 }  // namespace kvb

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <vector>
 
+#include "core/policy/route_decision.h"
 #include "core/replication/replication_registry.h"
 #include "core/util/mix.h"
 
@@ -33,6 +34,9 @@ class PrebleReplication final : public ReplicationPolicy {
         table_(static_cast<size_t>(p.GetInt("table_size"))) {}
 
   bool keeps_fetched() const override { return true; }
+  bool copies_prefixes() const override { return true; }
+  // Bytes of one table entry (the memory estimate's unit).
+  static constexpr size_t entry_bytes() { return sizeof(Entry); }
 
   void OnServed(const Request& request, uint32_t, double ttft_s) override {
     if (request.blocks.empty()) return;
@@ -91,10 +95,18 @@ class PrebleReplication final : public ReplicationPolicy {
 
 }  // namespace
 
+// The direct-mapped table of table_size entries, allocated whole.
+uint64_t PrebleReplicationStateBytes(const Params& params, const PolicySizing&) {
+  return static_cast<uint64_t>(params.GetInt("table_size")) * PrebleReplication::entry_bytes();
+}
+
 ReplicationInfo PrebleReplicationInfo() {
-  return {"preble", "copy a prefix to the lightest node when its TTFT has doubled",
-          "Preble (Srivatsa et al., ICLR'25), load-driven prefix replication", kParams,
-          [](const Params& p, uint64_t) { return std::make_unique<PrebleReplication>(p); }};
+  return {"preble",
+          "copy a prefix to the lightest node when its TTFT has doubled",
+          "Preble (Srivatsa et al., ICLR'25), load-driven prefix replication",
+          kParams,
+          [](const Params& p, uint64_t) { return std::make_unique<PrebleReplication>(p); },
+          PrebleReplicationStateBytes};
 }
 
 }  // namespace kvb

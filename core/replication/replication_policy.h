@@ -7,7 +7,9 @@
 #include <span>
 #include <string_view>
 
-#include "core/routing/router.h"
+#include "core/policy/cluster_view.h"
+#include "core/policy/policy_sizing.h"
+#include "core/trace/trace.h"
 #include "core/util/params.h"
 
 namespace kvb {
@@ -33,6 +35,9 @@ class ReplicationPolicy {
   virtual double replica_budget_share() const { return 0; }
   // Whether the policy reads view.hotspots() (the cell then tracks hot spots).
   virtual bool needs_hotspots() const { return false; }
+  // Whether the policy copies prefixes through view.replicas() (replicas beyond those
+  // serving makes: the memory guard then bounds holders by slots, not block references).
+  virtual bool copies_prefixes() const { return false; }
 };
 
 // Registry entry of a replication policy (one file per policy fills one entry).
@@ -42,6 +47,9 @@ struct ReplicationInfo {
   std::string_view source;
   std::span<const ParamSpec> params;
   std::function<std::unique_ptr<ReplicationPolicy>(const Params& params, uint64_t seed)> make;
+  // The policy's own heap at most (NoPolicyState if it keeps none): the memory guard's
+  // share for it. Required: registry_test fails on an entry without one.
+  PolicyStateBytesFn state_bytes = nullptr;
 };
 
 std::span<const ReplicationInfo> ReplicationPolicies();

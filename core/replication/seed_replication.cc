@@ -1,4 +1,4 @@
-// seed_dynamic and seed_predictive: the seed's hot-spot replication (seed-model.md, step 1)
+// seed_dynamic and seed_predictive: the seed's hot-spot replication (docs/SEED_MODEL.md, step 1)
 // as a policy for any router, fed by the cell's HotspotTracker. Before a request is routed,
 // for each of its prefixes from the longest (max_prefix) down to min_prefix: a current hot
 // spot (intensity > theta) — and for seed_predictive also a predicted one (composite score
@@ -12,8 +12,9 @@
 #include <vector>
 
 #include "core/hotspot/seed_rules.h"
+#include "core/policy/placement.h"
 #include "core/replication/replication_registry.h"
-#include "core/routing/router_registry.h"
+#include "core/util/memory_arithmetic.h"
 
 namespace kvb {
 namespace {
@@ -35,6 +36,7 @@ class SeedReplication final : public ReplicationPolicy {
 
   bool keeps_fetched() const override { return true; }
   bool needs_hotspots() const override { return true; }
+  bool copies_prefixes() const override { return true; }
 
   void BeforeRoute(const ClusterView& view) override {
     const HotspotTracker* tracker = view.hotspots();
@@ -114,19 +116,29 @@ class SeedReplication final : public ReplicationPolicy {
   std::vector<bool> covered_;
 };
 
+// Per node: a place in the copy order and a covered flag, reused across requests.
+uint64_t SeedReplicationStateBytes(const Params&, const PolicySizing& cell) {
+  return cell.nodes * sizeof(uint32_t) + CeilDiv(cell.nodes, 8);
+}
+
 }  // namespace
 
 ReplicationInfo SeedDynamicReplicationInfo() {
-  return {"seed_dynamic", "current hot prefixes (intensity > theta) get 1-3 extra replicas",
-          "seed simulator (seed-model.md, replication of current hot spots)", kParams,
-          [](const Params& p, uint64_t) { return std::make_unique<SeedReplication>(p, false); }};
+  return {"seed_dynamic",
+          "current hot prefixes (intensity > theta) get 1-3 extra replicas",
+          "the earlier Go simulator (docs/SEED_MODEL.md, replication of current hot spots)",
+          kParams,
+          [](const Params& p, uint64_t) { return std::make_unique<SeedReplication>(p, false); },
+          SeedReplicationStateBytes};
 }
 
 ReplicationInfo SeedPredictiveReplicationInfo() {
   return {"seed_predictive",
           "seed_dynamic plus predicted hot prefixes (trend regression, composite score)",
-          "seed simulator (seed-model.md, prediction score and replication table)", kParams,
-          [](const Params& p, uint64_t) { return std::make_unique<SeedReplication>(p, true); }};
+          "the earlier Go simulator (docs/SEED_MODEL.md, prediction score and replication table)",
+          kParams,
+          [](const Params& p, uint64_t) { return std::make_unique<SeedReplication>(p, true); },
+          SeedReplicationStateBytes};
 }
 
 }  // namespace kvb

@@ -56,11 +56,15 @@ class CacheAwareRouter final : public Router {
 }  // namespace
 
 RouterInfo CacheAwareRouterInfo() {
-  return {"cache_aware", "most blocks held minus a penalty for load (the seed's CacheAware)",
-          "seed simulator (seed-model.md)", kParams, [](const Params& p, uint64_t) {
+  return {"cache_aware",
+          "most blocks held minus a penalty for load (the seed's CacheAware)",
+          "the earlier Go simulator (docs/SEED_MODEL.md)",
+          kParams,
+          [](const Params& p, uint64_t) {
             return std::make_unique<CacheAwareRouter>(p.Get("queue_penalty"),
                                                       p.Get("load_scale_s"));
-          }};
+          },
+          NoPolicyState};
 }
 
 }  // namespace kvb

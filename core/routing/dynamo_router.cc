@@ -87,6 +87,11 @@ class DynamoRouter final : public Router {
   std::vector<uint32_t> tied_;
 };
 
+// Per node: a cost (or sampling weight) and a tie slot, reused across requests.
+uint64_t DynamoStateBytes(const Params&, const PolicySizing& cell) {
+  return cell.nodes * (sizeof(double) + sizeof(uint32_t));
+}
+
 }  // namespace
 
 RouterInfo DynamoRouterInfo() {
@@ -94,10 +99,12 @@ RouterInfo DynamoRouterInfo() {
           "least overlap_weight x (new + active prefill blocks) (+ decode blocks, 0 here); "
           "softmax sampling at temperature > 0",
           "NVIDIA Dynamo docs, KV cache routing (kv-overlap-score-weight, router-temperature)",
-          kParams, [](const Params& params, uint64_t seed) {
+          kParams,
+          [](const Params& params, uint64_t seed) {
             return std::make_unique<DynamoRouter>(params.Get("overlap_weight"),
                                                   params.Get("temperature"), seed);
-          }};
+          },
+          DynamoStateBytes};
 }
 
 }  // namespace kvb

@@ -54,13 +54,22 @@ class EnhancedRouter final : public Router {
   std::vector<double> load_;  // per node, reused across requests
 };
 
+// Per node: a load, reused across requests.
+uint64_t EnhancedStateBytes(const Params&, const PolicySizing& cell) {
+  return cell.nodes * sizeof(double);
+}
+
 }  // namespace
 
 RouterInfo EnhancedRouterInfo() {
-  return {"enhanced", "share of blocks held minus load relative to the mean (the seed's Enhanced)",
-          "seed simulator (seed-model.md)", kParams, [](const Params& p, uint64_t) {
+  return {"enhanced",
+          "share of blocks held minus load relative to the mean (the seed's Enhanced)",
+          "the earlier Go simulator (docs/SEED_MODEL.md)",
+          kParams,
+          [](const Params& p, uint64_t) {
             return std::make_unique<EnhancedRouter>(p.Get("alpha"), p.Get("beta"));
-          }};
+          },
+          EnhancedStateBytes};
 }
 
 }  // namespace kvb

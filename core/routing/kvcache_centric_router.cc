@@ -89,8 +89,10 @@ class KvcacheCentricRouter final : public Router {
 RouterInfo KvcacheCentricRouterInfo() {
   return {"kvcache_centric",
           "least transfer + queue + prefill time, fetching the longest prefix held elsewhere",
-          "Mooncake (FAST'25), Algorithm 1 (global cache-aware with cache load balancing)", kParams,
-          [](const Params& p, uint64_t) { return std::make_unique<KvcacheCentricRouter>(p); }};
+          "Mooncake (FAST'25), Algorithm 1 (global cache-aware with cache load balancing)",
+          kParams,
+          [](const Params& p, uint64_t) { return std::make_unique<KvcacheCentricRouter>(p); },
+          NoPolicyState};
 }
 
 }  // namespace kvb

@@ -3,22 +3,11 @@
 // Registered twice: as the common baseline and as Mooncake's "load-balancing" scheduler
 // (the same rule: T_queue only).
 
+#include "core/policy/placement.h"
 #include "core/routing/router.h"
 #include "core/routing/router_registry.h"
 
 namespace kvb {
-
-uint32_t LeastLoadedNode(const ClusterView& view) {
-  uint32_t best = 0;
-  for (uint32_t n = 1; n < view.nodes(); ++n) {
-    if (view.queued_work_s(n) < view.queued_work_s(best) ||
-        (view.queued_work_s(n) == view.queued_work_s(best) &&
-         view.queue_length(n) < view.queue_length(best))) {
-      best = n;
-    }
-  }
-  return best;
-}
 
 namespace {
 
@@ -34,11 +23,9 @@ std::unique_ptr<Router> MakeLeastLoaded(const Params&, uint64_t) {
 }  // namespace
 
 RouterInfo LeastLoadedRouterInfo() {
-  return {"least_loaded",
-          "least predicted queued work (seed mode: shortest request list)",
-          "common baseline",
-          {},
-          MakeLeastLoaded};
+  return {"least_loaded",    "least predicted queued work (seed mode: shortest request list)",
+          "common baseline", {},
+          MakeLeastLoaded,   NoPolicyState};
 }
 
 RouterInfo LoadBalanceRouterInfo() {
@@ -46,7 +33,8 @@ RouterInfo LoadBalanceRouterInfo() {
           "least predicted queued work T_queue (the same rule as least_loaded)",
           "Mooncake (FAST'25), load-balancing scheduler",
           {},
-          MakeLeastLoaded};
+          MakeLeastLoaded,
+          NoPolicyState};
 }
 
 }  // namespace kvb

@@ -74,17 +74,25 @@ class LlmDRouter final : public Router {
   std::vector<uint32_t> tied_;
 };
 
+// Per node: a tie slot, reused across requests.
+uint64_t LlmDStateBytes(const Params&, const PolicySizing& cell) {
+  return cell.nodes * sizeof(uint32_t);
+}
+
 }  // namespace
 
 RouterInfo LlmDRouterInfo() {
-  return {
-      "llm_d", "highest weighted sum of prefix match ratio, queue score and free KV-cache fraction",
-      "llm-d inference scheduler (prefix-cache, queue and kv-cache-utilization scorers, "
-      "max-score picker)",
-      kParams, [](const Params& params, uint64_t seed) {
-        return std::make_unique<LlmDRouter>(params.Get("prefix_weight"), params.Get("queue_weight"),
-                                            params.Get("kv_weight"), seed);
-      }};
+  return {"llm_d",
+          "highest weighted sum of prefix match ratio, queue score and free KV-cache fraction",
+          "llm-d inference scheduler (prefix-cache, queue and kv-cache-utilization scorers, "
+          "max-score picker)",
+          kParams,
+          [](const Params& params, uint64_t seed) {
+            return std::make_unique<LlmDRouter>(params.Get("prefix_weight"),
+                                                params.Get("queue_weight"), params.Get("kv_weight"),
+                                                seed);
+          },
+          LlmDStateBytes};
 }
 
 }  // namespace kvb

@@ -36,7 +36,8 @@ RouterInfo LocalCacheAwareRouterInfo() {
           "least predicted queue + prefill time with the node's own prefix",
           "Mooncake (FAST'25), local cache-aware scheduler (Algorithm 1 without fetches)",
           {},
-          [](const Params&, uint64_t) { return std::make_unique<LocalCacheAwareRouter>(); }};
+          [](const Params&, uint64_t) { return std::make_unique<LocalCacheAwareRouter>(); },
+          NoPolicyState};
 }
 
 }  // namespace kvb

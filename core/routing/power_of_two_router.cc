@@ -35,7 +35,8 @@ RouterInfo PowerOfTwoRouterInfo() {
           "the less loaded of two random nodes",
           "Mitzenmacher, The Power of Two Choices in Randomized Load Balancing (2001)",
           {},
-          [](const Params&, uint64_t seed) { return std::make_unique<PowerOfTwoRouter>(seed); }};
+          [](const Params&, uint64_t seed) { return std::make_unique<PowerOfTwoRouter>(seed); },
+          NoPolicyState};
 }
 
 }  // namespace kvb

@@ -52,6 +52,10 @@ class PrebleE2Router final : public Router {
         rebalance_ratio_(rebalance_ratio),
         rebalance_on_cost_(rebalance_on_cost) {}
 
+  // Bytes of one node's history header and of one windowed entry (the estimate's units).
+  static constexpr size_t node_history_bytes() { return sizeof(NodeHistory); }
+  static constexpr size_t entry_bytes() { return sizeof(Entry); }
+
   RouteDecision Route(const ClusterView& view) override {
     const size_t n = view.nodes();
     if (history_.size() != n) history_.assign(n, NodeHistory());
@@ -119,6 +123,26 @@ class PrebleE2Router final : public Router {
   std::vector<int64_t> cost_;  // per node: windowed load + the request's own prefill there
 };
 
+// Per node a history (a deque: a map of 8 pointers and a 512-byte chunk at least) and a
+// cost; the entries within the window over all nodes. Seed-compat: the last
+// window_requests decisions. Realistic: the arrivals of window_s seconds; a guess of twice
+// the trace's average rate, as bursts exceed it.
+uint64_t PrebleE2StateBytes(const Params& params, const PolicySizing& cell) {
+  const TraceShape& t = cell.trace;
+  double entries = 0;
+  if (cell.seed_compat) {
+    entries = static_cast<double>(params.GetInt("window_requests")) + 1;
+  } else {
+    const double span_s = t.arrival_span_s / cell.rate_scale;
+    entries = span_s > 0 ? 2.0 * static_cast<double>(t.requests) * params.Get("window_s") / span_s
+                         : static_cast<double>(t.requests);
+  }
+  const auto windowed = static_cast<uint64_t>(std::min(entries, static_cast<double>(t.requests)));
+  constexpr uint64_t kDequeFloorBytes = 64 + 512;
+  return cell.nodes * (PrebleE2Router::node_history_bytes() + kDequeFloorBytes + sizeof(int64_t)) +
+         2 * windowed * PrebleE2Router::entry_bytes();
+}
+
 }  // namespace
 
 RouterInfo PrebleE2RouterInfo() {
@@ -127,12 +151,14 @@ RouterInfo PrebleE2RouterInfo() {
           "lowest windowed load cost, rebalancing at max >= ratio x min",
           "Srivatsa et al., Preble: Efficient Distributed Prompt Scheduling for LLM Serving "
           "(ICLR 2025), E2 global scheduler",
-          kParams, [](const Params& params, uint64_t) {
+          kParams,
+          [](const Params& params, uint64_t) {
             return std::make_unique<PrebleE2Router>(
                 params.Get("window_s"), static_cast<uint64_t>(params.GetInt("window_requests")),
                 params.Get("decode_s_per_token"), params.Get("rebalance_ratio"),
                 params.GetChoice("rebalance_on") == "cost");
-          }};
+          },
+          PrebleE2StateBytes};
 }
 
 }  // namespace kvb

@@ -13,10 +13,13 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "core/cache/id_index.h"
 #include "core/hotspot/hotspot_tracker.h"
 #include "core/hotspot/seed_rules.h"
+#include "core/policy/placement.h"
 #include "core/routing/router.h"
 #include "core/routing/router_registry.h"
+#include "core/util/memory_arithmetic.h"
 
 namespace kvb {
 namespace {
@@ -60,6 +63,7 @@ class PrefixAwareHotspotRouter final : public Router {
   }
 
   bool needs_hotspots() const override { return true; }
+  bool copies_prefixes() const override { return true; }
 
   RouteDecision Route(const ClusterView& view) override {
     ++t_;  // the seed's global request counter: 1 for the first request
@@ -73,6 +77,10 @@ class PrefixAwareHotspotRouter final : public Router {
     if (view.seed_mode()) RecordSeed(view, node);
     return node;
   }
+
+  // Bytes of one pattern record's map slot (the memory estimate's unit), and its alignment.
+  static constexpr size_t record_slot_bytes() { return sizeof(std::pair<BlockId, Pattern>); }
+  static constexpr size_t record_slot_align() { return alignof(std::pair<BlockId, Pattern>); }
 
  private:
   // The seed's pattern record of one prefix on one node.
@@ -246,6 +254,40 @@ class PrefixAwareHotspotRouter final : public Router {
   size_t prune_at_ = 64;
 };
 
+// Seed mode: per node, a record per prefix of length 2..max_prefix (keyed by its last id, at
+// depth 1..max_prefix-1) of the requests routed there, kept forever: at most every such
+// reference, and every node x such id, spread evenly over the nodes. Realistic mode keeps
+// only the copies in flight (a guess: at most max_prefix per node, twice before pruning).
+uint64_t PrefixAwareHotspotStateBytes(const Params& p, const PolicySizing& cell) {
+  const uint64_t nodes = cell.nodes;
+  const auto max_prefix = static_cast<uint64_t>(p.GetInt("max_prefix"));
+  if (!cell.seed_compat) {
+    const uint64_t pending = 2 * nodes * max_prefix;
+    return IdIndex::HashTableBytes(IdIndex::HashCapacityGrown(pending),
+                                   sizeof(std::pair<uint64_t, double>), alignof(double));
+  }
+  const auto history = static_cast<uint64_t>(p.GetInt("history"));
+  const TraceShape& t = cell.trace;
+  const uint64_t ids = t.IdsWithin(max_prefix) - t.IdsWithin(1);
+  const uint64_t refs = t.RefsWithin(max_prefix) - t.RefsWithin(1);
+  const uint64_t records = std::min(refs, nodes * ids);
+  const uint64_t per_node = CeilDiv(records, nodes);
+  uint64_t bytes = nodes * (sizeof(absl::flat_hash_map<BlockId, int>) +
+                            IdIndex::HashTableBytes(IdIndex::HashCapacityGrown(per_node),
+                                                    PrefixAwareHotspotRouter::record_slot_bytes(),
+                                                    PrefixAwareHotspotRouter::record_slot_align()));
+  // Histories: a record gets a hit count when its prefix comes back (at most once per such
+  // reference that is not the id's first), up to `history` + 1 of them; vectors grow by
+  // doubling, so a record's history takes at most 16 B per count (and 8 x the power of two
+  // above history + 1), plus a malloc header.
+  const uint64_t returns = refs > ids ? refs - ids : 0;
+  const uint64_t with_history = std::min(records, returns);
+  const uint64_t per_record_max = Pow2Ceil(history + 1) * sizeof(int64_t);
+  bytes += std::min(returns * 2 * sizeof(int64_t), with_history * per_record_max) +
+           with_history * kMallocOverhead;
+  return bytes;
+}
+
 std::unique_ptr<Router> MakePrefixAwareHotspot(const Params& p, uint64_t) {
   Options o;
   o.alpha = p.Get("alpha");
@@ -261,51 +303,31 @@ std::unique_ptr<Router> MakePrefixAwareHotspot(const Params& p, uint64_t) {
 
 }  // namespace
 
-std::optional<uint32_t> SeedCopySource(const ClusterView& view, uint32_t length) {
-  std::optional<uint32_t> source;
-  uint32_t most = 0;
-  for (uint32_t n = 0; n < view.nodes(); ++n) {
-    uint32_t held = 0;
-    for (uint32_t i = 0; i < length; ++i) held += view.holds(n, i) ? 1 : 0;
-    if (held > most) {
-      source = n;
-      most = held;
-    }
-  }
-  return source;
-}
-
-std::vector<uint32_t> SeedCopyTargets(const ClusterView& view, uint32_t source) {
-  std::vector<std::pair<double, uint32_t>> keyed;
-  for (uint32_t n = 0; n < view.nodes(); ++n) {
-    if (n == source) continue;
-    keyed.emplace_back(
-        static_cast<double>(view.queue_length(n)) + static_cast<double>(view.resident(n)) / 500.0,
-        n);
-  }
-  std::stable_sort(keyed.begin(), keyed.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::vector<uint32_t> order;
-  for (const auto& [load, n] : keyed) order.push_back(n);
-  return order;
-}
-
 RouterInfo PrefixAwareHotspotRouterInfo() {
   return {"prefix_aware_hotspot",
           "replicate hot prefixes, then blocks held + leading run + 1 / (1 + load)",
-          "seed simulator (seed-model.md)", kParams, MakePrefixAwareHotspot};
+          "the earlier Go simulator (docs/SEED_MODEL.md)",
+          kParams,
+          MakePrefixAwareHotspot,
+          PrefixAwareHotspotStateBytes};
 }
 
 RouterInfo SeedPaperRouterInfo() {
   return {"seed_paper",
           "prefix_aware_hotspot with the seed's \"paper\" preset (0.6, 0.8, 0.4, 0.1)",
-          "seed simulator (seed-model.md)", kPaperParams, MakePrefixAwareHotspot};
+          "the earlier Go simulator (docs/SEED_MODEL.md)",
+          kPaperParams,
+          MakePrefixAwareHotspot,
+          PrefixAwareHotspotStateBytes};
 }
 
 RouterInfo SeedOptimisedRouterInfo() {
   return {"seed_optimised",
           "prefix_aware_hotspot with the seed's \"optimised\" preset (0.5, 0.6, 0.8, 0.15)",
-          "seed simulator (seed-model.md)", kOptimisedParams, MakePrefixAwareHotspot};
+          "the earlier Go simulator (docs/SEED_MODEL.md)",
+          kOptimisedParams,
+          MakePrefixAwareHotspot,
+          PrefixAwareHotspotStateBytes};
 }
 
 }  // namespace kvb

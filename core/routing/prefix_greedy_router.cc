@@ -31,7 +31,8 @@ RouterInfo PrefixGreedyRouterInfo() {
           "longest resident prefix; ties to the node free soonest, then the shorter queue",
           "kvbench baseline (the simplest cache-aware rule)",
           {},
-          [](const Params&, uint64_t) { return std::make_unique<PrefixGreedyRouter>(); }};
+          [](const Params&, uint64_t) { return std::make_unique<PrefixGreedyRouter>(); },
+          NoPolicyState};
 }
 
 }  // namespace kvb

@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/policy/placement.h"
 #include "core/routing/router.h"
 #include "core/routing/router_registry.h"
 #include "core/util/mix.h"
@@ -62,6 +63,9 @@ class PrefixHashBoundedRouter final : public Router {
     return LeastLoadedNode(view);  // unreachable while c >= 1
   }
 
+  // Bytes of one ring point (the memory estimate's unit).
+  static constexpr size_t ring_point_bytes() { return sizeof(Point); }
+
  private:
   struct Point {
     uint64_t hash;
@@ -92,6 +96,13 @@ class PrefixHashBoundedRouter final : public Router {
   uint64_t stamp_ = 0;
 };
 
+// The ring: virtual_nodes points per node; a visit stamp per node.
+uint64_t PrefixHashBoundedStateBytes(const Params& params, const PolicySizing& cell) {
+  const auto virtual_nodes = static_cast<uint64_t>(params.GetInt("virtual_nodes"));
+  return cell.nodes *
+         (virtual_nodes * PrefixHashBoundedRouter::ring_point_bytes() + sizeof(uint64_t));
+}
+
 }  // namespace
 
 RouterInfo PrefixHashBoundedRouterInfo() {
@@ -99,11 +110,13 @@ RouterInfo PrefixHashBoundedRouterInfo() {
           "consistent hash of the first k blocks; clockwise to the first node within "
           "ceil(c x average load)",
           "Mirrokni, Thorup, Zadimoghaddam, Consistent Hashing with Bounded Loads (SODA 2018)",
-          kParams, [](const Params& params, uint64_t) {
+          kParams,
+          [](const Params& params, uint64_t) {
             return std::make_unique<PrefixHashBoundedRouter>(
                 static_cast<size_t>(params.GetInt("prefix_blocks")),
                 static_cast<uint32_t>(params.GetInt("virtual_nodes")), params.Get("load_factor"));
-          }};
+          },
+          PrefixHashBoundedStateBytes};
 }
 
 }  // namespace kvb

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "core/routing/cluster_view_for_test.h"
+#include "core/policy/testing/cluster_view_for_test.h"
 #include "core/routing/router.h"
 #include "core/util/input_error.h"
 #include "core/util/mix.h"

@@ -28,7 +28,8 @@ RouterInfo RandomRouterInfo() {
           "a uniformly random node",
           "seed simulator; Mooncake (FAST'25) baseline",
           {},
-          [](const Params&, uint64_t seed) { return std::make_unique<RandomRouter>(seed); }};
+          [](const Params&, uint64_t seed) { return std::make_unique<RandomRouter>(seed); },
+          NoPolicyState};
 }
 
 }  // namespace kvb

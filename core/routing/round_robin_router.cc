@@ -23,7 +23,8 @@ RouterInfo RoundRobinRouterInfo() {
           "nodes in turn, blind to load and cache",
           "common baseline",
           {},
-          [](const Params&, uint64_t) { return std::make_unique<RoundRobinRouter>(); }};
+          [](const Params&, uint64_t) { return std::make_unique<RoundRobinRouter>(); },
+          NoPolicyState};
 }
 
 }  // namespace kvb

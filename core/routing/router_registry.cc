@@ -19,7 +19,7 @@ std::span<const RouterInfo> Routers() {
       LoadBalanceRouterInfo(),
       LocalCacheAwareRouterInfo(),
       KvcacheCentricRouterInfo(),
-      // Seed simulator (seed-model.md).
+      // The earlier Go simulator (docs/SEED_MODEL.md).
       CacheAwareRouterInfo(),
       EnhancedRouterInfo(),
       PrefixAwareHotspotRouterInfo(),

@@ -1,9 +1,6 @@
 #ifndef KVB_CORE_ROUTING_ROUTER_REGISTRY_H_
 #define KVB_CORE_ROUTING_ROUTER_REGISTRY_H_
 
-#include <optional>
-#include <vector>
-
 #include "core/routing/router.h"
 
 namespace kvb {
@@ -17,7 +14,7 @@ RouterInfo PowerOfTwoRouterInfo();
 RouterInfo PrefixGreedyRouterInfo();
 RouterInfo LocalCacheAwareRouterInfo();
 RouterInfo KvcacheCentricRouterInfo();
-// Seed simulator.
+// The earlier Go simulator (docs/SEED_MODEL.md).
 RouterInfo CacheAwareRouterInfo();
 RouterInfo EnhancedRouterInfo();
 RouterInfo PrefixAwareHotspotRouterInfo();
@@ -29,16 +26,6 @@ RouterInfo SglangCacheAwareRouterInfo();
 RouterInfo PrefixHashBoundedRouterInfo();
 RouterInfo LlmDRouterInfo();
 RouterInfo PrebleE2RouterInfo();
-
-// The least loaded node (queued work, then queue length, then lowest index).
-uint32_t LeastLoadedNode(const ClusterView& view);
-
-// The seed's copy source for the request's first `length` blocks: the node holding most of
-// those ids, counted per id (first node on ties); nullopt if no node holds any.
-std::optional<uint32_t> SeedCopySource(const ClusterView& view, uint32_t length);
-// The seed's copy targets: every node but `source` by queue length + resident blocks / 500,
-// ascending, ties in index order. The seed copies to the first r - 1 of them.
-std::vector<uint32_t> SeedCopyTargets(const ClusterView& view, uint32_t source);
 
 }  // namespace kvb
 

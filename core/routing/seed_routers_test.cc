@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "core/hotspot/hotspot_tracker.h"
-#include "core/routing/cluster_view_for_test.h"
+#include "core/policy/testing/cluster_view_for_test.h"
 #include "core/routing/router.h"
 #include "core/util/input_error.h"
 #include "gtest/gtest.h"
@@ -336,7 +336,7 @@ TEST(PrefixAwareHotspotRouterTest, PresetDefaults) {
         Want{"seed_optimised", 0.5, 0.6, 0.8, 0.15}}) {
     const RouterInfo* info = FindRouter(w.name);
     ASSERT_NE(info, nullptr) << w.name;
-    EXPECT_EQ(info->source, "seed simulator (seed-model.md)");
+    EXPECT_EQ(info->source, "the earlier Go simulator (docs/SEED_MODEL.md)");
     const std::vector<std::pair<std::string, double>> want = {
         {"alpha", w.alpha},        {"beta", w.beta},  {"gamma", w.gamma}, {"theta", w.theta},
         {"window_requests", 1000}, {"max_prefix", 8}, {"history", 20},    {"load_scale_s", 1}};

@@ -10,8 +10,10 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "core/cache/id_index.h"
 #include "core/routing/router.h"
 #include "core/routing/router_registry.h"
+#include "core/util/memory_arithmetic.h"
 
 namespace kvb {
 namespace {
@@ -32,6 +34,9 @@ constexpr ParamSpec kParams[] = {
 // is the tree) in LRU order, as an intrusive doubly linked list over a slot pool.
 class ApproxTree {
  public:
+  // Bytes of one id's slot in the pool (the memory estimate's unit).
+  static constexpr size_t slot_bytes() { return sizeof(Slot); }
+
   // How many of `ids`, from the first, are in the tree.
   uint32_t Match(std::span<const BlockId> ids) const {
     uint32_t k = 0;
@@ -155,20 +160,39 @@ class SglangCacheAwareRouter final : public Router {
   std::vector<ApproxTree> trees_;
 };
 
+// One approximate tree per node holding at most max_tree_blocks ids (LRU-pruned beyond):
+// each request's ids go into one tree, so all trees together hold at most the block
+// references; spread evenly over the nodes. A tree's map and slot pool grow by doubling.
+uint64_t SglangStateBytes(const Params& params, const PolicySizing& cell) {
+  const uint64_t nodes = cell.nodes;
+  const auto max_tree = static_cast<uint64_t>(params.GetInt("max_tree_blocks"));
+  const uint64_t per_tree_cap = std::min(max_tree, cell.trace.distinct_blocks);
+  const uint64_t total = std::min(cell.trace.block_refs, nodes * per_tree_cap);
+  const uint64_t per_tree = CeilDiv(total, nodes);
+  uint64_t capacity = IdIndex::HashCapacityGrown(per_tree);
+  if (per_tree >= max_tree && per_tree > 0 && (per_tree - 1) * 32 > capacity * 25) {
+    capacity = 2 * capacity + 1;  // pruning erases: tombstones make it double once
+  }
+  return nodes * (sizeof(ApproxTree) + IdIndex::HashTableBytes(capacity) +
+                  Pow2Ceil(per_tree) * ApproxTree::slot_bytes());
+}
+
 }  // namespace
 
 RouterInfo SglangCacheAwareRouterInfo() {
   return {"sglang_cache_aware",
           "least in-flight load when imbalanced, else the longest approximate-tree match above "
           "cache_threshold, else the least loaded",
-          "SGLang router (sgl-router), cache-aware load-balancing policy", kParams,
+          "SGLang router (sgl-router), cache-aware load-balancing policy",
+          kParams,
           [](const Params& params, uint64_t) {
             return std::make_unique<SglangCacheAwareRouter>(
                 params.Get("cache_threshold"),
                 static_cast<uint64_t>(params.GetInt("balance_abs_threshold")),
                 params.Get("balance_rel_threshold"),
                 static_cast<size_t>(params.GetInt("max_tree_blocks")));
-          }};
+          },
+          SglangStateBytes};
 }
 
 }  // namespace kvb

@@ -14,12 +14,13 @@
 #include "core/cluster/cluster.h"
 #include "core/index/prefix_index.h"
 #include "core/index/sim_prefix_index.h"
+#include "core/policy/policy_sizing.h"
 #include "core/replication/replication_policy.h"
-#include "core/replication/strategy.h"
 #include "core/routing/router.h"
 #include "core/sim/run_result.h"
+#include "core/strategy/strategy.h"
 #include "core/util/huge_page_allocator.h"
-#include "core/util/params.h"
+#include "core/util/memory_arithmetic.h"
 
 namespace kvb {
 
@@ -39,35 +40,6 @@ constexpr uint64_t kSimulatorArraysPerNode = 4 + 4 + 8 + 8 + 8 + 8 + 4 + 2 * 2 *
 // core/hotspot/hotspot_tracker.cc:
 constexpr uint64_t kHotspotShardBytes = 192;  // Shard (alignas 64): lock, map, 3 vectors
 constexpr uint64_t kHotspotEntryBytes = 40;   // Shard::Entry
-// core/routing/sglang_cache_aware_router.cc:
-constexpr uint64_t kApproxTreeBytes = 72;      // ApproxTree: a flat_hash_map, a vector, 3 ids
-constexpr uint64_t kApproxTreeSlotBytes = 12;  // ApproxTree::Slot
-// core/routing/prefix_aware_hotspot_router.cc (seed mode): records keyed by BlockId whose
-// value is Pattern {hits, last_hit, intensity, vector<int64_t> history}: 56-byte slots.
-constexpr uint64_t kPatternSlotBytes = 56;
-constexpr uint64_t kPatternSlotAlign = 8;
-constexpr uint64_t kFlatHashMapBytes = 32;  // sizeof(absl::flat_hash_map<...>)
-// core/routing/prefix_hash_bounded_router.cc: a ring Point {hash, node} per virtual node.
-constexpr uint64_t kRingPointBytes = 16;
-// core/replication/preble_replication.cc: the direct-mapped table's Entry.
-constexpr uint64_t kPrebleEntryBytes = 40;
-constexpr uint64_t kPrebleDefaultTableSize = 65536;  // its table_size default (budgeted's)
-// glibc malloc: bytes a small allocation costs beyond its size.
-constexpr uint64_t kMallocOverhead = 16;
-
-uint64_t Pow2Ceil(uint64_t n) {
-  uint64_t p = 1;
-  while (p < n) p *= 2;
-  return n == 0 ? 0 : p;
-}
-
-uint64_t SaturatingAdd(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
-
-uint64_t SaturatingMul(uint64_t a, uint64_t b) {
-  return b != 0 && a > UINT64_MAX / b ? UINT64_MAX : a * b;
-}
-
-uint64_t CeilDiv(uint64_t a, uint64_t b) { return b == 0 ? 0 : a / b + (a % b != 0 ? 1 : 0); }
 
 // A count of rows from a ratio of times, bounded (a config ValidateSimConfig would refuse
 // must not overflow here).
@@ -76,95 +48,19 @@ uint64_t RowsOf(double ratio) {
   return static_cast<uint64_t>(std::min(ratio, 1e15));
 }
 
-// A strategy's parameters and what they imply for memory.
+// What a strategy implies for memory beyond its own tables.
 struct StrategyShape {
-  std::string router;  // registry name
-  Params router_params;
-  std::string replication;  // registry name
-  Params replication_params;
   bool needs_hotspots = false;
   bool copies = false;  // it may copy prefixes between nodes (replicas beyond block refs)
 };
 
-StrategyShape ShapeOf(std::string_view spec, uint64_t seed) {
+StrategyShape ShapeOf(const Strategy& strategy) {
   StrategyShape s;
-  if (spec.empty()) return s;
-  const Strategy strategy = MakeStrategy(spec, seed);  // validates the spec
-  s.needs_hotspots = strategy.router->needs_hotspots() ||
-                     (strategy.replication != nullptr && strategy.replication->needs_hotspots());
-  const size_t plus = spec.find('+');
-  const SpecText router = ParseSpecText(spec.substr(0, plus), "router");
-  const RouterInfo* router_info = FindRouter(router.name);
-  s.router = router.name;
-  s.router_params = ResolveParams("router", router_info->name, router_info->params, router.args);
-  const SpecText replication = ParseSpecText(
-      plus == std::string_view::npos ? kDefaultReplication : spec.substr(plus + 1), "replication");
-  const ReplicationInfo* replication_info = FindReplicationPolicy(replication.name);
-  s.replication = replication.name;
-  s.replication_params = ResolveParams("replication", replication_info->name,
-                                       replication_info->params, replication.args);
-  // Copies: the seed's routers (ReplicateSeed / ReplicateRealistic) and every replication
-  // policy but "mooncake" (fetched prefixes stay) and "none".
-  const bool seed_router = s.router == "prefix_aware_hotspot" || s.router == "seed_paper" ||
-                           s.router == "seed_optimised";
-  s.copies = seed_router || (s.replication != "mooncake" && s.replication != "none");
+  const Router& router = *strategy.router;
+  const ReplicationPolicy* replication = strategy.replication.get();
+  s.needs_hotspots = router.needs_hotspots() || (replication && replication->needs_hotspots());
+  s.copies = router.copies_prefixes() || (replication && replication->copies_prefixes());
   return s;
-}
-
-// The strategy's own tables, from the sizing rules of the files named above.
-uint64_t RouterStateBytes(const StrategyShape& s, const TraceShape& t, const SimConfig& c) {
-  const uint64_t nodes = c.cluster.nodes.size();
-  const uint64_t d = t.distinct_blocks;
-  uint64_t bytes = 0;
-  if (s.router == "sglang_cache_aware") {
-    // One approximate tree per node holding at most max_tree_blocks ids (LRU-pruned beyond):
-    // each request's ids go into one tree, so all trees together hold at most the block
-    // references; spread evenly over the nodes.
-    const auto max_tree = static_cast<uint64_t>(s.router_params.GetInt("max_tree_blocks"));
-    const uint64_t per_tree_cap = std::min(max_tree, d);
-    const uint64_t total = std::min(t.block_refs, nodes * per_tree_cap);
-    const uint64_t per_tree = CeilDiv(total, nodes);
-    uint64_t capacity = IdIndex::HashCapacityGrown(per_tree);
-    if (per_tree >= max_tree && per_tree > 0 && (per_tree - 1) * 32 > capacity * 25) {
-      capacity = 2 * capacity + 1;  // pruning erases: tombstones make it double once
-    }
-    bytes += nodes * (kApproxTreeBytes + IdIndex::HashTableBytes(capacity) +
-                      Pow2Ceil(per_tree) * kApproxTreeSlotBytes);
-  } else if (s.router == "prefix_aware_hotspot" || s.router == "seed_paper" ||
-             s.router == "seed_optimised") {
-    if (c.mode == SimMode::kSeedCompat) {
-      // Per node, a record per prefix of length 2..max_prefix (keyed by its last id, at
-      // depth 1..max_prefix-1) of the requests routed there, kept forever: at most every
-      // such reference, and every node x such id. Spread evenly over the nodes.
-      const auto max_prefix = static_cast<uint64_t>(s.router_params.GetInt("max_prefix"));
-      const auto history = static_cast<uint64_t>(s.router_params.GetInt("history"));
-      const uint64_t ids = t.IdsWithin(max_prefix) - t.IdsWithin(1);
-      const uint64_t refs = t.RefsWithin(max_prefix) - t.RefsWithin(1);
-      const uint64_t records = std::min(refs, nodes * ids);
-      const uint64_t per_node = CeilDiv(records, nodes);
-      bytes += nodes *
-               (kFlatHashMapBytes + IdIndex::HashTableBytes(IdIndex::HashCapacityGrown(per_node),
-                                                            kPatternSlotBytes, kPatternSlotAlign));
-      // Histories: a record gets a hit count when its prefix comes back (at most once per
-      // such reference that is not the id's first), up to `history` + 1 of them; vectors
-      // grow by doubling, so a record's history takes at most 16 B per count (and 8 x the
-      // power of two above history + 1), plus a malloc header.
-      const uint64_t returns = refs > ids ? refs - ids : 0;
-      const uint64_t with_history = std::min(records, returns);
-      const uint64_t per_record_max = Pow2Ceil(history + 1) * sizeof(int64_t);
-      bytes += std::min(returns * 2 * sizeof(int64_t), with_history * per_record_max) +
-               with_history * kMallocOverhead;
-    }
-  } else if (s.router == "prefix_hash_bounded") {
-    const auto virtual_nodes = static_cast<uint64_t>(s.router_params.GetInt("virtual_nodes"));
-    bytes += nodes * (virtual_nodes * kRingPointBytes + sizeof(uint64_t));
-  }
-  if (s.replication == "preble") {
-    bytes += static_cast<uint64_t>(s.replication_params.GetInt("table_size")) * kPrebleEntryBytes;
-  } else if (s.replication == "budgeted" && s.replication_params.GetChoice("policy") == "preble") {
-    bytes += kPrebleDefaultTableSize * kPrebleEntryBytes;
-  }
-  return bytes;
 }
 
 // HotspotTracker (core/hotspot/hotspot_tracker.cc): per shard a space-saving table of at
@@ -185,44 +81,6 @@ uint64_t HotspotTrackerBytes(const TraceShape& t, const SimConfig& c) {
 
 }  // namespace
 
-uint64_t TraceShape::IdsWithin(uint64_t p) const {
-  if (p == 0) return distinct_blocks;
-  if (p < ids_below_depth.size()) return ids_below_depth[p];
-  return std::min(distinct_blocks, SaturatingMul(requests, p));
-}
-
-uint64_t TraceShape::RefsWithin(uint64_t p) const {
-  if (p == 0) return block_refs;
-  if (p < refs_below_depth.size()) return refs_below_depth[p];
-  return std::min(block_refs, SaturatingMul(requests, p));
-}
-
-TraceShape TraceShape::Of(const Trace& trace) {
-  TraceShape s;
-  s.requests = trace.size();
-  s.block_refs = trace.block_count();
-  s.distinct_blocks = trace.distinct_blocks();
-  s.arrival_span_s =
-      static_cast<double>(trace.last_arrival_ms() - trace.first_arrival_ms()) / 1000.0;
-  // Histograms of id depths and request lengths (capped at kMaxDepth), then prefix sums.
-  std::vector<uint64_t> ids(kMaxDepth + 1, 0), lengths(kMaxDepth + 1, 0);
-  for (const uint32_t depth : trace.depths()) ++ids[std::min<size_t>(depth, kMaxDepth)];
-  for (size_t i = 0; i < trace.size(); ++i) {
-    ++lengths[std::min<size_t>(trace[i].blocks.size(), kMaxDepth)];
-  }
-  s.ids_below_depth.assign(kMaxDepth + 1, 0);
-  s.refs_below_depth.assign(kMaxDepth + 1, 0);
-  // refs_below_depth[p] = sum over requests of min(length, p); `longer` = requests longer
-  // than p.
-  uint64_t longer = s.requests;
-  for (size_t p = 1; p <= kMaxDepth; ++p) {
-    s.ids_below_depth[p] = s.ids_below_depth[p - 1] + ids[p - 1];
-    longer -= lengths[p - 1];
-    s.refs_below_depth[p] = s.refs_below_depth[p - 1] + longer;
-  }
-  return s;
-}
-
 CellMemoryEstimate EstimateCellMemory(const Trace& trace, const SimConfig& config,
                                       std::string_view strategy) {
   return EstimateCellMemory(TraceShape::Of(trace), config, strategy);
@@ -230,8 +88,15 @@ CellMemoryEstimate EstimateCellMemory(const Trace& trace, const SimConfig& confi
 
 CellMemoryEstimate EstimateCellMemory(const TraceShape& t, const SimConfig& c,
                                       std::string_view strategy) {
-  const StrategyShape s = ShapeOf(strategy, c.seed);
   const bool seed = c.mode == SimMode::kSeedCompat;
+  StrategyShape s;
+  uint64_t strategy_state = 0;
+  if (!strategy.empty()) {
+    const ResolvedStrategy resolved = ResolveStrategy(strategy);  // validates the spec
+    s = ShapeOf(MakeStrategy(strategy, c.seed));
+    strategy_state =
+        StrategyStateBytes(resolved, PolicySizing{t, c.cluster.nodes.size(), seed, c.rate_scale});
+  }
   const uint64_t nodes = c.cluster.nodes.size();
   const uint64_t d = t.distinct_blocks;
   const uint64_t copy_room = seed ? c.seed_copy_limit_blocks : 0;
@@ -312,7 +177,7 @@ CellMemoryEstimate EstimateCellMemory(const TraceShape& t, const SimConfig& c,
                         2 * kEventBytes + sizeof(NodeResult));
 
   if (c.track_hotspots || s.needs_hotspots) e.hotspot_tracker = HotspotTrackerBytes(t, c);
-  if (!strategy.empty()) e.router_state = RouterStateBytes(s, t, c);
+  e.router_state = strategy_state;
 
   const std::vector<std::pair<const char*, uint64_t>> parts = {
       {"cache slots", e.cache_slots},

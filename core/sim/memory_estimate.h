@@ -5,8 +5,9 @@
 // from the sizing rules of what the simulation allocates: the nodes' caches (BlockCache,
 // IdIndex, the eviction policies), the index of holders (SimPrefixIndex), the simulator's
 // per-id, per-request, per-node and per-window records, the hot-spot tracker and the
-// strategy's tables. kvbench refuses a cell whose estimate exceeds its memory limit before
-// anything runs. The trace is not counted: it is loaded once and shared by every cell.
+// strategy's tables (each router and replication policy sizes its own: RouterInfo and
+// ReplicationInfo::state_bytes). kvbench refuses a cell whose estimate exceeds its memory limit
+// before anything runs. The trace is not counted: it is loaded once and shared by every cell.
 
 #include <cstddef>
 #include <cstdint>
@@ -16,31 +17,9 @@
 
 #include "core/sim/simulator.h"
 #include "core/trace/trace.h"
+#include "core/trace/trace_shape.h"
 
 namespace kvb {
-
-// What the estimate needs of a trace: its counts, not its requests.
-struct TraceShape {
-  static constexpr size_t kMaxDepth = 64;
-
-  uint64_t requests = 0;
-  uint64_t block_refs = 0;       // block references over all requests
-  uint64_t distinct_blocks = 0;  // the id universe
-  double arrival_span_s = 0;     // last arrival - first arrival, before rate scaling
-  // For depths p = 0..kMaxDepth: the ids at depth < p, and the references at positions
-  // < p (the first p blocks of every request). Empty: unknown (bounds are used instead).
-  std::vector<uint64_t> ids_below_depth;
-  std::vector<uint64_t> refs_below_depth;
-
-  // Ids and references within the first p blocks of requests (p = 0: all): the counts
-  // above, or when unknown or p > kMaxDepth, min(distinct_blocks, requests x p) and
-  // min(block_refs, requests x p).
-  uint64_t IdsWithin(uint64_t p) const;
-  uint64_t RefsWithin(uint64_t p) const;
-
-  // O(distinct blocks + requests).
-  static TraceShape Of(const Trace& trace);
-};
 
 // A cell's estimated heap bytes by part, and their sum.
 struct CellMemoryEstimate {

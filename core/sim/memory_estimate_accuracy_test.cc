@@ -24,9 +24,11 @@
 #include "core/cache/eviction_policy.h"
 #include "core/cache/id_index.h"
 #include "core/cluster/cluster.h"
-#include "core/replication/strategy.h"
+#include "core/replication/replication_policy.h"
+#include "core/routing/router.h"
 #include "core/sim/memory_estimate.h"
 #include "core/sim/simulator.h"
+#include "core/strategy/strategy.h"
 #include "core/trace/generator.h"
 #include "gtest/gtest.h"
 
@@ -370,6 +372,68 @@ INSTANTIATE_TEST_SUITE_P(
         AccuracyCase{"real16_chains_overload", SimMode::kRealistic, 16, 1000, "fifo",
                      CacheScope::kLocal, "random", "chains", 20000, 1000}),
     CaseName);
+
+// Every registered router and replication policy, in both modes: the heap a cell takes
+// with the policy beyond what it takes with `random` (nothing of its own) must stay within
+// what the policy's registry estimate adds. A new stateful policy whose state_bytes leaves
+// its tables out fails here. The slack covers what routing changes besides the policy's
+// own tables (queue records, map growth): within 4 KiB on this trace, measured.
+class PolicyStateTest : public ::testing::TestWithParam<std::pair<std::string, SimMode>> {};
+
+constexpr int64_t kPolicySlackBytes = 48 * 1024;
+
+// The measured peak heap growth of one cell, and its estimate.
+std::pair<int64_t, uint64_t> MeasureCell(const Trace& trace, const SimConfig& config,
+                                         const std::string& spec) {
+  const CellMemoryEstimate estimate = EstimateCellMemory(trace, config, spec);
+  const int64_t before = Live();
+  ResetPeak();
+  {
+    Strategy strategy = MakeStrategy(spec, config.seed);
+    const RunResult result = Simulate(trace, config, strategy);
+    EXPECT_EQ(result.served + result.rejected, trace.size());
+  }
+  return {Peak() - before, estimate.total};
+}
+
+TEST_P(PolicyStateTest, PeakBeyondRandomIsWithinTheEstimateBeyondRandom) {
+  const auto& [spec, mode] = GetParam();
+  static const std::shared_ptr<const Trace> trace = MakeTrace("conversation", 6000);
+  SimConfig config;
+  config.mode = mode;
+  const bool seed = mode == SimMode::kSeedCompat;
+  config.cluster.nodes.assign(16, NodeSpec{seed ? 512u : 2000u, seed ? "lfu" : "lru", 1.0});
+  const auto [base_measured, base_estimate] = MeasureCell(*trace, config, "random");
+  const auto [measured, estimate] = MeasureCell(*trace, config, spec);
+  const int64_t measured_extra = measured - base_measured;
+  const int64_t estimated_extra =
+      static_cast<int64_t>(estimate) - static_cast<int64_t>(base_estimate);
+  std::printf("%-34s %-9s measured +%9lld B  estimated +%9lld B\n", spec.c_str(),
+              seed ? "seed" : "realistic", static_cast<long long>(measured_extra),
+              static_cast<long long>(estimated_extra));
+  EXPECT_LE(measured_extra, estimated_extra + kPolicySlackBytes);
+}
+
+// The registries' entries: routers alone, replication policies behind `random`.
+std::vector<std::pair<std::string, SimMode>> RegisteredPolicies() {
+  std::vector<std::pair<std::string, SimMode>> cells;
+  for (const SimMode mode : {SimMode::kRealistic, SimMode::kSeedCompat}) {
+    for (const RouterInfo& r : Routers()) cells.emplace_back(std::string(r.name), mode);
+    for (const ReplicationInfo& p : ReplicationPolicies()) {
+      cells.emplace_back("random+" + std::string(p.name), mode);
+    }
+  }
+  return cells;
+}
+
+std::string PolicyCaseName(const ::testing::TestParamInfo<std::pair<std::string, SimMode>>& info) {
+  std::string name = info.param.first + (info.param.second == SimMode::kSeedCompat ? "_seed" : "");
+  for (char& ch : name) ch = (ch == '+') ? '_' : ch;
+  return name;
+}
+
+INSTANTIATE_TEST_SUITE_P(Registries, PolicyStateTest, ::testing::ValuesIn(RegisteredPolicies()),
+                         PolicyCaseName);
 
 }  // namespace
 }  // namespace kvb

@@ -6,11 +6,11 @@
 #include <vector>
 
 #include "core/hotspot/hotspot_tracker.h"
+#include "core/policy/testing/cluster_view_for_test.h"
 #include "core/replication/replication_policy.h"
-#include "core/replication/strategy.h"
-#include "core/routing/cluster_view_for_test.h"
-#include "core/sim/sim_testing.h"
 #include "core/sim/simulator.h"
+#include "core/sim/testing/sim_testing.h"
+#include "core/strategy/strategy.h"
 #include "gtest/gtest.h"
 
 namespace kvb {

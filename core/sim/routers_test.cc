@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "core/routing/router.h"
-#include "core/sim/sim_testing.h"
 #include "core/sim/simulator.h"
+#include "core/sim/testing/sim_testing.h"
 #include "gtest/gtest.h"
 
 namespace kvb {

@@ -1,5 +1,5 @@
 // The seed simulator's strategies run through the engine in seed mode on a fixture small
-// enough to follow by hand (seed-model.md): per-request placement and per-block hits, the
+// enough to follow by hand (docs/SEED_MODEL.md): per-request placement and per-block hits, the
 // LFU evictions, and prefix_aware_hotspot's copies.
 
 #include <memory>
@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "core/routing/router.h"
-#include "core/sim/sim_testing.h"
 #include "core/sim/simulator.h"
+#include "core/sim/testing/sim_testing.h"
 #include "gtest/gtest.h"
 
 namespace kvb {

@@ -159,26 +159,27 @@ class Simulator final : public ReplicaSink {
         scratch_prefix_(nodes_.size()) {
     Validate();
     result_.nodes.resize(nodes_.size());
-    view_.seed_mode_ = config.mode == SimMode::kSeedCompat;
-    view_.global_cache_ = config.cluster.scope == CacheScope::kGlobal;
-    view_.prefix_blocks_ = prefix_;
-    view_.queue_length_ = queue_length_;
-    view_.queued_predicted_s_ = queued_predicted_s_;
-    view_.busy_until_s_ = busy_until_s_;
-    view_.pending_prefill_blocks_ = pending_prefill_blocks_;
-    view_.holders_ = &cluster_.holders();
-    view_.predict_prefill_s_ = [this](size_t node, uint32_t reused_blocks) {
-      return PredictPrefill(view_.request_, node, reused_blocks);
+    ClusterViewSources& view = view_.sources();
+    view.seed_mode = config.mode == SimMode::kSeedCompat;
+    view.global_cache = config.cluster.scope == CacheScope::kGlobal;
+    view.prefix_blocks = prefix_;
+    view.queue_length = queue_length_;
+    view.queued_predicted_s = queued_predicted_s_;
+    view.busy_until_s = busy_until_s_;
+    view.pending_prefill_blocks = pending_prefill_blocks_;
+    view.holders = &cluster_.holders();
+    view.predict_prefill_s = [this](size_t node, uint32_t reused_blocks) {
+      return PredictPrefill(view_.view().request(), node, reused_blocks);
     };
-    view_.resident_ = [this](size_t node) { return cluster_.node_resident(node); };
-    view_.capacity_ = [this](size_t node) { return cluster_.node_capacity(node); };
-    view_.transfer_s_ = [this](uint32_t blocks) {
+    view.resident = [this](size_t node) { return cluster_.node_resident(node); };
+    view.capacity = [this](size_t node) { return cluster_.node_capacity(node); };
+    view.transfer_s = [this](uint32_t blocks) {
       return config_.mode == SimMode::kSeedCompat
                  ? 0.0
                  : config_.cost.TransferSeconds(uint64_t{blocks} * config_.cost.BlockBytes());
     };
-    view_.replicas_ = this;
-    view_.uniform_speed_ = std::all_of(
+    view.replicas = this;
+    view.uniform_speed = std::all_of(
         config.cluster.nodes.begin(), config.cluster.nodes.end(),
         [&](const NodeSpec& n) { return n.speed == config.cluster.nodes.front().speed; });
     if (replication_ != nullptr && replication_->replica_budget_share() > 0) {
@@ -193,7 +194,7 @@ class Simulator final : public ReplicaSink {
       HotspotConfig hot = config.hotspots;
       hot.nodes = static_cast<int>(nodes_.size());
       tracker_ = std::make_unique<HotspotTracker>(hot);
-      view_.hotspots_ = tracker_.get();
+      view_.sources().hotspots = tracker_.get();
     }
   }
 
@@ -240,8 +241,8 @@ class Simulator final : public ReplicaSink {
       WindowRow& window = WindowFor(i, 0);
       ++window.arrivals;
       CountHeatKeys(r, window);
-      if (replication_ != nullptr) replication_->BeforeRoute(view_);
-      const uint32_t node = router_.Route(view_).node;
+      if (replication_ != nullptr) replication_->BeforeRoute(view_.view());
+      const uint32_t node = router_.Route(view_.view()).node;
       if (tracker_) tracker_->RecordRequest(TrackedPrefix(r), static_cast<double>(i));
       if (node == kRejectRequest) {
         ++result_.rejected;
@@ -308,7 +309,7 @@ class Simulator final : public ReplicaSink {
     CheckNode(source);
     CheckNode(target);
     if (source == target) return 0;
-    const std::span<const BlockId> ids = view_.request_.blocks;
+    const std::span<const BlockId> ids = view_.view().request().blocks;
     const uint32_t length = std::min<uint32_t>(blocks, static_cast<uint32_t>(ids.size()));
     return config_.mode == SimMode::kSeedCompat ? SeedCopy(source, target, ids.first(length))
                                                 : StartCopy(source, target, ids.first(length));
@@ -330,8 +331,8 @@ class Simulator final : public ReplicaSink {
     if (copied > 0) {
       ++result_.copies;
       result_.copied_blocks += copied;
-      view_.SetLongestPrefix(cluster_.holders().LongestPrefix(view_.request_.blocks, prefix_));
-      view_.resident_blocks_.clear();
+      view_.HoldersChanged(
+          cluster_.holders().LongestPrefix(view_.view().request().blocks, prefix_));
     }
     return copied;
   }
@@ -397,8 +398,8 @@ class Simulator final : public ReplicaSink {
     WindowRow& window = WindowFor(i, t);
     ++window.arrivals;
     CountHeatKeys(r, window);
-    if (replication_ != nullptr) replication_->BeforeRoute(view_);
-    const RouteDecision decision = router_.Route(view_);
+    if (replication_ != nullptr) replication_->BeforeRoute(view_.view());
+    const RouteDecision decision = router_.Route(view_.view());
     uint32_t node = decision.node;
     if (tracker_) tracker_->RecordRequest(TrackedPrefix(r), t);
     double predicted_s = 0;
@@ -407,7 +408,7 @@ class Simulator final : public ReplicaSink {
       CheckFetchPlan(decision);
       predicted_s = PredictPrefill(r, node, prefix_[node]);
       if (config_.reject_over_slo && config_.ttft_slo_s > 0 &&
-          view_.queued_work_s(node) + predicted_s > config_.ttft_slo_s) {
+          view_.view().queued_work_s(node) + predicted_s > config_.ttft_slo_s) {
         node = kRejectRequest;
       }
     }
@@ -547,11 +548,7 @@ class Simulator final : public ReplicaSink {
   }
 
   void PrepareView(const Request& r, double now_s) {
-    view_.now_s_ = now_s;
-    view_.request_ = r;
-    view_.resident_blocks_.clear();
-    view_.memo_reused_blocks_ = ClusterView::kNoMemo;
-    view_.SetLongestPrefix(cluster_.holders().LongestPrefix(r.blocks, prefix_));
+    view_.BeginRequest(r, now_s, cluster_.holders().LongestPrefix(r.blocks, prefix_));
   }
 
   void CheckNode(uint32_t node) const {
@@ -767,7 +764,7 @@ class Simulator final : public ReplicaSink {
   uint64_t blocks_in_flight_ = 0;  // missing blocks of copies in flight
   uint64_t next_copy_ = 0;
   uint64_t max_replica_blocks_ = std::numeric_limits<uint64_t>::max();
-  ClusterView view_;
+  ClusterViewBuilder view_;
   RunResult result_;
   std::vector<double> ttft_s_;
   std::vector<double> queue_wait_s_;

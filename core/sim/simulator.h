@@ -11,9 +11,9 @@
 #include "core/model/cost_model.h"
 #include "core/model/prices.h"
 #include "core/replication/replication_policy.h"
-#include "core/replication/strategy.h"
 #include "core/routing/router.h"
 #include "core/sim/run_result.h"
+#include "core/strategy/strategy.h"
 #include "core/trace/trace.h"
 
 namespace kvb {

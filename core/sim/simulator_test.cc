@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "core/routing/router.h"
-#include "core/sim/sim_testing.h"
+#include "core/sim/testing/sim_testing.h"
 #include "core/trace/generator.h"
 #include "core/trace/trace.h"
 #include "core/trace/trace_stats.h"

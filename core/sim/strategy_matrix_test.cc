@@ -6,10 +6,10 @@
 #include <vector>
 
 #include "core/replication/replication_policy.h"
-#include "core/replication/strategy.h"
 #include "core/routing/router.h"
-#include "core/sim/sim_testing.h"
 #include "core/sim/simulator.h"
+#include "core/sim/testing/sim_testing.h"
+#include "core/strategy/strategy.h"
 #include "core/trace/generator.h"
 #include "gtest/gtest.h"
 

@@ -1,5 +1,5 @@
-#ifndef KVB_CORE_ROUTING_CLUSTER_VIEW_FOR_TEST_H_
-#define KVB_CORE_ROUTING_CLUSTER_VIEW_FOR_TEST_H_
+#ifndef KVB_CORE_POLICY_TESTING_CLUSTER_VIEW_FOR_TEST_H_
+#define KVB_CORE_POLICY_TESTING_CLUSTER_VIEW_FOR_TEST_H_
 
 // A ClusterView set by hand, for router tests that need signals the engine would take many
 // requests to reach (e.g. 64 queued requests). Tests only.
@@ -11,7 +11,8 @@
 #include <vector>
 
 #include "core/index/sim_prefix_index.h"
-#include "core/routing/router.h"
+#include "core/policy/cluster_view.h"
+#include "core/policy/replica_sink.h"
 
 namespace kvb {
 
@@ -53,32 +54,29 @@ class ClusterViewForTest {
 
   // Builds the view from the fields below and the held blocks.
   const ClusterView& view() {
-    view_.SetLongestPrefix(holders_.LongestPrefix(blocks_, prefix_));
-    view_.uniform_speed_ = uniform_speed;
-    view_.memo_reused_blocks_ = ClusterView::kNoMemo;
-    view_.seed_mode_ = seed_mode;
-    view_.global_cache_ = global_cache;
-    view_.now_s_ = now_s;
-    view_.request_ = request_;
-    view_.prefix_blocks_ = prefix_;
-    view_.queue_length_ = queue_length;
     // Work queued and nothing in service: queued_work_s(n) = queued_work_s[n].
     idle_.assign(queued_work_s.size(), -std::numeric_limits<double>::infinity());
-    view_.queued_predicted_s_ = queued_work_s;
-    view_.busy_until_s_ = idle_;
-    view_.pending_prefill_blocks_ = pending_prefill_blocks;
-    view_.holders_ = &holders_;
-    view_.hotspots_ = hotspots;
-    view_.resident_blocks_.clear();
-    view_.predict_prefill_s_ = [this](size_t, uint32_t reused) {
+    ClusterViewSources& s = builder_.sources();
+    s.seed_mode = seed_mode;
+    s.global_cache = global_cache;
+    s.uniform_speed = uniform_speed;
+    s.prefix_blocks = prefix_;
+    s.queue_length = queue_length;
+    s.queued_predicted_s = queued_work_s;
+    s.busy_until_s = idle_;
+    s.pending_prefill_blocks = pending_prefill_blocks;
+    s.holders = &holders_;
+    s.hotspots = hotspots;
+    s.predict_prefill_s = [this](size_t, uint32_t reused) {
       const double reused_tokens = std::min<double>(reused * 4.0, request_.input_tokens);
       return (request_.input_tokens - reused_tokens) / 1000.0;
     };
-    view_.resident_ = [this](size_t n) { return resident[n]; };
-    view_.capacity_ = [this](size_t n) { return capacity[n]; };
-    view_.transfer_s_ = [](uint32_t blocks) { return blocks / 1000.0; };
-    view_.replicas_ = &sink;
-    return view_;
+    s.resident = [this](size_t n) { return resident[n]; };
+    s.capacity = [this](size_t n) { return capacity[n]; };
+    s.transfer_s = [](uint32_t blocks) { return blocks / 1000.0; };
+    s.replicas = &sink;
+    builder_.BeginRequest(request_, now_s, holders_.LongestPrefix(blocks_, prefix_));
+    return builder_.view();
   }
 
   bool seed_mode = false;
@@ -100,9 +98,9 @@ class ClusterViewForTest {
   Request request_;
   std::vector<uint32_t> prefix_;
   std::vector<double> idle_;
-  ClusterView view_;
+  ClusterViewBuilder builder_;
 };
 
 }  // namespace kvb
 
-#endif  // KVB_CORE_ROUTING_CLUSTER_VIEW_FOR_TEST_H_
+#endif  // KVB_CORE_POLICY_TESTING_CLUSTER_VIEW_FOR_TEST_H_

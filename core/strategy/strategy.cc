@@ -1,4 +1,4 @@
-#include "core/replication/strategy.h"
+#include "core/strategy/strategy.h"
 
 #include "absl/strings/str_cat.h"
 #include "core/util/input_error.h"
@@ -19,7 +19,7 @@ std::string Canonical(const Info& info, const Params& params) {
 
 }  // namespace
 
-Strategy MakeStrategy(std::string_view spec, uint64_t seed) {
+ResolvedStrategy ResolveStrategy(std::string_view spec) {
   const size_t plus = spec.find('+');
   const std::string_view router_text = spec.substr(0, plus);
   const std::string_view replication_text =
@@ -42,20 +42,32 @@ Strategy MakeStrategy(std::string_view spec, uint64_t seed) {
                                   "': unknown replication policy '", replication_spec.name,
                                   "' (known: ", JoinNames(ReplicationPolicies()), ")"));
   }
-  const Params router_params =
-      ResolveParams("router", router->name, router->params, router_spec.args);
-  const Params replication_params =
-      ResolveParams("replication", replication->name, replication->params, replication_spec.args);
-
-  Strategy strategy;
-  strategy.spec = Canonical(*router, router_params);
-  if (replication->name != kDefaultReplication || !replication_params.NonDefaultText().empty()) {
-    absl::StrAppend(&strategy.spec, "+", Canonical(*replication, replication_params));
+  ResolvedStrategy r{
+      router,
+      ResolveParams("router", router->name, router->params, router_spec.args),
+      replication,
+      ResolveParams("replication", replication->name, replication->params, replication_spec.args),
+      {}};
+  r.spec = Canonical(*router, r.router_params);
+  if (replication->name != kDefaultReplication || !r.replication_params.NonDefaultText().empty()) {
+    absl::StrAppend(&r.spec, "+", Canonical(*replication, r.replication_params));
   }
-  strategy.router = router->make(router_params, seed);
+  return r;
+}
+
+Strategy MakeStrategy(std::string_view spec, uint64_t seed) {
+  const ResolvedStrategy resolved = ResolveStrategy(spec);
+  Strategy strategy;
+  strategy.spec = resolved.spec;
+  strategy.router = resolved.router->make(resolved.router_params, seed);
   // The policy draws from its own stream: adding one never changes the router's draws.
-  strategy.replication = replication->make(replication_params, seed ^ 0x5EEDu);
+  strategy.replication = resolved.replication->make(resolved.replication_params, seed ^ 0x5EEDu);
   return strategy;
+}
+
+uint64_t StrategyStateBytes(const ResolvedStrategy& strategy, const PolicySizing& cell) {
+  return strategy.router->state_bytes(strategy.router_params, cell) +
+         strategy.replication->state_bytes(strategy.replication_params, cell);
 }
 
 }  // namespace kvb

@@ -1,6 +1,6 @@
 // Strategy specs: parsing, defaults, canonical names and the errors a user sees.
 
-#include "core/replication/strategy.h"
+#include "core/strategy/strategy.h"
 
 #include <string>
 

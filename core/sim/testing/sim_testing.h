@@ -1,5 +1,5 @@
-#ifndef KVB_CORE_SIM_SIM_TESTING_H_
-#define KVB_CORE_SIM_SIM_TESTING_H_
+#ifndef KVB_CORE_SIM_TESTING_SIM_TESTING_H_
+#define KVB_CORE_SIM_TESTING_SIM_TESTING_H_
 
 // Helpers for tests that run cells with numbers easy to follow by hand.
 
@@ -100,4 +100,4 @@ inline SimConfig RealisticConfig(size_t nodes, size_t capacity,
 
 }  // namespace kvb::testing
 
-#endif  // KVB_CORE_SIM_SIM_TESTING_H_
+#endif  // KVB_CORE_SIM_TESTING_SIM_TESTING_H_

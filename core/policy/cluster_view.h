@@ -1,0 +1,146 @@
+#ifndef KVB_CORE_POLICY_CLUSTER_VIEW_H_
+#define KVB_CORE_POLICY_CLUSTER_VIEW_H_
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <span>
+#include <utility>
+#include <vector>
+
+#include "core/hotspot/hotspot_tracker.h"
+#include "core/index/sim_prefix_index.h"
+#include "core/policy/replica_sink.h"
+#include "core/trace/trace.h"
+
+namespace kvb {
+
+// Where a ClusterView reads its signals from: bound once per cell by the engine (or a
+// test). The spans and the objects pointed to must outlive the view; the spans hold one
+// entry per node.
+struct ClusterViewSources {
+  bool seed_mode = false;      // the earlier Go simulator's model (SimMode::kSeedCompat)
+  bool global_cache = false;   // nodes may fetch prefixes other nodes hold
+  bool uniform_speed = false;  // every node has the same speed
+  std::span<const uint32_t> prefix_blocks;  // the current request's prefix held per node
+  std::span<const size_t> queue_length;
+  std::span<const double> queued_predicted_s;  // predicted prefill of each node's queue
+  std::span<const double> busy_until_s;        // end of the service in flight; -inf: idle
+  std::span<const uint64_t> pending_prefill_blocks;
+  const SimPrefixIndex* holders = nullptr;
+  const HotspotTracker* hotspots = nullptr;
+  std::function<double(size_t node, uint32_t reused_blocks)> predict_prefill_s;
+  std::function<size_t(size_t node)> resident;
+  std::function<size_t(size_t node)> capacity;
+  std::function<double(uint32_t blocks)> transfer_s;
+  ReplicaSink* replicas = nullptr;
+};
+
+// What a router or replication policy sees when one request is placed: the cluster as it
+// is now, never the future. Read-only to policies; a ClusterViewBuilder fills it.
+class ClusterView {
+ public:
+  size_t nodes() const { return s_.prefix_blocks.size(); }
+  // Seed-compat mode: the earlier simulator's model (per-block hits, no time, a
+  // last-100-requests load signal; docs/SEED_MODEL.md).
+  bool seed_mode() const { return s_.seed_mode; }
+  // Global cache scope: a node may fetch a prefix another node holds (RouteDecision).
+  bool global_cache() const { return s_.global_cache; }
+  double now_s() const { return now_s_; }
+  const Request& request() const { return request_; }
+  // Longest run of the request's leading blocks resident on `node`.
+  uint32_t prefix_blocks(size_t node) const { return s_.prefix_blocks[node]; }
+  // The largest prefix_blocks over the nodes, and the lowest node holding that many (0 when
+  // no node holds the first block).
+  uint32_t longest_prefix_blocks() const { return longest_prefix_blocks_; }
+  uint32_t longest_prefix_node() const { return longest_prefix_node_; }
+  // The request's blocks resident on `node`, counted per block (not necessarily a prefix).
+  uint32_t resident_blocks(size_t node) const;
+  // Whether `node` holds the request's i-th block.
+  bool holds(size_t node, size_t i) const { return s_.holders->Holds(request_.blocks[i], node); }
+  // Seed-compat: size of the node's last-100-requests list; realistic: requests queued or
+  // in service on the node.
+  size_t queue_length(size_t node) const { return s_.queue_length[node]; }
+  // Realistic: predicted seconds until the node could start this request (0 in seed mode).
+  double queued_work_s(size_t node) const {
+    // An idle node's busy_until_s is -inf: max(0, -inf) = 0.
+    return s_.queued_predicted_s[node] + std::max(0.0, s_.busy_until_s[node] - now_s_);
+  }
+  // Realistic: predicted prefill seconds of this request on `node` reusing `reused_blocks`.
+  double predicted_prefill_s(size_t node, uint32_t reused_blocks) const {
+    // Nodes of one speed: the answer depends on the reuse only, asked once per request.
+    if (s_.uniform_speed && reused_blocks == memo_reused_blocks_) return memo_prefill_s_;
+    const double s = s_.predict_prefill_s(node, reused_blocks);
+    if (s_.uniform_speed) {
+      memo_reused_blocks_ = reused_blocks;
+      memo_prefill_s_ = s;
+    }
+    return s;
+  }
+  // Whether every node has the same speed: predicted_prefill_s then depends on the reuse
+  // only, not on the node.
+  bool uniform_speed() const { return s_.uniform_speed; }
+  // Blocks resident on `node`, and how many it can hold (seed mode: its memory budget).
+  size_t resident(size_t node) const { return s_.resident(node); }
+  size_t capacity(size_t node) const { return s_.capacity(node); }
+  // Realistic: blocks still to prefill (not reused) of the requests queued or in service
+  // on `node`; 0 in seed mode.
+  uint64_t pending_prefill_blocks(size_t node) const { return s_.pending_prefill_blocks[node]; }
+  // Realistic: seconds to move `blocks` blocks between two idle nodes.
+  double transfer_s(uint32_t blocks) const { return s_.transfer_s(blocks); }
+  // Copies prefixes between nodes (costed in realistic mode).
+  ReplicaSink& replicas() const { return *s_.replicas; }
+  // Which prefixes are hot and trending, over the requests before this one; nullptr unless
+  // the cell tracks hot spots.
+  const HotspotTracker* hotspots() const { return s_.hotspots; }
+
+ private:
+  friend class ClusterViewBuilder;
+  static constexpr uint32_t kNoMemo = std::numeric_limits<uint32_t>::max();
+
+  ClusterViewSources s_;
+  double now_s_ = 0;
+  Request request_;
+  uint32_t longest_prefix_blocks_ = 0;
+  uint32_t longest_prefix_node_ = 0;
+  mutable std::vector<uint32_t> resident_blocks_;  // computed on first use per request
+  mutable uint32_t memo_reused_blocks_ = kNoMemo;  // predicted_prefill_s's memo, per request
+  mutable double memo_prefill_s_ = 0;
+};
+
+// Owns a ClusterView and is the only way to change it: the engine binds the sources once
+// per cell and announces each request (and each change of holders within it).
+class ClusterViewBuilder {
+ public:
+  ClusterViewBuilder() = default;
+  explicit ClusterViewBuilder(ClusterViewSources sources) { view_.s_ = std::move(sources); }
+  ClusterViewBuilder(const ClusterViewBuilder&) = delete;
+  ClusterViewBuilder& operator=(const ClusterViewBuilder&) = delete;
+
+  const ClusterView& view() const { return view_; }
+  ClusterViewSources& sources() { return view_.s_; }
+
+  // A new request at `now_s`; `longest` is the LongestPrefix that filled prefix_blocks.
+  void BeginRequest(const Request& request, double now_s, const LongestPrefixResult& longest) {
+    view_.now_s_ = now_s;
+    view_.request_ = request;
+    view_.memo_reused_blocks_ = ClusterView::kNoMemo;
+    HoldersChanged(longest);
+  }
+  // The holders of the request's blocks changed (a copy landed at once): `longest` is the
+  // LongestPrefix that refilled prefix_blocks.
+  void HoldersChanged(const LongestPrefixResult& longest) {
+    view_.longest_prefix_blocks_ = longest.best_len;
+    view_.longest_prefix_node_ = longest.best_nodes.empty() ? 0 : longest.best_nodes[0];
+    view_.resident_blocks_.clear();
+  }
+
+ private:
+  ClusterView view_;
+};
+
+}  // namespace kvb
+
+#endif  // KVB_CORE_POLICY_CLUSTER_VIEW_H_
