@@ -11,12 +11,12 @@
 #include <memory>
 #include <vector>
 
+#include "bench/micro/shared_traces.h"
 #include "benchmark/benchmark.h"
 #include "core/hotspot/hotspot_tracker.h"
 #include "core/index/prefix_index.h"
 #include "core/trace/generator.h"
 #include "core/trace/mooncake_reader.h"
-#include "tests/shared_traces.h"
 
 namespace kvb {
 namespace {
@@ -31,7 +31,7 @@ struct Replay {
 const Replay& ConversationReplay() {
   static const Replay replay = [] {
     Replay r;
-    r.trace = testing::ConversationTraceOrPreset().trace;
+    r.trace = micro::ConversationTraceOrPreset().trace;
     for (size_t i = 0; i < r.trace->size(); ++i) {
       std::vector<RawBlockId> ids;
       for (BlockId id : (*r.trace)[i].blocks) ids.push_back(r.trace->raw_id(id));

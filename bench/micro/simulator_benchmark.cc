@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "bench/micro/shared_traces.h"
 #include "benchmark/benchmark.h"
 #include "core/model/cost_model.h"
 #include "core/replication/replication_policy.h"
@@ -16,14 +17,13 @@
 #include "core/strategy/strategy.h"
 #include "core/trace/generator.h"
 #include "core/trace/mooncake_reader.h"
-#include "tests/shared_traces.h"
 
 namespace kvb {
 namespace {
 
 void RunCell(benchmark::State& state, SimMode mode, CacheScope scope, size_t nodes,
              size_t capacity_blocks, const char* eviction, const std::string& strategy_spec) {
-  static const std::shared_ptr<const Trace> trace = testing::ConversationTraceOrPreset().trace;
+  static const std::shared_ptr<const Trace> trace = micro::ConversationTraceOrPreset().trace;
   SimConfig config;
   config.mode = mode;
   config.cluster.scope = scope;

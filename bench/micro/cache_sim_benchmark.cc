@@ -8,20 +8,20 @@
 #include <memory>
 #include <string>
 
+#include "bench/micro/shared_traces.h"
 #include "benchmark/benchmark.h"
 #include "core/cache/cache_sim.h"
 #include "core/cache/eviction_policy.h"
 #include "core/trace/generator.h"
 #include "core/trace/mooncake_reader.h"
 #include "core/trace/trace.h"
-#include "tests/shared_traces.h"
 
 namespace kvb {
 namespace {
 
 // The trace, read or generated once per process.
-const testing::NamedTrace& Input() {
-  static const testing::NamedTrace input = testing::ConversationTraceOrPreset();
+const micro::NamedTrace& Input() {
+  static const micro::NamedTrace input = micro::ConversationTraceOrPreset();
   return input;
 }
 

@@ -7,12 +7,12 @@
 #include <string>
 #include <vector>
 
+#include "bench/micro/shared_traces.h"
 #include "benchmark/benchmark.h"
 #include "core/trace/generator.h"
 #include "core/trace/mooncake_reader.h"
 #include "core/trace/mooncake_writer.h"
 #include "core/trace/trace.h"
-#include "tests/shared_traces.h"
 
 namespace kvb {
 namespace {
@@ -24,7 +24,7 @@ void ReportThroughput(benchmark::State& state, uint64_t bytes, uint64_t block_re
 }
 
 void BM_ReadConversationTrace(benchmark::State& state) {
-  const std::filesystem::path path = testing::SharedTraceDir() / "conversation_trace.jsonl";
+  const std::filesystem::path path = micro::SharedTraceDir() / "conversation_trace.jsonl";
   if (!std::filesystem::exists(path)) {
     state.SkipWithError(("absent: " + path.string() + " (set KVB_TRACE_DIR)").c_str());
     return;
