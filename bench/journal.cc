@@ -67,21 +67,22 @@ Journal::Journal(std::string path, int fd) : path_(std::move(path)), fd_(fd) {
 }
 
 void Journal::WriterLoop() {
-  std::unique_lock<std::mutex> lock(mutex_);
+  mutex_.Lock();
   while (true) {
-    changed_.wait(lock, [this] { return !pending_.empty() || closing_; });
-    if (pending_.empty()) return;  // closing, and everything is written
+    while (pending_.empty() && !closing_) changed_.Wait(&mutex_);
+    if (pending_.empty()) break;  // closing, and everything is written
     std::vector<std::string> batch;
     batch.swap(pending_);
-    lock.unlock();
+    mutex_.Unlock();
     std::string text;
     for (const std::string& line : batch) text += line;
     const std::string error = WriteAndSync(fd_, text, path_);
-    lock.lock();
+    mutex_.Lock();
     if (!error.empty() && error_.empty()) error_ = error;
     synced_ += batch.size();
-    changed_.notify_all();
+    changed_.NotifyAll();
   }
+  mutex_.Unlock();
 }
 
 std::unique_ptr<Journal> Journal::Create(const std::string& path, const JournalOwner& owner) {
@@ -150,10 +151,10 @@ Journal::~Journal() { Close(); }
 
 void Journal::Close() {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(&mutex_);
     closing_ = true;
   }
-  changed_.notify_all();
+  changed_.NotifyAll();
   if (writer_.joinable()) writer_.join();
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
@@ -166,18 +167,18 @@ void Journal::Append(const std::string& cell_hash, const std::string& payload) {
           .dump() +
       "\n";
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(&mutex_);
     if (!error_.empty()) throw std::runtime_error(error_);
     if (closing_) throw std::runtime_error(absl::StrCat(path_, ": the journal is closed"));
     pending_.push_back(std::move(line));
     ++appended_;
   }
-  changed_.notify_all();
+  changed_.NotifyAll();
 }
 
 void Journal::Sync() {
-  std::unique_lock<std::mutex> lock(mutex_);
-  changed_.wait(lock, [this] { return synced_ == appended_ || !error_.empty(); });
+  MutexLock lock(&mutex_);
+  while (synced_ != appended_ && error_.empty()) changed_.Wait(&mutex_);
   if (!error_.empty()) throw std::runtime_error(error_);
 }
 

@@ -1,16 +1,15 @@
 #ifndef KVB_BENCH_JOURNAL_H_
 #define KVB_BENCH_JOURNAL_H_
 
-#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "core/util/mutex.h"
 
 namespace kvb {
 
@@ -60,8 +59,8 @@ class Journal {
 
   const std::string path_;
   int fd_;  // written by the writer thread only, closed after it ends
-  std::mutex mutex_;
-  std::condition_variable changed_;
+  Mutex mutex_;
+  CondVar changed_;
   std::vector<std::string> pending_ ABSL_GUARDED_BY(mutex_);
   uint64_t appended_ ABSL_GUARDED_BY(mutex_) = 0;  // lines handed in
   uint64_t synced_ ABSL_GUARDED_BY(mutex_) = 0;    // lines on disk

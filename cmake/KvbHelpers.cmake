@@ -23,6 +23,14 @@ function(_kvb_common_options target)
   if(KVB_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()
+  if(KVB_THREAD_SAFETY_ANALYSIS)
+    if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+      message(FATAL_ERROR "KVB_THREAD_SAFETY_ANALYSIS needs clang (-DCMAKE_CXX_COMPILER=clang++-14)")
+    endif()
+    # -Wthread-safety covers the analysis, the attributes' placement and the negative
+    # capabilities' precision warnings; every one is an error here.
+    target_compile_options(${target} PRIVATE -Wthread-safety -Werror=thread-safety)
+  endif()
 endfunction()
 
 # kvb_cc_library(NAME name [ALIAS kvb::x] SRCS ... [HDRS ...] [DEPS ...] [PUBLIC_DEPS ...])

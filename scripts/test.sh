@@ -5,7 +5,8 @@
 #   2. the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer;
 #   3. the unit tests of the concurrent code (index, hotspot tracker, matrix runner,
 #      journal) under ThreadSanitizer;
-#   4. each libFuzzer target for KVB_FUZZ_SECONDS (default 60) when clang is present.
+#   4. each libFuzzer target for KVB_FUZZ_SECONDS (default 60) when clang is present;
+#   5. clang's thread-safety analysis over every library and unit test (compile only).
 # Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -72,6 +73,20 @@ if command -v clang++ >/dev/null && [[ "$fuzz_seconds" -gt 0 ]]; then
   done
 else
   step "libFuzzer: skipped (clang++ not found or KVB_FUZZ_SECONDS=0)"
+fi
+
+if command -v clang++-14 >/dev/null; then
+  step "clang -Wthread-safety: the lock annotations, checked (compile only)"
+  # ABSL_GUARDED_BY & co. are checked by clang only; gcc ignores them. Build type None: no
+  # optimisation or debug info, since only the analysis matters. Object files only (every
+  # library's and test's sources), no linking.
+  cmake -S . -B build/tsa -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=None \
+    -DKVB_THREAD_SAFETY_ANALYSIS=ON -DKVB_BUILD_BENCHMARKS=OFF >/dev/null
+  # shellcheck disable=SC2046
+  cmake --build build/tsa --parallel "$jobs" --target kvb_git_commit \
+    $(ninja -C build/tsa -t targets all | sed -n 's/^\(.*\.o\): .*/\1/p')
+else
+  step "clang -Wthread-safety: skipped (clang++-14 not found)"
 fi
 
 step "scripts: pytest (tables, plots, compare, report in headless Chromium)"

@@ -17,6 +17,7 @@
 #include "core/hotspot/seed_rules.h"
 #include "core/trace/trace.h"
 #include "core/util/mix.h"
+#include "core/util/mutex.h"
 
 namespace kvb {
 namespace {
@@ -63,7 +64,7 @@ struct alignas(64) HotspotTracker::Shard {
     uint32_t history_size = 0;
   };
 
-  hotspot_internal::Mutex mu;
+  Mutex mu;
   int64_t window ABSL_GUARDED_BY(mu) = 0;
   absl::flat_hash_map<BlockId, uint32_t> slot_of ABSL_GUARDED_BY(mu);
   std::vector<Entry> entries ABSL_GUARDED_BY(mu);
@@ -184,7 +185,7 @@ size_t HotspotTracker::ShardOf(BlockId id) const {
 }
 
 int64_t HotspotTracker::Tick(double t_s) {
-  hotspot_internal::MutexLock lock(&clock_mu_);
+  MutexLock lock(&clock_mu_);
   int64_t target = clock_.window;
   if (config_.window_kind == WindowKind::kRequests) {
     target = clock_.requests / window_requests_;
@@ -205,7 +206,7 @@ int64_t HotspotTracker::Tick(double t_s) {
 }
 
 HotspotTracker::Clock HotspotTracker::ReadClock() const {
-  hotspot_internal::MutexLock lock(&clock_mu_);
+  MutexLock lock(&clock_mu_);
   return clock_;
 }
 
@@ -230,7 +231,7 @@ void HotspotTracker::RecordRequest(std::span<const BlockId> ids, double t_s) {
   for (size_t i = 0; i < keys.size();) {
     const uint64_t shard_index = keys[i] >> 32;
     Shard& shard = shards_[shard_index];
-    hotspot_internal::MutexLock lock(&shard.mu);
+    MutexLock lock(&shard.mu);
     shard.AdvanceTo(window, config_);
     for (; i < keys.size() && (keys[i] >> 32) == shard_index; ++i) {
       shard.Record(static_cast<BlockId>(keys[i]), shard_capacity_, k);
@@ -285,7 +286,7 @@ std::vector<HotspotStats> HotspotTracker::Snapshot(size_t top_k) const {
   std::vector<int64_t> scratch;
   for (size_t s = 0; s < config_.shards; ++s) {
     Shard& shard = shards_[s];
-    hotspot_internal::MutexLock lock(&shard.mu);
+    MutexLock lock(&shard.mu);
     const Clock clock = Catchup(shard);
     for (uint32_t slot = 0; slot < shard.entries.size(); ++slot) {
       const Shard::Entry& e = shard.entries[slot];
@@ -306,7 +307,7 @@ std::vector<HotspotStats> HotspotTracker::Snapshot(size_t top_k) const {
 
 std::optional<HotspotStats> HotspotTracker::Lookup(BlockId id) const {
   Shard& shard = shards_[ShardOf(id)];
-  hotspot_internal::MutexLock lock(&shard.mu);
+  MutexLock lock(&shard.mu);
   const Clock clock = Catchup(shard);
   const auto it = shard.slot_of.find(id);
   if (it == shard.slot_of.end()) return std::nullopt;
@@ -316,7 +317,7 @@ std::optional<HotspotStats> HotspotTracker::Lookup(BlockId id) const {
 
 std::vector<int64_t> HotspotTracker::History(BlockId id) const {
   Shard& shard = shards_[ShardOf(id)];
-  hotspot_internal::MutexLock lock(&shard.mu);
+  MutexLock lock(&shard.mu);
   Catchup(shard);
   const auto it = shard.slot_of.find(id);
   std::vector<int64_t> out;
@@ -335,7 +336,7 @@ int64_t HotspotTracker::window() const { return ReadClock().window; }
 size_t HotspotTracker::tracked() const {
   size_t n = 0;
   for (size_t s = 0; s < config_.shards; ++s) {
-    hotspot_internal::MutexLock lock(&shards_[s].mu);
+    MutexLock lock(&shards_[s].mu);
     n += shards_[s].entries.size();
   }
   return n;

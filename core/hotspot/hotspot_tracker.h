@@ -4,7 +4,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <span>
 #include <vector>
@@ -13,36 +12,9 @@
 #include "absl/container/flat_hash_map.h"
 #include "core/hotspot/seed_rules.h"
 #include "core/trace/trace.h"
+#include "core/util/mutex.h"
 
 namespace kvb {
-namespace hotspot_internal {
-
-// An exclusive lock (std::mutex, i.e. pthread_mutex) with absl's thread-safety annotations.
-// Not absl::Mutex: Debian's abseil is not built with TSan, so TSan cannot see its
-// happens-before edges (it reports false races), and it runs deadlock detection on every
-// acquisition by default.
-class ABSL_LOCKABLE Mutex {
- public:
-  void Lock() ABSL_EXCLUSIVE_LOCK_FUNCTION() { mu_.lock(); }
-  void Unlock() ABSL_UNLOCK_FUNCTION() { mu_.unlock(); }
-
- private:
-  std::mutex mu_;
-};
-
-// Holds `mu` for its scope.
-class ABSL_SCOPED_LOCKABLE MutexLock {
- public:
-  explicit MutexLock(Mutex* mu) ABSL_EXCLUSIVE_LOCK_FUNCTION(mu) : mu_(mu) { mu_->Lock(); }
-  MutexLock(const MutexLock&) = delete;
-  MutexLock& operator=(const MutexLock&) = delete;
-  ~MutexLock() ABSL_UNLOCK_FUNCTION() { mu_->Unlock(); }
-
- private:
-  Mutex* const mu_;
-};
-
-}  // namespace hotspot_internal
 
 // What closes a window: a number of requests, or a span of request time.
 enum class WindowKind { kRequests, kSeconds };
@@ -140,7 +112,7 @@ class HotspotTracker {
   const int64_t window_requests_;
   std::unique_ptr<Shard[]> shards_;  // logically const readers may roll shards over
 
-  mutable hotspot_internal::Mutex clock_mu_;
+  mutable Mutex clock_mu_;
   Clock clock_ ABSL_GUARDED_BY(clock_mu_);
 };
 

@@ -3,7 +3,9 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <mutex>
+
+#include "absl/base/thread_annotations.h"
+#include "core/util/mutex.h"
 
 namespace kvb {
 namespace prefix_index_internal {
@@ -13,9 +15,9 @@ namespace {
 // threads, not every thread ever started, keeps short-lived threads (a benchmark's, a pool
 // that grows and shrinks) from landing on the slot of a long-lived reader.
 struct SlotTable {
-  std::mutex mu;
-  std::array<uint32_t, kReaderSlots> live{};
-  size_t next = 0;
+  Mutex mu;
+  std::array<uint32_t, kReaderSlots> live ABSL_GUARDED_BY(mu){};
+  size_t next ABSL_GUARDED_BY(mu) = 0;
 };
 
 SlotTable& Slots() {
@@ -28,7 +30,7 @@ class SlotLease {
  public:
   SlotLease() {
     SlotTable& table = Slots();
-    std::lock_guard<std::mutex> lock(table.mu);
+    MutexLock lock(&table.mu);
     slot_ = table.next;
     for (size_t i = 1; i < kReaderSlots; ++i) {
       const size_t s = (table.next + i) % kReaderSlots;
@@ -41,7 +43,7 @@ class SlotLease {
   SlotLease& operator=(const SlotLease&) = delete;
   ~SlotLease() {
     SlotTable& table = Slots();
-    std::lock_guard<std::mutex> lock(table.mu);
+    MutexLock lock(&table.mu);
     --table.live[slot_];
   }
   size_t slot() const { return slot_; }
