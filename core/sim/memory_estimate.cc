@@ -28,10 +28,7 @@ namespace {
 
 // Sizes of records private to other files (x86-64, libstdc++), kept next to what they count.
 // core/sim/simulator.cc:
-constexpr uint64_t kNodeStateBytes = 136;        // NodeState (its deque's header included)
 constexpr uint64_t kEmptyDequeBytes = 64 + 512;  // a deque's map of 8 pointers + one chunk
-constexpr uint64_t kQueuedBytes = 32;            // Queued, one per waiting request
-constexpr uint64_t kEventBytes = 24;             // Event (a completion per busy node)
 // Simulator arrays per node: prefix_, scratch_prefix_ (4 B), queue_length_,
 // queued_predicted_s_, busy_until_s_, pending_prefill_blocks_ (8 B), the view's
 // resident_blocks_ (4 B), and Summarize's per-node requests and busy-seconds vectors
@@ -89,6 +86,7 @@ CellMemoryEstimate EstimateCellMemory(const Trace& trace, const SimConfig& confi
 CellMemoryEstimate EstimateCellMemory(const TraceShape& t, const SimConfig& c,
                                       std::string_view strategy) {
   const bool seed = c.mode == SimMode::kSeedCompat;
+  const EngineRecordBytes engine = EngineRecordSizes();
   StrategyShape s;
   uint64_t strategy_state = 0;
   if (!strategy.empty()) {
@@ -158,7 +156,7 @@ CellMemoryEstimate EstimateCellMemory(const TraceShape& t, const SimConfig& c,
   // while one of them reallocates: at most 40 B per request since q + s <= requests. At
   // the end: both records and one copy (percentiles, sorting), and 101 percentiles.
   if (!seed) {
-    const uint64_t running = t.requests * (kQueuedBytes + 8);
+    const uint64_t running = t.requests * (engine.queued + 8);
     const uint64_t end = 2 * Pow2Ceil(t.requests) * sizeof(double) + t.requests * sizeof(double);
     e.per_request = std::max(running, end) + 128 * sizeof(double);
   }
@@ -173,8 +171,8 @@ CellMemoryEstimate EstimateCellMemory(const TraceShape& t, const SimConfig& c,
 
   // Per node: the simulator's NodeState (with its queue's first chunk), arrays and events,
   // the result's NodeResult.
-  e.per_node = nodes * (kNodeStateBytes + kEmptyDequeBytes + kSimulatorArraysPerNode +
-                        2 * kEventBytes + sizeof(NodeResult));
+  e.per_node = nodes * (engine.node_state + engine.links + kEmptyDequeBytes +
+                        kSimulatorArraysPerNode + 2 * engine.event + sizeof(NodeResult));
 
   if (c.track_hotspots || s.needs_hotspots) e.hotspot_tracker = HotspotTrackerBytes(t, c);
   e.router_state = strategy_state;

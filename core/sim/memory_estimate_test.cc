@@ -60,11 +60,12 @@ TEST(MemoryEstimateTest, FourNodesOfOneHundredLruBlocksByHand) {
   // counts (4 B); the rows vector grown to 16; 600 / 30 + 1 = 21 replica samples (grown
   // to 32) of the tracked ranks within 1,000 ids (1, 10, 100, 1,000: 4 keys).
   EXPECT_EQ(e.time_series, 11 * (4 + 20) * 4 + 16 * sizeof(WindowRow) + 4 * 32 * 4);
-  // Per request: while running, at most 40 B per request (33 B per queued request, up to
-  // 40 B per served one while its TTFT and queue-wait records grow): 8,000 B; at the end
-  // both records (8 B each, grown to 256) and a sorted copy (200 x 8 B): 5,696 B; the
-  // larger, plus the 101 percentiles (grown to 128 x 8 B).
-  EXPECT_EQ(e.per_request, 200 * 40 + 128 * 8);
+  // Per request: while running, at most 48 B per request (a queued request's 40-byte
+  // record, sizeof(Queued), plus 8 B; up to 40 B per served one while its TTFT and
+  // queue-wait records grow): 9,600 B; at the end both records (8 B each, grown to 256) and
+  // a sorted copy (200 x 8 B): 5,696 B; the larger, plus the 101 percentiles (grown to
+  // 128 x 8 B).
+  EXPECT_EQ(e.per_request, 200 * 48 + 128 * 8);
   // Per id: a 2-byte heat rank; the setup's count per id and histogram of counts
   // (1,000 x 4 + 201 x 4 = 4,804 B) are covered by the later growth (per request + time
   // series > 4,804 B).

@@ -5,16 +5,18 @@
 #include <cmath>
 #include <deque>
 #include <limits>
+#include <memory>
 #include <numeric>
 #include <queue>
 #include <utility>
 
-#include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "core/metrics/seed_scores.h"
 #include "core/metrics/statistics.h"
-#include "core/metrics/time_weighted_average.h"
+#include "core/policy/cluster_view.h"
+#include "core/sim/link_schedule.h"
+#include "core/sim/replica_manager.h"
+#include "core/sim/run_telemetry.h"
 #include "core/util/input_error.h"
 
 namespace kvb {
@@ -44,14 +46,6 @@ struct InService {
   uint32_t pending_blocks = 0;
 };
 
-// A replica on its way to a node: stored when the transfer ends.
-struct PendingCopy {
-  uint32_t target;
-  std::vector<BlockId> prefix;
-  uint64_t key;  // in-flight key: (target, last id of the prefix)
-  uint32_t missing_blocks;
-};
-
 // Events of the realistic loop, ordered by time, then kind (completions first), then id.
 enum EventKind : uint32_t { kCompletion = 0, kCopyArrival = 1 };
 struct Event {
@@ -67,41 +61,14 @@ struct NodeState {
   std::deque<Queued> queue;
   bool busy = false;
   InService current;
-  double nic_free_s = 0;  // the node's network link is busy until then
-  uint64_t routed = 0;    // seed mode: requests routed to the node (its list is min(routed, 100))
+  uint64_t routed = 0;  // seed mode: requests routed to the node (its list is min(routed, 100))
 };
 
-// The k ids of highest count, by count descending then id ascending: a histogram of counts
-// gives each count at or above the k-th its first position, and one pass over the ids in
-// ascending order places them (a counting sort; the trace has millions of ids).
-std::vector<BlockId> TopIdsByCount(const std::vector<uint32_t>& count, size_t k) {
-  if (k == 0) return {};
-  const uint32_t max_count = *std::max_element(count.begin(), count.end());
-  // 4 B per count value (up to the trace's requests): ids and positions are below 2^32.
-  std::vector<uint32_t> ids_with(size_t{max_count} + 1, 0);
-  for (const uint32_t c : count) ++ids_with[c];
-  // threshold: the k-th count; the ids above it all belong, those at it fill the rest.
-  uint32_t threshold = max_count;
-  size_t above = 0;
-  while (above + ids_with[threshold] < k && threshold > 0) above += ids_with[threshold--];
-  // ids_with[c] becomes the next position of an id of count c (c >= threshold).
-  uint32_t next = 0;
-  for (uint32_t c = max_count; c > threshold; --c) {
-    const uint32_t ids = ids_with[c];
-    ids_with[c] = next;
-    next += ids;
-  }
-  ids_with[threshold] = next;
-  std::vector<BlockId> top(k);
-  for (BlockId id = 0; id < count.size(); ++id) {
-    const uint32_t c = count[id];
-    if (c < threshold || (c == threshold && ids_with[c] == k)) continue;
-    top[ids_with[c]++] = id;
-  }
-  return top;
-}
-
 }  // namespace
+
+EngineRecordBytes EngineRecordSizes() {
+  return {sizeof(NodeState), sizeof(Queued), sizeof(Event), sizeof(double)};
+}
 
 void ValidateSimConfig(const Trace& trace, const SimConfig& config) {
   if (!(config.rate_scale > 0)) {
@@ -140,7 +107,10 @@ void ValidateSimConfig(const Trace& trace, const SimConfig& config) {
   }
 }
 
-class Simulator final : public ReplicaSink {
+// The engine of one cell: arrivals, routing, per-node FCFS prefill service in simulated
+// time (or, in seed-compat mode, service at once); copies go to ReplicaManager and what is
+// recorded over time to RunTelemetry.
+class Simulator final {
  public:
   Simulator(const Trace& trace, const SimConfig& config, Router& router,
             ReplicationPolicy* replication)
@@ -156,8 +126,23 @@ class Simulator final : public ReplicaSink {
         queued_predicted_s_(nodes_.size(), 0.0),
         busy_until_s_(nodes_.size(), -std::numeric_limits<double>::infinity()),
         pending_prefill_blocks_(nodes_.size(), 0),
-        scratch_prefix_(nodes_.size()) {
-    Validate();
+        scratch_prefix_(nodes_.size()),
+        links_(nodes_.size()),
+        replicas_(
+            config, cluster_, links_, result_, replication,
+            [this](double end_s, uint64_t id) {
+              events_.push({end_s, kCopyArrival, id});
+            },
+            [this] {
+              view_.HoldersChanged(
+                  cluster_.holders().LongestPrefix(view_.view().request().blocks, prefix_));
+            }),
+        telemetry_(trace, config, cluster_, result_, [this](size_t n) {
+          const NodeState& s = nodes_[n];
+          return static_cast<uint32_t>(config_.mode == SimMode::kSeedCompat
+                                           ? std::min<uint64_t>(s.routed, kSeedRecentRequests)
+                                           : s.queue.size() + (s.busy ? 1 : 0));
+        }) {
     result_.nodes.resize(nodes_.size());
     ClusterViewSources& view = view_.sources();
     view.seed_mode = config.mode == SimMode::kSeedCompat;
@@ -178,17 +163,10 @@ class Simulator final : public ReplicaSink {
                  ? 0.0
                  : config_.cost.TransferSeconds(uint64_t{blocks} * config_.cost.BlockBytes());
     };
-    view.replicas = this;
+    view.replicas = &replicas_;
     view.uniform_speed = std::all_of(
         config.cluster.nodes.begin(), config.cluster.nodes.end(),
         [&](const NodeSpec& n) { return n.speed == config.cluster.nodes.front().speed; });
-    if (replication_ != nullptr && replication_->replica_budget_share() > 0) {
-      uint64_t capacity = 0;
-      for (const NodeSpec& n : config.cluster.nodes) capacity += n.capacity_blocks;
-      max_replica_blocks_ = static_cast<uint64_t>(
-          std::floor(replication_->replica_budget_share() * static_cast<double>(capacity)));
-    }
-    PrepareTrackedKeys();
     if (config.track_hotspots || router.needs_hotspots() ||
         (replication_ != nullptr && replication_->needs_hotspots())) {
       HotspotConfig hot = config.hotspots;
@@ -209,8 +187,6 @@ class Simulator final : public ReplicaSink {
   }
 
  private:
-  void Validate() const { ValidateSimConfig(trace_, config_); }
-
   uint32_t ReusedTokens(const Request& r, uint32_t blocks) const {
     return static_cast<uint32_t>(
         std::min<uint64_t>(uint64_t{blocks} * trace_.block_tokens(), r.input_tokens));
@@ -238,19 +214,19 @@ class Simulator final : public ReplicaSink {
       for (size_t n = 0; n < nodes_.size(); ++n) {
         queue_length_[n] = std::min<uint64_t>(nodes_[n].routed, kSeedRecentRequests);
       }
-      WindowRow& window = WindowFor(i, 0);
+      WindowRow& window = telemetry_.WindowFor(i, 0);
       ++window.arrivals;
-      CountHeatKeys(r, window);
+      telemetry_.CountHeatKeys(r, window);
       if (replication_ != nullptr) replication_->BeforeRoute(view_.view());
       const uint32_t node = router_.Route(view_.view()).node;
       if (tracker_) tracker_->RecordRequest(TrackedPrefix(r), static_cast<double>(i));
       if (node == kRejectRequest) {
         ++result_.rejected;
         ++window.rejected;
-        seed_replica_block_sum_ += static_cast<double>(cluster_.replica_blocks());
+        telemetry_.RecordSeedReplicas(cluster_.replica_blocks());
         continue;
       }
-      CheckNode(node);
+      CheckStrategyNode(node, nodes_.size());
       ++nodes_[node].routed;
       uint32_t hits = 0;
       for (BlockId id : r.blocks) {
@@ -264,7 +240,7 @@ class Simulator final : public ReplicaSink {
       ++window.served;
       window.resident_blocks = cluster_.resident_blocks();
       window.replica_blocks = cluster_.replica_blocks();
-      seed_replica_block_sum_ += static_cast<double>(window.replica_blocks);
+      telemetry_.RecordSeedReplicas(window.replica_blocks);
     }
   }
 
@@ -288,10 +264,9 @@ class Simulator final : public ReplicaSink {
           Complete(node, e.t);
           if (StartNext(node, e.t)) events_.push({nodes_[node].current.end_s, kCompletion, node});
         } else {
-          CopyArrived(e.id);
+          replicas_.CopyArrived(e.id);
         }
-        resident_blocks_.Set(e.t, static_cast<double>(cluster_.resident_blocks()));
-        replica_blocks_.Set(e.t, static_cast<double>(cluster_.replica_blocks()));
+        telemetry_.SampleStorage(e.t);
         continue;
       }
       CheckStop(next);
@@ -304,107 +279,22 @@ class Simulator final : public ReplicaSink {
     }
   }
 
-  // ---- Replicas (ReplicaSink). ----
-  uint32_t CopyPrefix(uint32_t source, uint32_t target, uint32_t blocks) override {
-    CheckNode(source);
-    CheckNode(target);
-    if (source == target) return 0;
-    const std::span<const BlockId> ids = view_.view().request().blocks;
-    const uint32_t length = std::min<uint32_t>(blocks, static_cast<uint32_t>(ids.size()));
-    return config_.mode == SimMode::kSeedCompat ? SeedCopy(source, target, ids.first(length))
-                                                : StartCopy(source, target, ids.first(length));
-  }
-
-  // The seed's copy: every id of the prefix the source holds, while the target holds
-  // fewer than the copy limit; at once, outside the target's memory. The view follows.
-  uint32_t SeedCopy(uint32_t source, uint32_t target, std::span<const BlockId> prefix) {
-    uint32_t copied = 0;
-    for (BlockId id : prefix) {
-      if (!cluster_.Holds(source, id)) continue;
-      if (OverReplicaBudget(cluster_.Holds(target, id) ? 0 : 1)) {
-        ++result_.copies_refused;
-        break;
-      }
-      if (!cluster_.SeedCopy(target, id)) break;
-      ++copied;
-    }
-    if (copied > 0) {
-      ++result_.copies;
-      result_.copied_blocks += copied;
-      view_.HoldersChanged(
-          cluster_.holders().LongestPrefix(view_.view().request().blocks, prefix_));
-    }
-    return copied;
-  }
-
-  // A realistic copy of the source's contiguous part of `prefix`: both links are busy for
-  // the transfer; the target stores the blocks when it ends (CopyArrived).
-  uint32_t StartCopy(uint32_t source, uint32_t target, std::span<const BlockId> prefix) {
-    uint32_t have = 0;
-    while (have < prefix.size() && cluster_.Holds(source, prefix[have])) ++have;
-    uint32_t missing = 0;
-    for (uint32_t i = 0; i < have; ++i) missing += !cluster_.Holds(target, prefix[i]);
-    if (missing == 0) return 0;
-    const uint64_t key = (uint64_t{target} << 32) | prefix[have - 1];
-    if (copies_in_flight_.contains(key)) return 0;
-    if (OverReplicaBudget(missing)) {
-      ++result_.copies_refused;
-      return 0;
-    }
-    const uint64_t bytes = uint64_t{missing} * config_.cost.BlockBytes();
-    NodeState& src = nodes_[source];
-    NodeState& dst = nodes_[target];
-    const double start = std::max({now_s_, src.nic_free_s, dst.nic_free_s});
-    const double end = start + config_.cost.TransferSeconds(bytes);
-    src.nic_free_s = dst.nic_free_s = end;
-    result_.transfer_bytes += bytes;
-    ++result_.copies;
-    result_.copied_blocks += missing;
-    const uint64_t seq = next_copy_++;
-    pending_copies_.emplace(
-        seq, PendingCopy{target, std::vector<BlockId>(prefix.begin(), prefix.begin() + have), key,
-                         missing});
-    copies_in_flight_.insert(key);
-    blocks_in_flight_ += missing;
-    events_.push({end, kCopyArrival, seq});
-    return missing;
-  }
-
-  void CopyArrived(uint64_t seq) {
-    auto it = pending_copies_.find(seq);
-    const PendingCopy& copy = it->second;
-    cluster_.StorePrefix(copy.target, copy.prefix);
-    copies_in_flight_.erase(copy.key);
-    blocks_in_flight_ -= copy.missing_blocks;
-    pending_copies_.erase(it);
-  }
-
-  // Whether `more` replica blocks (besides those in flight) would exceed the budget.
-  bool OverReplicaBudget(uint64_t more) const {
-    return cluster_.replica_blocks() + blocks_in_flight_ + more > max_replica_blocks_;
-  }
-
-  bool KeepsFetched(uint32_t fetched) const {
-    const bool keeps = replication_ == nullptr || replication_->keeps_fetched();
-    return keeps && !OverReplicaBudget(fetched);
-  }
-
   // Routes request i arriving at t; returns its node or kRejectRequest.
   uint32_t Arrive(uint32_t i, double t) {
     const Request r = trace_[i];
     PrepareView(r, t);
     // queue_length_, queued_predicted_s_ and busy_until_s_ follow each enqueue, start and
     // completion; the view derives the queued work at t from them.
-    WindowRow& window = WindowFor(i, t);
+    WindowRow& window = telemetry_.WindowFor(i, t);
     ++window.arrivals;
-    CountHeatKeys(r, window);
+    telemetry_.CountHeatKeys(r, window);
     if (replication_ != nullptr) replication_->BeforeRoute(view_.view());
     const RouteDecision decision = router_.Route(view_.view());
     uint32_t node = decision.node;
     if (tracker_) tracker_->RecordRequest(TrackedPrefix(r), t);
     double predicted_s = 0;
     if (node != kRejectRequest) {
-      CheckNode(node);
+      CheckStrategyNode(node, nodes_.size());
       CheckFetchPlan(decision);
       predicted_s = PredictPrefill(r, node, prefix_[node]);
       if (config_.reject_over_slo && config_.ttft_slo_s > 0 &&
@@ -476,11 +366,7 @@ class Simulator final : public ReplicaSink {
     uint32_t fetched = 0;
     if (source != node) {
       const uint64_t bytes = uint64_t{best - local} * config_.cost.BlockBytes();
-      const double fetch_s = FetchSeconds(best - local);
-      NodeState& src = nodes_[source];
-      const double start = std::max({t, s.nic_free_s, src.nic_free_s});
-      s.nic_free_s = src.nic_free_s = start + fetch_s;
-      transfer_s = start + fetch_s - t;
+      transfer_s = links_.Reserve(node, source, t, FetchSeconds(best - local)) - t;
       fetched = best - local;
       reused = best;
       result_.transfer_bytes += bytes;
@@ -494,9 +380,8 @@ class Simulator final : public ReplicaSink {
     pending_prefill_blocks_[node] += pending;
     result_.nodes[node].busy_s += prefill_s;
     result_.gpu_no_reuse_s += PredictPrefill(r, node, 0);
-    ttft_s_.push_back(ttft_s);
-    queue_wait_s_.push_back(t - q.arrival_s);
-    WindowRow& window = WindowFor(q.request, t);
+    telemetry_.RecordService(ttft_s, t - q.arrival_s);
+    WindowRow& window = telemetry_.WindowFor(q.request, t);
     ++window.served;
     window.ttft_sum_s += ttft_s;
     RecordService(r, node, reused, fetched, window);
@@ -512,7 +397,7 @@ class Simulator final : public ReplicaSink {
   void Complete(uint32_t node, double t) {
     NodeState& s = nodes_[node];
     const std::span<const BlockId> blocks = trace_[s.current.request].blocks;
-    if (s.current.fetched == 0 || KeepsFetched(s.current.fetched)) {
+    if (s.current.fetched == 0 || replicas_.KeepsFetched(s.current.fetched)) {
       cluster_.StorePrefix(node, blocks);
     } else {
       // The fetched prefix was borrowed: the node keeps only what it held itself.
@@ -549,12 +434,7 @@ class Simulator final : public ReplicaSink {
 
   void PrepareView(const Request& r, double now_s) {
     view_.BeginRequest(r, now_s, cluster_.holders().LongestPrefix(r.blocks, prefix_));
-  }
-
-  void CheckNode(uint32_t node) const {
-    if (node >= nodes_.size()) {
-      throw std::logic_error(absl::StrCat("strategy named node ", node, " of ", nodes_.size()));
-    }
+    replicas_.BeginRequest(r.blocks, now_s_);
   }
 
   void CheckFetchPlan(const RouteDecision& d) const {
@@ -562,108 +442,21 @@ class Simulator final : public ReplicaSink {
     if (config_.cluster.scope != CacheScope::kGlobal) {
       throw std::logic_error("router planned a fetch in a local-scope cluster");
     }
-    CheckNode(d.fetch_from);
+    CheckStrategyNode(d.fetch_from, nodes_.size());
   }
 
-  // ---- Time integrals and series. ----
-
-  // Moves the clock to t, before any event at t is applied: closes the windows that
-  // ended and samples the tracked keys.
+  // Moves the clock to t, before any event at t is applied.
   void AdvanceTo(double t) {
     if (t <= now_s_) return;
-    // Arrivals are checked in Validate; completions can run far past them when the
-    // cluster cannot keep up: refuse before the rows take the memory.
-    if (t / config_.replica_sample_s > kMaxTimeRows || t / config_.window_s > kMaxTimeRows) {
-      throw InputError(absl::StrCat(
-          "the run lasts more than ", t, " s of simulated time: over ", kMaxTimeRows,
-          " windows or replica samples (window_s ", config_.window_s, ", replica_sample_s ",
-          config_.replica_sample_s, "); the cluster cannot keep up with this trace"));
-    }
-    while (next_sample_s_ <= t) {
-      for (size_t k = 0; k < tracked_ids_.size(); ++k) {
-        result_.tracked_keys[k].holders.push_back(cluster_.holders().HolderCount(tracked_ids_[k]));
-      }
-      next_sample_s_ += config_.replica_sample_s;
-    }
-    if (std::isfinite(t)) EnsureWindow(static_cast<size_t>(t / config_.window_s));
+    telemetry_.AdvanceTo(t);
     now_s_ = t;
-  }
-
-  // The window of request i (seed mode) or of time t (realistic).
-  WindowRow& WindowFor(uint32_t i, double t) {
-    const size_t index = config_.mode == SimMode::kSeedCompat
-                             ? i / config_.requests_window
-                             : static_cast<size_t>(t / config_.window_s);
-    EnsureWindow(index);
-    return result_.windows[index];
-  }
-
-  // Creates windows up to `index`, recording each finished window's end state.
-  void EnsureWindow(size_t index) {
-    while (result_.windows.size() <= index) {
-      if (!result_.windows.empty()) CloseWindow(result_.windows.back());
-      WindowRow row;
-      row.heat_key_accesses.assign(result_.heat_keys.size(), 0);
-      row.start_s = config_.mode == SimMode::kSeedCompat
-                        ? static_cast<double>(result_.windows.size() * config_.requests_window)
-                        : static_cast<double>(result_.windows.size()) * config_.window_s;
-      result_.windows.push_back(std::move(row));
-    }
-  }
-
-  void CloseWindow(WindowRow& row) const {
-    row.resident_blocks = cluster_.resident_blocks();
-    row.replica_blocks = cluster_.replica_blocks();
-    row.queue_length.resize(nodes_.size());
-    for (size_t n = 0; n < nodes_.size(); ++n) {
-      const NodeState& s = nodes_[n];
-      row.queue_length[n] = static_cast<uint32_t>(
-          config_.mode == SimMode::kSeedCompat ? std::min<uint64_t>(s.routed, kSeedRecentRequests)
-                                               : s.queue.size() + (s.busy ? 1 : 0));
-    }
-  }
-
-  // Keys ranked by how many requests contain them (ties: lower interned id first).
-  void PrepareTrackedKeys() {
-    std::vector<uint32_t> count(trace_.distinct_blocks(), 0);
-    for (BlockId id : trace_.all_blocks()) ++count[id];
-    const uint32_t max_rank =
-        config_.tracked_key_ranks.empty()
-            ? 0
-            : *std::max_element(config_.tracked_key_ranks.begin(), config_.tracked_key_ranks.end());
-    const size_t k = std::min<size_t>(std::max<size_t>(max_rank, config_.heat_keys), count.size());
-    const std::vector<BlockId> order = TopIdsByCount(count, k);
-    for (uint32_t rank : config_.tracked_key_ranks) {
-      if (rank == 0 || rank > order.size()) continue;
-      const BlockId id = order[rank - 1];
-      result_.tracked_keys.push_back(TrackedKey{rank, trace_.raw_id(id), count[id], {}});
-      tracked_ids_.push_back(id);
-    }
-    result_.sample_period_s = config_.replica_sample_s;
-    const size_t heat = std::min(config_.heat_keys, order.size());
-    if (heat > 0) heat_rank_.assign(trace_.distinct_blocks(), 0);
-    for (size_t i = 0; i < heat; ++i) {
-      heat_rank_[order[i]] = static_cast<uint16_t>(i + 1);
-      result_.heat_keys.push_back(
-          TrackedKey{static_cast<uint32_t>(i + 1), trace_.raw_id(order[i]), count[order[i]], {}});
-    }
-  }
-
-  // Counts the request's heat keys in its arrival window.
-  void CountHeatKeys(const Request& r, WindowRow& window) const {
-    if (heat_rank_.empty()) return;
-    for (const BlockId id : r.blocks) {
-      if (const uint16_t rank = heat_rank_[id]; rank != 0) ++window.heat_key_accesses[rank - 1];
-    }
   }
 
   // ---- Summary. ----
   void Summarize() {
     if (config_.mode == SimMode::kRealistic) AdvanceTo(std::max(now_s_, result_.makespan_s));
-    if (!result_.windows.empty()) CloseWindow(result_.windows.back());
     RunResult& r = result_;
     r.requests = trace_.size();
-    r.window_s = config_.mode == SimMode::kSeedCompat ? 0 : config_.window_s;
     r.block_hit_rate = r.block_refs ? static_cast<double>(r.hit_blocks) / r.block_refs : 0;
     r.token_hit_rate = r.input_tokens ? static_cast<double>(r.hit_tokens) / r.input_tokens : 0;
     r.evictions = cluster_.evictions();
@@ -691,38 +484,10 @@ class Simulator final : public ReplicaSink {
                                   h.replication_factor});
       }
     }
-
+    telemetry_.Finish(now_s_);
     if (config_.mode == SimMode::kRealistic) {
       r.gpu_saved_s = r.gpu_no_reuse_s - r.gpu_busy_s;
-      if (!ttft_s_.empty()) {
-        r.ttft_mean_s = Mean(ttft_s_);
-        r.ttft_p50_s = Percentile(ttft_s_, 0.50);
-        r.ttft_p90_s = Percentile(ttft_s_, 0.90);
-        r.ttft_p99_s = Percentile(ttft_s_, 0.99);
-        r.ttft_max_s = *std::max_element(ttft_s_.begin(), ttft_s_.end());
-        std::vector<double> sorted = ttft_s_;
-        std::sort(sorted.begin(), sorted.end());
-        for (int p = 0; p <= 100; ++p) {
-          r.ttft_percentiles.push_back(PercentileOfSorted(sorted, p / 100.0));
-        }
-        r.queue_wait_mean_s = Mean(queue_wait_s_);
-        r.queue_wait_p99_s = Percentile(queue_wait_s_, 0.99);
-      }
-      uint64_t within = 0;
-      for (double ttft : ttft_s_) within += (config_.ttft_slo_s <= 0 || ttft <= config_.ttft_slo_s);
-      r.slo_attainment = r.requests ? static_cast<double>(within) / r.requests : 0;
-      const double block_bytes = static_cast<double>(config_.cost.BlockBytes());
-      const double resident_byte_s = resident_blocks_.Integral(now_s_) * block_bytes;
-      const double replica_byte_s = replica_blocks_.Integral(now_s_) * block_bytes;
-      constexpr double kByteSecondsPerGbHour = Prices::kBytesPerGb * Prices::kSecondsPerHour;
-      r.cached_gb_hours = resident_byte_s / kByteSecondsPerGbHour;
-      r.replica_gb_hours = replica_byte_s / kByteSecondsPerGbHour;
-      const double span_s = now_s_ - replica_blocks_.start_s();
-      r.replica_blocks_mean = span_s > 0 ? replica_blocks_.Integral(now_s_) / span_s : 0;
-      r.replica_bytes_mean = r.replica_blocks_mean * block_bytes;
       ApplyPrices(config_.prices, r);
-    } else if (trace_.size() > 0) {
-      r.replica_blocks_mean = seed_replica_block_sum_ / static_cast<double>(trace_.size());
     }
   }
 
@@ -759,20 +524,13 @@ class Simulator final : public ReplicaSink {
   std::vector<uint64_t> pending_prefill_blocks_;
   std::vector<uint32_t> scratch_prefix_;
   std::priority_queue<Event, std::vector<Event>, std::greater<>> events_;
-  absl::flat_hash_map<uint64_t, PendingCopy> pending_copies_;
-  absl::flat_hash_set<uint64_t> copies_in_flight_;
-  uint64_t blocks_in_flight_ = 0;  // missing blocks of copies in flight
-  uint64_t next_copy_ = 0;
-  uint64_t max_replica_blocks_ = std::numeric_limits<uint64_t>::max();
   ClusterViewBuilder view_;
   RunResult result_;
-  std::vector<double> ttft_s_;
-  std::vector<double> queue_wait_s_;
-  std::vector<BlockId> tracked_ids_;
-  std::vector<uint16_t> heat_rank_;  // per id: 1 + its rank among the heat keys, or 0
+  LinkSchedule links_;
+  ReplicaManager replicas_;
+  RunTelemetry telemetry_;
   std::unique_ptr<HotspotTracker> tracker_;
   double now_s_ = 0;
-  double next_sample_s_ = 0;
   static constexpr uint64_t kStopCheckPeriod = 256;
   uint64_t stop_check_count_ = 0;
   std::chrono::steady_clock::time_point wall_start_ = std::chrono::steady_clock::now();
@@ -781,13 +539,11 @@ class Simulator final : public ReplicaSink {
   mutable uint32_t memo_reused_blocks_ = 0;
   mutable double memo_prefill_s_ = 0;  // PrefillSeconds(0, 0) = 0
   mutable double memo_load_s_ = 0;
-  double seed_replica_block_sum_ = 0;    // seed mode: replica blocks after each request
-  TimeWeightedAverage resident_blocks_;  // blocks resident over the cluster, over time
-  TimeWeightedAverage replica_blocks_;
 };
 
 RunResult Simulate(const Trace& trace, const SimConfig& config, Router& router,
                    ReplicationPolicy* replication) {
+  ValidateSimConfig(trace, config);
   return Simulator(trace, config, router, replication).Run();
 }
 

@@ -55,6 +55,15 @@ struct SimConfig {
   const std::atomic<bool>* cancel = nullptr;
 };
 
+// Sizes of the engine's private records (x86-64 here), for the memory estimate.
+struct EngineRecordBytes {
+  uint64_t node_state = 0;  // per node, its queue's header included
+  uint64_t queued = 0;      // per waiting request
+  uint64_t event = 0;       // per pending completion or copy arrival
+  uint64_t links = 0;       // per node, its link's free time
+};
+EngineRecordBytes EngineRecordSizes();
+
 // Thrown by Simulate when SimConfig's time limit passes or its cancel flag is raised.
 class SimulationStopped : public std::runtime_error {
  public:

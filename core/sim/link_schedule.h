@@ -1,0 +1,31 @@
+#ifndef KVB_CORE_SIM_LINK_SCHEDULE_H_
+#define KVB_CORE_SIM_LINK_SCHEDULE_H_
+
+#include <algorithm>
+#include <cstddef>
+#include <vector>
+
+namespace kvb {
+
+// Each node's network link, busy until some time: a transfer between two nodes (a fetch or
+// a replica copy) holds both links from the latest of (earliest, both free) for its
+// duration, so transfers sharing a node queue behind each other, first come first served.
+class LinkSchedule {
+ public:
+  explicit LinkSchedule(size_t nodes) : free_s_(nodes, 0.0) {}
+
+  // Reserves both links for `seconds` starting no earlier than `earliest_s`; returns when
+  // the transfer ends.
+  double Reserve(size_t a, size_t b, double earliest_s, double seconds) {
+    const double start = std::max({earliest_s, free_s_[a], free_s_[b]});
+    free_s_[a] = free_s_[b] = start + seconds;
+    return start + seconds;
+  }
+
+ private:
+  std::vector<double> free_s_;
+};
+
+}  // namespace kvb
+
+#endif  // KVB_CORE_SIM_LINK_SCHEDULE_H_
