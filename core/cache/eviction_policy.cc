@@ -18,7 +18,7 @@ std::span<const EvictionPolicyInfo> EvictionPolicies() {
       {"lfu",
        "evicts the oldest block of the lowest frequency (1 on insert, +1 per hit; a hit moves "
        "a block to the back of its new frequency group)",
-       "the seed simulator (seed-model.md)", MakeLfuPolicy, LfuPolicyBytes},
+       "the seed simulator (docs/SEED_MODEL.md)", MakeLfuPolicy, LfuPolicyBytes},
       {"fifo", "evicts the oldest inserted block; hits change nothing",
        "textbook; the seed simulator", MakeFifoPolicy, FifoPolicyBytes},
       {"sieve",

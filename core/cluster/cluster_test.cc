@@ -63,8 +63,8 @@ TEST(ClusterTest, UnknownPolicyAndEmptyClusterAreInputErrors) {
   EXPECT_THROW(Cluster(spec, *trace), InputError);
 }
 
-// The seed's memory accounting (seed-model.md): copies are uncounted, a copy of a held block
-// re-inserts it as new, and copies stop at the copy limit.
+// The seed's memory accounting (docs/SEED_MODEL.md, "Copies"): copies are uncounted, a copy
+// of a held block re-inserts it as new, and copies stop at the copy limit.
 TEST(ClusterTest, SeedCopiesLiveOutsideMemoryAndReinsertAsNew) {
   const auto trace = Chain({{10}, {11}, {12}, {13}});  // ids a=0, b=1, c=2, d=3
   ClusterSpec spec;

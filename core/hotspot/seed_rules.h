@@ -8,7 +8,7 @@
 
 namespace kvb {
 
-// The seed simulator's hot-spot rules ("PrefixAwareHotspot" in seed-model.md) as pure
+// The seed simulator's hot-spot rules (docs/SEED_MODEL.md, "PrefixAwareHotspot") as pure
 // functions, with the seed's thresholds and weights as overridable parameters. Both the
 // seed-mode routers and HotspotTracker evaluate prefixes through these, so there is one
 // implementation. Every "above" comparison is strict (>), every replication-table

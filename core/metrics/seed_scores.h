@@ -6,7 +6,7 @@
 
 namespace kvb {
 
-// The scores the seed simulator prints (seed-model.md, "Scores printed by the seed").
+// The scores the seed simulator prints (docs/SEED_MODEL.md, "Scores printed by the seed").
 // Hit rates and concentrations are fractions in [0, 1].
 
 // The seed's "cost ratio 100:1": one percentage point of hit rate over the worst strategy
