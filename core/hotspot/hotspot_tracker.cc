@@ -14,8 +14,10 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "core/cache/id_index.h"
 #include "core/hotspot/seed_rules.h"
 #include "core/trace/trace.h"
+#include "core/util/memory_arithmetic.h"
 #include "core/util/mix.h"
 #include "core/util/mutex.h"
 
@@ -340,6 +342,16 @@ size_t HotspotTracker::tracked() const {
     n += shards_[s].entries.size();
   }
   return n;
+}
+
+uint64_t HotspotTracker::EstimateBytes(const HotspotConfig& config, uint64_t ids) {
+  const uint64_t shards = std::max<uint64_t>(1, config.shards);
+  const uint64_t shard_capacity = CeilDiv(config.capacity, shards);
+  const uint64_t per_shard = std::min(shard_capacity, CeilDiv(ids, shards));
+  const uint64_t grown = Pow2Ceil(per_shard);
+  return shards * (sizeof(Shard) + IdIndex::HashTableBytes(IdIndex::HashCapacityGrown(per_shard)) +
+                   grown * (sizeof(Shard::Entry) + sizeof(uint32_t)) +
+                   grown * config.history_length * sizeof(uint32_t));
 }
 
 }  // namespace kvb

@@ -90,6 +90,11 @@ class HotspotTracker {
   size_t shard_capacity() const { return shard_capacity_; }
   const HotspotConfig& config() const { return config_; }
 
+  // The heap a tracker with `config` takes at most when shown `ids` distinct ids: per shard
+  // a space-saving table of at most ceil(capacity / shards) ids, each with an entry, a heap
+  // position, K history counts and a map slot, grown by doubling.
+  static uint64_t EstimateBytes(const HotspotConfig& config, uint64_t ids);
+
  private:
   struct Shard;
   struct Clock {

@@ -26,7 +26,6 @@ namespace kvb {
 
 namespace {
 
-// Sizes of records private to other files (x86-64, libstdc++), kept next to what they count.
 // core/sim/simulator.cc:
 constexpr uint64_t kEmptyDequeBytes = 64 + 512;  // a deque's map of 8 pointers + one chunk
 // Simulator arrays per node: prefix_, scratch_prefix_ (4 B), queue_length_,
@@ -34,9 +33,6 @@ constexpr uint64_t kEmptyDequeBytes = 64 + 512;  // a deque's map of 8 pointers 
 // resident_blocks_ (4 B), and Summarize's per-node requests and busy-seconds vectors
 // (2 x 8 B, grown by push_back: up to 2x).
 constexpr uint64_t kSimulatorArraysPerNode = 4 + 4 + 8 + 8 + 8 + 8 + 4 + 2 * 2 * 8;
-// core/hotspot/hotspot_tracker.cc:
-constexpr uint64_t kHotspotShardBytes = 192;  // Shard (alignas 64): lock, map, 3 vectors
-constexpr uint64_t kHotspotEntryBytes = 40;   // Shard::Entry
 
 // A count of rows from a ratio of times, bounded (a config ValidateSimConfig would refuse
 // must not overflow here).
@@ -58,22 +54,6 @@ StrategyShape ShapeOf(const Strategy& strategy) {
   s.needs_hotspots = router.needs_hotspots() || (replication && replication->needs_hotspots());
   s.copies = router.copies_prefixes() || (replication && replication->copies_prefixes());
   return s;
-}
-
-// HotspotTracker (core/hotspot/hotspot_tracker.cc): per shard a space-saving table of at
-// most ceil(capacity / shards) ids, each with an Entry, a heap position, K history counts
-// and a map slot; the vectors and the map grow by doubling.
-uint64_t HotspotTrackerBytes(const TraceShape& t, const SimConfig& c) {
-  const HotspotConfig& h = c.hotspots;
-  const uint64_t shards = std::max<uint64_t>(1, h.shards);
-  const uint64_t shard_capacity = CeilDiv(h.capacity, shards);
-  const uint64_t ids = t.IdsWithin(c.hotspot_prefix_blocks);  // the ids it is shown
-  const uint64_t per_shard = std::min(shard_capacity, CeilDiv(ids, shards));
-  const uint64_t grown = Pow2Ceil(per_shard);
-  return shards *
-         (kHotspotShardBytes + IdIndex::HashTableBytes(IdIndex::HashCapacityGrown(per_shard)) +
-          grown * (kHotspotEntryBytes + sizeof(uint32_t)) +
-          grown * h.history_length * sizeof(uint32_t));
 }
 
 }  // namespace
@@ -174,7 +154,9 @@ CellMemoryEstimate EstimateCellMemory(const TraceShape& t, const SimConfig& c,
   e.per_node = nodes * (engine.node_state + engine.links + kEmptyDequeBytes +
                         kSimulatorArraysPerNode + 2 * engine.event + sizeof(NodeResult));
 
-  if (c.track_hotspots || s.needs_hotspots) e.hotspot_tracker = HotspotTrackerBytes(t, c);
+  if (c.track_hotspots || s.needs_hotspots)
+    e.hotspot_tracker =
+        HotspotTracker::EstimateBytes(c.hotspots, t.IdsWithin(c.hotspot_prefix_blocks));
   e.router_state = strategy_state;
 
   const std::vector<std::pair<const char*, uint64_t>> parts = {
