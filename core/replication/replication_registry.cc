@@ -9,11 +9,10 @@
 namespace kvb {
 
 std::span<const ReplicationInfo> ReplicationPolicies() {
+#define KVB_REPLICATION_ENTRY(Name) Name##ReplicationInfo(),
   static const std::vector<ReplicationInfo> policies = {
-      NoReplicationInfo(),          MooncakeReplicationInfo(),
-      SeedDynamicReplicationInfo(), SeedPredictiveReplicationInfo(),
-      PrebleReplicationInfo(),      BudgetedReplicationInfo(),
-  };
+      KVB_REPLICATION_TABLE(KVB_REPLICATION_ENTRY)};
+#undef KVB_REPLICATION_ENTRY
   return policies;
 }
 

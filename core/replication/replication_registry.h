@@ -5,13 +5,19 @@
 
 namespace kvb {
 
-// One function per policy file; replication_registry.cc lists them in one table.
-ReplicationInfo NoReplicationInfo();
-ReplicationInfo MooncakeReplicationInfo();
-ReplicationInfo SeedDynamicReplicationInfo();
-ReplicationInfo SeedPredictiveReplicationInfo();
-ReplicationInfo PrebleReplicationInfo();
-ReplicationInfo BudgetedReplicationInfo();
+// The registry table: one line per replication policy, in listing order. Policy `Name`'s
+// own file defines `ReplicationInfo NameReplicationInfo()`.
+#define KVB_REPLICATION_TABLE(X) \
+  X(No)                          \
+  X(Mooncake)                    \
+  X(SeedDynamic)                 \
+  X(SeedPredictive)              \
+  X(Preble)                      \
+  X(Budgeted)
+
+#define KVB_DECLARE_REPLICATION_INFO(Name) ReplicationInfo Name##ReplicationInfo();
+KVB_REPLICATION_TABLE(KVB_DECLARE_REPLICATION_INFO)
+#undef KVB_DECLARE_REPLICATION_INFO
 
 }  // namespace kvb
 

@@ -8,30 +8,9 @@
 namespace kvb {
 
 std::span<const RouterInfo> Routers() {
-  static const std::vector<RouterInfo> routers = {
-      // Baselines.
-      RandomRouterInfo(),
-      RoundRobinRouterInfo(),
-      LeastLoadedRouterInfo(),
-      PowerOfTwoRouterInfo(),
-      PrefixGreedyRouterInfo(),
-      // Mooncake (FAST'25).
-      LoadBalanceRouterInfo(),
-      LocalCacheAwareRouterInfo(),
-      KvcacheCentricRouterInfo(),
-      // The earlier Go simulator (docs/SEED_MODEL.md).
-      CacheAwareRouterInfo(),
-      EnhancedRouterInfo(),
-      PrefixAwareHotspotRouterInfo(),
-      SeedPaperRouterInfo(),
-      SeedOptimisedRouterInfo(),
-      // Production routers.
-      DynamoRouterInfo(),
-      SglangCacheAwareRouterInfo(),
-      PrefixHashBoundedRouterInfo(),
-      LlmDRouterInfo(),
-      PrebleE2RouterInfo(),
-  };
+#define KVB_ROUTER_ENTRY(Name) Name##RouterInfo(),
+  static const std::vector<RouterInfo> routers = {KVB_ROUTER_TABLE(KVB_ROUTER_ENTRY)};
+#undef KVB_ROUTER_ENTRY
   return routers;
 }
 

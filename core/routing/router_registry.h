@@ -5,27 +5,35 @@
 
 namespace kvb {
 
-// One function per strategy file; router_registry.cc lists them in one table.
-RouterInfo RandomRouterInfo();
-RouterInfo RoundRobinRouterInfo();
-RouterInfo LeastLoadedRouterInfo();
-RouterInfo LoadBalanceRouterInfo();
-RouterInfo PowerOfTwoRouterInfo();
-RouterInfo PrefixGreedyRouterInfo();
-RouterInfo LocalCacheAwareRouterInfo();
-RouterInfo KvcacheCentricRouterInfo();
-// The earlier Go simulator (docs/SEED_MODEL.md).
-RouterInfo CacheAwareRouterInfo();
-RouterInfo EnhancedRouterInfo();
-RouterInfo PrefixAwareHotspotRouterInfo();
-RouterInfo SeedPaperRouterInfo();
-RouterInfo SeedOptimisedRouterInfo();
-// Production routers.
-RouterInfo DynamoRouterInfo();
-RouterInfo SglangCacheAwareRouterInfo();
-RouterInfo PrefixHashBoundedRouterInfo();
-RouterInfo LlmDRouterInfo();
-RouterInfo PrebleE2RouterInfo();
+// The registry table: one line per router, in listing order. Router `Name`'s own file
+// defines `RouterInfo NameRouterInfo()`; Routers() lists the entries in this order.
+#define KVB_ROUTER_TABLE(X)                            \
+  /* Baselines. */                                     \
+  X(Random)                                            \
+  X(RoundRobin)                                        \
+  X(LeastLoaded)                                       \
+  X(PowerOfTwo)                                        \
+  X(PrefixGreedy)                                      \
+  /* Mooncake (FAST'25). */                            \
+  X(LoadBalance)                                       \
+  X(LocalCacheAware)                                   \
+  X(KvcacheCentric)                                    \
+  /* The earlier Go simulator (docs/SEED_MODEL.md). */ \
+  X(CacheAware)                                        \
+  X(Enhanced)                                          \
+  X(PrefixAwareHotspot)                                \
+  X(SeedPaper)                                         \
+  X(SeedOptimised)                                     \
+  /* Production routers. */                            \
+  X(Dynamo)                                            \
+  X(SglangCacheAware)                                  \
+  X(PrefixHashBounded)                                 \
+  X(LlmD)                                              \
+  X(PrebleE2)
+
+#define KVB_DECLARE_ROUTER_INFO(Name) RouterInfo Name##RouterInfo();
+KVB_ROUTER_TABLE(KVB_DECLARE_ROUTER_INFO)
+#undef KVB_DECLARE_ROUTER_INFO
 
 }  // namespace kvb
 
