@@ -154,6 +154,18 @@ class CheckIncludesTest(unittest.TestCase):
                            "core/trace/helper_testing.h": '#include "gtest/gtest.h"\n'
                                                           '#include "core/index/index.h"\n'})
 
+    def test_test_helper_library_may_use_gtest(self):
+        status, out = self.run_checker({
+            "core/trace/CMakeLists.txt": BASE["core/trace/CMakeLists.txt"] + """
+                add_library(kvb_trace_testing INTERFACE)
+                target_sources(kvb_trace_testing INTERFACE
+                  ${CMAKE_CURRENT_SOURCE_DIR}/testing/trace_testing.h)
+                target_link_libraries(kvb_trace_testing INTERFACE kvb_trace GTest::gtest)
+                """,
+            "core/trace/testing/trace_testing.h": '#include "gtest/gtest.h"\n'
+                                                  '#include "core/trace/trace.h"\n'})
+        self.assertEqual(status, 0, out)
+
 
 if __name__ == "__main__":
     unittest.main()
