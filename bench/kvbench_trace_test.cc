@@ -307,6 +307,33 @@ TEST_F(KvbenchTraceTest, SimulateRejectsBadSettings) {
   EXPECT_THAT(eviction.err, HasSubstr("cluster.nodes[0].eviction: unknown policy 'mru'"));
 }
 
+// `simulate -s` was ambiguous (--strategy or --seed) and refused whatever followed it. It
+// is now --seed, as in every command that generates a trace; --strategy has no short form.
+TEST_F(KvbenchTraceTest, SimulateShortSIsTheGeneratorSeed) {
+  const CommandResult seeded = Exec("simulate --preset conversation -n 50 -s 3 --json");
+  ASSERT_EQ(seeded.exit_code, 0) << seeded.err;
+  const auto s = nlohmann::json::parse(seeded.out);
+  EXPECT_EQ(s["trace"], "preset:conversation (seed 3)");
+  EXPECT_EQ(s["cell"]["strategy"], "prefix_greedy");
+  const CommandResult long_seed = Exec("simulate --preset conversation -n 50 --seed 3 --json");
+  ASSERT_EQ(long_seed.exit_code, 0) << long_seed.err;
+  EXPECT_EQ(long_seed.out, seeded.out);
+
+  // A strategy after -s is a seed that is not a number: one clear line, exit 2.
+  const CommandResult strategy = Exec("simulate --preset conversation -n 50 -s random");
+  EXPECT_EQ(strategy.exit_code, 2);
+  EXPECT_THAT(strategy.err, StartsWith("kvbench-trace: simulate: the argument ('random') for "
+                                       "option '--seed' is invalid\n"));
+  EXPECT_THAT(strategy.err, ::testing::Not(HasSubstr("ambiguous")));
+
+  // The long options keep their meaning.
+  const CommandResult both =
+      Exec("simulate --preset conversation -n 50 --strategy random --seed 3 --json");
+  ASSERT_EQ(both.exit_code, 0) << both.err;
+  EXPECT_EQ(nlohmann::json::parse(both.out)["cell"]["strategy"], "random");
+  EXPECT_THAT(Exec("simulate --help").out, ::testing::Not(HasSubstr("-s [ --strategy ]")));
+}
+
 TEST_F(KvbenchTraceTest, EveryCommandHasHelp) {
   for (const char* command : {"stats", "cachesim", "simulate", "validate", "generate", "presets"}) {
     const CommandResult run = Exec(std::string(command) + " --help");

@@ -81,7 +81,8 @@ int RunSimulate(const std::vector<std::string>& args) {
                              "lru, lfu, fifo, sieve, s3fifo (default: seed lfu, "
                              "realistic lru)")(
       "scope", po::value<std::string>()->default_value("local"), "local or global cache")(
-      "strategy,s", po::value<std::string>(),
+      // No short option: -s is --seed, the generator's, as in every command.
+      "strategy", po::value<std::string>(),
       "router[:key=value,...][+replication[:key=value,...]] (kvbench --list-strategies; "
       "default: seed random, realistic prefix_greedy)")("strategy-seed",
                                                         po::value<uint64_t>()->default_value(1),
