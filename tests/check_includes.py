@@ -30,7 +30,7 @@ LAYERS = [
     ("trace",),
     ("cache", "model", "metrics"),
     ("index", "hotspot"),
-    ("cluster",),
+    ("cluster", "engine"),
     ("policy",),
     ("routing", "replication"),
     ("strategy",),

@@ -1,0 +1,122 @@
+#ifndef KVB_CORE_ENGINE_NODE_ENGINE_H_
+#define KVB_CORE_ENGINE_NODE_ENGINE_H_
+
+// One model replica's iteration-level scheduler (vLLM v1 / SGLang style): each step runs
+// one decode token for every running request that has finished its prefill, then prefill
+// chunks from the leftover token budget, oldest first; requests are admitted first come
+// first served while their KV blocks fit in HBM; a decode that finds no free block preempts
+// the newest running request, which later recomputes its tokens. Step times come from a
+// StepModel. docs/ENGINE.md states each rule and its source.
+
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+#include "core/engine/step_model.h"
+
+namespace kvb {
+
+// The scheduler's limits (vLLM's names).
+struct EngineLimits {
+  uint32_t max_num_batched_tokens = 8192;  // tokens of one step: decodes + prefill chunks
+  uint32_t max_num_seqs = 256;             // running requests at most
+  bool chunked_prefill = true;             // off: a prompt is prefilled whole, in one step
+  uint64_t kv_capacity_blocks = 0;         // HBM blocks for KV
+  uint32_t kv_block_tokens = 16;           // tokens per HBM block
+};
+
+struct EngineRequest {
+  double arrival_s = 0;        // the request may join a step starting at or after this
+  uint32_t prompt_tokens = 0;  // >= 1
+  uint32_t cached_tokens = 0;  // leading prompt tokens whose KV is already in HBM
+  uint32_t output_tokens = 1;  // >= 1, the first token included
+};
+
+// What happened to one request (times in seconds).
+struct EngineRequestResult {
+  bool rejected = false;     // its prompt + output can never fit the node's KV
+  double first_token_s = 0;  // end of the step that finished its prompt
+  double finish_s = 0;       // end of the step that produced its last token
+  double gap_sum_s = 0;      // sum of gaps between consecutive output tokens
+  double max_gap_s = 0;
+  uint32_t preemptions = 0;
+};
+
+class NodeEngine {
+ public:
+  // `step_by_step`: schedule every step one at a time (the reference); otherwise runs of
+  // decode-only steps with a fixed batch are advanced in closed form. `model` must
+  // outlive the engine.
+  NodeEngine(const EngineLimits& limits, const StepModel& model, bool step_by_step = false);
+
+  // Adds a request arriving at or after every request added before; returns its index.
+  // Throws std::invalid_argument if arrivals go backwards or a count is 0.
+  uint32_t Add(const EngineRequest& request);
+  // Runs every step that starts before `t_s` (a step may end after it).
+  void RunUntil(double t_s);
+  // Runs until every added request has finished.
+  void Drain();
+
+  const EngineRequestResult& result(uint32_t index) const { return results_[index]; }
+  // When the last step ended.
+  double now_s() const { return now_s_; }
+  uint64_t steps() const { return steps_; }
+  // Of those, steps advanced in closed form (decode-only runs).
+  uint64_t skipped_steps() const { return skipped_steps_; }
+  double busy_s() const { return busy_s_; }
+  uint64_t preemptions() const { return preemptions_; }
+  size_t running() const { return running_.size(); }
+  size_t waiting() const { return waiting_.size(); }
+  uint64_t free_blocks() const { return free_blocks_; }
+
+ private:
+  struct State {
+    uint64_t prompt = 0;
+    uint64_t output = 0;
+    uint64_t target = 0;     // tokens to prefill: prompt + tokens generated before it
+    uint64_t kv = 0;         // tokens whose KV is in HBM
+    uint64_t held = 0;       // HBM blocks held
+    uint64_t generated = 0;  // output tokens produced
+    double last_token_s = 0;
+  };
+  struct Chunk {
+    uint32_t request;
+    uint64_t tokens;
+  };
+
+  uint64_t BlocksFor(uint64_t tokens) const;
+  // Grows request i's blocks to hold `kv` tokens; false if not enough are free.
+  bool Reserve(uint32_t i, uint64_t kv);
+  void Release(uint32_t i);
+  // Preempts the newest running request: its blocks are freed and it waits first in line.
+  void PreemptNewest();
+  // One step scheduled by the rules, starting at now_s_.
+  void Step();
+  // Decode-only steps in closed form while the batch stays the same, up to before `stop_s`;
+  // returns false (nothing done) when the next step is not such a step.
+  bool SkipDecodeRun(double stop_s);
+  void Emit(uint32_t i, double t);
+  void Finish(uint32_t i, double t);
+
+  EngineLimits limits_;
+  const StepModel& model_;
+  bool step_by_step_;
+  std::vector<State> states_;
+  std::vector<EngineRequestResult> results_;
+  std::vector<EngineRequest> requests_;
+  std::deque<uint32_t> pending_;   // added, not yet arrived (by arrival)
+  std::deque<uint32_t> waiting_;   // arrived, not running (first in line first)
+  std::vector<uint32_t> running_;  // oldest admission first
+  uint64_t free_blocks_ = 0;
+  double now_s_ = 0;
+  uint64_t steps_ = 0;
+  uint64_t skipped_steps_ = 0;
+  double busy_s_ = 0;
+  uint64_t preemptions_ = 0;
+  std::vector<Chunk> chunks_;  // scratch of one step
+  std::vector<uint32_t> decodes_;
+};
+
+}  // namespace kvb
+
+#endif  // KVB_CORE_ENGINE_NODE_ENGINE_H_
