@@ -1,9 +1,13 @@
 #include "bench/profile_json.h"
 
 #include <limits>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "bench/strict_json.h"
+#include "core/engine/serving.h"
 #include "core/util/input_error.h"
 
 namespace kvb {
@@ -42,32 +46,74 @@ HardwareProfile HardwareFromJson(StrictObject o) {
   return h;
 }
 
+ServingProfile ServingFromJson(StrictObject o) {
+  ServingProfile s;
+  s.notes = o.String("notes");
+  if (s.notes.empty()) o.Fail("notes", "must not be empty: say where the figures come from");
+  s.hbm_bytes_per_gpu = o.Number("hbm_bytes_per_gpu");
+  s.weight_bytes = o.Number("weight_bytes");
+  s.activation_reserve_bytes = o.Number("activation_reserve_bytes");
+  s.kv_block_tokens = static_cast<uint32_t>(o.Unsigned("kv_block_tokens", kMaxU32));
+  s.max_num_batched_tokens = static_cast<uint32_t>(o.Unsigned("max_num_batched_tokens", kMaxU32));
+  s.max_num_seqs = static_cast<uint32_t>(o.Unsigned("max_num_seqs", kMaxU32));
+  s.chunked_prefill = o.Bool("chunked_prefill");
+  StrictObject model = o.Object("step_model");
+  s.step_model = model.String("name");
+  const nlohmann::json& params = model.Raw("params");
+  if (!params.is_object()) model.Fail("params", "expected an object of numbers");
+  for (const auto& [key, value] : params.items()) {
+    if (!value.is_number()) {
+      model.Fail("params", "'" + key + "': expected a number");
+    }
+    s.step_model_params[key] = value.get<double>();
+  }
+  model.Finish();
+  o.Finish();
+  return s;
+}
+
+nlohmann::ordered_json ServingToJson(const ServingProfile& s) {
+  nlohmann::ordered_json params = nlohmann::ordered_json::object();
+  for (const auto& [key, value] : s.step_model_params) params[key] = value;
+  return {{"notes", s.notes},
+          {"hbm_bytes_per_gpu", s.hbm_bytes_per_gpu},
+          {"weight_bytes", s.weight_bytes},
+          {"activation_reserve_bytes", s.activation_reserve_bytes},
+          {"kv_block_tokens", s.kv_block_tokens},
+          {"max_num_batched_tokens", s.max_num_batched_tokens},
+          {"max_num_seqs", s.max_num_seqs},
+          {"chunked_prefill", s.chunked_prefill},
+          {"step_model", {{"name", s.step_model}, {"params", params}}}};
+}
+
 }  // namespace
 
 nlohmann::ordered_json CostProfileToJson(const CostProfile& p) {
   const ModelProfile& m = p.model;
   const HardwareProfile& h = p.hardware;
-  return {{"name", p.name},
-          {"notes", p.notes},
-          {"block_tokens", p.block_tokens},
-          {"model",
-           {{"name", m.name},
-            {"layers", m.layers},
-            {"hidden", m.hidden},
-            {"a", m.a},
-            {"b", m.b},
-            {"gqa", m.gqa},
-            {"bytes_per_element", m.bytes_per_element}}},
-          {"hardware",
-           {{"name", h.name},
-            {"gpus", h.gpus},
-            {"peak_flops_per_gpu", h.peak_flops_per_gpu},
-            {"utilisation", h.utilisation},
-            {"prefill_overhead_s", h.prefill_overhead_s},
-            {"host_to_device_bytes_per_s", h.host_to_device_bytes_per_s},
-            {"nic_bytes_per_s", h.nic_bytes_per_s},
-            {"dram_bytes", h.dram_bytes},
-            {"gpu_dollars_per_node_hour", h.gpu_dollars_per_node_hour}}}};
+  nlohmann::ordered_json json = {{"name", p.name},
+                                 {"notes", p.notes},
+                                 {"block_tokens", p.block_tokens},
+                                 {"model",
+                                  {{"name", m.name},
+                                   {"layers", m.layers},
+                                   {"hidden", m.hidden},
+                                   {"a", m.a},
+                                   {"b", m.b},
+                                   {"gqa", m.gqa},
+                                   {"bytes_per_element", m.bytes_per_element}}},
+                                 {"hardware",
+                                  {{"name", h.name},
+                                   {"gpus", h.gpus},
+                                   {"peak_flops_per_gpu", h.peak_flops_per_gpu},
+                                   {"utilisation", h.utilisation},
+                                   {"prefill_overhead_s", h.prefill_overhead_s},
+                                   {"host_to_device_bytes_per_s", h.host_to_device_bytes_per_s},
+                                   {"nic_bytes_per_s", h.nic_bytes_per_s},
+                                   {"dram_bytes", h.dram_bytes},
+                                   {"gpu_dollars_per_node_hour", h.gpu_dollars_per_node_hour}}}};
+  if (p.serving) json["serving"] = ServingToJson(*p.serving);
+  return json;
 }
 
 CostProfile CostProfileFromJson(const nlohmann::json& json, const std::string& source) {
@@ -80,9 +126,11 @@ CostProfile CostProfileFromJson(const nlohmann::json& json, const std::string& s
   p.block_tokens = static_cast<uint32_t>(top.Unsigned("block_tokens", kMaxU32));
   p.model = ModelFromJson(top.Object("model"));
   p.hardware = HardwareFromJson(top.Object("hardware"));
+  if (top.Has("serving")) p.serving = ServingFromJson(top.Object("serving"));
   top.Finish();
   try {
     ValidateCostProfile(p);
+    if (p.serving) MakeStepModel(*p.serving);  // the step model and its parameters resolve
   } catch (const InputError& e) {
     // Validation names fields relative to the profile, as the file does.
     throw InputError(absl::StrCat(source, ": ", e.what()));

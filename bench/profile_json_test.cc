@@ -123,6 +123,44 @@ TEST(ProfileJsonTest, ErrorsNameTheFieldPath) {
   EXPECT_EQ(ErrorOf(j), "p.json: model.name: must not be empty");
 }
 
+TEST(ProfileJsonTest, ServingSectionIsOptionalAndStrict) {
+  nlohmann::json j = DefaultJson();
+  j.erase("serving");
+  EXPECT_EQ(ErrorOf(j), "");
+  EXPECT_FALSE(CostProfileFromJson(j, "p.json").serving.has_value());
+
+  j = DefaultJson();
+  j["serving"].erase("max_num_seqs");
+  EXPECT_EQ(ErrorOf(j), "p.json: serving.max_num_seqs: missing required field");
+
+  j = DefaultJson();
+  j["serving"]["step_model"]["kind"] = "x";
+  EXPECT_EQ(ErrorOf(j), "p.json: serving.step_model.kind: unknown field");
+
+  j = DefaultJson();
+  j["serving"]["step_model"]["params"]["mfu"] = "high";
+  EXPECT_EQ(ErrorOf(j), "p.json: serving.step_model.params: 'mfu': expected a number");
+
+  j = DefaultJson();
+  j["serving"]["chunked_prefill"] = 1;
+  EXPECT_NE(ErrorOf(j).find("p.json: serving.chunked_prefill: "), std::string::npos);
+
+  j = DefaultJson();
+  j["serving"]["hbm_bytes_per_gpu"] = 10e9;  // 80 GB < 141.2 GB of weights
+  EXPECT_NE(ErrorOf(j).find("p.json: serving.hbm_bytes_per_gpu: no room for one KV block"),
+            std::string::npos);
+
+  j = DefaultJson();
+  j["serving"]["step_model"]["name"] = "linear";
+  EXPECT_NE(ErrorOf(j).find("p.json: serving.step_model.name: unknown step model 'linear'"),
+            std::string::npos);
+
+  j = DefaultJson();
+  j["serving"]["step_model"]["params"]["mbu"] = 2;
+  EXPECT_NE(ErrorOf(j).find("p.json: serving.step_model.params: "), std::string::npos);
+  EXPECT_NE(ErrorOf(j).find("mbu"), std::string::npos);
+}
+
 TEST(ProfileJsonTest, ValidationErrorsNameTheFieldPath) {
   nlohmann::json j = DefaultJson();
   j["hardware"]["utilisation"] = 1.5;

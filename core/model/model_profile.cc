@@ -69,7 +69,40 @@ CostProfile DefaultProfile() {
                 .dram_bytes = 983'040'000'000,
                 .gpu_dollars_per_node_hour = 24};
   p.block_tokens = 512;
+  p.serving = DefaultServingProfile();
   return p;
+}
+
+ServingProfile DefaultServingProfile() {
+  ServingProfile s;
+  s.notes =
+      "80 GB of HBM2e per A800 at 2.0 TB/s (datasheet); LLaMA3-70B's 70.6e9 parameters in "
+      "bf16 = 141.2 GB; 10% of HBM reserved as vLLM's gpu_memory_utilization 0.9 does: "
+      "640 - 141.2 - 64 = 434.8 GB for KV, 82,931 blocks of 16 tokens (1.33M tokens). "
+      "Scheduler: vLLM's 16-token blocks, max_num_seqs 256, max_num_batched_tokens 8192 "
+      "with chunked prefill. Step model: the roofline with MFU 0.5 (the prefill utilisation "
+      "above); assumptions: MBU 0.7 and 5 ms per step, to be calibrated.";
+  s.hbm_bytes_per_gpu = 80e9;
+  s.weight_bytes = 141.2e9;
+  s.activation_reserve_bytes = 64e9;
+  s.kv_block_tokens = 16;
+  s.max_num_batched_tokens = 8192;
+  s.max_num_seqs = 256;
+  s.chunked_prefill = true;
+  s.step_model = "roofline";
+  s.step_model_params = {{"parameters", 70.6e9},
+                         {"weight_bytes", 141.2e9},
+                         {"layers", 80},
+                         {"hidden", 8192},
+                         {"kv_bytes_per_token", 327680},
+                         {"gpus", 8},
+                         {"peak_flops_per_gpu", 312e12},
+                         {"hbm_bytes_per_s_per_gpu", 2.0e12},
+                         {"mfu", 0.5},
+                         {"mbu", 0.7},
+                         {"step_overhead_s", 0.005},
+                         {"causal", 1}};
+  return s;
 }
 
 void ValidateModelProfile(const ModelProfile& m) {
@@ -108,6 +141,7 @@ void ValidateCostProfile(const CostProfile& p) {
   ValidateModelProfile(p.model);
   ValidateHardwareProfile(p.hardware);
   RequireAtLeastOne("block_tokens", p.block_tokens);
+  if (p.serving) ValidateServingProfile(*p.serving, p.hardware.gpus, p.model.KvBytesPerToken());
 }
 
 }  // namespace kvb

@@ -2,7 +2,10 @@
 #define KVB_CORE_MODEL_MODEL_PROFILE_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
+
+#include "core/model/serving_profile.h"
 
 namespace kvb {
 
@@ -47,6 +50,9 @@ struct CostProfile {
   ModelProfile model;
   HardwareProfile hardware;
   uint32_t block_tokens = 0;  // tokens per KV block (the Mooncake traces use 512)
+  // The serving engine's figures (HBM, step model, scheduler limits); absent in profiles
+  // for the prefill-only model alone.
+  std::optional<ServingProfile> serving;
 
   bool operator==(const CostProfile&) const = default;
 };
@@ -54,6 +60,8 @@ struct CostProfile {
 // LLaMA3-70B on one 8xA800 node, the paper's Table 1: the default profile.
 // configs/profiles/llama3-70b_8xa800.json holds the same values (checked by a test).
 CostProfile DefaultProfile();
+// Its serving figures (configs/profiles/llama3-70b_8xa800.json, "serving").
+ServingProfile DefaultServingProfile();
 
 // Throws InputError("model.layers: must be >= 1, got 0") naming the first bad field,
 // with paths as in the profile files.

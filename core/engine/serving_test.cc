@@ -1,0 +1,58 @@
+#include "core/engine/serving.h"
+
+#include "core/engine/node_engine.h"
+#include "core/engine/step_model.h"
+#include "core/model/model_profile.h"
+#include "core/model/serving_profile.h"
+#include "core/util/input_error.h"
+#include "gtest/gtest.h"
+
+namespace kvb {
+namespace {
+
+TEST(ServingProfileTest, DefaultNodeHoldsAbout1Point3MTokensOfKv) {
+  const CostProfile p = DefaultProfile();
+  ASSERT_TRUE(p.serving.has_value());
+  // (8 x 80e9 - 141.2e9 - 64e9) / (16 x 327,680) = 434.8e9 / 5,242,880 = 82,931.5...
+  EXPECT_EQ(KvCapacityBlocks(*p.serving, 8, 327680), 82931u);
+  const EngineLimits limits = EngineLimitsFor(p);
+  EXPECT_EQ(limits.kv_capacity_blocks, 82931u);
+  EXPECT_EQ(limits.kv_block_tokens, 16u);
+  EXPECT_EQ(limits.max_num_batched_tokens, 8192u);
+  EXPECT_EQ(limits.max_num_seqs, 256u);
+  EXPECT_TRUE(limits.chunked_prefill);
+}
+
+TEST(ServingProfileTest, TheDefaultStepModelIsTheRooflineOfItsFigures) {
+  const auto model = MakeStepModel(*DefaultProfile().serving);
+  StepWork decode;
+  decode.decodes = 1;
+  // Weights over 8 x 2.0 TB/s x 0.7, plus 5 ms: the memory-bound floor of a decode.
+  EXPECT_NEAR(model->Seconds(decode), 141.2e9 / (8 * 2.0e12 * 0.7) + 0.005, 1e-12);
+}
+
+TEST(ServingProfileTest, BadFiguresAreRefusedWithTheirField) {
+  CostProfile p = DefaultProfile();
+  p.serving->hbm_bytes_per_gpu = 17e9;  // 136 GB < the weights alone
+  try {
+    ValidateCostProfile(p);
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_STREQ(std::string(e.what()).substr(0, 27).c_str(), "serving.hbm_bytes_per_gpu: ");
+  }
+  p = DefaultProfile();
+  p.serving->max_num_seqs = 0;
+  EXPECT_THROW(ValidateCostProfile(p), InputError);
+  p = DefaultProfile();
+  p.serving->step_model = "linear";
+  EXPECT_THROW(MakeStepModel(*p.serving), InputError);
+  p = DefaultProfile();
+  p.serving->step_model_params["mfu"] = 3;
+  EXPECT_THROW(MakeStepModel(*p.serving), InputError);
+  p = DefaultProfile();
+  p.serving.reset();
+  EXPECT_THROW(EngineLimitsFor(p), InputError);
+}
+
+}  // namespace
+}  // namespace kvb
