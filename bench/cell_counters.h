@@ -9,9 +9,9 @@
 
 namespace kvb {
 
-// A cell's metrics as named numbers, in a fixed order: the counters of its Google Benchmark
-// entry. Names are stable (scripts and nightly comparisons key on them); units are in the
-// name where there is one (_s seconds, _bytes, _usd, _gb_hours).
+// A cell's metrics as named numbers, in the metric table's order (core/sim/metric_table.h):
+// the counters of its Google Benchmark entry. Names are stable (scripts and nightly
+// comparisons key on them).
 using CellCounters = std::vector<std::pair<std::string, double>>;
 
 CellCounters CountersOf(const RunResult& result);

@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "bench/cli_common.h"
+#include "bench/run_result_json.h"
 #include "core/util/atomic_file.h"
 
 namespace kvb {
@@ -146,6 +147,8 @@ nlohmann::ordered_json MakeResultJson(const RunPlan& plan, const RunOutcomes& ou
   }
   kv["cells"] = std::move(cells);
   result["kvbench"] = std::move(kv);
+  // What every counter and per-cell metric means: scripts read this, not their own lists.
+  result["metrics"] = MetricTableJson();
   return result;
 }
 

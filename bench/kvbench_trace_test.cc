@@ -285,7 +285,7 @@ TEST_F(KvbenchTraceTest, SimulateRunsACellInBothModes) {
   EXPECT_EQ(r["result"]["served"], 3);
   EXPECT_EQ(r["result"]["cache"]["hit_blocks"], 1 + 2);  // r1 reuses block 10, r2 both
   EXPECT_GT(r["result"]["latency"]["ttft_mean_s"].get<double>(), 0.0);
-  EXPECT_GT(r["result"]["cost"]["dollars_per_1000_requests"].get<double>(), 0.0);
+  EXPECT_GT(r["result"]["cost"]["usd_per_1k_requests"].get<double>(), 0.0);
 
   const CommandResult text = Exec("simulate --preset conversation -n 300");
   ASSERT_EQ(text.exit_code, 0) << text.err;

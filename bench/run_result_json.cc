@@ -1,5 +1,9 @@
 #include "bench/run_result_json.h"
 
+#include <string>
+
+#include "core/sim/metric_table.h"
+
 namespace kvb {
 
 nlohmann::ordered_json RunResultToJson(const RunResult& r) {
@@ -45,66 +49,43 @@ nlohmann::ordered_json RunResultToJson(const RunResult& r) {
                    {"predicted_hot", h.predicted_hot},
                    {"replication_factor", h.replication_factor}});
   }
-  return {
-      {"requests", r.requests},
-      {"served", r.served},
-      {"rejected", r.rejected},
-      {"cache",
-       {{"block_refs", r.block_refs},
-        {"hit_blocks", r.hit_blocks},
-        {"fetched_blocks", r.fetched_blocks},
-        {"input_tokens", r.input_tokens},
-        {"hit_tokens", r.hit_tokens},
-        {"block_hit_rate", r.block_hit_rate},
-        {"token_hit_rate", r.token_hit_rate},
-        {"evictions", r.evictions},
-        {"stranded_evictions", r.stranded_evictions}}},
-      {"balance",
-       {{"concentration", r.concentration},
-        {"requests_cv", r.requests_cv},
-        {"busy_cv", r.busy_cv},
-        {"requests_jain", r.requests_jain},
-        {"requests_gini", r.requests_gini}}},
-      {"latency",
-       {{"ttft_mean_s", r.ttft_mean_s},
-        {"ttft_p50_s", r.ttft_p50_s},
-        {"ttft_p90_s", r.ttft_p90_s},
-        {"ttft_p99_s", r.ttft_p99_s},
-        {"ttft_max_s", r.ttft_max_s},
-        {"queue_wait_mean_s", r.queue_wait_mean_s},
-        {"queue_wait_p99_s", r.queue_wait_p99_s},
-        {"slo_attainment", r.slo_attainment},
-        {"makespan_s", r.makespan_s},
-        {"ttft_percentiles_s", r.ttft_percentiles}}},
-      {"cost",
-       {{"gpu_busy_s", r.gpu_busy_s},
-        {"gpu_no_reuse_s", r.gpu_no_reuse_s},
-        {"gpu_saved_s", r.gpu_saved_s},
-        {"cached_gb_hours", r.cached_gb_hours},
-        {"replica_gb_hours", r.replica_gb_hours},
-        {"transfer_bytes", r.transfer_bytes},
-        {"gpu_dollars", r.gpu_dollars},
-        {"storage_dollars", r.storage_dollars},
-        {"network_dollars", r.network_dollars},
-        {"dollars_per_1000_requests", r.dollars_per_1000_requests}}},
-      {"replication",
-       {{"replicas_created", r.replicas_created},
-        {"peak_holders", r.peak_holders},
-        {"copies", r.copies},
-        {"copied_blocks", r.copied_blocks},
-        {"copies_refused", r.copies_refused},
-        {"fetches_dropped", r.fetches_dropped},
-        {"replica_blocks_mean", r.replica_blocks_mean},
-        {"replica_bytes_mean", r.replica_bytes_mean}}},
-      {"seed_scores", {{"traditional", r.traditional_score}}},
-      {"nodes", nodes},
-      {"window_s", r.window_s},
-      {"windows", windows},
-      {"sample_period_s", r.sample_period_s},
-      {"tracked_keys", tracked},
-      {"heat_keys", heat},
-      {"hot_prefixes", hot},
-  };
+  // The metrics, grouped by their table section; then the series.
+  nlohmann::ordered_json json = nlohmann::ordered_json::object();
+  for (const MetricSpec& m : Metrics()) {
+    const double value = m.read(r);
+    nlohmann::ordered_json& slot = m.section == "requests"
+                                       ? json[std::string(m.name)]
+                                       : json[std::string(m.section)][std::string(m.name)];
+    if (m.integer) {
+      slot = static_cast<uint64_t>(value);
+    } else {
+      slot = value;
+    }
+  }
+  json["latency"]["ttft_percentiles_s"] = r.ttft_percentiles;
+  json["nodes"] = nodes;
+  json["window_s"] = r.window_s;
+  json["windows"] = windows;
+  json["sample_period_s"] = r.sample_period_s;
+  json["tracked_keys"] = tracked;
+  json["heat_keys"] = heat;
+  json["hot_prefixes"] = hot;
+  return json;
+}
+
+nlohmann::ordered_json MetricTableJson() {
+  nlohmann::ordered_json table = nlohmann::ordered_json::array();
+  for (const MetricSpec& m : Metrics()) {
+    table.push_back({{"name", m.name},
+                     {"unit", m.unit},
+                     {"better", BetterName(m.better)},
+                     {"fraction", m.fraction},
+                     {"section", m.section},
+                     {"counter", m.counter},
+                     {"integer", m.integer},
+                     {"description", m.description}});
+  }
+  return table;
 }
 
 }  // namespace kvb

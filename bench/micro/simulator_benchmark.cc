@@ -32,7 +32,7 @@ void RunCell(benchmark::State& state, SimMode mode, CacheScope scope, size_t nod
   for (auto _ : state) {
     Strategy strategy = MakeStrategy(strategy_spec, 1);
     const RunResult r = Simulate(*trace, config, strategy);
-    hit_rate = r.block_hit_rate;
+    hit_rate = r.hit_rate;
     benchmark::DoNotOptimize(r.ttft_mean_s);
   }
   state.counters["block_refs"] = benchmark::Counter(

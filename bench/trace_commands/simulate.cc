@@ -24,13 +24,13 @@ void PrintRunText(const std::string& trace_name, const std::string& cell, const 
   std::printf("requests           %s served, %s rejected\n", WithCommas(r.served).c_str(),
               WithCommas(r.rejected).c_str());
   std::printf("block hit rate     %s (%s of %s blocks; %s fetched from other nodes)\n",
-              Percent(r.block_hit_rate).c_str(), WithCommas(r.hit_blocks).c_str(),
+              Percent(r.hit_rate).c_str(), WithCommas(r.hit_blocks).c_str(),
               WithCommas(r.block_refs).c_str(), WithCommas(r.fetched_blocks).c_str());
   std::printf("token hit rate     %s\n", Percent(r.token_hit_rate).c_str());
   std::printf("evictions          %s (%s stranded)\n", WithCommas(r.evictions).c_str(),
               WithCommas(r.stranded_evictions).c_str());
   std::printf("balance            concentration %.3f  CV %.3f  Jain %.3f  Gini %.3f\n",
-              r.concentration, r.requests_cv, r.requests_jain, r.requests_gini);
+              r.concentration, r.load_cv, r.jain_index, r.gini);
   std::printf("seed score         traditional %.3f (hit rate / concentration)\n",
               r.traditional_score);
   if (realistic) {
@@ -40,14 +40,14 @@ void PrintRunText(const std::string& trace_name, const std::string& cell, const 
                 r.queue_wait_p99_s);
     std::printf("SLO attainment     %s\n", Percent(r.slo_attainment).c_str());
     std::printf("GPU                %.1f s used, %.1f s saved by reuse (%.1f s without)\n",
-                r.gpu_busy_s, r.gpu_saved_s, r.gpu_no_reuse_s);
+                r.gpu_seconds, r.gpu_seconds_saved, r.gpu_seconds_no_reuse);
     std::printf("storage            %.3f GB-hours cached (%.3f as replicas)\n", r.cached_gb_hours,
                 r.replica_gb_hours);
     std::printf("network            %s bytes moved\n", WithCommas(r.transfer_bytes).c_str());
     std::printf(
         "cost               $%.4f per 1,000 requests (GPU $%.4f, storage $%.4f, network "
         "$%.4f)\n",
-        r.dollars_per_1000_requests, r.gpu_dollars, r.storage_dollars, r.network_dollars);
+        r.usd_per_1k_requests, r.gpu_usd, r.storage_usd, r.network_usd);
   }
   std::printf("replicas           %s created, at most %u holders of one block\n",
               WithCommas(r.replicas_created).c_str(), r.peak_holders);

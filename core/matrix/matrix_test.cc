@@ -216,7 +216,7 @@ TEST(MatrixTest, ResultsDoNotDependOnTheThreadCount) {
             "seed=1");
   EXPECT_EQ(a[6].result.hit_blocks, r.hit_blocks);
   EXPECT_EQ(a[6].result.ttft_mean_s, r.ttft_mean_s);
-  EXPECT_EQ(a[6].result.dollars_per_1000_requests, r.dollars_per_1000_requests);
+  EXPECT_EQ(a[6].result.usd_per_1k_requests, r.usd_per_1k_requests);
 }
 
 TEST(MatrixTest, PriceListsShareOneSimulationAndOnlyChangeDollars) {
@@ -236,29 +236,29 @@ TEST(MatrixTest, PriceListsShareOneSimulationAndOnlyChangeDollars) {
   const RunResult& heavy = runs[2].result;
   ASSERT_EQ(cells[2].choice.prices, 1u);
   EXPECT_EQ(profile.hit_blocks, heavy.hit_blocks);
-  EXPECT_EQ(profile.gpu_busy_s, heavy.gpu_busy_s);
-  EXPECT_GT(profile.gpu_busy_s, 0);
+  EXPECT_EQ(profile.gpu_seconds, heavy.gpu_seconds);
+  EXPECT_GT(profile.gpu_seconds, 0);
   // By hand: GPU only, $100 per node-hour.
-  EXPECT_DOUBLE_EQ(heavy.gpu_dollars, heavy.gpu_busy_s / 3600 * 100);
-  EXPECT_EQ(heavy.storage_dollars, 0);
-  EXPECT_DOUBLE_EQ(heavy.dollars_per_1000_requests, heavy.gpu_dollars * 1000 / heavy.served);
+  EXPECT_DOUBLE_EQ(heavy.gpu_usd, heavy.gpu_seconds / 3600 * 100);
+  EXPECT_EQ(heavy.storage_usd, 0);
+  EXPECT_DOUBLE_EQ(heavy.usd_per_1k_requests, heavy.gpu_usd * 1000 / heavy.served);
   // The profile list takes the GPU price of the cluster's hardware.
   const double node_hour = spec.clusters[1].config.cost.hardware().gpu_dollars_per_node_hour;
-  EXPECT_DOUBLE_EQ(profile.gpu_dollars, profile.gpu_busy_s / 3600 * node_hour);
+  EXPECT_DOUBLE_EQ(profile.gpu_usd, profile.gpu_seconds / 3600 * node_hour);
   // Provisioned GPUs: every node for the whole run, busy or not (by hand: 4 nodes x
   // makespan at $100 per node-hour), so it costs at least the busy seconds.
   MatrixSpec rented = spec;
   rented.prices[1].prices.gpu_billing = GpuBilling::kProvisioned;
   const RunResult provisioned = RunMatrix(rented, ExpandMatrix(rented))[2].result;
-  EXPECT_DOUBLE_EQ(provisioned.gpu_dollars, 4 * provisioned.makespan_s / 3600 * 100);
-  EXPECT_GE(provisioned.gpu_dollars, heavy.gpu_dollars);
-  EXPECT_EQ(provisioned.gpu_busy_s, heavy.gpu_busy_s);
+  EXPECT_DOUBLE_EQ(provisioned.gpu_usd, 4 * provisioned.makespan_s / 3600 * 100);
+  EXPECT_GE(provisioned.gpu_usd, heavy.gpu_usd);
+  EXPECT_EQ(provisioned.gpu_seconds, heavy.gpu_seconds);
   // Both equal a direct run at those prices.
   SimConfig config = CellConfig(spec, cells[2]);
   EXPECT_EQ(config.prices, gpu_heavy);
   Strategy direct = MakeStrategy("kvcache_centric", 1);
-  EXPECT_EQ(Simulate(*spec.traces[0].trace, config, direct).dollars_per_1000_requests,
-            heavy.dollars_per_1000_requests);
+  EXPECT_EQ(Simulate(*spec.traces[0].trace, config, direct).usd_per_1k_requests,
+            heavy.usd_per_1k_requests);
 }
 
 TEST(MatrixTest, ACellPastItsTimeLimitStopsWithAnError) {

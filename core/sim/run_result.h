@@ -53,7 +53,7 @@ struct RunResult {
   uint64_t fetched_blocks = 0;  // of the hits, fetched from another node (global scope)
   uint64_t input_tokens = 0;
   uint64_t hit_tokens = 0;
-  double block_hit_rate = 0;
+  double hit_rate = 0;
   double token_hit_rate = 0;
   uint64_t evictions = 0;
   uint64_t stranded_evictions = 0;
@@ -61,10 +61,10 @@ struct RunResult {
   // Balance.
   std::vector<NodeResult> nodes;
   double concentration = 0;  // busiest node's share of requests (the seed's definition)
-  double requests_cv = 0;    // coefficient of variation of requests per node
+  double load_cv = 0;    // coefficient of variation of requests per node
   double busy_cv = 0;        // of prefill seconds per node
-  double requests_jain = 0;
-  double requests_gini = 0;
+  double jain_index = 0;
+  double gini = 0;
 
   // Latency (realistic mode; 0 in seed mode).
   double ttft_mean_s = 0, ttft_p50_s = 0, ttft_p90_s = 0, ttft_p99_s = 0, ttft_max_s = 0;
@@ -73,14 +73,14 @@ struct RunResult {
   double makespan_s = 0;      // last completion - first arrival
 
   // Cost.
-  double gpu_busy_s = 0;      // prefill GPU time used (node-seconds)
-  double gpu_no_reuse_s = 0;  // what the same requests would cost without any reuse
-  double gpu_saved_s = 0;
+  double gpu_seconds = 0;      // prefill GPU time used (node-seconds)
+  double gpu_seconds_no_reuse = 0;  // what the same requests would cost without any reuse
+  double gpu_seconds_saved = 0;
   double cached_gb_hours = 0;   // KV bytes resident, integrated over time
   double replica_gb_hours = 0;  // the part held as second and later copies
   uint64_t transfer_bytes = 0;  // fetched or replicated over the network
-  double gpu_dollars = 0, storage_dollars = 0, network_dollars = 0;
-  double dollars_per_1000_requests = 0;
+  double gpu_usd = 0, storage_usd = 0, network_usd = 0;
+  double usd_per_1k_requests = 0;
 
   // Replication.
   uint64_t replicas_created = 0;  // blocks copied to a node that had another holder
@@ -91,8 +91,8 @@ struct RunResult {
   uint32_t peak_holders = 0;      // most nodes ever holding one block
   // Blocks held as second and later copies, averaged over the run (realistic: over time;
   // seed: after each request), and in bytes (realistic mode only).
-  double replica_blocks_mean = 0;
-  double replica_bytes_mean = 0;
+  double replica_blocks = 0;
+  double replica_bytes = 0;
 
   // The seed's per-cell score (its net benefit needs the other cells: see metrics).
   double traditional_score = 0;

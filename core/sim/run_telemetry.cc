@@ -147,7 +147,7 @@ void RunTelemetry::Finish(double now_s) {
   r.window_s = config_.mode == SimMode::kSeedCompat ? 0 : config_.window_s;
   if (config_.mode != SimMode::kRealistic) {
     if (trace_.size() > 0) {
-      r.replica_blocks_mean = seed_replica_block_sum_ / static_cast<double>(trace_.size());
+      r.replica_blocks = seed_replica_block_sum_ / static_cast<double>(trace_.size());
     }
     return;
   }
@@ -174,8 +174,8 @@ void RunTelemetry::Finish(double now_s) {
   r.cached_gb_hours = resident_byte_s / kByteSecondsPerGbHour;
   r.replica_gb_hours = replica_byte_s / kByteSecondsPerGbHour;
   const double span_s = now_s - replica_blocks_.start_s();
-  r.replica_blocks_mean = span_s > 0 ? replica_blocks_.Integral(now_s) / span_s : 0;
-  r.replica_bytes_mean = r.replica_blocks_mean * block_bytes;
+  r.replica_blocks = span_s > 0 ? replica_blocks_.Integral(now_s) / span_s : 0;
+  r.replica_bytes = r.replica_blocks * block_bytes;
 }
 
 }  // namespace kvb

@@ -379,7 +379,7 @@ class Simulator final {
     busy_until_s_[node] = s.current.end_s;
     pending_prefill_blocks_[node] += pending;
     result_.nodes[node].busy_s += prefill_s;
-    result_.gpu_no_reuse_s += PredictPrefill(r, node, 0);
+    result_.gpu_seconds_no_reuse += PredictPrefill(r, node, 0);
     telemetry_.RecordService(ttft_s, t - q.arrival_s);
     WindowRow& window = telemetry_.WindowFor(q.request, t);
     ++window.served;
@@ -457,7 +457,7 @@ class Simulator final {
     if (config_.mode == SimMode::kRealistic) AdvanceTo(std::max(now_s_, result_.makespan_s));
     RunResult& r = result_;
     r.requests = trace_.size();
-    r.block_hit_rate = r.block_refs ? static_cast<double>(r.hit_blocks) / r.block_refs : 0;
+    r.hit_rate = r.block_refs ? static_cast<double>(r.hit_blocks) / r.block_refs : 0;
     r.token_hit_rate = r.input_tokens ? static_cast<double>(r.hit_tokens) / r.input_tokens : 0;
     r.evictions = cluster_.evictions();
     r.stranded_evictions = cluster_.stranded_evictions();
@@ -469,14 +469,14 @@ class Simulator final {
       r.nodes[n].resident_blocks_end = cluster_.node_resident(n);
       requests.push_back(static_cast<double>(r.nodes[n].requests));
       busy.push_back(r.nodes[n].busy_s);
-      r.gpu_busy_s += r.nodes[n].busy_s;
+      r.gpu_seconds += r.nodes[n].busy_s;
     }
     r.concentration = Concentration(requests);
-    r.requests_cv = CoefficientOfVariation(requests);
+    r.load_cv = CoefficientOfVariation(requests);
     r.busy_cv = CoefficientOfVariation(busy);
-    r.requests_jain = JainIndex(requests);
-    r.requests_gini = Gini(requests);
-    r.traditional_score = TraditionalScore(r.block_hit_rate, r.concentration);
+    r.jain_index = JainIndex(requests);
+    r.gini = Gini(requests);
+    r.traditional_score = TraditionalScore(r.hit_rate, r.concentration);
     if (tracker_) {
       for (const HotspotStats& h : tracker_->Snapshot(config_.hot_prefixes_reported)) {
         r.hot_prefixes.push_back({trace_.raw_id(h.id), h.count, h.intensity, h.slope,
@@ -486,7 +486,7 @@ class Simulator final {
     }
     telemetry_.Finish(now_s_);
     if (config_.mode == SimMode::kRealistic) {
-      r.gpu_saved_s = r.gpu_no_reuse_s - r.gpu_busy_s;
+      r.gpu_seconds_saved = r.gpu_seconds_no_reuse - r.gpu_seconds;
       ApplyPrices(config_.prices, r);
     }
   }
@@ -549,13 +549,13 @@ RunResult Simulate(const Trace& trace, const SimConfig& config, Router& router,
 
 void ApplyPrices(const Prices& prices, RunResult& r) {
   constexpr double kByteSecondsPerGbHour = Prices::kBytesPerGb * Prices::kSecondsPerHour;
-  r.gpu_dollars = prices.GpuDollars(prices.gpu_billing == GpuBilling::kBusy
-                                        ? r.gpu_busy_s
+  r.gpu_usd = prices.GpuDollars(prices.gpu_billing == GpuBilling::kBusy
+                                        ? r.gpu_seconds
                                         : static_cast<double>(r.nodes.size()) * r.makespan_s);
-  r.storage_dollars = prices.StorageDollars(r.cached_gb_hours * kByteSecondsPerGbHour);
-  r.network_dollars = prices.NetworkDollars(r.transfer_bytes);
-  r.dollars_per_1000_requests =
-      r.served > 0 ? (r.gpu_dollars + r.storage_dollars + r.network_dollars) * 1000.0 / r.served
+  r.storage_usd = prices.StorageDollars(r.cached_gb_hours * kByteSecondsPerGbHour);
+  r.network_usd = prices.NetworkDollars(r.transfer_bytes);
+  r.usd_per_1k_requests =
+      r.served > 0 ? (r.gpu_usd + r.storage_usd + r.network_usd) * 1000.0 / r.served
                    : 0;
 }
 

@@ -51,15 +51,15 @@ TEST(SimulatorTest, QueueingAndPrefixReuseByHand) {
   EXPECT_EQ(r.block_refs, 2u + 3 + 4 + 4);
   EXPECT_EQ(r.hit_blocks, 0u + 2 + 3 + 0);
   EXPECT_EQ(r.hit_tokens, 0u + 8 + 12 + 0);
-  EXPECT_NEAR(r.block_hit_rate, 5.0 / 13.0, kEps);
+  EXPECT_NEAR(r.hit_rate, 5.0 / 13.0, kEps);
   EXPECT_NEAR(r.token_hit_rate, 20.0 / 52.0, kEps);
   EXPECT_NEAR(r.ttft_mean_s, (0.008 + 0.011 + 0.004 + 0.016) / 4, kEps);
   EXPECT_NEAR(r.ttft_max_s, 0.016, kEps);
   EXPECT_NEAR(r.queue_wait_mean_s, 0.007 / 4, kEps);
   // GPU: used 8 + 4 + 4 + 16 = 32 ms; without reuse 8 + 12 + 16 + 16 = 52 ms.
-  EXPECT_NEAR(r.gpu_busy_s, 0.032, kEps);
-  EXPECT_NEAR(r.gpu_no_reuse_s, 0.052, kEps);
-  EXPECT_NEAR(r.gpu_saved_s, 0.020, kEps);
+  EXPECT_NEAR(r.gpu_seconds, 0.032, kEps);
+  EXPECT_NEAR(r.gpu_seconds_no_reuse, 0.052, kEps);
+  EXPECT_NEAR(r.gpu_seconds_saved, 0.020, kEps);
   EXPECT_EQ(r.nodes[0].requests, 3u);
   EXPECT_EQ(r.nodes[1].requests, 1u);
   EXPECT_NEAR(r.concentration, 0.75, kEps);
@@ -114,7 +114,7 @@ TEST(SimulatorTest, GlobalScopeFetchesThePrefixAndPaysTheTransfer) {
   EXPECT_EQ(global.replicas_created, 4u);  // node 1 now holds copies of 1..4
   EXPECT_EQ(global.peak_holders, 2u);
   // Network $: 32 bytes at the configured price per GB.
-  EXPECT_NEAR(global.network_dollars, 32e-9 * config.prices.network_dollars_per_gb, 1e-15);
+  EXPECT_NEAR(global.network_usd, 32e-9 * config.prices.network_dollars_per_gb, 1e-15);
 
   config.cluster.scope = CacheScope::kLocal;
   ScriptedRouter local_router({0, 1});
@@ -177,7 +177,7 @@ TEST(SimulatorTest, SeedModeCountsHitsPerBlockWithoutTime) {
   const RunResult r = Simulate(*trace, config, router);
   EXPECT_EQ(r.block_refs, 6u);
   EXPECT_EQ(r.hit_blocks, 2u);
-  EXPECT_NEAR(r.block_hit_rate, 1.0 / 3.0, kEps);
+  EXPECT_NEAR(r.hit_rate, 1.0 / 3.0, kEps);
   EXPECT_EQ(r.evictions, 2u);
   EXPECT_DOUBLE_EQ(r.ttft_mean_s, 0.0);
   EXPECT_DOUBLE_EQ(r.concentration, 1.0);
@@ -423,16 +423,16 @@ TEST(SimulatorTest, ReplicaBlocksMeanIsTheTimeAverageOfSecondCopies) {
   EXPECT_NEAR(r.makespan_s, 0.204, kEps);
   EXPECT_EQ(r.windows.back().replica_blocks, 4u);
   ASSERT_EQ(config.cost.BlockBytes(), 8u);
-  EXPECT_NEAR(r.replica_blocks_mean, 4 * 0.092 / 0.204, kEps);
-  EXPECT_NEAR(r.replica_bytes_mean, 8 * 4 * 0.092 / 0.204, kEps);
+  EXPECT_NEAR(r.replica_blocks, 4 * 0.092 / 0.204, kEps);
+  EXPECT_NEAR(r.replica_bytes, 8 * 4 * 0.092 / 0.204, kEps);
   // The same integral as the replica GB-hours, over the 204 ms.
-  EXPECT_NEAR(r.replica_gb_hours * 1e9 * 3600 / 0.204, r.replica_bytes_mean, 1e-9);
+  EXPECT_NEAR(r.replica_gb_hours * 1e9 * 3600 / 0.204, r.replica_bytes, 1e-9);
 
   // Everything on node 0: one copy of each block, no replicas.
   ScriptedRouter single({0, 0, 0});
   const RunResult none = Simulate(*trace, config, single);
-  EXPECT_DOUBLE_EQ(none.replica_blocks_mean, 0.0);
-  EXPECT_DOUBLE_EQ(none.replica_bytes_mean, 0.0);
+  EXPECT_DOUBLE_EQ(none.replica_blocks, 0.0);
+  EXPECT_DOUBLE_EQ(none.replica_bytes, 0.0);
 }
 
 TEST(SimulatorTest, SeedModeReplicaBlocksMeanAveragesOverRequests) {
@@ -445,11 +445,11 @@ TEST(SimulatorTest, SeedModeReplicaBlocksMeanAveragesOverRequests) {
   config.cluster.nodes.assign(2, NodeSpec{10, "lru", 1.0});
   ScriptedRouter router({0, 1, 0, 0});
   const RunResult r = Simulate(*trace, config, router);
-  EXPECT_DOUBLE_EQ(r.replica_blocks_mean, 7.0 / 4.0);
-  EXPECT_DOUBLE_EQ(r.replica_bytes_mean, 0.0);  // seed mode has no bytes
+  EXPECT_DOUBLE_EQ(r.replica_blocks, 7.0 / 4.0);
+  EXPECT_DOUBLE_EQ(r.replica_bytes, 0.0);  // seed mode has no bytes
 
   ScriptedRouter single({0, 0, 0, 0});
-  EXPECT_DOUBLE_EQ(Simulate(*trace, config, single).replica_blocks_mean, 0.0);
+  EXPECT_DOUBLE_EQ(Simulate(*trace, config, single).replica_blocks, 0.0);
 }
 
 // A rejected request still counts, with the replicas held when it was turned away:
@@ -462,7 +462,7 @@ TEST(SimulatorTest, SeedModeReplicaMeanCountsRejectedRequests) {
   ScriptedRouter router({0, 1, kRejectRequest});
   const RunResult r = Simulate(*trace, config, router);
   EXPECT_EQ(r.rejected, 1u);
-  EXPECT_DOUBLE_EQ(r.replica_blocks_mean, 2.0 / 3.0);
+  EXPECT_DOUBLE_EQ(r.replica_blocks, 2.0 / 3.0);
 }
 
 // Every window has one count per heat key, arrivals or not; more than 1000 keys is refused.
@@ -488,22 +488,22 @@ TEST(SimulatorTest, ApplyPricesPricesGpuStorageAndNetwork) {
   prices.storage_dollars_per_gb_hour = 0.5;
   prices.network_dollars_per_gb = 2;
   RunResult r;
-  r.gpu_busy_s = 7200;
+  r.gpu_seconds = 7200;
   r.cached_gb_hours = 50;
   r.transfer_bytes = 3'000'000'000;
   r.served = 4;
-  r.gpu_dollars = 99;  // overwritten
+  r.gpu_usd = 99;  // overwritten
   ApplyPrices(prices, r);
   // GPU 2 h x $10 = $20; storage 50 GB-h x $0.5 = $25; network 3 GB x $2 = $6; $51 over
   // 4 requests = $12,750 per 1000.
-  EXPECT_NEAR(r.gpu_dollars, 20, kEps);
-  EXPECT_NEAR(r.storage_dollars, 25, kEps);
-  EXPECT_NEAR(r.network_dollars, 6, kEps);
-  EXPECT_NEAR(r.dollars_per_1000_requests, 12750, 1e-6);
+  EXPECT_NEAR(r.gpu_usd, 20, kEps);
+  EXPECT_NEAR(r.storage_usd, 25, kEps);
+  EXPECT_NEAR(r.network_usd, 6, kEps);
+  EXPECT_NEAR(r.usd_per_1k_requests, 12750, 1e-6);
   r.served = 0;
   ApplyPrices(prices, r);
-  EXPECT_NEAR(r.gpu_dollars, 20, kEps);
-  EXPECT_DOUBLE_EQ(r.dollars_per_1000_requests, 0.0);
+  EXPECT_NEAR(r.gpu_usd, 20, kEps);
+  EXPECT_DOUBLE_EQ(r.usd_per_1k_requests, 0.0);
 
   // Simulate prices its run with config.prices. GlobalScopeFetches... run: GPU 16 ms (r0) +
   // 4 ms load + 4 ms compute (r1); node 0 holds 4 blocks of 8 bytes from 16 to 112 ms.
@@ -513,20 +513,20 @@ TEST(SimulatorTest, ApplyPricesPricesGpuStorageAndNetwork) {
   config.prices = prices;
   ScriptedRouter router({0, 1});
   const RunResult run = Simulate(*trace, config, router);
-  EXPECT_NEAR(run.gpu_busy_s, 0.024, kEps);
+  EXPECT_NEAR(run.gpu_seconds, 0.024, kEps);
   EXPECT_NEAR(run.cached_gb_hours, 4 * 8 * 0.096 / 3.6e12, 1e-24);
   EXPECT_EQ(run.transfer_bytes, 32u);
-  EXPECT_NEAR(run.gpu_dollars, 0.024 / 3600 * 10, 1e-15);
+  EXPECT_NEAR(run.gpu_usd, 0.024 / 3600 * 10, 1e-15);
   RunResult repriced = run;
-  repriced.gpu_dollars = repriced.storage_dollars = repriced.network_dollars = 0;
-  repriced.dollars_per_1000_requests = 0;
+  repriced.gpu_usd = repriced.storage_usd = repriced.network_usd = 0;
+  repriced.usd_per_1k_requests = 0;
   ApplyPrices(config.prices, repriced);
-  EXPECT_GT(run.storage_dollars, 0);
-  EXPECT_GT(run.network_dollars, 0);
-  EXPECT_DOUBLE_EQ(run.gpu_dollars, repriced.gpu_dollars);
-  EXPECT_DOUBLE_EQ(run.storage_dollars, repriced.storage_dollars);
-  EXPECT_DOUBLE_EQ(run.network_dollars, repriced.network_dollars);
-  EXPECT_DOUBLE_EQ(run.dollars_per_1000_requests, repriced.dollars_per_1000_requests);
+  EXPECT_GT(run.storage_usd, 0);
+  EXPECT_GT(run.network_usd, 0);
+  EXPECT_DOUBLE_EQ(run.gpu_usd, repriced.gpu_usd);
+  EXPECT_DOUBLE_EQ(run.storage_usd, repriced.storage_usd);
+  EXPECT_DOUBLE_EQ(run.network_usd, repriced.network_usd);
+  EXPECT_DOUBLE_EQ(run.usd_per_1k_requests, repriced.usd_per_1k_requests);
 }
 
 // The check runs at every 256th step: a request in seed mode; an arrival or an event
