@@ -21,13 +21,32 @@ CONTEXT_FIELDS = ["date", "host_name", "executable", "num_cpus", "library_build_
                   "kvbench_version", "git_commit", "matrices", "config_hash", "config_files",
                   "trace_digests", "threads", "mode", "shard", "mpi_ranks", "cells_total",
                   "cells_run", "cells_failed"]
-CELL_COUNTERS = ["hit_rate", "token_hit_rate", "concentration", "load_cv", "ttft_mean_s",
-                 "ttft_p99_s", "slo_attainment", "gpu_seconds", "replica_bytes",
-                 "transfer_bytes", "usd_per_1k_requests"]
+METRIC_FIELDS = {"name": str, "unit": str, "better": str, "fraction": bool, "section": str,
+                 "counter": bool, "integer": bool, "description": str}
+
+
+def metric_table_problems(result):
+    """Problems of the `metrics` section (kvbench's metric table), and its counter names."""
+    table = result.get("metrics")
+    if not isinstance(table, list) or not table:
+        return ["metrics: missing or empty (every result file carries the metric table)"], []
+    out, counters, names = [], [], set()
+    for i, row in enumerate(table):
+        for field, kind in METRIC_FIELDS.items():
+            if not isinstance(row.get(field), kind):
+                out.append(f"metrics[{i}]: {field}: missing or not {kind.__name__}")
+        if row.get("better") not in ("higher", "lower", "neither"):
+            out.append(f"metrics[{i}]: better {row.get('better')!r}")
+        if row.get("name") in names:
+            out.append(f"metrics[{i}]: {row.get('name')} listed twice")
+        names.add(row.get("name"))
+        if row.get("counter"):
+            counters.append(row.get("name"))
+    return out, counters
 
 
 def problems_of(result):
-    out = []
+    out, cell_counters = metric_table_problems(result)
     for field in CONTEXT_FIELDS:
         if field not in result.get("context", {}):
             out.append(f"context.{field}: missing")
@@ -54,11 +73,24 @@ def problems_of(result):
             cells += 1
             if b.get("error_occurred"):
                 continue
-            for counter in CELL_COUNTERS:
+            for counter in cell_counters:
                 if not isinstance(b.get(counter), (int, float)):
                     out.append(f"benchmarks[{i}] ({b['name']}): counter {counter} missing")
-            if label[len("cell="):] not in result.get("kvbench", {}).get("cells", {}):
+            cell = result.get("kvbench", {}).get("cells", {}).get(label[len("cell="):])
+            if cell is None:
                 out.append(f"benchmarks[{i}]: {label} has no kvbench.cells entry")
+            elif isinstance(cell.get("result"), dict):
+                # The per-cell JSON names each metric as its counter does.
+                res = cell["result"]
+                for row in result.get("metrics", []):
+                    section, name = row.get("section"), row.get("name")
+                    where = res if section == "requests" else res.get(section, {})
+                    if name not in where:
+                        out.append(f"benchmarks[{i}]: per-cell result lacks {section}.{name}")
+                    elif row.get("counter") and where[name] != b.get(name) and not (
+                            isinstance(where[name], float) and where[name] != where[name]):
+                        out.append(f"benchmarks[{i}]: {name}: counter {b.get(name)} but "
+                                   f"per-cell {where[name]}")
     if cells == 0:
         out.append("benchmarks: no cell entries")
     if not any(b.get("label") == "matrix" for b in benchmarks):

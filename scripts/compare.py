@@ -28,29 +28,54 @@ class Threshold:
     metric: str
     kind: str        # "abs": |new - base| > value; "rel": |new - base| / |base| > value
     value: float
-    worse: str       # "higher" or "lower": the direction that counts as a regression
+    worse: str       # "higher", "lower" (the direction that counts as a regression) or
+                     # "either" (any move past the threshold)
 
 
-# The defaults: (metric, kind, value, worse). Fractions (hit rates, SLO) move in absolute
-# terms (0.005 = 0.5 percentage points); times, seconds and dollars relatively.
-DEFAULT_THRESHOLDS = tuple(Threshold(*t) for t in (
-    ("hit_rate", "abs", 0.005, "lower"),
-    ("token_hit_rate", "abs", 0.005, "lower"),
-    ("concentration", "abs", 0.01, "higher"),
-    ("load_cv", "abs", 0.02, "higher"),
-    ("ttft_mean_s", "rel", 0.05, "higher"),
-    ("ttft_p99_s", "rel", 0.05, "higher"),
-    ("slo_attainment", "abs", 0.005, "lower"),
-    ("rejected", "rel", 0.05, "higher"),
-    ("gpu_seconds", "rel", 0.02, "higher"),
-    ("replica_bytes", "rel", 0.05, "higher"),
-    ("transfer_bytes", "rel", 0.05, "higher"),
-    ("usd_per_1k_requests", "rel", 0.02, "higher"),
-    ("traditional_score", "rel", 0.02, "lower"),
-))
+# The default thresholds (policy: how far a metric may move): (metric, kind, value). Which
+# way is worse and whether a metric is a fraction come from the metric table (the result
+# files' `metrics` section; kvbresults.BUILTIN_METRICS for older files). Fractions (hit
+# rates, SLO) move in absolute terms (0.005 = 0.5 percentage points); times, seconds and
+# dollars relatively.
+DEFAULT_THRESHOLD_VALUES = (
+    ("hit_rate", "abs", 0.005),
+    ("token_hit_rate", "abs", 0.005),
+    ("concentration", "abs", 0.01),
+    ("load_cv", "abs", 0.02),
+    ("ttft_mean_s", "rel", 0.05),
+    ("ttft_p99_s", "rel", 0.05),
+    ("slo_attainment", "abs", 0.005),
+    ("rejected", "rel", 0.05),
+    ("gpu_seconds", "rel", 0.02),
+    ("replica_bytes", "rel", 0.05),
+    ("transfer_bytes", "rel", 0.05),
+    ("usd_per_1k_requests", "rel", 0.02),
+    ("traditional_score", "rel", 0.02),
+)
+
+
+def worse_direction(metric, table):
+    """The direction of a regression: the opposite of the table's better one."""
+    better = table[metric].better if metric in table else "neither"
+    return {"higher": "lower", "lower": "higher"}.get(better, "either")
+
+
+def default_thresholds(table=None):
+    table = table if table is not None else kvbresults.BUILTIN_METRICS
+    return tuple(Threshold(m, kind, value, worse_direction(m, table))
+                 for m, kind, value in DEFAULT_THRESHOLD_VALUES)
+
+
+def exact_thresholds(table=None):
+    """Zero tolerance on every counter of the table: any move is a difference."""
+    table = table if table is not None else kvbresults.BUILTIN_METRICS
+    return tuple(Threshold(m.name, "abs", 0.0, "either") for m in table.values() if m.counter)
+
+
+DEFAULT_THRESHOLDS = default_thresholds()
 
 # Metrics that are fractions: shown as % and their absolute deltas as percentage points.
-FRACTIONS = {"hit_rate", "token_hit_rate", "slo_attainment"}
+FRACTIONS = {m.name for m in kvbresults.BUILTIN_METRICS.values() if m.fraction}
 # Context fields whose difference makes two runs measure different things.
 CONTEXT_KEYS = ("config_hash", "trace_digests", "matrices", "mode", "kvbench_version",
                 "git_commit", "host_name", "num_cpus", "threads", "shard", "library_build_type")
@@ -71,8 +96,10 @@ def parse_threshold_value(text):
         raise ValueError(f"bad threshold '{text}': expected e.g. 0.5pp, 5% or 0.01") from None
 
 
-def apply_override(thresholds, spec):
-    """thresholds updated by "METRIC=VALUE[:higher|:lower]" or "METRIC=off"."""
+def apply_override(thresholds, spec, table=None):
+    """thresholds updated by "METRIC=VALUE[:higher|:lower]" or "METRIC=off"; a metric of the
+    metric table needs no direction."""
+    table = table if table is not None else kvbresults.BUILTIN_METRICS
     if "=" not in spec:
         raise ValueError(f"bad --threshold '{spec}': expected METRIC=VALUE, e.g. hit_rate=1pp")
     metric, value = spec.split("=", 1)
@@ -90,6 +117,8 @@ def apply_override(thresholds, spec):
     if metric in by_metric:
         by_metric[metric] = replace(by_metric[metric], kind=kind, value=number,
                                     worse=worse or by_metric[metric].worse)
+    elif worse is None and metric in table and table[metric].better != "neither":
+        by_metric[metric] = Threshold(metric, kind, number, worse_direction(metric, table))
     elif worse is None:
         raise ValueError(f"--threshold '{spec}': '{metric}' has no default; say which way is "
                          f"worse, e.g. {metric}={value}:higher")
@@ -133,6 +162,8 @@ def judge(threshold, base, new):
     size = abs(new - base) if threshold.kind == "abs" else abs(relative_change(base, new))
     if size <= threshold.value + 1e-12:
         return "within"
+    if threshold.worse == "either":
+        return "regression"
     got_higher = new > base
     return "regression" if got_higher == (threshold.worse == "higher") else "improvement"
 
@@ -434,9 +465,13 @@ def parse_args(argv):
     parser.add_argument("--alpha", type=float, default=0.05,
                         help="significance level of the U test (default 0.05)")
     parser.add_argument("--all", action="store_true", help="list every metric delta too")
+    parser.add_argument("--exact", action="store_true",
+                        help="zero tolerance: any change of any counter of the metric table, "
+                             "either way, is a difference (for changes meant to leave results "
+                             "bit-identical); --threshold still applies on top")
     parser.add_argument("-o", "--output", metavar="FILE", help="write the summary here")
     args = parser.parse_args(argv)
-    thresholds = DEFAULT_THRESHOLDS
+    thresholds = exact_thresholds() if args.exact else DEFAULT_THRESHOLDS
     try:
         for spec in args.threshold:
             thresholds = apply_override(thresholds, spec)
@@ -450,9 +485,16 @@ def parse_args(argv):
 
 
 def main(argv=None):
+    global FRACTIONS
     args = parse_args(argv)
     base = kvbresults.load(args.base)
     new = kvbresults.load(args.new)
+    # Directions and fractions from the files' own metric tables (the newer file's wins).
+    table = {**base.metrics, **new.metrics}
+    FRACTIONS = {m.name for m in table.values() if m.fraction}
+    args.thresholds = exact_thresholds(table) if args.exact else default_thresholds(table)
+    for spec in args.threshold:
+        args.thresholds = apply_override(args.thresholds, spec, table)
     comparison = compare(base, new, args.thresholds, args.fail_on_time, args.alpha)
     text = markdown(comparison, args.thresholds, args.alpha, args.all)
     if args.output:

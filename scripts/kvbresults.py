@@ -83,6 +83,7 @@ class Results:
     repetition_times_s: dict = field(default_factory=dict)
     cell_results: dict = field(default_factory=dict)
     kvbench: dict = field(default_factory=dict)  # path -> the file's "kvbench" section
+    metrics: dict = field(default_factory=lambda: dict(BUILTIN_METRICS))  # name -> Metric
 
     def has_kvbench_section(self):
         return any(self.kvbench.values())
@@ -94,6 +95,122 @@ class Results:
     def result_of(self, name):
         """The per-cell result object of the cell `name`, or None."""
         return self.cell_results.get(name)
+
+
+# ---- The metric table. ----
+
+@dataclass(frozen=True)
+class Metric:
+    """One row of kvbench's metric table (core/sim/metric_table.h)."""
+    name: str
+    unit: str
+    better: str      # "higher", "lower" or "neither"
+    fraction: bool   # a share in [0, 1]: moves are percentage points
+    counter: bool    # a counter of each cell's benchmark entry
+
+
+# The table of result files written before every file carried its own `metrics` section
+# (what kvbench's metric table said then); newer files are read from their section.
+_BUILTIN_METRICS = (
+    ("requests", "requests", "neither", False, True),
+    ("served", "requests", "higher", False, True),
+    ("rejected", "requests", "lower", False, True),
+    ("block_refs", "blocks", "neither", False, True),
+    ("hit_blocks", "blocks", "higher", False, True),
+    ("fetched_blocks", "blocks", "neither", False, True),
+    ("input_tokens", "tokens", "neither", False, False),
+    ("hit_tokens", "tokens", "higher", False, False),
+    ("hit_rate", "fraction", "higher", True, True),
+    ("token_hit_rate", "fraction", "higher", True, True),
+    ("evictions", "blocks", "neither", False, True),
+    ("stranded_evictions", "blocks", "neither", False, True),
+    ("concentration", "fraction", "lower", True, True),
+    ("load_cv", "ratio", "lower", False, True),
+    ("busy_cv", "ratio", "lower", False, True),
+    ("jain_index", "ratio", "higher", False, True),
+    ("gini", "ratio", "lower", False, True),
+    ("ttft_mean_s", "s", "lower", False, True),
+    ("ttft_p50_s", "s", "lower", False, True),
+    ("ttft_p90_s", "s", "lower", False, True),
+    ("ttft_p99_s", "s", "lower", False, True),
+    ("ttft_max_s", "s", "lower", False, True),
+    ("queue_wait_mean_s", "s", "lower", False, True),
+    ("queue_wait_p99_s", "s", "lower", False, True),
+    ("slo_attainment", "fraction", "higher", True, True),
+    ("makespan_s", "s", "neither", False, True),
+    ("gpu_seconds", "s", "lower", False, True),
+    ("gpu_seconds_no_reuse", "s", "neither", False, True),
+    ("gpu_seconds_saved", "s", "higher", False, True),
+    ("cached_gb_hours", "GB-hours", "neither", False, True),
+    ("replica_gb_hours", "GB-hours", "lower", False, True),
+    ("replica_blocks", "blocks", "lower", False, True),
+    ("replica_bytes", "bytes", "lower", False, True),
+    ("transfer_bytes", "bytes", "lower", False, True),
+    ("gpu_usd", "USD", "lower", False, True),
+    ("storage_usd", "USD", "lower", False, True),
+    ("network_usd", "USD", "lower", False, True),
+    ("usd_per_1k_requests", "USD", "lower", False, True),
+    ("replicas_created", "blocks", "neither", False, True),
+    ("copies", "copies", "neither", False, True),
+    ("copied_blocks", "blocks", "neither", False, True),
+    ("copies_refused", "copies", "neither", False, True),
+    ("fetches_dropped", "requests", "neither", False, True),
+    ("peak_holders", "nodes", "neither", False, True),
+    ("traditional_score", "ratio", "higher", False, True),
+)
+BUILTIN_METRICS = {name: Metric(name, unit, better, fraction, counter)
+                   for name, unit, better, fraction, counter in _BUILTIN_METRICS}
+
+# Per-cell result keys of files written before the metric table named them: section ->
+# {old key: new key}. cell_result() reads either.
+OLD_RESULT_KEYS = {
+    "cache": {"block_hit_rate": "hit_rate"},
+    "balance": {"requests_cv": "load_cv", "requests_jain": "jain_index",
+                "requests_gini": "gini"},
+    "cost": {"gpu_busy_s": "gpu_seconds", "gpu_no_reuse_s": "gpu_seconds_no_reuse",
+             "gpu_saved_s": "gpu_seconds_saved", "gpu_dollars": "gpu_usd",
+             "storage_dollars": "storage_usd", "network_dollars": "network_usd",
+             "dollars_per_1000_requests": "usd_per_1k_requests"},
+    "replication": {"replica_blocks_mean": "replica_blocks",
+                    "replica_bytes_mean": "replica_bytes"},
+    "seed_scores": {"traditional": "traditional_score"},
+}
+
+
+def metrics_of_document(path, document):
+    """The document's `metrics` section as {name: Metric}, or the built-in table when the
+    file predates it. Raises ResultsError on a malformed section."""
+    section = document.get("metrics")
+    if section is None:
+        return dict(BUILTIN_METRICS)
+    if not isinstance(section, list):
+        raise ResultsError(f"{path}: metrics: expected a list")
+    table = {}
+    for i, row in enumerate(section):
+        if not isinstance(row, dict):
+            raise ResultsError(f"{path}: metrics[{i}]: expected an object")
+        try:
+            metric = Metric(str(row["name"]), str(row["unit"]), str(row["better"]),
+                            bool(row["fraction"]), bool(row["counter"]))
+        except KeyError as e:
+            raise ResultsError(f"{path}: metrics[{i}]: missing {e.args[0]}") from None
+        if metric.better not in ("higher", "lower", "neither"):
+            raise ResultsError(f"{path}: metrics[{i}].better: '{metric.better}'")
+        table[metric.name] = metric
+    return table
+
+
+def upgraded_cell_result(result):
+    """A per-cell result object with old key names (files before the metric table) renamed
+    to today's; today's files come back unchanged."""
+    if not isinstance(result, dict):
+        return result
+    out = dict(result)
+    for section, renames in OLD_RESULT_KEYS.items():
+        part = out.get(section)
+        if isinstance(part, dict) and any(old in part for old in renames):
+            out[section] = {renames.get(k, k): v for k, v in part.items()}
+    return out
 
 
 def is_gbench_suffix(part):
@@ -283,7 +400,7 @@ class _FileReader:
             if not failed and isinstance(info.get("error"), str) and info["error"]:
                 row["failed"], row["error_message"] = True, info["error"]
             if isinstance(info.get("result"), dict):
-                self.results[name] = info["result"]
+                self.results[name] = upgraded_cell_result(info["result"])
         self.rows[name] = row
 
     def repetition_times(self):
@@ -303,7 +420,7 @@ def load_document(path, document):
     return Results(paths=[path], contexts={path: reader.context}, cells=cells, matrices=matrices,
                    param_keys=params, counter_names=reader.counter_names,
                    repetition_times_s=reader.repetition_times(), cell_results=reader.results,
-                   kvbench={path: reader.kvbench})
+                   kvbench={path: reader.kvbench}, metrics=metrics_of_document(path, document))
 
 
 def load(path):
@@ -330,6 +447,8 @@ def load_many(paths):
             merged.repetition_times_s.setdefault(name, times)
         for name, result in part.cell_results.items():
             merged.cell_results.setdefault(name, result)
+        for name, metric in part.metrics.items():
+            merged.metrics.setdefault(name, metric)
     merged.cells["failed"] = merged.cells["failed"].astype(bool)
     return merged
 

@@ -213,8 +213,14 @@ def seed_net_benefit(hit_rate, concentration, worst_hit_rate, cost_ratio):
     return (hit_rate - worst_hit_rate) * 100.0 * gpu_weight - (100.0 - 100.0 * concentration)
 
 
-def traditional_score(hit_rate, concentration):
-    return hit_rate / concentration if concentration else math.nan
+def traditional_score(cell):
+    """The cell's own traditional_score counter (kvbench's definition: hit rate /
+    concentration, 0 when concentration is 0); computed the same way if a file lacks it."""
+    value = cell.get("traditional_score")
+    if not missing(value):
+        return value
+    hit, conc = cell["hit_rate"], cell["concentration"]
+    return hit / conc if conc > 0 else 0.0
 
 
 def seed_tables(results, cells, options):
@@ -230,7 +236,7 @@ def seed_tables(results, cells, options):
         for _, cell in frame.iterrows():
             hit, conc = cell["hit_rate"], cell["concentration"]
             rows.append({"strategy": cell["strategy"], "hit_rate": hit, "concentration": conc,
-                         "traditional_score": traditional_score(hit, conc),
+                         "traditional_score": traditional_score(cell),
                          "net_benefit": seed_net_benefit(hit, conc, worst, options.cost_ratio)})
         strategy = Column("strategy", "strategy", numeric=False)
         hit = Column("hit_rate", "hit rate", fmt_percent, "max")
@@ -271,25 +277,34 @@ def net_benefit_usd_per_1k(row, base):
 
 
 FULL_METRICS = (
-    # key, header, format, better, needs time and dollars (hidden for seed mode)
-    ("hit_rate", "hit rate", fmt_percent, "max", False),
-    ("token_hit_rate", "token hit rate", fmt_percent, "max", False),
-    ("concentration", "concentration", fmt_fixed(3), "min", False),
-    ("load_cv", "load CV", fmt_fixed(3), "min", False),
-    ("ttft_mean_s", "TTFT mean (s)", fmt_seconds, "min", True),
-    ("ttft_p99_s", "TTFT p99 (s)", fmt_seconds, "min", True),
-    ("slo_attainment", "SLO attained", lambda v: fmt_percent(v, 1), "max", True),
-    ("gpu_seconds", "GPU-s", fmt_fixed(1), "min", True),
-    ("replica_bytes", "replicas held, mean", None, "min", True),  # a time mean, not a total
-    ("transfer_bytes", "transfer", None, "min", True),
-    ("usd_per_1k_requests", "$ / 1K req", fmt_dollars, "min", True),
+    # key, header, format, needs time and dollars (hidden for seed mode); which way is better
+    # comes from the metric table (the result files' `metrics` section)
+    ("hit_rate", "hit rate", fmt_percent, False),
+    ("token_hit_rate", "token hit rate", fmt_percent, False),
+    ("concentration", "concentration", fmt_fixed(3), False),
+    ("load_cv", "load CV", fmt_fixed(3), False),
+    ("ttft_mean_s", "TTFT mean (s)", fmt_seconds, True),
+    ("ttft_p99_s", "TTFT p99 (s)", fmt_seconds, True),
+    ("slo_attainment", "SLO attained", lambda v: fmt_percent(v, 1), True),
+    ("gpu_seconds", "GPU-s", fmt_fixed(1), True),
+    ("replica_bytes", "replicas held, mean", None, True),  # a time mean, not a total
+    ("transfer_bytes", "transfer", None, True),
+    ("usd_per_1k_requests", "$ / 1K req", fmt_dollars, True),
 )
 
 
-def full_columns(frame, mode, baseline):
+def better_of(metric, table=None):
+    """"max", "min" or None (no direction) for a metric of the table."""
+    table = table if table is not None else kvbresults.BUILTIN_METRICS
+    better = table[metric].better if metric in table else "neither"
+    return {"higher": "max", "lower": "min"}.get(better)
+
+
+def full_columns(frame, mode, baseline, table=None):
     """The full table's columns; seed-mode groups drop those needing time or dollars."""
     columns = [Column("strategy", "strategy", numeric=False)]
-    for key, header, fmt, better, timed in FULL_METRICS:
+    for key, header, fmt, timed in FULL_METRICS:
+        better = better_of(key, table) or ""
         if timed and mode == "seed":
             continue
         if fmt is None:  # bytes: one unit per column, fitted to its largest value
@@ -302,9 +317,10 @@ def full_columns(frame, mode, baseline):
     return columns
 
 
-def sort_rows(rows, key):
-    """Best first by `key` (in its column's direction); rows without it last."""
-    better = {k: b for k, _, _, b, _ in FULL_METRICS}.get(key, "max")
+def sort_rows(rows, key, table=None):
+    """Best first by `key` (in its metric's direction; descending without one); rows
+    without it last."""
+    better = better_of(key, table) or "max"
     present = [r for r in rows if not missing(r.get(key))]
     absent = [r for r in rows if missing(r.get(key))]
     present.sort(key=lambda r: r[key], reverse=(better == "max"))
@@ -331,8 +347,8 @@ def full_tables(results, cells, options):
         elif mode == "seed":
             notes.append("seed mode: no simulated time or dollars")
         if options.sort:
-            records = sort_rows(records, options.sort)
-        columns = full_columns(frame, mode, options.baseline)
+            records = sort_rows(records, options.sort, results.metrics)
+        columns = full_columns(frame, mode, options.baseline, results.metrics)
         tables.append(Table("full", title or "all cells", columns, records, values,
                             notes + failed_notes(results, values)))
     for table in tables:
