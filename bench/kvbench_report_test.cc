@@ -11,6 +11,8 @@
 #include "bench/cli_common.h"
 #include "bench/kvbench_execute.h"
 #include "bench/kvbench_plan.h"
+#include "bench/run_result_json.h"
+#include "core/sim/metric_table.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -111,7 +113,11 @@ TEST_F(KvbenchReportTest, ResultHasTheRunsContextCleanNamesAndEveryCell) {
   ASSERT_EQ(kv["cells"].size(), 2u);
   EXPECT_EQ(kv["cells"][plan.matrices[0].cells[1].hash]["error"], "boom");
   EXPECT_EQ(r.begin().key(), "context");
-  EXPECT_EQ(std::prev(r.end()).key(), "kvbench");
+  EXPECT_EQ(std::prev(std::prev(r.end())).key(), "kvbench");
+  // Last, the metric table the scripts read: one row per metric.
+  EXPECT_EQ(std::prev(r.end()).key(), "metrics");
+  EXPECT_EQ(r["metrics"], MetricTableJson());
+  EXPECT_EQ(r["metrics"].size(), Metrics().size());
 
   // A cell without an outcome (filtered out) has no record.
   outcomes.cells[0][1].details = nullptr;
