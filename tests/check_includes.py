@@ -248,6 +248,7 @@ class Target:
 
 def parse_targets(root):
     """(targets by name, alias -> name) from every CMakeLists.txt under core/, bench/, tests/."""
+    root = os.path.abspath(root)  # ${CMAKE_CURRENT_SOURCE_DIR} must expand to an absolute path
     targets, aliases = {}, {}
     cmake_files = []
     for top in SOURCE_DIRS:
