@@ -12,7 +12,7 @@
 #include "core/trace/trace.h"
 #include "core/trace/trace_stats.h"
 #include "gtest/gtest.h"
-#include "tests/shared_traces.h"
+#include "bench/micro/shared_traces.h"
 
 namespace kvb {
 namespace {
@@ -33,7 +33,7 @@ class RealTraceTest : public ::testing::TestWithParam<ExpectedFigures> {};
 
 TEST_P(RealTraceTest, MatchesTheReadme) {
   const ExpectedFigures& want = GetParam();
-  const std::filesystem::path path = testing::SharedTraceDir() / want.file;
+  const std::filesystem::path path = micro::SharedTraceDir() / want.file;
   if (!std::filesystem::exists(path)) {
     GTEST_SKIP() << path << " is absent (set KVB_TRACE_DIR to the folder of the public traces)";
   }

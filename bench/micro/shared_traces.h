@@ -3,7 +3,7 @@
 
 // For the micro suites (targets made by kvb_cc_benchmark, which defines
 // KVB_DEFAULT_TRACE_DIR): where the public Mooncake traces are, and a stand-in when not.
-// The tests have their own (tests/shared_traces.h): bench/ does not include tests/.
+// tests/real_traces_test.cc uses it too (tests/ may include bench/, not the reverse).
 
 #include <cstdlib>
 #include <filesystem>
