@@ -16,8 +16,9 @@ enum class CapacityUnit { kBlocks, kTokens, kBytes };
 std::optional<CapacityUnit> CapacityUnitFromName(std::string_view name);
 std::string_view CapacityUnitName(CapacityUnit unit);
 
-// The Mooncake cost model (mooncake-model.md) over one profile: prefill, load and transfer
-// times in seconds, KV sizes in bytes. Immutable and cheap to copy; all methods are pure.
+// The Mooncake cost model (FAST'25; README "The simulation model") over one profile:
+// prefill, load and transfer times in seconds, KV sizes in bytes. Immutable and cheap to
+// copy; all methods are pure.
 class CostModel {
  public:
   // The default profile (DefaultProfile()).

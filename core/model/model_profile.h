@@ -9,7 +9,7 @@
 
 namespace kvb {
 
-// A transformer's shape, as the Mooncake cost model sees it (mooncake-model.md, Table 1).
+// A transformer's shape, as the Mooncake cost model sees it (the Mooncake paper, Table 1).
 struct ModelProfile {
   std::string name;
   uint32_t layers = 0;             // l
