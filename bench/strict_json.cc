@@ -124,6 +124,13 @@ nlohmann::json ReadJsonFile(const std::string& path) {
     const size_t at = what.find("parse error");
     throw InputError(
         absl::StrCat(path, ": invalid JSON: ", at == std::string::npos ? what : what.substr(at)));
+  } catch (const nlohmann::json::out_of_range& e) {
+    // A number beyond a double ("1e400"): "[json.exception.out_of_range.406] number overflow
+    // parsing '1e400'" is bad input, not an internal failure.
+    std::string what = e.what();
+    const size_t at = what.find("] ");
+    throw InputError(absl::StrCat(path, ": invalid JSON: ",
+                                  at == std::string::npos ? what : what.substr(at + 2)));
   }
 }
 

@@ -606,6 +606,63 @@ expect_error 13-cell-memory-limit-nan-config 2 "m_mem_nan.json" "cell_memory_lim
   "$kvbench" --config m_mem_nan.json --list
 
 # ---------------------------------------------------------------------------------------
+# 14. Hostile "serving" sections of a cost profile (the engine's HBM, limits, step model):
+#     exit 2 naming the profile file and the field.
+"$py" - <<'PY'
+import copy, json
+base = {"name": "p", "notes": "test profile", "block_tokens": 512,
+        "model": {"name": "m", "layers": 80, "hidden": 8192, "a": 4, "b": 22, "gqa": 8,
+                  "bytes_per_element": 2},
+        "hardware": {"name": "h", "gpus": 8, "peak_flops_per_gpu": 312e12, "utilisation": 0.5,
+                     "prefill_overhead_s": 0.01, "host_to_device_bytes_per_s": 128e9,
+                     "nic_bytes_per_s": 100e9, "dram_bytes": 983040000000,
+                     "gpu_dollars_per_node_hour": 24},
+        "serving": {"notes": "n", "hbm_bytes_per_gpu": 80e9, "weight_bytes": 141.2e9,
+                    "activation_reserve_bytes": 64e9, "kv_block_tokens": 16,
+                    "max_num_batched_tokens": 8192, "max_num_seqs": 256,
+                    "chunked_prefill": True,
+                    "step_model": {"name": "roofline", "params": {"mfu": 0.5}}}}
+def profile(name, edit):
+    p = copy.deepcopy(base)
+    edit(p["serving"])
+    with open(name, "w") as f:
+        json.dump(p, f)
+profile("p_ok.json", lambda s: None)
+profile("p_unknown.json", lambda s: s.update(hbm_gb=80))
+profile("p_no_room.json", lambda s: s.update(hbm_bytes_per_gpu=17e9))
+profile("p_zero_seqs.json", lambda s: s.update(max_num_seqs=0))
+profile("p_model.json", lambda s: s["step_model"].update(name="linear"))
+profile("p_param_range.json", lambda s: s["step_model"]["params"].update(mbu=7))
+profile("p_param_key.json", lambda s: s["step_model"]["params"].update(mfuu=0.5))
+profile("p_param_text.json", lambda s: s["step_model"]["params"].update(mfu="high"))
+profile("p_params_list.json", lambda s: s["step_model"].update(params=[0.5]))
+profile("p_negative.json", lambda s: s.update(weight_bytes=-1))
+with open("p_overflow.json", "w") as f:
+    f.write(json.dumps(base).replace('"hbm_bytes_per_gpu": 80000000000.0', '"hbm_bytes_per_gpu": 1e400'))
+PY
+expect_ok 14-serving-profile-ok 'true' -- "$kvtrace" simulate same.jsonl --profile p_ok.json
+expect_error 14-serving-unknown-field 2 "p_unknown.json" "serving.hbm_gb: unknown field" -- \
+  "$kvtrace" simulate same.jsonl --profile p_unknown.json
+expect_error 14-serving-no-room-for-kv 2 "p_no_room.json" "serving.hbm_bytes_per_gpu" "no room" -- \
+  "$kvtrace" simulate same.jsonl --profile p_no_room.json
+expect_error 14-serving-zero-seqs 2 "p_zero_seqs.json" "serving.max_num_seqs" -- \
+  "$kvtrace" simulate same.jsonl --profile p_zero_seqs.json
+expect_error 14-serving-unknown-step-model 2 "p_model.json" "serving.step_model.name" "linear" -- \
+  "$kvtrace" simulate same.jsonl --profile p_model.json
+expect_error 14-serving-param-out-of-range 2 "p_param_range.json" "serving.step_model.params" "mbu" -- \
+  "$kvtrace" simulate same.jsonl --profile p_param_range.json
+expect_error 14-serving-param-unknown-key 2 "p_param_key.json" "serving.step_model.params" "mfuu" -- \
+  "$kvtrace" simulate same.jsonl --profile p_param_key.json
+expect_error 14-serving-param-not-a-number 2 "p_param_text.json" "serving.step_model.params" "mfu" -- \
+  "$kvtrace" simulate same.jsonl --profile p_param_text.json
+expect_error 14-serving-params-not-an-object 2 "p_params_list.json" "params" -- \
+  "$kvtrace" simulate same.jsonl --profile p_params_list.json
+expect_error 14-serving-negative-weights 2 "p_negative.json" "serving.weight_bytes" -- \
+  "$kvtrace" simulate same.jsonl --profile p_negative.json
+expect_error 14-serving-overflowing-number 2 "p_overflow.json" "number overflow" -- \
+  "$kvtrace" simulate same.jsonl --profile p_overflow.json
+
+# ---------------------------------------------------------------------------------------
 total_ms=$(( ($(usec) - ${test_start/./}) / 1000 ))
 echo "hostile_inputs_test: $passed passed, $failed failed, $known known failures in $(( total_ms / 1000 )) s"
 if (( ${#fixed[@]} > 0 )); then
