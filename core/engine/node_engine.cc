@@ -22,12 +22,12 @@ double ValueAt(const std::vector<LinePiece>& pieces, uint64_t j) {
   return best;
 }
 
-// Sum of the first k values (j = 0 .. k-1): the max of affine functions is convex and
-// piecewise affine, so each stretch where one piece leads is an arithmetic series.
-double PrefixSum(const std::vector<LinePiece>& pieces, uint64_t k) {
-  double sum = 0;
-  uint64_t j = 0;
-  while (j < k) {
+// Calls fn(piece, j0, j1) for each stretch [j0, j1) of [begin, end) over which one piece
+// leads: the max of affine functions is convex and piecewise affine.
+template <typename Fn>
+void ForEachStretch(const std::vector<LinePiece>& pieces, uint64_t begin, uint64_t end, Fn fn) {
+  uint64_t j = begin;
+  while (j < end) {
     size_t lead = 0;
     for (size_t p = 1; p < pieces.size(); ++p) {
       const double vp = pieces[p].at0 + pieces[p].per_j * static_cast<double>(j);
@@ -35,20 +35,28 @@ double PrefixSum(const std::vector<LinePiece>& pieces, uint64_t k) {
       if (vp > vl || (vp == vl && pieces[p].per_j > pieces[lead].per_j)) lead = p;
     }
     // The first j' > j where a steeper piece overtakes the leader.
-    uint64_t end = k;
+    uint64_t stop = end;
     const LinePiece& l = pieces[lead];
     for (const LinePiece& q : pieces) {
       if (q.per_j <= l.per_j) continue;
       const double cross = (l.at0 - q.at0) / (q.per_j - l.per_j);  // q > l for j > cross
       const double next = std::floor(cross) + 1;
       if (next <= static_cast<double>(j)) continue;
-      if (next < static_cast<double>(end)) end = static_cast<uint64_t>(next);
+      if (next < static_cast<double>(stop)) stop = static_cast<uint64_t>(next);
     }
-    const auto n = static_cast<double>(end - j);
-    const double first = static_cast<double>(j);
-    sum += n * l.at0 + l.per_j * (n * first + n * (n - 1) / 2);
-    j = end;
+    fn(l, j, stop);
+    j = stop;
   }
+}
+
+// Sum of the first k values (j = 0 .. k-1): an arithmetic series per stretch.
+double PrefixSum(const std::vector<LinePiece>& pieces, uint64_t k) {
+  double sum = 0;
+  ForEachStretch(pieces, 0, k, [&](const LinePiece& l, uint64_t j0, uint64_t j1) {
+    const auto n = static_cast<double>(j1 - j0);
+    const double first = static_cast<double>(j0);
+    sum += n * l.at0 + l.per_j * (n * first + n * (n - 1) / 2);
+  });
   return sum;
 }
 
@@ -67,8 +75,8 @@ uint32_t NodeEngine::Add(const EngineRequest& r) {
   if (r.prompt_tokens == 0 || r.output_tokens == 0) {
     throw std::invalid_argument("engine request: prompt and output tokens must be >= 1");
   }
-  if (!requests_.empty() && r.arrival_s < requests_.back().arrival_s) {
-    throw std::invalid_argument("engine request: arrivals must not go backwards");
+  if (r.arrival_s < horizon_s_) {
+    throw std::invalid_argument("engine request: arrives before the engine's last RunUntil");
   }
   const auto index = static_cast<uint32_t>(requests_.size());
   requests_.push_back(r);
@@ -83,9 +91,13 @@ uint32_t NodeEngine::Add(const EngineRequest& r) {
   // The KV of every token but the last output must fit (recomputed whole after preemption).
   if (BlocksFor(s.prompt + s.output - 1) > limits_.kv_capacity_blocks) {
     results_.back().rejected = true;
-  } else {
-    pending_.push_back(index);
+    return index;
   }
+  // By arrival, after those arriving at the same time: mostly an append.
+  auto at = pending_.end();
+  while (at != pending_.begin() && requests_[*(at - 1)].arrival_s > r.arrival_s) --at;
+  pending_.insert(at, index);
+  prefill_backlog_tokens_ += s.target - s.kv;
   return index;
 }
 
@@ -114,8 +126,10 @@ void NodeEngine::PreemptNewest() {
   Release(i);
   State& s = states_[i];
   // Recompute: its prompt and every token generated so far are prefilled again.
+  prefill_backlog_tokens_ -= s.target - std::min(s.kv, s.target);  // 0 once decoding
   s.kv = 0;
   s.target = s.prompt + s.generated;
+  prefill_backlog_tokens_ += s.target;
   waiting_.push_front(i);
   ++results_[i].preemptions;
   ++preemptions_;
@@ -126,10 +140,12 @@ void NodeEngine::Emit(uint32_t i, double t) {
   EngineRequestResult& r = results_[i];
   if (s.generated == 0) {
     r.first_token_s = t;
+    if (log_events_) events_.push_back({t, i, EngineEventKind::kFirstToken});
   } else {
     const double gap = t - s.last_token_s;
     r.gap_sum_s += gap;
     r.max_gap_s = std::max(r.max_gap_s, gap);
+    if (itl_ != nullptr) itl_->Add(gap);
   }
   s.last_token_s = t;
   ++s.generated;
@@ -138,6 +154,7 @@ void NodeEngine::Emit(uint32_t i, double t) {
 void NodeEngine::Finish(uint32_t i, double t) {
   results_[i].finish_s = t;
   Release(i);
+  if (log_events_) events_.push_back({t, i, EngineEventKind::kFinished});
 }
 
 void NodeEngine::Step() {
@@ -177,6 +194,7 @@ void NodeEngine::Step() {
       tokens = remaining;
     }
     if (!Reserve(i, s.kv + tokens)) break;
+    if (results_[i].scheduled_s < 0) results_[i].scheduled_s = start;
     waiting_.pop_front();
     running_.push_back(i);
     chunks_.push_back({i, tokens});
@@ -198,6 +216,9 @@ void NodeEngine::Step() {
   }
   const double dt = model_.Seconds(work);
   const double end = start + dt;
+  used_block_seconds_ += static_cast<double>(used_blocks()) * dt;
+  batch_seconds_ += static_cast<double>(decodes_.size() + chunks_.size()) * dt;
+  last_decodes_ = decodes_.size();
   for (const uint32_t i : decodes_) {
     ++states_[i].kv;
     Emit(i, end);
@@ -205,6 +226,7 @@ void NodeEngine::Step() {
   for (const Chunk& c : chunks_) {
     State& s = states_[c.request];
     s.kv += c.tokens;
+    prefill_backlog_tokens_ -= c.tokens;
     if (s.kv == s.target) Emit(c.request, end);
   }
   size_t kept = 0;
@@ -292,10 +314,22 @@ bool NodeEngine::SkipDecodeRun(double stop_s) {
   const double last_s = ValueAt(pieces, steps - 1);
   const double run_s = PrefixSum(pieces, steps);
   const double end = now_s_ + run_s;
+  const double used_first = static_cast<double>(used_blocks() + first_need);
+  const double used_last = static_cast<double>(used_blocks() + blocks_through(steps));
+  used_block_seconds_ += (used_first + used_last) / 2 * run_s;
+  batch_seconds_ += static_cast<double>(batch) * run_s;
+  last_decodes_ = batch;
+  if (itl_ != nullptr) {
+    // Every request's gaps but the first are the step times of steps 1 .. steps-1.
+    ForEachStretch(pieces, 1, steps, [&](const LinePiece& l, uint64_t j0, uint64_t j1) {
+      itl_->AddArithmeticRun(l.at0 + l.per_j * static_cast<double>(j0), l.per_j, j1 - j0, batch);
+    });
+  }
   size_t kept = 0;
   for (const uint32_t i : running_) {
     State& s = states_[i];
     EngineRequestResult& r = results_[i];
+    if (itl_ != nullptr) itl_->Add(now_s_ + first_s - s.last_token_s);
     r.gap_sum_s += end - s.last_token_s;
     r.max_gap_s = std::max({r.max_gap_s, now_s_ + first_s - s.last_token_s, last_s});
     s.last_token_s = end;
@@ -317,6 +351,7 @@ bool NodeEngine::SkipDecodeRun(double stop_s) {
 }
 
 void NodeEngine::RunUntil(double t_s) {
+  horizon_s_ = std::max(horizon_s_, t_s);
   for (;;) {
     while (!pending_.empty() && requests_[pending_.front()].arrival_s <= now_s_) {
       waiting_.push_back(pending_.front());
@@ -325,6 +360,7 @@ void NodeEngine::RunUntil(double t_s) {
     const double next_arrival = pending_.empty() ? std::numeric_limits<double>::infinity()
                                                  : requests_[pending_.front()].arrival_s;
     if (running_.empty() && waiting_.empty()) {
+      last_decodes_ = 0;
       if (next_arrival >= t_s || std::isinf(next_arrival)) return;
       now_s_ = next_arrival;  // idle until the next arrival
       continue;
@@ -336,5 +372,10 @@ void NodeEngine::RunUntil(double t_s) {
 }
 
 void NodeEngine::Drain() { RunUntil(std::numeric_limits<double>::infinity()); }
+
+uint64_t NodeEngine::BytesPerRequest() {
+  // Its records, and a slot in pending_, waiting_ or running_ at a time.
+  return sizeof(State) + sizeof(EngineRequestResult) + sizeof(EngineRequest) + sizeof(uint32_t);
+}
 
 }  // namespace kvb

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/engine/step_model.h"
+#include "core/metrics/log_histogram.h"
 
 namespace kvb {
 
@@ -35,11 +36,20 @@ struct EngineRequest {
 // What happened to one request (times in seconds).
 struct EngineRequestResult {
   bool rejected = false;     // its prompt + output can never fit the node's KV
+  double scheduled_s = -1;   // start of the first step computing part of its prompt
   double first_token_s = 0;  // end of the step that finished its prompt
   double finish_s = 0;       // end of the step that produced its last token
   double gap_sum_s = 0;      // sum of gaps between consecutive output tokens
   double max_gap_s = 0;
   uint32_t preemptions = 0;
+};
+
+// A request's first token or last token, logged when NodeEngine's event log is on.
+enum class EngineEventKind : uint8_t { kFirstToken, kFinished };
+struct EngineEvent {
+  double t_s = 0;
+  uint32_t request = 0;
+  EngineEventKind kind = EngineEventKind::kFirstToken;
 };
 
 class NodeEngine {
@@ -49,8 +59,9 @@ class NodeEngine {
   // outlive the engine.
   NodeEngine(const EngineLimits& limits, const StepModel& model, bool step_by_step = false);
 
-  // Adds a request arriving at or after every request added before; returns its index.
-  // Throws std::invalid_argument if arrivals go backwards or a count is 0.
+  // Adds a request arriving at or after the time of the last RunUntil (arrivals may come
+  // in any order otherwise); returns its index. Throws std::invalid_argument if it arrives
+  // before that time or a count is 0.
   uint32_t Add(const EngineRequest& request);
   // Runs every step that starts before `t_s` (a step may end after it).
   void RunUntil(double t_s);
@@ -58,6 +69,12 @@ class NodeEngine {
   void Drain();
 
   const EngineRequestResult& result(uint32_t index) const { return results_[index]; }
+  // Logs first and last tokens into events() from now on.
+  void LogEvents() { log_events_ = true; }
+  std::vector<EngineEvent>& events() { return events_; }
+  // Adds every inter-token gap from now on to `itl` (nullptr: none); it must outlive the
+  // engine's use of it.
+  void RecordGaps(LogHistogram* itl) { itl_ = itl; }
   // When the last step ended.
   double now_s() const { return now_s_; }
   uint64_t steps() const { return steps_; }
@@ -66,8 +83,25 @@ class NodeEngine {
   double busy_s() const { return busy_s_; }
   uint64_t preemptions() const { return preemptions_; }
   size_t running() const { return running_.size(); }
+  // Arrived and not running (preempted ones included).
   size_t waiting() const { return waiting_.size(); }
+  // Added but not yet arrived (e.g. still loading their prefix).
+  size_t pending() const { return pending_.size(); }
   uint64_t free_blocks() const { return free_blocks_; }
+  uint64_t used_blocks() const { return limits_.kv_capacity_blocks - free_blocks_; }
+  const EngineLimits& limits() const { return limits_; }
+  // Prompt tokens still to compute over the requests added and not finished (recomputes of
+  // preempted ones included).
+  uint64_t prefill_backlog_tokens() const { return prefill_backlog_tokens_; }
+  // Decodes of the last step (0 once idle).
+  uint64_t decode_batch() const { return last_decodes_; }
+  // Integrals over the steps run: HBM blocks in use x seconds (decode runs advanced in
+  // closed form count the mean of their first and last step's blocks), and requests in the
+  // batch x seconds.
+  double used_block_seconds() const { return used_block_seconds_; }
+  double batch_seconds() const { return batch_seconds_; }
+  // Heap bytes per request added (its records), for memory estimates.
+  static uint64_t BytesPerRequest();
 
  private:
   struct State {
@@ -104,7 +138,7 @@ class NodeEngine {
   std::vector<State> states_;
   std::vector<EngineRequestResult> results_;
   std::vector<EngineRequest> requests_;
-  std::deque<uint32_t> pending_;   // added, not yet arrived (by arrival)
+  std::deque<uint32_t> pending_;   // added, not yet arrived (by arrival, then index)
   std::deque<uint32_t> waiting_;   // arrived, not running (first in line first)
   std::vector<uint32_t> running_;  // oldest admission first
   uint64_t free_blocks_ = 0;
@@ -115,6 +149,14 @@ class NodeEngine {
   uint64_t preemptions_ = 0;
   std::vector<Chunk> chunks_;  // scratch of one step
   std::vector<uint32_t> decodes_;
+  double horizon_s_ = 0;  // the last RunUntil's time
+  uint64_t prefill_backlog_tokens_ = 0;
+  uint64_t last_decodes_ = 0;
+  double used_block_seconds_ = 0;
+  double batch_seconds_ = 0;
+  bool log_events_ = false;
+  std::vector<EngineEvent> events_;
+  LogHistogram* itl_ = nullptr;
 };
 
 }  // namespace kvb

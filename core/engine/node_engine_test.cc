@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/engine/step_model.h"
+#include "core/metrics/log_histogram.h"
 #include "gtest/gtest.h"
 
 namespace kvb {
@@ -119,9 +120,61 @@ TEST(NodeEngineTest, RefusesWhatCanNeverFitAndBadInput) {
   EXPECT_TRUE(e.result(big).rejected);
   EXPECT_FALSE(e.result(1).rejected);
   EXPECT_GT(e.result(1).finish_s, 1);
-  EXPECT_THROW(e.Add({0.5, 4, 0, 1}), std::invalid_argument);  // arrival went backwards
+  EXPECT_THROW(e.Add({0.5, 4, 0, 1}), std::invalid_argument);  // before the last RunUntil
   EXPECT_THROW(e.Add({2, 0, 0, 1}), std::invalid_argument);
   EXPECT_THROW(NodeEngine(Limits(0, 8, 2, 4), *model), std::invalid_argument);
+}
+
+// Requests added out of arrival order are scheduled as if added in order.
+TEST(NodeEngineTest, PendingRequestsAreOrderedByArrival) {
+  const auto model = HandModel();
+  NodeEngine in_order(Limits(64, 2, 1000, 16), *model), shuffled(Limits(64, 2, 1000, 16), *model);
+  const std::vector<EngineRequest> requests = {
+      {0.0, 40, 0, 5}, {0.3, 30, 0, 4}, {0.6, 50, 0, 3}, {0.9, 20, 0, 6}};
+  for (const EngineRequest& r : requests) in_order.Add(r);
+  const std::vector<uint32_t> order = {2, 0, 3, 1};
+  for (const uint32_t k : order) shuffled.Add(requests[k]);
+  in_order.Drain();
+  shuffled.Drain();
+  for (uint32_t k = 0; k < order.size(); ++k) {
+    const EngineRequestResult& a = in_order.result(order[k]);
+    const EngineRequestResult& b = shuffled.result(k);
+    EXPECT_DOUBLE_EQ(a.first_token_s, b.first_token_s) << k;
+    EXPECT_DOUBLE_EQ(a.finish_s, b.finish_s) << k;
+    EXPECT_DOUBLE_EQ(a.scheduled_s, b.scheduled_s) << k;
+  }
+  // max_num_seqs = 2: the third arrival waits for a finish.
+  EXPECT_DOUBLE_EQ(in_order.result(0).scheduled_s, 0.0);
+  EXPECT_GE(in_order.result(2).scheduled_s, in_order.result(0).finish_s);
+}
+
+// The signals count what a router would: waiting, running, blocks, prompt tokens to do.
+TEST(NodeEngineTest, SignalsFollowTheSchedule) {
+  const auto model = HandModel();
+  NodeEngine e(Limits(64, 8, 1000, 16), *model);
+  e.Add({0, 100, 0, 3});
+  e.Add({0, 10, 0, 2});
+  EXPECT_EQ(e.pending(), 2u);
+  EXPECT_EQ(e.prefill_backlog_tokens(), 110u);
+  // Step 1 [0, 1.64]: 64 tokens of the first; the second does not fit the budget.
+  e.RunUntil(0.5);
+  EXPECT_EQ(e.running(), 1u);
+  EXPECT_EQ(e.waiting(), 1u);
+  EXPECT_EQ(e.prefill_backlog_tokens(), 46u);
+  EXPECT_EQ(e.used_blocks(), 4u);  // 64 tokens in blocks of 16
+  EXPECT_EQ(e.decode_batch(), 0u);
+  // Step 2 [1.64, 3.1]: its last 36 and the second's 10 tokens: both have a first token.
+  e.RunUntil(2);
+  EXPECT_EQ(e.running(), 2u);
+  EXPECT_EQ(e.prefill_backlog_tokens(), 0u);
+  EXPECT_EQ(e.used_blocks(), 7u + 1u);
+  // Step 3 [3.1, 4.1]: two decodes; the second finishes.
+  e.RunUntil(3.5);
+  EXPECT_EQ(e.decode_batch(), 2u);
+  e.Drain();
+  EXPECT_EQ(e.decode_batch(), 0u);
+  EXPECT_EQ(e.used_blocks(), 0u);
+  EXPECT_NEAR(e.batch_seconds(), 1.64 + 2 * 1.46 + 2 * 1 + 1, 1e-12);
 }
 
 bool Close(double a, double b) { return std::abs(a - b) <= 1e-9 * std::max(1.0, std::abs(a)); }
@@ -144,7 +197,12 @@ TEST(NodeEngineTest, EventSkippingMatchesTheStepByStepReference) {
     limits.kv_capacity_blocks =
         std::uniform_int_distribution<uint64_t>(2, 4000 / limits.kv_block_tokens + 40)(rng);
     NodeEngine reference(limits, *model, true), fast(limits, *model, false),
-        fed(limits, *model, false);
+        fed(limits, *model, false), fed_reference(limits, *model, true);
+    LogHistogram reference_itl, fast_itl;
+    reference.RecordGaps(&reference_itl);
+    fast.RecordGaps(&fast_itl);
+    reference.LogEvents();
+    fast.LogEvents();
     std::exponential_distribution<double> gap(std::uniform_real_distribution<double>(0.5, 50)(rng));
     std::uniform_int_distribution<uint32_t> prompt(1, 600), output(1, 300);
     double t = 0;
@@ -156,7 +214,16 @@ TEST(NodeEngineTest, EventSkippingMatchesTheStepByStepReference) {
       reference.Add(r);
       fast.Add(r);
       fed.RunUntil(t);
+      fed_reference.RunUntil(t);
+      // Fed alike, both have run the same steps: the signals a router reads agree.
+      ASSERT_EQ(fed.steps(), fed_reference.steps()) << i;
+      EXPECT_EQ(fed.running(), fed_reference.running()) << i;
+      EXPECT_EQ(fed.waiting(), fed_reference.waiting()) << i;
+      EXPECT_EQ(fed.used_blocks(), fed_reference.used_blocks()) << i;
+      EXPECT_EQ(fed.prefill_backlog_tokens(), fed_reference.prefill_backlog_tokens()) << i;
+      EXPECT_EQ(fed.decode_batch(), fed_reference.decode_batch()) << i;
       fed.Add(r);
+      fed_reference.Add(r);
     }
     reference.Drain();
     fast.Drain();
@@ -169,6 +236,24 @@ TEST(NodeEngineTest, EventSkippingMatchesTheStepByStepReference) {
     ASSERT_EQ(reference.steps(), fed.steps());
     EXPECT_EQ(reference.preemptions(), fast.preemptions());
     EXPECT_TRUE(Close(reference.busy_s(), fast.busy_s()));
+    EXPECT_TRUE(Close(reference.batch_seconds(), fast.batch_seconds()));
+    EXPECT_EQ(fast.prefill_backlog_tokens(), 0u);
+    EXPECT_EQ(fast.used_blocks(), 0u);
+    // The same tokens' gaps: equal counts and sums, quantiles within a bucket (1%).
+    ASSERT_EQ(reference_itl.count(), fast_itl.count());
+    EXPECT_TRUE(Close(reference_itl.sum(), fast_itl.sum()));
+    for (double q : {0.5, 0.9, 0.99}) {
+      if (fast_itl.count() == 0) break;
+      EXPECT_NEAR(reference_itl.Quantile(q), fast_itl.Quantile(q),
+                  0.0101 * reference_itl.Quantile(q)) << q;
+    }
+    // The same first and last tokens, in the same order.
+    ASSERT_EQ(reference.events().size(), fast.events().size());
+    for (size_t k = 0; k < fast.events().size(); ++k) {
+      EXPECT_EQ(reference.events()[k].request, fast.events()[k].request) << k;
+      EXPECT_EQ(reference.events()[k].kind, fast.events()[k].kind) << k;
+      EXPECT_TRUE(Close(reference.events()[k].t_s, fast.events()[k].t_s)) << k;
+    }
     for (uint32_t i = 0; i < n; ++i) {
       const EngineRequestResult& a = reference.result(i);
       for (const NodeEngine* other : {&fast, &fed}) {
@@ -179,6 +264,7 @@ TEST(NodeEngineTest, EventSkippingMatchesTheStepByStepReference) {
         EXPECT_TRUE(Close(a.gap_sum_s, b.gap_sum_s)) << i;
         EXPECT_TRUE(Close(a.max_gap_s, b.max_gap_s)) << i;
         EXPECT_EQ(a.preemptions, b.preemptions) << i;
+        EXPECT_TRUE(Close(a.scheduled_s, b.scheduled_s)) << i;
       }
       if (!a.rejected) {
         EXPECT_GE(a.finish_s, a.first_token_s);
