@@ -54,5 +54,31 @@ TEST(ServingProfileTest, BadFiguresAreRefusedWithTheirField) {
   EXPECT_THROW(EngineLimitsFor(p), InputError);
 }
 
+// Alone on a node, the engine's first token comes PrefillAloneSeconds after the request.
+TEST(PrefillAloneTest, MatchesTheEngineAndHandChunks) {
+  const auto hand = MakeStepModel("polynomial:c0=1,c_prefill=0.01,c_decode=0,c_kv=0,c_pair=0");
+  EngineLimits limits;
+  limits.max_num_batched_tokens = 64;
+  limits.kv_capacity_blocks = 1000;
+  // Chunks of 64 and 36 tokens: 1.64 + 1.36 s; 80 cached: one chunk of 20; all cached: the
+  // last token alone.
+  EXPECT_NEAR(PrefillAloneSeconds(*hand, limits, 100, 0), 3.0, 1e-12);
+  EXPECT_NEAR(PrefillAloneSeconds(*hand, limits, 100, 80), 1.2, 1e-12);
+  EXPECT_NEAR(PrefillAloneSeconds(*hand, limits, 100, 100), 1.01, 1e-12);
+  limits.chunked_prefill = false;
+  EXPECT_NEAR(PrefillAloneSeconds(*hand, limits, 100, 0), 2.0, 1e-12);
+  const auto roofline = MakeStepModel(*DefaultProfile().serving);
+  const EngineLimits node = EngineLimitsFor(DefaultProfile());
+  for (const uint32_t prompt : {1u, 700u, 8192u, 20000u}) {
+    for (const uint32_t cached : {0u, 512u, prompt}) {
+      NodeEngine e(node, *roofline);
+      e.Add({0, prompt, cached, 1});
+      e.Drain();
+      EXPECT_NEAR(PrefillAloneSeconds(*roofline, node, prompt, cached), e.result(0).first_token_s,
+                  1e-12) << prompt << " " << cached;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace kvb

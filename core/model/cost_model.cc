@@ -28,7 +28,12 @@ std::string_view CapacityUnitName(CapacityUnit unit) {
 CostModel::CostModel() : CostModel(DefaultProfile()) {}
 
 CostModel::CostModel(const CostProfile& profile)
-    : CostModel(profile.model, profile.hardware, profile.block_tokens) {}
+    : CostModel(profile.model, profile.hardware, profile.block_tokens) {
+  if (profile.serving) {
+    ValidateServingProfile(*profile.serving, hardware_.gpus, kv_bytes_per_token_);
+    serving_ = profile.serving;
+  }
+}
 
 CostModel::CostModel(const ModelProfile& model, const HardwareProfile& hardware,
                      uint32_t block_tokens)

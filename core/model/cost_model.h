@@ -17,8 +17,8 @@ std::optional<CapacityUnit> CapacityUnitFromName(std::string_view name);
 std::string_view CapacityUnitName(CapacityUnit unit);
 
 // The Mooncake cost model (FAST'25; README "The simulation model") over one profile:
-// prefill, load and transfer times in seconds, KV sizes in bytes. Immutable and cheap to
-// copy; all methods are pure.
+// prefill, load and transfer times in seconds, KV sizes in bytes. Immutable; all methods
+// are pure.
 class CostModel {
  public:
   // The default profile (DefaultProfile()).
@@ -28,6 +28,8 @@ class CostModel {
   CostModel(const ModelProfile& model, const HardwareProfile& hardware, uint32_t block_tokens);
 
   const ModelProfile& model() const { return model_; }
+  // The serving engine's figures, when the profile has them.
+  const std::optional<ServingProfile>& serving() const { return serving_; }
   const HardwareProfile& hardware() const { return hardware_; }
   uint32_t block_tokens() const { return block_tokens_; }
 
@@ -62,6 +64,7 @@ class CostModel {
  private:
   ModelProfile model_;
   HardwareProfile hardware_;
+  std::optional<ServingProfile> serving_;
   uint32_t block_tokens_;
   double effective_flops_per_s_;
   double load_bytes_per_s_;
