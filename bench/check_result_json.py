@@ -47,6 +47,8 @@ def metric_table_problems(result):
 
 def problems_of(result):
     out, cell_counters = metric_table_problems(result)
+    nullable = {row.get("name") for row in result.get("metrics", []) or []
+                if isinstance(row, dict) and row.get("nullable")}
     for field in CONTEXT_FIELDS:
         if field not in result.get("context", {}):
             out.append(f"context.{field}: missing")
@@ -74,6 +76,8 @@ def problems_of(result):
             if b.get("error_occurred"):
                 continue
             for counter in cell_counters:
+                if b.get(counter) is None and counter in nullable:
+                    continue  # does not apply to this cell (e.g. goodput without an SLO)
                 if not isinstance(b.get(counter), (int, float)):
                     out.append(f"benchmarks[{i}] ({b['name']}): counter {counter} missing")
             cell = result.get("kvbench", {}).get("cells", {}).get(label[len("cell="):])

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <sstream>
@@ -328,7 +329,10 @@ std::pair<size_t, Outcome> OutcomeFromPayload(const std::string& text) {
   o.wall_s = p.at("wall_s").get<double>();
   o.details = p.at("details");
   for (const auto& c : p.at("counters")) {
-    o.counters.emplace_back(c.at(0).get<std::string>(), c.at(1).get<double>());
+    // null: a metric that does not apply (NaN, e.g. goodput without an SLO).
+    o.counters.emplace_back(c.at(0).get<std::string>(),
+                            c.at(1).is_null() ? std::numeric_limits<double>::quiet_NaN()
+                                              : c.at(1).get<double>());
   }
   return {p.at("index").get<size_t>(), std::move(o)};
 }

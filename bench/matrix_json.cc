@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <optional>
 #include <set>
+#include <string_view>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -16,6 +18,7 @@
 #include "core/model/cost_model.h"
 #include "core/replication/replication_policy.h"
 #include "core/routing/router.h"
+#include "core/sim/simulator.h"
 #include "core/strategy/strategy.h"
 #include "core/trace/generator.h"
 #include "core/trace/mooncake_reader.h"
@@ -212,6 +215,28 @@ class Parser {
       if (o.Has("scope")) k.scope = o.String("scope");
       if (k.scope != "local" && k.scope != "global") {
         o.Fail("scope", absl::StrCat("expected \"local\" or \"global\", got \"", k.scope, "\""));
+      }
+      if (o.Has("shape")) k.shape = o.String("shape");
+      const std::optional<ClusterShape> shape = ClusterShapeFromName(k.shape);
+      if (!shape) {
+        o.Fail("shape", absl::StrCat("expected \"prefill_only\" or \"aggregated\", got \"",
+                                     k.shape, "\""));
+      }
+      if (*shape != ClusterShape::kPrefillOnly) {
+        if (seed) o.Fail("shape", absl::StrCat("'", k.shape, "' needs mode \"realistic\""));
+        if (!cost.serving()) {
+          o.Fail("shape", absl::StrCat("'", k.shape, "' needs a profile with a \"serving\" "
+                                       "section; profile '", k.profile, "' has none"));
+        }
+      }
+      for (const char* field : {"tbt_slo_s", "signal_refresh_s"}) {
+        if (!o.Has(field)) continue;
+        const double value = o.Number(field);
+        if (!(value >= 0) || !std::isfinite(value)) o.Fail(field, "must be a finite number >= 0");
+        if (value > 0 && *shape == ClusterShape::kPrefillOnly) {
+          o.Fail(field, "needs shape \"aggregated\" (a prefill_only cluster does not decode)");
+        }
+        (std::string_view(field) == "tbt_slo_s" ? k.tbt_slo_s : k.signal_refresh_s) = value;
       }
       if (o.Has("ttft_slo_s")) {
         k.ttft_slo_s = o.Number("ttft_slo_s");
@@ -472,9 +497,12 @@ nlohmann::ordered_json MatrixConfigToJson(const MatrixConfig& c) {
                         {"capacity", k.capacity},
                         {"eviction", k.eviction},
                         {"scope", k.scope},
+                        {"shape", k.shape},
                         {"profile", k.profile},
                         {"ttft_slo_s", k.ttft_slo_s},
                         {"reject_over_slo", k.reject_over_slo},
+                        {"tbt_slo_s", k.tbt_slo_s},
+                        {"signal_refresh_s", k.signal_refresh_s},
                         {"track_hotspots", k.track_hotspots}});
   }
   nlohmann::ordered_json traces = nlohmann::ordered_json::array();
@@ -611,7 +639,10 @@ MatrixSpec BuildMatrixSpec(const MatrixConfig& c, TraceCache& traces) {
     if (!k.profile_path.empty()) config.cost = CostModel(ReadProfileFile(k.profile_path));
     config.cluster.nodes.assign(k.nodes, NodeSpec{k.capacity_blocks, k.eviction, 1.0});
     config.cluster.scope = k.scope == "global" ? CacheScope::kGlobal : CacheScope::kLocal;
+    config.shape = *ClusterShapeFromName(k.shape);
     config.ttft_slo_s = k.ttft_slo_s;
+    config.tbt_slo_s = k.tbt_slo_s;
+    config.signal_refresh_s = k.signal_refresh_s;
     config.reject_over_slo = k.reject_over_slo;
     config.track_hotspots = k.track_hotspots;
     if (config.mode == SimMode::kRealistic) {

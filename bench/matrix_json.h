@@ -27,7 +27,10 @@ struct ClusterConfig {
   std::string profile;           // name (profiles/<name>.json above the file) or .json path
   std::string profile_path;      // resolved file; empty = the built-in default profile
                                  // (DefaultProfile(), twin of its file in configs/profiles)
+  std::string shape = "prefill_only";  // "prefill_only" or "aggregated" (realistic mode)
   double ttft_slo_s = 0;         // 0: no SLO
+  double tbt_slo_s = 0;          // serving shapes: mean-TBT SLO; 0: none
+  double signal_refresh_s = 0;   // serving shapes: load signals' refresh period; 0: exact
   bool reject_over_slo = false;  // admission control against the SLO
   bool track_hotspots = false;   // report the hottest prefixes (HotspotTracker)
 };

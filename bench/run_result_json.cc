@@ -80,6 +80,7 @@ nlohmann::ordered_json MetricTableJson() {
                      {"unit", m.unit},
                      {"better", BetterName(m.better)},
                      {"fraction", m.fraction},
+                     {"nullable", m.nullable},
                      {"section", m.section},
                      {"counter", m.counter},
                      {"integer", m.integer},

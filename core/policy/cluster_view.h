@@ -29,6 +29,15 @@ struct ClusterViewSources {
   std::span<const double> queued_predicted_s;  // predicted prefill of each node's queue
   std::span<const double> busy_until_s;        // end of the service in flight; -inf: idle
   std::span<const uint64_t> pending_prefill_blocks;
+  uint32_t block_tokens = 0;  // tokens per trace block
+  // Serving shapes, per node, as of the last signal refresh; empty otherwise (the
+  // accessors then derive them from the queue signals above).
+  std::span<const uint32_t> running_requests;
+  std::span<const uint32_t> waiting_requests;  // arrived or loading, not running
+  std::span<const uint64_t> active_kv_blocks;  // HBM blocks held by running requests
+  std::span<const uint64_t> kv_capacity_blocks;
+  std::span<const uint32_t> decode_batch;           // decodes in the node's last step
+  std::span<const uint64_t> queued_prefill_tokens;  // prompt tokens still to compute
   const SimPrefixIndex* holders = nullptr;
   const HotspotTracker* hotspots = nullptr;
   std::function<double(size_t node, uint32_t reused_blocks)> predict_prefill_s;
@@ -88,6 +97,35 @@ class ClusterView {
   // Realistic: blocks still to prefill (not reused) of the requests queued or in service
   // on `node`; 0 in seed mode.
   uint64_t pending_prefill_blocks(size_t node) const { return s_.pending_prefill_blocks[node]; }
+  // Requests in the node's running batch (prefill_only: 1 while it prefills).
+  uint32_t running_requests(size_t node) const {
+    if (!s_.running_requests.empty()) return s_.running_requests[node];
+    return !s_.seed_mode && s_.busy_until_s[node] > now_s_ ? 1 : 0;
+  }
+  // Requests on the node not running: queued, loading or preempted.
+  uint32_t waiting_requests(size_t node) const {
+    if (!s_.waiting_requests.empty()) return s_.waiting_requests[node];
+    return static_cast<uint32_t>(queue_length(node) - running_requests(node));
+  }
+  // HBM KV blocks held by the node's running requests, and the share of its HBM blocks
+  // that is (vLLM's KV-cache usage); 0 in prefill_only and seed-compat cells.
+  uint64_t active_kv_blocks(size_t node) const {
+    return s_.active_kv_blocks.empty() ? 0 : s_.active_kv_blocks[node];
+  }
+  double kv_utilisation(size_t node) const {
+    return s_.active_kv_blocks.empty() ? 0
+                                       : static_cast<double>(s_.active_kv_blocks[node]) /
+                                             static_cast<double>(s_.kv_capacity_blocks[node]);
+  }
+  // Decodes in the node's last step (0 in prefill_only and seed-compat cells).
+  uint32_t decode_batch(size_t node) const {
+    return s_.decode_batch.empty() ? 0 : s_.decode_batch[node];
+  }
+  // Prompt tokens the node has still to compute (prefill_only: pending blocks x tokens).
+  uint64_t queued_prefill_tokens(size_t node) const {
+    if (!s_.queued_prefill_tokens.empty()) return s_.queued_prefill_tokens[node];
+    return s_.pending_prefill_blocks[node] * s_.block_tokens;
+  }
   // Realistic: seconds to move `blocks` blocks between two idle nodes.
   double transfer_s(uint32_t blocks) const { return s_.transfer_s(blocks); }
   // Copies prefixes between nodes (costed in realistic mode).

@@ -27,6 +27,7 @@ struct MetricSpec {
   double (*read)(const RunResult&) = nullptr;
   bool counter = true;   // also a counter of the cell's Google Benchmark entry
   bool integer = false;  // a count: written as an integer
+  bool nullable = false;  // NaN (JSON null) where it does not apply, e.g. goodput without SLOs
 };
 
 // The table, in the order counters and JSON list them.

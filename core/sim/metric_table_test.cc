@@ -41,13 +41,23 @@ TEST(MetricTableTest, EachMetricReadsItsField) {
   r.usd_per_1k_requests = 38, r.replicas_created = 39, r.copies = 40, r.copied_blocks = 41;
   r.copies_refused = 42, r.fetches_dropped = 43, r.peak_holders = 44;
   r.traditional_score = 45;
+  r.ttft_queue_mean_s = 46, r.ttft_transfer_mean_s = 47, r.ttft_load_mean_s = 48;
+  r.ttft_prefill_mean_s = 49, r.node_seconds = 50, r.requests_per_s = 51, r.goodput = 0.52;
+  r.finished = 53, r.output_tokens = 54, r.output_tokens_per_s = 55, r.tbt_mean_s = 56;
+  r.tbt_slow10_mean_s = 57, r.tbt_max_s = 58, r.itl_p50_s = 59, r.itl_p90_s = 60;
+  r.itl_p99_s = 61, r.e2e_mean_s = 62, r.e2e_p50_s = 63, r.e2e_p99_s = 64;
+  r.preemptions = 65, r.rejected_router = 66, r.rejected_admission = 67;
+  r.rejected_engine = 68, r.hbm_utilisation_mean = 0.69, r.batch_size_mean = 70;
+  r.load_bytes = 71, r.fetch_bytes = 72;
   std::set<double> seen;
   for (const MetricSpec& m : Metrics()) seen.insert(m.read(r));
   EXPECT_EQ(seen.size(), Metrics().size()) << "two metrics read the same field";
   EXPECT_DOUBLE_EQ(FindMetric("load_cv")->read(r), 14);
   EXPECT_DOUBLE_EQ(FindMetric("usd_per_1k_requests")->read(r), 38);
   EXPECT_DOUBLE_EQ(FindMetric("hit_rate")->read(r), 0.09);
-  EXPECT_EQ(Metrics().size(), 45u);
+  EXPECT_DOUBLE_EQ(FindMetric("goodput")->read(r), 0.52);
+  EXPECT_DOUBLE_EQ(FindMetric("fetch_bytes")->read(r), 72);
+  EXPECT_EQ(Metrics().size(), 72u);
 }
 
 TEST(MetricTableTest, DirectionsOfTheHeadlineMetrics) {

@@ -71,6 +71,33 @@ struct RunResult {
   double queue_wait_mean_s = 0, queue_wait_p99_s = 0;
   double slo_attainment = 0;  // served within the TTFT SLO / all requests (1 without an SLO)
   double makespan_s = 0;      // last completion - first arrival
+  // TTFT's parts, means over served requests: queued, fetching from another node, loading
+  // the reused prefix from host DRAM, and prefilling (first scheduled to first token).
+  double ttft_queue_mean_s = 0, ttft_transfer_mean_s = 0, ttft_load_mean_s = 0;
+  double ttft_prefill_mean_s = 0;
+
+  // Serving (aggregated shape; 0 in prefill_only and seed-compat cells).
+  double tbt_mean_s = 0;         // per request: mean gap between its output tokens; then mean
+  double tbt_slow10_mean_s = 0;  // mean of the slowest 10% of requests' mean gaps (Mooncake)
+  double tbt_max_s = 0;          // largest gap of any request
+  double itl_p50_s = 0, itl_p90_s = 0, itl_p99_s = 0;  // over every inter-token gap
+  double e2e_mean_s = 0, e2e_p50_s = 0, e2e_p99_s = 0;  // arrival to last token
+  uint64_t finished = 0;         // requests whose last token came out
+  uint64_t output_tokens = 0;    // of the finished requests
+  double output_tokens_per_s = 0;  // output_tokens / makespan
+  double requests_per_s = 0;       // served / makespan
+  // Share of all requests finishing within both SLOs set (TTFT; mean TBT); NaN when
+  // neither is set.
+  double goodput = 0;
+  uint64_t preemptions = 0;
+  uint64_t rejected_router = 0;     // the router refused
+  uint64_t rejected_admission = 0;  // predicted TTFT over the SLO
+  uint64_t rejected_engine = 0;     // prompt + output never fit a node's HBM
+  double hbm_utilisation_mean = 0;  // KV blocks in use / HBM blocks, over nodes and time
+  double batch_size_mean = 0;       // requests in a step, time mean while a node steps
+  uint64_t load_bytes = 0;          // reused KV loaded host DRAM -> HBM
+  uint64_t fetch_bytes = 0;         // prefixes fetched node -> node (also in transfer_bytes)
+  double node_seconds = 0;          // nodes x makespan: provisioned time
 
   // Cost.
   double gpu_seconds = 0;      // prefill GPU time used (node-seconds)

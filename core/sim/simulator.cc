@@ -11,6 +11,10 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "core/engine/node_engine.h"
+#include "core/engine/serving.h"
+#include "core/engine/step_model.h"
+#include "core/metrics/log_histogram.h"
 #include "core/metrics/seed_scores.h"
 #include "core/metrics/statistics.h"
 #include "core/policy/cluster_view.h"
@@ -47,7 +51,8 @@ struct InService {
 };
 
 // Events of the realistic loop, ordered by time, then kind (completions first), then id.
-enum EventKind : uint32_t { kCompletion = 0, kCopyArrival = 1 };
+// Serving shapes: a first or last token (id: node << 32 | the request's index on the node).
+enum EventKind : uint32_t { kCompletion = 0, kCopyArrival = 1, kFirstToken = 2, kLastToken = 3 };
 struct Event {
   double t;
   EventKind kind;
@@ -55,6 +60,25 @@ struct Event {
   bool operator>(const Event& o) const {
     return t != o.t ? t > o.t : kind != o.kind ? kind > o.kind : id > o.id;
   }
+};
+
+// Serving shapes: a request placed on a node's engine.
+struct Placed {
+  double arrival_s = 0;
+  double transfer_s = 0;   // fetching the prefix from another node
+  double load_s = 0;       // loading the reused prefix host DRAM -> HBM
+  double predicted_s = 0;  // its predicted prefill, in the node's queued work until done
+  uint32_t local = 0;      // blocks the node held itself
+  uint32_t fetched = 0;    // blocks fetched from another node
+  uint32_t pending_blocks = 0;
+};
+
+// Where a request's prefix comes from: `local` blocks held by the node, up to `best` from
+// `source` (== the node: no fetch).
+struct FetchPlan {
+  uint32_t local = 0;
+  uint32_t source = 0;
+  uint32_t best = 0;
 };
 
 struct NodeState {
@@ -67,7 +91,29 @@ struct NodeState {
 }  // namespace
 
 EngineRecordBytes EngineRecordSizes() {
-  return {sizeof(NodeState), sizeof(Queued), sizeof(Event), sizeof(double)};
+  return {sizeof(NodeState), sizeof(Queued), sizeof(Event), sizeof(double),
+          // Per request: its Placed record, its node's engine records and their index.
+          sizeof(Placed) + NodeEngine::BytesPerRequest() + sizeof(uint32_t),
+          // Per node: its engine and its serving signals.
+          sizeof(NodeEngine) + 2 * sizeof(uint32_t) * 3 + sizeof(uint64_t) * 3,
+          LogHistogram::EstimateBytes()};
+}
+
+std::string_view ClusterShapeName(ClusterShape shape) {
+  switch (shape) {
+    case ClusterShape::kAggregated:
+      return "aggregated";
+    case ClusterShape::kPrefillOnly:
+      break;
+  }
+  return "prefill_only";
+}
+
+std::optional<ClusterShape> ClusterShapeFromName(std::string_view name) {
+  for (const ClusterShape shape : {ClusterShape::kPrefillOnly, ClusterShape::kAggregated}) {
+    if (ClusterShapeName(shape) == name) return shape;
+  }
+  return std::nullopt;
 }
 
 void ValidateSimConfig(const Trace& trace, const SimConfig& config) {
@@ -105,6 +151,33 @@ void ValidateSimConfig(const Trace& trace, const SimConfig& config) {
       throw InputError(absl::StrCat("cluster.nodes[", n, "].speed: must be > 0"));
     }
   }
+  if (!(config.tbt_slo_s >= 0) || !std::isfinite(config.tbt_slo_s)) {
+    throw InputError("tbt_slo_s: must be a finite number >= 0");
+  }
+  if (!(config.signal_refresh_s >= 0) || !std::isfinite(config.signal_refresh_s)) {
+    throw InputError("signal_refresh_s: must be a finite number >= 0");
+  }
+  if (config.shape == ClusterShape::kPrefillOnly) {
+    if (config.tbt_slo_s > 0) throw InputError("tbt_slo_s: needs a serving shape (nothing decodes)");
+    if (config.signal_refresh_s > 0) {
+      throw InputError("signal_refresh_s: needs a serving shape");
+    }
+    return;
+  }
+  if (config.mode != SimMode::kRealistic) {
+    throw InputError(absl::StrCat("shape: '", std::string(ClusterShapeName(config.shape)),
+                                  "' needs the realistic mode"));
+  }
+  if (!config.cost.serving()) {
+    throw InputError(absl::StrCat("shape: '", std::string(ClusterShapeName(config.shape)),
+                                  "' needs a profile with a \"serving\" section"));
+  }
+  for (size_t n = 0; n < config.cluster.nodes.size(); ++n) {
+    if (config.cluster.nodes[n].speed != 1.0) {
+      throw InputError(absl::StrCat("cluster.nodes[", n, "].speed: serving shapes take node "
+                                    "speeds from the step model (1 only)"));
+    }
+  }
 }
 
 // The engine of one cell: arrivals, routing, per-node FCFS prefill service in simulated
@@ -138,6 +211,10 @@ class Simulator final {
                   cluster_.holders().LongestPrefix(view_.view().request().blocks, prefix_));
             }),
         telemetry_(trace, config, cluster_, result_, [this](size_t n) {
+          if (!engines_.empty()) {
+            const NodeEngine& e = engines_[n];
+            return static_cast<uint32_t>(e.waiting() + e.running() + e.pending());
+          }
           const NodeState& s = nodes_[n];
           return static_cast<uint32_t>(config_.mode == SimMode::kSeedCompat
                                            ? std::min<uint64_t>(s.routed, kSeedRecentRequests)
@@ -152,6 +229,7 @@ class Simulator final {
     view.queued_predicted_s = queued_predicted_s_;
     view.busy_until_s = busy_until_s_;
     view.pending_prefill_blocks = pending_prefill_blocks_;
+    view.block_tokens = trace.block_tokens();
     view.holders = &cluster_.holders();
     view.predict_prefill_s = [this](size_t node, uint32_t reused_blocks) {
       return PredictPrefill(view_.view().request(), node, reused_blocks);
@@ -174,11 +252,16 @@ class Simulator final {
       tracker_ = std::make_unique<HotspotTracker>(hot);
       view_.sources().hotspots = tracker_.get();
     }
+    if (config.mode == SimMode::kRealistic && config.shape != ClusterShape::kPrefillOnly) {
+      SetUpServing();
+    }
   }
 
   RunResult Run() {
     if (config_.mode == SimMode::kSeedCompat) {
       RunSeed();
+    } else if (!engines_.empty()) {
+      RunServing();
     } else {
       RunRealistic();
     }
@@ -199,7 +282,9 @@ class Simulator final {
       const uint32_t reused = ReusedTokens(r, reused_blocks);
       memo_input_tokens_ = r.input_tokens;
       memo_reused_blocks_ = reused_blocks;
-      memo_prefill_s_ = config_.cost.PrefillSeconds(r.input_tokens, reused);
+      memo_prefill_s_ = engines_.empty() ? config_.cost.PrefillSeconds(r.input_tokens, reused)
+                                          : PrefillAloneSeconds(*step_model_, engine_limits_,
+                                                                PromptTokens(r), reused);
       memo_load_s_ = config_.cost.LoadSeconds(reused);
     }
     return memo_prefill_s_ / config_.cluster.nodes[node].speed + memo_load_s_;
@@ -293,13 +378,16 @@ class Simulator final {
     uint32_t node = decision.node;
     if (tracker_) tracker_->RecordRequest(TrackedPrefix(r), t);
     double predicted_s = 0;
-    if (node != kRejectRequest) {
+    if (node == kRejectRequest) {
+      ++result_.rejected_router;
+    } else {
       CheckStrategyNode(node, nodes_.size());
       CheckFetchPlan(decision);
       predicted_s = PredictPrefill(r, node, prefix_[node]);
       if (config_.reject_over_slo && config_.ttft_slo_s > 0 &&
           view_.view().queued_work_s(node) + predicted_s > config_.ttft_slo_s) {
         node = kRejectRequest;
+        ++result_.rejected_admission;
       }
     }
     if (node == kRejectRequest) {
@@ -328,39 +416,8 @@ class Simulator final {
 
     pending_prefill_blocks_[node] -= q.pending_blocks;
 
-    uint32_t local = 0;
-    while (local < r.blocks.size() && cluster_.Holds(node, r.blocks[local])) ++local;
-    // The fetch: from which node, up to which block (source == node: none).
-    uint32_t source = node;
-    uint32_t best = local;
-    if (config_.cluster.scope == CacheScope::kGlobal && local < r.blocks.size()) {
-      if (q.fetch_from == kEngineFetch) {
-        // The engine's rule: the longest prefix held elsewhere, if moving it beats
-        // recomputing it.
-        cluster_.holders().LongestPrefix(r.blocks, scratch_prefix_);
-        for (uint32_t n = 0; n < nodes_.size(); ++n) {
-          if (n != node && scratch_prefix_[n] > best) {
-            source = n;
-            best = scratch_prefix_[n];
-          }
-        }
-        if (source != node && FetchSeconds(best - local) + PredictPrefill(r, node, best) >=
-                                  PredictPrefill(r, node, local)) {
-          source = node;
-          best = local;
-        }
-      } else if (q.fetch_from != kNoFetch && q.fetch_from != node) {
-        // The router's plan, bounded by what the source holds now.
-        const uint32_t limit =
-            std::min<uint32_t>(q.fetch_to, static_cast<uint32_t>(r.blocks.size()));
-        uint32_t have = 0;
-        while (have < limit && cluster_.Holds(q.fetch_from, r.blocks[have])) ++have;
-        if (have > local) {
-          source = q.fetch_from;
-          best = have;
-        }
-      }
-    }
+    const FetchPlan plan = PlanFetch(r, node, q.fetch_from, q.fetch_to);
+    const uint32_t local = plan.local, source = plan.source, best = plan.best;
     uint32_t reused = local;
     double transfer_s = 0;
     uint32_t fetched = 0;
@@ -370,8 +427,14 @@ class Simulator final {
       fetched = best - local;
       reused = best;
       result_.transfer_bytes += bytes;
+      result_.fetch_bytes += bytes;
     }
     const double prefill_s = PredictPrefill(r, node, reused);
+    ttft_parts_.queue_s += t - q.arrival_s;
+    ttft_parts_.transfer_s += transfer_s;
+    ttft_parts_.load_s += memo_load_s_;
+    ttft_parts_.prefill_s += prefill_s - memo_load_s_;
+    result_.load_bytes += uint64_t{ReusedTokens(r, reused)} * config_.cost.KvBytesPerToken();
     const double ttft_s = (t - q.arrival_s) + transfer_s + prefill_s;
     s.busy = true;
     const auto pending = static_cast<uint32_t>(r.blocks.size() - reused);
@@ -387,6 +450,45 @@ class Simulator final {
     RecordService(r, node, reused, fetched, window);
     if (replication_ != nullptr) replication_->OnServed(r, node, ttft_s);
     return true;
+  }
+
+  // Where the prefix of `r` on `node` comes from: what the node holds, and with a global
+  // cache the engine's rule or the router's plan (RouteDecision::fetch_from, fetch_to).
+  FetchPlan PlanFetch(const Request& r, uint32_t node, uint32_t fetch_from, uint32_t fetch_to) {
+    uint32_t local = 0;
+    while (local < r.blocks.size() && cluster_.Holds(node, r.blocks[local])) ++local;
+    // The fetch: from which node, up to which block (source == node: none).
+    uint32_t source = node;
+    uint32_t best = local;
+    if (config_.cluster.scope == CacheScope::kGlobal && local < r.blocks.size()) {
+      if (fetch_from == kEngineFetch) {
+        // The engine's rule: the longest prefix held elsewhere, if moving it beats
+        // recomputing it.
+        cluster_.holders().LongestPrefix(r.blocks, scratch_prefix_);
+        for (uint32_t n = 0; n < nodes_.size(); ++n) {
+          if (n != node && scratch_prefix_[n] > best) {
+            source = n;
+            best = scratch_prefix_[n];
+          }
+        }
+        if (source != node && FetchSeconds(best - local) + PredictPrefill(r, node, best) >=
+                                  PredictPrefill(r, node, local)) {
+          source = node;
+          best = local;
+        }
+      } else if (fetch_from != kNoFetch && fetch_from != node) {
+        // The router's plan, bounded by what the source holds now.
+        const uint32_t limit =
+            std::min<uint32_t>(fetch_to, static_cast<uint32_t>(r.blocks.size()));
+        uint32_t have = 0;
+        while (have < limit && cluster_.Holds(fetch_from, r.blocks[have])) ++have;
+        if (have > local) {
+          source = fetch_from;
+          best = have;
+        }
+      }
+    }
+    return FetchPlan{local, source, best};
   }
 
   double FetchSeconds(uint32_t blocks) const {
@@ -452,9 +554,280 @@ class Simulator final {
     now_s_ = t;
   }
 
+  // ---- Serving shapes: every node runs the serving engine (docs/ENGINE.md). ----
+  void SetUpServing() {
+    const size_t n = nodes_.size();
+    step_model_ = MakeStepModel(*config_.cost.serving());
+    engine_limits_ = EngineLimitsFor(config_.cost);
+    engines_.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+      engines_.emplace_back(engine_limits_, *step_model_);
+      engines_.back().LogEvents();
+      engines_.back().RecordGaps(&itl_);
+    }
+    placed_.resize(trace_.size());
+    on_node_.resize(n);
+    prefills_left_.assign(n, 0);
+    running_.assign(n, 0);
+    waiting_.assign(n, 0);
+    active_kv_.assign(n, 0);
+    kv_capacity_.assign(n, engine_limits_.kv_capacity_blocks);
+    decode_batch_.assign(n, 0);
+    prefill_tokens_.assign(n, 0);
+    ClusterViewSources& v = view_.sources();
+    v.running_requests = running_;
+    v.waiting_requests = waiting_;
+    v.active_kv_blocks = active_kv_;
+    v.kv_capacity_blocks = kv_capacity_;
+    v.decode_batch = decode_batch_;
+    v.queued_prefill_tokens = prefill_tokens_;
+  }
+
+  static uint32_t PromptTokens(const Request& r) { return std::max<uint32_t>(r.input_tokens, 1); }
+  static uint32_t OutputTokens(const Request& r) { return std::max<uint32_t>(r.output_tokens, 1); }
+
+  void RunServing() {
+    const int64_t t0 = trace_.first_arrival_ms();
+    const double refresh_s = config_.signal_refresh_s;
+    for (uint32_t i = 0; i < trace_.size(); ++i) {
+      CheckStop(i);
+      const double t = static_cast<double>(trace_[i].arrival_ms - t0) / 1000.0 / config_.rate_scale;
+      if (refresh_s > 0) {
+        // Routers see the nodes as they were at the last refresh instant.
+        const double instant = std::floor(t / refresh_s) * refresh_s;
+        if (!refreshed_ || instant > last_refresh_s_) {
+          RunEnginesUntil(instant);
+          PublishSignals();
+          refreshed_ = true;
+          last_refresh_s_ = instant;
+        }
+      }
+      RunEnginesUntil(t);
+      ProcessServingEvents(t, i);
+      AdvanceTo(t);
+      if (refresh_s == 0) PublishSignals();
+      ArriveServing(i, t);
+    }
+    for (NodeEngine& e : engines_) e.Drain();
+    HarvestEngineEvents();
+    ProcessServingEvents(std::numeric_limits<double>::infinity(), trace_.size());
+  }
+
+  // Runs every node's steps that start before t; their first and last tokens become events.
+  void RunEnginesUntil(double t) {
+    for (NodeEngine& e : engines_) e.RunUntil(t);
+    HarvestEngineEvents();
+  }
+
+  void HarvestEngineEvents() {
+    for (size_t n = 0; n < engines_.size(); ++n) {
+      std::vector<EngineEvent>& log = engines_[n].events();
+      for (const EngineEvent& e : log) {
+        events_.push({e.t_s, e.kind == EngineEventKind::kFirstToken ? kFirstToken : kLastToken,
+                      (uint64_t{n} << 32) | e.request});
+      }
+      log.clear();
+    }
+  }
+
+  // The engines' load signals as routers read them.
+  void PublishSignals() {
+    for (size_t n = 0; n < engines_.size(); ++n) {
+      const NodeEngine& e = engines_[n];
+      running_[n] = static_cast<uint32_t>(e.running());
+      waiting_[n] = static_cast<uint32_t>(e.waiting() + e.pending());
+      queue_length_[n] = running_[n] + waiting_[n];
+      active_kv_[n] = e.used_blocks();
+      decode_batch_[n] = static_cast<uint32_t>(e.decode_batch());
+      prefill_tokens_[n] = e.prefill_backlog_tokens();
+    }
+  }
+
+  void ProcessServingEvents(double limit_s, size_t done) {
+    while (!events_.empty() && events_.top().t <= limit_s) {
+      CheckStop(done);
+      const Event e = events_.top();
+      events_.pop();
+      AdvanceTo(e.t);
+      const auto node = static_cast<uint32_t>(e.id >> 32);
+      const auto index = static_cast<uint32_t>(e.id & 0xffffffffu);
+      if (e.kind == kCopyArrival) {
+        replicas_.CopyArrived(e.id);
+      } else if (e.kind == kFirstToken) {
+        FirstToken(node, index, e.t);
+      } else {
+        LastToken(node, index, e.t);
+      }
+      telemetry_.SampleStorage(e.t);
+    }
+  }
+
+  // Routes request i arriving at t and hands it to its node's engine once its prefix is
+  // fetched and loaded into HBM.
+  void ArriveServing(uint32_t i, double t) {
+    const Request r = trace_[i];
+    PrepareView(r, t);
+    WindowRow& window = telemetry_.WindowFor(i, t);
+    ++window.arrivals;
+    telemetry_.CountHeatKeys(r, window);
+    if (replication_ != nullptr) replication_->BeforeRoute(view_.view());
+    const RouteDecision decision = router_.Route(view_.view());
+    const uint32_t node = decision.node;
+    if (tracker_) tracker_->RecordRequest(TrackedPrefix(r), t);
+    if (node == kRejectRequest) {
+      RejectServing(window, result_.rejected_router);
+      return;
+    }
+    CheckStrategyNode(node, nodes_.size());
+    CheckFetchPlan(decision);
+    const FetchPlan plan = PlanFetch(r, node, decision.fetch_from, decision.fetch_to);
+    const uint32_t reused = plan.source != node ? plan.best : plan.local;
+    const double predicted_s = PredictPrefill(r, node, reused);
+    const double transfer_predicted_s =
+        plan.source != node ? FetchSeconds(plan.best - plan.local) : 0;
+    if (config_.reject_over_slo && config_.ttft_slo_s > 0 &&
+        view_.view().queued_work_s(node) + transfer_predicted_s + predicted_s >
+            config_.ttft_slo_s) {
+      RejectServing(window, result_.rejected_admission);
+      return;
+    }
+    Placed p;
+    p.arrival_s = t;
+    p.local = plan.local;
+    if (plan.source != node) {
+      p.fetched = plan.best - plan.local;
+      const uint64_t bytes = uint64_t{p.fetched} * config_.cost.BlockBytes();
+      p.transfer_s = links_.Reserve(node, plan.source, t, FetchSeconds(p.fetched)) - t;
+      result_.transfer_bytes += bytes;
+      result_.fetch_bytes += bytes;
+    }
+    const uint32_t reused_tokens = ReusedTokens(r, reused);
+    // Loaded whole before the request joins a batch: vLLM's asynchronous KV load (the
+    // request waits for remote KV), not overlapped layer by layer (docs/ENGINE.md).
+    p.load_s = config_.cost.LoadSeconds(reused_tokens);
+    result_.load_bytes += uint64_t{reused_tokens} * config_.cost.KvBytesPerToken();
+    p.predicted_s = predicted_s;
+    p.pending_blocks = static_cast<uint32_t>(r.blocks.size() - reused);
+    NodeEngine& engine = engines_[node];
+    const uint32_t index = engine.Add(
+        {t + p.transfer_s + p.load_s, PromptTokens(r), reused_tokens, OutputTokens(r)});
+    on_node_[node].push_back(i);
+    if (engine.result(index).rejected) {
+      RejectServing(window, result_.rejected_engine);
+      return;
+    }
+    placed_[i] = p;
+    ++prefills_left_[node];
+    queued_predicted_s_[node] += predicted_s;
+    pending_prefill_blocks_[node] += p.pending_blocks;
+  }
+
+  void RejectServing(WindowRow& window, uint64_t& stage) {
+    ++result_.rejected;
+    ++window.rejected;
+    ++stage;
+  }
+
+  // The prompt of the request at `index` on `node` is done at t: its first token.
+  void FirstToken(uint32_t node, uint32_t index, double t) {
+    const uint32_t i = on_node_[node][index];
+    const Placed& p = placed_[i];
+    const Request r = trace_[i];
+    const EngineRequestResult& done = engines_[node].result(index);
+    const double ready_s = p.arrival_s + p.transfer_s + p.load_s;
+    const double ttft_s = t - p.arrival_s;
+    const uint32_t reused = p.local + p.fetched;
+    ttft_parts_.queue_s += done.scheduled_s - ready_s;
+    ttft_parts_.transfer_s += p.transfer_s;
+    ttft_parts_.load_s += p.load_s;
+    ttft_parts_.prefill_s += t - done.scheduled_s;
+    const std::span<const BlockId> blocks = r.blocks;
+    if (p.fetched == 0 || replicas_.KeepsFetched(p.fetched)) {
+      cluster_.StorePrefix(node, blocks);
+    } else {
+      cluster_.StorePrefix(node, blocks.first(p.local));
+      ++result_.fetches_dropped;
+    }
+    queued_predicted_s_[node] -= p.predicted_s;
+    if (--prefills_left_[node] == 0) queued_predicted_s_[node] = 0;  // no drift from sums
+    pending_prefill_blocks_[node] -= p.pending_blocks;
+    const uint32_t reused_tokens = ReusedTokens(r, reused);
+    prefill_saved_s_ += PrefillAloneSeconds(*step_model_, engine_limits_, PromptTokens(r), 0) -
+                        PrefillAloneSeconds(*step_model_, engine_limits_, PromptTokens(r),
+                                            reused_tokens);
+    telemetry_.RecordService(ttft_s, done.scheduled_s - ready_s);
+    WindowRow& window = telemetry_.WindowFor(i, t);
+    ++window.served;
+    window.ttft_sum_s += ttft_s;
+    RecordService(r, node, reused, p.fetched, window);
+    if (replication_ != nullptr) replication_->OnServed(r, node, ttft_s);
+  }
+
+  // The request at `index` on `node` produced its last token at t.
+  void LastToken(uint32_t node, uint32_t index, double t) {
+    const uint32_t i = on_node_[node][index];
+    const Placed& p = placed_[i];
+    const EngineRequestResult& done = engines_[node].result(index);
+    const uint32_t out = OutputTokens(trace_[i]);
+    ++result_.finished;
+    result_.output_tokens += out;
+    e2e_s_.push_back(t - p.arrival_s);
+    bool good = config_.ttft_slo_s <= 0 || done.first_token_s - p.arrival_s <= config_.ttft_slo_s;
+    if (out > 1) {
+      const double tbt_s = done.gap_sum_s / (out - 1);
+      tbt_s_.push_back(tbt_s);
+      result_.tbt_max_s = std::max(result_.tbt_max_s, done.max_gap_s);
+      good = good && (config_.tbt_slo_s <= 0 || tbt_s <= config_.tbt_slo_s);
+    }
+    good_ += good;
+    result_.makespan_s = std::max(result_.makespan_s, t);
+  }
+
+  // Fills what only the engines know: busy time, preemptions, token and batch statistics.
+  void SummarizeServing() {
+    RunResult& r = result_;
+    double used_block_s = 0, batch_s = 0, busy_s = 0;
+    for (size_t n = 0; n < engines_.size(); ++n) {
+      const NodeEngine& e = engines_[n];
+      r.nodes[n].busy_s = e.busy_s();
+      r.preemptions += e.preemptions();
+      used_block_s += e.used_block_seconds();
+      batch_s += e.batch_seconds();
+      busy_s += e.busy_s();
+    }
+    r.gpu_seconds_no_reuse = busy_s + prefill_saved_s_;
+    if (!tbt_s_.empty()) {
+      r.tbt_mean_s = Mean(tbt_s_);
+      std::sort(tbt_s_.begin(), tbt_s_.end());
+      const size_t slow = (tbt_s_.size() + 9) / 10;  // the slowest 10%, at least one
+      r.tbt_slow10_mean_s = Mean(std::span<const double>(tbt_s_).last(slow));
+    }
+    if (itl_.count() > 0) {
+      r.itl_p50_s = itl_.Quantile(0.50);
+      r.itl_p90_s = itl_.Quantile(0.90);
+      r.itl_p99_s = itl_.Quantile(0.99);
+    }
+    if (!e2e_s_.empty()) {
+      r.e2e_mean_s = Mean(e2e_s_);
+      r.e2e_p50_s = Percentile(e2e_s_, 0.50);
+      r.e2e_p99_s = Percentile(e2e_s_, 0.99);
+    }
+    r.goodput = config_.ttft_slo_s > 0 || config_.tbt_slo_s > 0
+                    ? static_cast<double>(good_) / static_cast<double>(trace_.size())
+                    : std::numeric_limits<double>::quiet_NaN();
+    const double node_span_s = static_cast<double>(engines_.size()) * r.makespan_s;
+    if (node_span_s > 0) {
+      r.hbm_utilisation_mean =
+          used_block_s / (node_span_s * static_cast<double>(engine_limits_.kv_capacity_blocks));
+      r.output_tokens_per_s = static_cast<double>(r.output_tokens) / r.makespan_s;
+    }
+    if (busy_s > 0) r.batch_size_mean = batch_s / busy_s;
+  }
+
   // ---- Summary. ----
   void Summarize() {
     if (config_.mode == SimMode::kRealistic) AdvanceTo(std::max(now_s_, result_.makespan_s));
+    if (!engines_.empty()) SummarizeServing();
     RunResult& r = result_;
     r.requests = trace_.size();
     r.hit_rate = r.block_refs ? static_cast<double>(r.hit_blocks) / r.block_refs : 0;
@@ -485,8 +858,23 @@ class Simulator final {
       }
     }
     telemetry_.Finish(now_s_);
+    if (config_.mode == SimMode::kSeedCompat) r.goodput = std::numeric_limits<double>::quiet_NaN();
     if (config_.mode == SimMode::kRealistic) {
       r.gpu_seconds_saved = r.gpu_seconds_no_reuse - r.gpu_seconds;
+      if (r.served > 0) {
+        const auto served = static_cast<double>(r.served);
+        r.ttft_queue_mean_s = ttft_parts_.queue_s / served;
+        r.ttft_transfer_mean_s = ttft_parts_.transfer_s / served;
+        r.ttft_load_mean_s = ttft_parts_.load_s / served;
+        r.ttft_prefill_mean_s = ttft_parts_.prefill_s / served;
+      }
+      r.node_seconds = static_cast<double>(nodes_.size()) * r.makespan_s;
+      // prefill_only: the first token is the only one, so only a TTFT SLO applies.
+      if (engines_.empty()) {
+        r.goodput = config_.ttft_slo_s > 0 ? r.slo_attainment
+                                           : std::numeric_limits<double>::quiet_NaN();
+      }
+      if (r.makespan_s > 0) r.requests_per_s = static_cast<double>(r.served) / r.makespan_s;
       ApplyPrices(config_.prices, r);
     }
   }
@@ -539,6 +927,26 @@ class Simulator final {
   mutable uint32_t memo_reused_blocks_ = 0;
   mutable double memo_prefill_s_ = 0;  // PrefillSeconds(0, 0) = 0
   mutable double memo_load_s_ = 0;
+  // Sums of TTFT's parts over served requests.
+  struct {
+    double queue_s = 0, transfer_s = 0, load_s = 0, prefill_s = 0;
+  } ttft_parts_;
+  // Serving shapes (empty in prefill_only and seed-compat cells).
+  std::unique_ptr<StepModel> step_model_;
+  EngineLimits engine_limits_;
+  std::vector<NodeEngine> engines_;
+  std::vector<Placed> placed_;                 // per request of the trace
+  std::vector<std::vector<uint32_t>> on_node_;  // per node: its engine's requests
+  std::vector<uint32_t> prefills_left_;        // per node: placed, first token not out
+  std::vector<uint32_t> running_, waiting_, decode_batch_;  // signals, as published
+  std::vector<uint64_t> active_kv_, kv_capacity_, prefill_tokens_;
+  bool refreshed_ = false;
+  double last_refresh_s_ = 0;
+  LogHistogram itl_;
+  std::vector<double> tbt_s_;  // per finished request with 2+ tokens: its mean gap
+  std::vector<double> e2e_s_;
+  uint64_t good_ = 0;
+  double prefill_saved_s_ = 0;  // prefill seconds reuse saved, each prompt alone
 };
 
 RunResult Simulate(const Trace& trace, const SimConfig& config, Router& router,

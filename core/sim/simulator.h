@@ -3,8 +3,10 @@
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/cluster/cluster.h"
@@ -23,15 +25,28 @@ namespace kvb {
 // kRealistic: contiguous-prefix reuse, simulated time, queues, transfer costs.
 enum class SimMode { kSeedCompat, kRealistic };
 
+// How a realistic cluster's nodes serve requests (README "The simulation model").
+// kPrefillOnly: one prefill at a time per node, FCFS, nothing decodes (a Mooncake prefill
+// pool; every result before the serving engine). kAggregated: every node runs the serving
+// engine (continuous batching, chunked prefill, decode; docs/ENGINE.md).
+enum class ClusterShape { kPrefillOnly, kAggregated };
+std::string_view ClusterShapeName(ClusterShape shape);
+std::optional<ClusterShape> ClusterShapeFromName(std::string_view name);
+
 // Everything one cell needs besides the trace and the router.
 struct SimConfig {
   SimMode mode = SimMode::kRealistic;
+  ClusterShape shape = ClusterShape::kPrefillOnly;  // realistic mode only
   ClusterSpec cluster;
   CostModel cost;  // realistic mode: prefill, load and transfer times
   Prices prices;
   double rate_scale = 1.0;       // arrival times are divided by this (2 = twice the load)
   double ttft_slo_s = 0;         // 0: no SLO (attainment counts every served request)
   bool reject_over_slo = false;  // admission control: reject if predicted TTFT > SLO
+  double tbt_slo_s = 0;          // serving shapes: a request's mean TBT SLO (0: none)
+  // Serving shapes: load signals routers read (queues, running, KV blocks) are their values
+  // at the last multiple of this period (0: exact at every arrival).
+  double signal_refresh_s = 0;
   double window_s = 60;          // time-series window (seed mode: windows of requests_window)
   uint64_t requests_window = 1000;
   double replica_sample_s = 30;
@@ -61,6 +76,9 @@ struct EngineRecordBytes {
   uint64_t queued = 0;      // per waiting request
   uint64_t event = 0;       // per pending completion or copy arrival
   uint64_t links = 0;       // per node, its link's free time
+  uint64_t serving_request = 0;  // serving shapes: per request of the trace
+  uint64_t serving_node = 0;     // serving shapes: per node
+  uint64_t serving_cell = 0;     // serving shapes: per cell (the gap histogram)
 };
 EngineRecordBytes EngineRecordSizes();
 

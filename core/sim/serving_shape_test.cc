@@ -1,0 +1,242 @@
+// The aggregated shape: cells whose nodes run the serving engine, checked against
+// schedules computed by hand and against conservation on generated workloads.
+
+#include <cmath>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/model/cost_model.h"
+#include "core/model/model_profile.h"
+#include "core/routing/router.h"
+#include "core/sim/simulator.h"
+#include "core/sim/testing/sim_testing.h"
+#include "core/strategy/strategy.h"
+#include "core/trace/generator.h"
+#include "core/trace/trace.h"
+#include "core/util/input_error.h"
+#include "gtest/gtest.h"
+
+namespace kvb {
+namespace {
+
+using testing::kEps;
+
+// The default 70B node with 16-token trace blocks and the engine's hand model: a step
+// takes 1 s plus 10 ms per prefill token; 64 tokens per step. KV: 327,680 bytes per token,
+// loaded at 100 GB/s (min of H2D and NIC).
+CostProfile HandProfile() {
+  CostProfile p = DefaultProfile();
+  p.block_tokens = 16;
+  p.serving->step_model = "polynomial";
+  p.serving->step_model_params = {
+      {"c0", 1}, {"c_prefill", 0.01}, {"c_decode", 0}, {"c_kv", 0}, {"c_pair", 0}};
+  p.serving->max_num_batched_tokens = 64;
+  p.serving->max_num_seqs = 8;
+  return p;
+}
+
+SimConfig AggregatedConfig(const CostProfile& profile, size_t nodes) {
+  SimConfig config;
+  config.mode = SimMode::kRealistic;
+  config.shape = ClusterShape::kAggregated;
+  config.cluster.nodes.assign(nodes, NodeSpec{1000, "lru", 1.0});
+  config.cost = CostModel(profile);
+  return config;
+}
+
+struct Req {
+  int64_t ms;
+  uint32_t input, output;
+  std::vector<RawBlockId> ids;
+};
+
+std::shared_ptr<const Trace> MakeTrace(const std::vector<Req>& requests) {
+  TraceBuilder builder(16);
+  for (const Req& r : requests) {
+    EXPECT_FALSE(builder.Add(r.ms, r.input, r.output, r.ids).has_value());
+  }
+  return builder.Finish();
+}
+
+// Sends every request to node 0 and records the serving signals each decision saw.
+class SignalRecorder final : public Router {
+ public:
+  RouteDecision Route(const ClusterView& view) override {
+    seen.push_back({view.running_requests(0), view.waiting_requests(0),
+                    view.active_kv_blocks(0), view.queued_prefill_tokens(0),
+                    view.queued_work_s(0), view.kv_utilisation(0)});
+    return 0;
+  }
+  struct Seen {
+    uint32_t running, waiting;
+    uint64_t active_kv, prefill_tokens;
+    double queued_work_s, kv_utilisation;
+  };
+  std::vector<Seen> seen;
+};
+
+// A (10-token prompt, 3 tokens out) at 0 and B (100 tokens, 1 out) at 0.5 s on one node:
+// step 1 [0, 1.1] A's prompt; step 2 [1.1, 2.73] A's decode + 63 of B's tokens; step 3
+// [2.73, 4.1] A's last decode + B's last 37 tokens.
+TEST(AggregatedShapeTest, TwoRequestsOnOneNodeByHand) {
+  const auto trace = MakeTrace({{0, 10, 3, {1}}, {500, 100, 1, {2, 3, 4, 5, 6, 7, 8}}});
+  SimConfig config = AggregatedConfig(HandProfile(), 1);
+  config.ttft_slo_s = 2;
+  SignalRecorder router;
+  const RunResult r = Simulate(*trace, config, router);
+  EXPECT_EQ(r.served, 2u);
+  EXPECT_EQ(r.finished, 2u);
+  EXPECT_EQ(r.output_tokens, 4u);
+  // TTFT: A 1.1, B 4.1 - 0.5 = 3.6. B waited 0.6 s for step 2, then prefilled for 3 s.
+  EXPECT_NEAR(r.ttft_mean_s, (1.1 + 3.6) / 2, kEps);
+  EXPECT_NEAR(r.ttft_queue_mean_s, 0.6 / 2, kEps);
+  EXPECT_NEAR(r.ttft_prefill_mean_s, (1.1 + 3.0) / 2, kEps);
+  EXPECT_NEAR(r.ttft_load_mean_s, 0, kEps);
+  // A's gaps 1.63 and 1.37: mean 1.5 (B has one token, no gap).
+  EXPECT_NEAR(r.tbt_mean_s, 1.5, kEps);
+  EXPECT_NEAR(r.tbt_slow10_mean_s, 1.5, kEps);
+  EXPECT_NEAR(r.tbt_max_s, 1.63, kEps);
+  EXPECT_NEAR(r.itl_p50_s, 1.37, 1.37 * 0.005);
+  EXPECT_NEAR(r.itl_p99_s, 1.63, 1.63 * 0.005);
+  EXPECT_NEAR(r.e2e_mean_s, (4.1 + 3.6) / 2, kEps);
+  EXPECT_NEAR(r.makespan_s, 4.1, kEps);
+  EXPECT_NEAR(r.output_tokens_per_s, 4 / 4.1, kEps);
+  EXPECT_NEAR(r.gpu_seconds, 4.1, kEps);  // busy in every step
+  EXPECT_NEAR(r.node_seconds, 4.1, kEps);
+  // Steps of 1, 2 and 2 requests for 1.1, 1.63 and 1.37 s.
+  EXPECT_NEAR(r.batch_size_mean, (1.1 + 2 * 1.63 + 2 * 1.37) / 4.1, kEps);
+  // Only A meets the 2 s TTFT SLO.
+  EXPECT_NEAR(r.goodput, 0.5, kEps);
+  EXPECT_NEAR(r.slo_attainment, 0.5, kEps);
+  // At B's arrival A is running (its 10 tokens in one block, its prompt scheduled) and
+  // its predicted prefill (1.1 s) is the node's queued work.
+  ASSERT_EQ(router.seen.size(), 2u);
+  EXPECT_EQ(router.seen[0].running, 0u);
+  EXPECT_EQ(router.seen[1].running, 1u);
+  EXPECT_EQ(router.seen[1].waiting, 0u);
+  EXPECT_EQ(router.seen[1].active_kv, 1u);
+  EXPECT_EQ(router.seen[1].prefill_tokens, 0u);
+  EXPECT_NEAR(router.seen[1].queued_work_s, 1.1, kEps);
+  EXPECT_NEAR(router.seen[1].kv_utilisation, 1.0 / 82931, 1e-12);
+  // A TBT SLO of 1.4 s fails A as well.
+  config.tbt_slo_s = 1.4;
+  SignalRecorder again;
+  EXPECT_NEAR(Simulate(*trace, config, again).goodput, 0, kEps);
+}
+
+// A prefix stored at the first token is loaded from host DRAM by the next request.
+TEST(AggregatedShapeTest, AReusedPrefixLoadsFromHostMemory) {
+  const auto trace = MakeTrace({{0, 32, 1, {1, 2}}, {10000, 48, 1, {1, 2, 3}}});
+  SimConfig config = AggregatedConfig(HandProfile(), 1);
+  SignalRecorder router;
+  const RunResult r = Simulate(*trace, config, router);
+  const double load_s = 32 * 327680 / 100e9;  // two blocks of 16 tokens
+  EXPECT_EQ(r.hit_blocks, 2u);
+  EXPECT_EQ(r.load_bytes, 32u * 327680u);
+  // The first: 32 tokens, 1.32 s; the second computes 16 tokens (1.16 s) once loaded.
+  EXPECT_NEAR(r.ttft_mean_s, (1.32 + load_s + 1.16) / 2, kEps);
+  EXPECT_NEAR(r.ttft_load_mean_s, load_s / 2, kEps);
+  EXPECT_NEAR(r.makespan_s, 10 + load_s + 1.16, kEps);
+  // Reuse saved 16 tokens of prefill: 0.16 s... as the step model prices a prompt alone:
+  // 1.48 s for 48 tokens against 1.16 s.
+  EXPECT_NEAR(r.gpu_seconds_saved, 1.48 - 1.16, kEps);
+}
+
+// Admission against the TTFT SLO counts its rejections apart from the router's.
+TEST(AggregatedShapeTest, AdmissionRejectsOnPredictedTtft) {
+  const auto trace = MakeTrace({{0, 10, 3, {1}}, {500, 100, 1, {2, 3, 4, 5, 6, 7, 8}}});
+  SimConfig config = AggregatedConfig(HandProfile(), 1);
+  config.ttft_slo_s = 1.5;
+  config.reject_over_slo = true;
+  SignalRecorder router;
+  // B: 1.1 s queued + 3.0 s predicted > 1.5 s.
+  const RunResult r = Simulate(*trace, config, router);
+  EXPECT_EQ(r.rejected, 1u);
+  EXPECT_EQ(r.rejected_admission, 1u);
+  EXPECT_EQ(r.rejected_router, 0u);
+  EXPECT_EQ(r.finished, 1u);
+  EXPECT_NEAR(r.goodput, 0.5, kEps);
+}
+
+// A node of 10 HBM blocks (160 tokens): a 200-token prompt never fits and is refused; two
+// requests needing 8 blocks each cannot both run: one is preempted and recomputed.
+TEST(AggregatedShapeTest, HbmLimitsRefuseAndPreempt) {
+  CostProfile profile = HandProfile();
+  profile.serving->hbm_bytes_per_gpu = (141.2e9 + 64e9 + 10.5 * 16 * 327680) / 8;
+  std::vector<RawBlockId> long_ids;
+  for (RawBlockId id = 100; id < 113; ++id) long_ids.push_back(id);
+  const auto trace = MakeTrace({{0, 64, 60, {1, 2, 3, 4}},
+                                {0, 64, 60, {5, 6, 7, 8}},
+                                {100, 200, 1, long_ids}});
+  SimConfig config = AggregatedConfig(profile, 1);
+  SignalRecorder router;
+  const RunResult r = Simulate(*trace, config, router);
+  EXPECT_EQ(r.rejected_engine, 1u);
+  EXPECT_EQ(r.rejected, 1u);
+  EXPECT_EQ(r.finished, 2u);
+  EXPECT_EQ(r.output_tokens, 120u);
+  EXPECT_GE(r.preemptions, 1u);
+}
+
+TEST(AggregatedShapeTest, ConfigsThatCannotRunAreRefused) {
+  const auto trace = MakeTrace({{0, 10, 3, {1}}});
+  SimConfig config = AggregatedConfig(HandProfile(), 1);
+  config.mode = SimMode::kSeedCompat;
+  EXPECT_THROW(ValidateSimConfig(*trace, config), InputError);
+  config = AggregatedConfig(HandProfile(), 1);
+  CostProfile no_serving = HandProfile();
+  no_serving.serving.reset();
+  config.cost = CostModel(no_serving);
+  EXPECT_THROW(ValidateSimConfig(*trace, config), InputError);
+  config = AggregatedConfig(HandProfile(), 1);
+  config.cluster.nodes[0].speed = 2;
+  EXPECT_THROW(ValidateSimConfig(*trace, config), InputError);
+  config = AggregatedConfig(HandProfile(), 1);
+  config.shape = ClusterShape::kPrefillOnly;
+  config.tbt_slo_s = 0.1;
+  EXPECT_THROW(ValidateSimConfig(*trace, config), InputError);
+  config.tbt_slo_s = 0;
+  config.signal_refresh_s = 1;
+  EXPECT_THROW(ValidateSimConfig(*trace, config), InputError);
+}
+
+// Every router runs an aggregated cluster on a generated workload; every request is
+// refused or finishes once, with all its tokens; signal staleness changes nothing of that.
+TEST(AggregatedShapeTest, EveryRouterConservesRequestsAndTokens) {
+  const WorkloadPreset* preset = FindWorkloadPreset("conversation");
+  ASSERT_NE(preset, nullptr);
+  const auto trace = GenerateWorkload(preset->spec, 300, 7);
+  uint64_t tokens = 0;
+  for (size_t i = 0; i < trace->size(); ++i) tokens += std::max<uint32_t>((*trace)[i].output_tokens, 1);
+  for (const double refresh_s : {0.0, 2.0}) {
+    for (const RouterInfo& info : Routers()) {
+      SCOPED_TRACE(std::string(info.name) + " refresh " + std::to_string(refresh_s));
+      SimConfig config;
+      config.mode = SimMode::kRealistic;
+      config.shape = ClusterShape::kAggregated;
+      config.cluster.nodes.assign(4, NodeSpec{2000, "lru", 1.0});
+      config.rate_scale = 8;  // busy enough to batch
+      config.signal_refresh_s = refresh_s;
+      Strategy strategy = MakeStrategy(info.name, 1);
+      const RunResult r = Simulate(*trace, config, strategy);
+      EXPECT_EQ(r.finished + r.rejected, trace->size());
+      EXPECT_EQ(r.served, r.finished);
+      EXPECT_EQ(r.rejected, r.rejected_router + r.rejected_admission + r.rejected_engine);
+      if (r.rejected == 0) EXPECT_EQ(r.output_tokens, tokens);
+      EXPECT_GT(r.tbt_mean_s, 0);
+      EXPECT_GE(r.itl_p99_s, r.itl_p50_s);
+      EXPECT_GE(r.e2e_mean_s, r.ttft_mean_s);
+      EXPECT_GT(r.batch_size_mean, 1);
+      EXPECT_TRUE(std::isnan(r.goodput));  // no SLO set
+      // TTFT is its parts.
+      EXPECT_NEAR(r.ttft_mean_s,
+                  r.ttft_queue_mean_s + r.ttft_transfer_mean_s + r.ttft_load_mean_s +
+                      r.ttft_prefill_mean_s,
+                  1e-9 * r.ttft_mean_s);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace kvb
