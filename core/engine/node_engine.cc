@@ -86,6 +86,10 @@ uint32_t NodeEngine::Add(const EngineRequest& r) {
   s.target = r.prompt_tokens;
   // At least the last prompt token is computed: it yields the first output token.
   s.kv = std::min<uint64_t>(r.cached_tokens, r.prompt_tokens - 1);
+  if (r.prior_token_s >= 0) {
+    s.prior_token = true;
+    s.last_token_s = r.prior_token_s;
+  }
   states_.push_back(s);
   results_.emplace_back();
   // The KV of every token but the last output must fit (recomputed whole after preemption).
@@ -141,19 +145,31 @@ void NodeEngine::Emit(uint32_t i, double t) {
   if (s.generated == 0) {
     r.first_token_s = t;
     if (log_events_) events_.push_back({t, i, EngineEventKind::kFirstToken});
-  } else {
+  }
+  if (s.generated > 0 || s.prior_token) {
     const double gap = t - s.last_token_s;
     r.gap_sum_s += gap;
     r.max_gap_s = std::max(r.max_gap_s, gap);
-    if (itl_ != nullptr) itl_->Add(gap);
+    ++r.gaps;
+    if (itl_ != nullptr) {
+      itl_->Add(gap);
+      s.gaps.push_back({gap, 0, 1});
+    }
   }
   s.last_token_s = t;
   ++s.generated;
 }
 
 void NodeEngine::Finish(uint32_t i, double t) {
-  results_[i].finish_s = t;
+  EngineRequestResult& r = results_[i];
+  r.finish_s = t;
   Release(i);
+  std::vector<ArithmeticRun>& gaps = states_[i].gaps;
+  if (!gaps.empty()) {
+    const uint64_t k = (r.gaps + 9) / 10;  // ceil(10%)
+    r.slowest_decile_gap_s = SumOfLargest(gaps, k) / static_cast<double>(k);
+    std::vector<ArithmeticRun>().swap(gaps);
+  }
   if (log_events_) events_.push_back({t, i, EngineEventKind::kFinished});
 }
 
@@ -321,15 +337,23 @@ bool NodeEngine::SkipDecodeRun(double stop_s) {
   last_decodes_ = batch;
   if (itl_ != nullptr) {
     // Every request's gaps but the first are the step times of steps 1 .. steps-1.
+    run_gaps_.clear();
     ForEachStretch(pieces, 1, steps, [&](const LinePiece& l, uint64_t j0, uint64_t j1) {
-      itl_->AddArithmeticRun(l.at0 + l.per_j * static_cast<double>(j0), l.per_j, j1 - j0, batch);
+      const double first = l.at0 + l.per_j * static_cast<double>(j0);
+      itl_->AddArithmeticRun(first, l.per_j, j1 - j0, batch);
+      run_gaps_.push_back({first, l.per_j, j1 - j0});
     });
   }
   size_t kept = 0;
   for (const uint32_t i : running_) {
     State& s = states_[i];
     EngineRequestResult& r = results_[i];
-    if (itl_ != nullptr) itl_->Add(now_s_ + first_s - s.last_token_s);
+    if (itl_ != nullptr) {
+      itl_->Add(now_s_ + first_s - s.last_token_s);
+      s.gaps.push_back({now_s_ + first_s - s.last_token_s, 0, 1});
+      s.gaps.insert(s.gaps.end(), run_gaps_.begin(), run_gaps_.end());
+    }
+    r.gaps += steps;
     r.gap_sum_s += end - s.last_token_s;
     r.max_gap_s = std::max({r.max_gap_s, now_s_ + first_s - s.last_token_s, last_s});
     s.last_token_s = end;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/engine/step_model.h"
+#include "core/metrics/arithmetic_runs.h"
 #include "core/metrics/log_histogram.h"
 
 namespace kvb {
@@ -31,6 +32,9 @@ struct EngineRequest {
   uint32_t prompt_tokens = 0;  // >= 1
   uint32_t cached_tokens = 0;  // leading prompt tokens whose KV is already in HBM
   uint32_t output_tokens = 1;  // >= 1, the first token included
+  // >= 0: a token of this request came out at this time elsewhere (its prefill on another
+  // node): the first token here is a gap after it.
+  double prior_token_s = -1;
 };
 
 // What happened to one request (times in seconds).
@@ -41,6 +45,10 @@ struct EngineRequestResult {
   double finish_s = 0;       // end of the step that produced its last token
   double gap_sum_s = 0;      // sum of gaps between consecutive output tokens
   double max_gap_s = 0;
+  uint64_t gaps = 0;
+  // With RecordGaps: the mean of the slowest ceil(10%) of its gaps (the Mooncake paper's
+  // TBT of a request); 0 without a gap.
+  double slowest_decile_gap_s = 0;
   uint32_t preemptions = 0;
 };
 
@@ -72,8 +80,9 @@ class NodeEngine {
   // Logs first and last tokens into events() from now on.
   void LogEvents() { log_events_ = true; }
   std::vector<EngineEvent>& events() { return events_; }
-  // Adds every inter-token gap from now on to `itl` (nullptr: none); it must outlive the
-  // engine's use of it.
+  // Adds every inter-token gap from now on to `itl` (nullptr: none) and keeps each
+  // request's gaps (as runs) until it finishes, for its slowest decile; `itl` must outlive
+  // the engine's use of it.
   void RecordGaps(LogHistogram* itl) { itl_ = itl; }
   // When the last step ended.
   double now_s() const { return now_s_; }
@@ -112,6 +121,8 @@ class NodeEngine {
     uint64_t held = 0;       // HBM blocks held
     uint64_t generated = 0;  // output tokens produced
     double last_token_s = 0;
+    bool prior_token = false;          // a token came out before this engine's first
+    std::vector<ArithmeticRun> gaps;   // with RecordGaps, until it finishes
   };
   struct Chunk {
     uint32_t request;
@@ -157,6 +168,7 @@ class NodeEngine {
   bool log_events_ = false;
   std::vector<EngineEvent> events_;
   LogHistogram* itl_ = nullptr;
+  std::vector<ArithmeticRun> run_gaps_;  // scratch: one skipped run's gaps after its first
 };
 
 }  // namespace kvb

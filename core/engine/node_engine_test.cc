@@ -109,6 +109,44 @@ TEST_P(NodeEngineHandTest, CachedTokensAreNotComputedButAlwaysTheLastOne) {
   EXPECT_NEAR(e.result(1).first_token_s, 11.01, 1e-12);
 }
 
+// A request whose prompt was prefilled elsewhere (its first token out at 1.5 s) arrives
+// with its prompt's KV: the last token's step (1.01 s) yields its second token at 3.01 s,
+// a gap of 1.51 s after the first; one decode later, its third.
+TEST_P(NodeEngineHandTest, APriorTokenMakesTheFirstTokenHereAGap) {
+  const auto model = HandModel();
+  NodeEngine e(Limits(64, 8, 1000, 16), *model, GetParam());
+  LogHistogram itl;
+  e.RecordGaps(&itl);
+  EngineRequest r{2.0, 11, 10, 2};
+  r.prior_token_s = 1.5;
+  e.Add(r);
+  e.Drain();
+  EXPECT_NEAR(e.result(0).first_token_s, 3.01, 1e-12);
+  EXPECT_NEAR(e.result(0).finish_s, 4.01, 1e-12);
+  EXPECT_EQ(e.result(0).gaps, 2u);
+  EXPECT_NEAR(e.result(0).gap_sum_s, 2.51, 1e-12);
+  EXPECT_NEAR(e.result(0).max_gap_s, 1.51, 1e-12);
+  EXPECT_NEAR(e.result(0).slowest_decile_gap_s, 1.51, 1e-12);  // ceil(10% of 2) = 1 gap
+  EXPECT_EQ(itl.count(), 2u);
+}
+
+// Twelve decodes of 1 s after a 1.1 s prompt, and a 1.63 s step when a second prompt
+// joins: the slowest ceil(10% of 12) = 2 gaps are 1.63 and 1.0.
+TEST_P(NodeEngineHandTest, SlowestDecileOfTheGaps) {
+  const auto model = HandModel();
+  NodeEngine e(Limits(64, 8, 1000, 16), *model, GetParam());
+  LogHistogram itl;
+  e.RecordGaps(&itl);
+  e.Add({0, 10, 0, 13});
+  e.Add({5.5, 63, 0, 1});  // joins the step starting at 6.1: 1 decode + 63 tokens
+  e.Drain();
+  const EngineRequestResult& a = e.result(0);
+  EXPECT_EQ(a.gaps, 12u);
+  EXPECT_NEAR(a.max_gap_s, 1.63, 1e-12);
+  EXPECT_NEAR(a.slowest_decile_gap_s, (1.63 + 1.0) / 2, 1e-12);
+  EXPECT_NEAR(a.gap_sum_s, 11 + 1.63, 1e-9);
+}
+
 INSTANTIATE_TEST_SUITE_P(StepByStepAndSkipping, NodeEngineHandTest, ::testing::Bool());
 
 TEST(NodeEngineTest, RefusesWhatCanNeverFitAndBadInput) {
@@ -247,6 +285,12 @@ TEST(NodeEngineTest, EventSkippingMatchesTheStepByStepReference) {
       EXPECT_NEAR(reference_itl.Quantile(q), fast_itl.Quantile(q),
                   0.0101 * reference_itl.Quantile(q)) << q;
     }
+    // The same slowest deciles (only the engines recording gaps keep them).
+    for (uint32_t i = 0; i < n; ++i) {
+      EXPECT_TRUE(Close(reference.result(i).slowest_decile_gap_s,
+                        fast.result(i).slowest_decile_gap_s)) << i;
+      if (reference.result(i).gaps > 0) EXPECT_GT(fast.result(i).slowest_decile_gap_s, 0) << i;
+    }
     // The same first and last tokens, in the same order.
     ASSERT_EQ(reference.events().size(), fast.events().size());
     for (size_t k = 0; k < fast.events().size(); ++k) {
@@ -265,6 +309,7 @@ TEST(NodeEngineTest, EventSkippingMatchesTheStepByStepReference) {
         EXPECT_TRUE(Close(a.max_gap_s, b.max_gap_s)) << i;
         EXPECT_EQ(a.preemptions, b.preemptions) << i;
         EXPECT_TRUE(Close(a.scheduled_s, b.scheduled_s)) << i;
+        EXPECT_EQ(a.gaps, b.gaps) << i;
       }
       if (!a.rejected) {
         EXPECT_GE(a.finish_s, a.first_token_s);
