@@ -32,7 +32,7 @@ LAYERS = [
     ("index", "hotspot"),
     ("cluster", "engine"),
     ("policy",),
-    ("routing", "replication"),
+    ("routing", "replication", "decode"),
     ("strategy",),
     ("sim",),
     ("matrix",),
