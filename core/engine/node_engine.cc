@@ -90,6 +90,7 @@ uint32_t NodeEngine::Add(const EngineRequest& r) {
     s.prior_token = true;
     s.last_token_s = r.prior_token_s;
   }
+  s.slowest_k = (s.output - 1 + (s.prior_token ? 1 : 0) + 9) / 10;
   states_.push_back(s);
   results_.emplace_back();
   // The KV of every token but the last output must fit (recomputed whole after preemption).
@@ -153,11 +154,21 @@ void NodeEngine::Emit(uint32_t i, double t) {
     ++r.gaps;
     if (itl_ != nullptr) {
       itl_->Add(gap);
-      s.gaps.push_back({gap, 0, 1});
+      KeepGap(s, {gap, 0, 1});
     }
   }
   s.last_token_s = t;
   ++s.generated;
+}
+
+void NodeEngine::KeepGap(State& s, const ArithmeticRun& gap) {
+  if (!s.gaps.empty() && gap.step == 0 && s.gaps.back().step == 0 &&
+      s.gaps.back().first == gap.first) {
+    s.gaps.back().count += gap.count;  // equal gaps in a row: one run
+  } else {
+    s.gaps.push_back(gap);
+  }
+  if (s.gaps.size() > 2 * s.slowest_k + 16) KeepLargest(s.gaps, s.slowest_k);
 }
 
 void NodeEngine::Finish(uint32_t i, double t) {
@@ -166,7 +177,7 @@ void NodeEngine::Finish(uint32_t i, double t) {
   Release(i);
   std::vector<ArithmeticRun>& gaps = states_[i].gaps;
   if (!gaps.empty()) {
-    const uint64_t k = (r.gaps + 9) / 10;  // ceil(10%)
+    const uint64_t k = states_[i].slowest_k;  // ceil(10%) of r.gaps
     r.slowest_decile_gap_s = SumOfLargest(gaps, k) / static_cast<double>(k);
     std::vector<ArithmeticRun>().swap(gaps);
   }
@@ -350,8 +361,8 @@ bool NodeEngine::SkipDecodeRun(double stop_s) {
     EngineRequestResult& r = results_[i];
     if (itl_ != nullptr) {
       itl_->Add(now_s_ + first_s - s.last_token_s);
-      s.gaps.push_back({now_s_ + first_s - s.last_token_s, 0, 1});
-      s.gaps.insert(s.gaps.end(), run_gaps_.begin(), run_gaps_.end());
+      KeepGap(s, {now_s_ + first_s - s.last_token_s, 0, 1});
+      for (const ArithmeticRun& gap : run_gaps_) KeepGap(s, gap);
     }
     r.gaps += steps;
     r.gap_sum_s += end - s.last_token_s;

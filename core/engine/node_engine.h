@@ -98,6 +98,17 @@ class NodeEngine {
   size_t pending() const { return pending_.size(); }
   uint64_t free_blocks() const { return free_blocks_; }
   uint64_t used_blocks() const { return limits_.kv_capacity_blocks - free_blocks_; }
+  // KV tokens of the running requests (what their decodes read), in O(running).
+  uint64_t running_context_tokens() const {
+    uint64_t tokens = 0;
+    for (const uint32_t i : running_) tokens += states_[i].kv;
+    return tokens;
+  }
+  // fn(output tokens generated here, KV tokens) for each running request.
+  template <typename Fn>
+  void ForEachRunning(Fn fn) const {
+    for (const uint32_t i : running_) fn(states_[i].generated, states_[i].kv);
+  }
   const EngineLimits& limits() const { return limits_; }
   // Prompt tokens still to compute over the requests added and not finished (recomputes of
   // preempted ones included).
@@ -122,7 +133,10 @@ class NodeEngine {
     uint64_t generated = 0;  // output tokens produced
     double last_token_s = 0;
     bool prior_token = false;          // a token came out before this engine's first
-    std::vector<ArithmeticRun> gaps;   // with RecordGaps, until it finishes
+    uint64_t slowest_k = 0;            // ceil(10%) of the gaps it will have
+    // With RecordGaps, until it finishes: its gaps, pruned to those that may be among its
+    // slowest_k largest once they outgrow 2 x slowest_k + 16 runs.
+    std::vector<ArithmeticRun> gaps;
   };
   struct Chunk {
     uint32_t request;
@@ -141,6 +155,7 @@ class NodeEngine {
   // returns false (nothing done) when the next step is not such a step.
   bool SkipDecodeRun(double stop_s);
   void Emit(uint32_t i, double t);
+  void KeepGap(State& s, const ArithmeticRun& gap);
   void Finish(uint32_t i, double t);
 
   EngineLimits limits_;

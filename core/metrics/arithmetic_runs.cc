@@ -20,13 +20,13 @@ struct Cursor {
 
 }  // namespace
 
-double SumOfLargest(std::span<const ArithmeticRun> runs, uint64_t k) {
+LargestValues Largest(std::span<const ArithmeticRun> runs, uint64_t k) {
   std::priority_queue<Cursor> heap;
   for (const ArithmeticRun& r : runs) {
     if (r.count == 0) continue;
     heap.push({r.first + r.step * static_cast<double>(r.count - 1), r.step, r.count});
   }
-  double sum = 0;
+  LargestValues out;
   while (k > 0 && !heap.empty()) {
     Cursor c = heap.top();
     heap.pop();
@@ -40,13 +40,52 @@ double SumOfLargest(std::span<const ArithmeticRun> runs, uint64_t k) {
       m = 1;  // cannot happen (c is the largest), kept for rounding safety
     }
     const auto n = static_cast<double>(m);
-    sum += n * c.top - c.step * n * (n - 1) / 2;
+    out.sum += n * c.top - c.step * n * (n - 1) / 2;
+    out.kth = c.top - c.step * (n - 1);
     k -= m;
     c.left -= m;
     c.top -= c.step * n;
     if (c.left > 0) heap.push(c);
   }
-  return sum;
+  return out;
+}
+
+void KeepLargest(std::vector<ArithmeticRun>& runs, uint64_t k) {
+  if (k == 0) {
+    runs.clear();
+    return;
+  }
+  uint64_t total = 0;
+  for (const ArithmeticRun& r : runs) total += r.count;
+  if (total <= k) return;
+  const double kth = Largest(runs, k).kth;
+  // Values computed from either end of a run may differ in the last bits: keep those within
+  // a hair of the k-th too (a superset keeps the sum exact).
+  const double v = kth - 1e-12 * std::abs(kth);
+  uint64_t ties = 0;
+  size_t kept = 0;
+  for (const ArithmeticRun& r : runs) {
+    const double last = r.first + r.step * static_cast<double>(r.count - 1);
+    if (last < v) continue;
+    if (r.step == 0) {
+      if (r.first > kth) {
+        runs[kept++] = r;
+      } else {
+        ties += r.count;
+      }
+      continue;
+    }
+    // The first index whose value (as computed) is >= v.
+    const double from = std::clamp(std::ceil((v - r.first) / r.step), 0.0,
+                                   static_cast<double>(r.count - 1));
+    auto skip = static_cast<uint64_t>(from);
+    auto value = [&](uint64_t j) { return r.first + r.step * static_cast<double>(j); };
+    while (skip > 0 && value(skip - 1) >= v) --skip;
+    while (skip + 1 < r.count && value(skip) < v) ++skip;
+    runs[kept++] = {r.first + r.step * static_cast<double>(skip), r.step, r.count - skip};
+  }
+  runs.resize(kept);
+  if (ties > 0) runs.push_back({kth, 0, ties});
 }
 
 }  // namespace kvb

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <span>
+#include <vector>
 
 namespace kvb {
 
@@ -14,9 +15,21 @@ struct ArithmeticRun {
   uint64_t count = 0;
 };
 
-// Sum of the k largest values over all runs (all of them if k exceeds their count), in
+// The k largest values over all runs (all of them if k exceeds their count): their sum
+// and the smallest of them (the k-th largest; 0 when k is 0 or there are no values), in
 // time proportional to the runs times log of their number, not to the values.
-double SumOfLargest(std::span<const ArithmeticRun> runs, uint64_t k);
+struct LargestValues {
+  double sum = 0;
+  double kth = 0;
+};
+LargestValues Largest(std::span<const ArithmeticRun> runs, uint64_t k);
+inline double SumOfLargest(std::span<const ArithmeticRun> runs, uint64_t k) {
+  return Largest(runs, k).sum;
+}
+
+// Keeps in `runs` only values that may be among the k largest: those >= the k-th largest
+// (values equal to it merge into one run). Largest(runs, k) is unchanged.
+void KeepLargest(std::vector<ArithmeticRun>& runs, uint64_t k);
 
 }  // namespace kvb
 

@@ -18,6 +18,15 @@ TEST(SumOfLargestTest, ByHand) {
   EXPECT_DOUBLE_EQ(SumOfLargest(runs, 0), 0.0);
   EXPECT_DOUBLE_EQ(SumOfLargest(runs, 99), 11.0);  // all of them
   EXPECT_DOUBLE_EQ(SumOfLargest({}, 3), 0.0);
+  EXPECT_DOUBLE_EQ(Largest(runs, 3).kth, 2.5);
+  // Pruned to the three largest: 3 (the top of the first run) and 2.5 twice, merged.
+  std::vector<ArithmeticRun> kept = runs;
+  KeepLargest(kept, 3);
+  ASSERT_EQ(kept.size(), 2u);
+  EXPECT_DOUBLE_EQ(kept[0].first, 3.0);
+  EXPECT_EQ(kept[0].count, 1u);
+  EXPECT_DOUBLE_EQ(kept[1].first, 2.5);
+  EXPECT_EQ(kept[1].count, 2u);
 }
 
 // Against sorting every value, on random runs.
@@ -40,6 +49,15 @@ TEST(SumOfLargestTest, MatchesSortingTheValues) {
     double want = 0;
     for (uint64_t i = 0; i < k; ++i) want += values[i];
     EXPECT_NEAR(SumOfLargest(runs, k), want, 1e-9 * std::max(1.0, want)) << trial;
+    if (k > 0) EXPECT_NEAR(Largest(runs, k).kth, values[k - 1], 1e-12) << trial;
+    // Pruning to what may be among the k largest keeps their sum, and fewer values.
+    std::vector<ArithmeticRun> kept = runs;
+    KeepLargest(kept, k);
+    EXPECT_NEAR(SumOfLargest(kept, k), want, 1e-9 * std::max(1.0, want)) << trial;
+    uint64_t left = 0;
+    for (const ArithmeticRun& r : kept) left += r.count;
+    EXPECT_GE(left, std::min<uint64_t>(k, values.size())) << trial;
+    if (trial % 5 != 0) EXPECT_LE(left, k + kept.size()) << trial;  // distinct values: few ties
   }
 }
 
