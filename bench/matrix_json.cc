@@ -15,6 +15,7 @@
 #include "bench/strict_json.h"
 #include "bench/workload_json.h"
 #include "core/cache/eviction_policy.h"
+#include "core/decode/decode_selector.h"
 #include "core/model/cost_model.h"
 #include "core/replication/replication_policy.h"
 #include "core/routing/router.h"
@@ -219,8 +220,8 @@ class Parser {
       if (o.Has("shape")) k.shape = o.String("shape");
       const std::optional<ClusterShape> shape = ClusterShapeFromName(k.shape);
       if (!shape) {
-        o.Fail("shape", absl::StrCat("expected \"prefill_only\" or \"aggregated\", got \"",
-                                     k.shape, "\""));
+        o.Fail("shape", absl::StrCat("expected \"prefill_only\", \"aggregated\" or "
+                                     "\"disaggregated\", got \"", k.shape, "\""));
       }
       if (*shape != ClusterShape::kPrefillOnly) {
         if (seed) o.Fail("shape", absl::StrCat("'", k.shape, "' needs mode \"realistic\""));
@@ -229,14 +230,44 @@ class Parser {
                                        "section; profile '", k.profile, "' has none"));
         }
       }
+      const bool disaggregated = *shape == ClusterShape::kDisaggregated;
+      if (o.Has("decode_nodes")) {
+        k.decode_nodes = o.Unsigned("decode_nodes", kMaxNodes);
+        if (!disaggregated) o.Fail("decode_nodes", "needs shape \"disaggregated\"");
+        if (k.decode_nodes == 0) o.Fail("decode_nodes", "must be >= 1");
+      } else if (disaggregated) {
+        o.Fail("decode_nodes", "missing: a disaggregated cluster needs its decode pool's size");
+      }
+      if (o.Has("decode_selector")) {
+        k.decode_selector = o.String("decode_selector");
+        if (!disaggregated) o.Fail("decode_selector", "needs shape \"disaggregated\"");
+        if (FindDecodeSelector(k.decode_selector) == nullptr) {
+          o.Fail("decode_selector", absl::StrCat("unknown policy '", k.decode_selector,
+                                                 "' (known: ", JoinNames(DecodeSelectors()), ")"));
+        }
+      }
+      if (o.Has("early_rejection")) {
+        k.early_rejection = o.String("early_rejection");
+        if (!EarlyRejectionFromName(k.early_rejection)) {
+          o.Fail("early_rejection", absl::StrCat("expected \"none\", \"current_load\" or "
+                                                 "\"predicted_load\", got \"",
+                                                 k.early_rejection, "\""));
+        }
+        if (k.early_rejection != "none" && !disaggregated) {
+          o.Fail("early_rejection", "needs shape \"disaggregated\"");
+        }
+      }
       for (const char* field : {"tbt_slo_s", "signal_refresh_s"}) {
         if (!o.Has(field)) continue;
         const double value = o.Number(field);
         if (!(value >= 0) || !std::isfinite(value)) o.Fail(field, "must be a finite number >= 0");
         if (value > 0 && *shape == ClusterShape::kPrefillOnly) {
-          o.Fail(field, "needs shape \"aggregated\" (a prefill_only cluster does not decode)");
+          o.Fail(field, "needs a serving shape (a prefill_only cluster does not decode)");
         }
         (std::string_view(field) == "tbt_slo_s" ? k.tbt_slo_s : k.signal_refresh_s) = value;
+      }
+      if (k.early_rejection != "none" && k.tbt_slo_s <= 0) {
+        o.Fail("early_rejection", "needs tbt_slo_s > 0 (it rejects on the decode pool's TBT)");
       }
       if (o.Has("ttft_slo_s")) {
         k.ttft_slo_s = o.Number("ttft_slo_s");
@@ -491,19 +522,22 @@ MatrixConfig ReadMatrixConfig(const std::string& path) {
 nlohmann::ordered_json MatrixConfigToJson(const MatrixConfig& c) {
   nlohmann::ordered_json clusters = nlohmann::ordered_json::array();
   for (const ClusterConfig& k : c.clusters) {
-    clusters.push_back({{"name", k.name},
-                        {"mode", k.mode},
-                        {"nodes", k.nodes},
-                        {"capacity", k.capacity},
-                        {"eviction", k.eviction},
-                        {"scope", k.scope},
-                        {"shape", k.shape},
-                        {"profile", k.profile},
-                        {"ttft_slo_s", k.ttft_slo_s},
-                        {"reject_over_slo", k.reject_over_slo},
-                        {"tbt_slo_s", k.tbt_slo_s},
-                        {"signal_refresh_s", k.signal_refresh_s},
-                        {"track_hotspots", k.track_hotspots}});
+    nlohmann::ordered_json j = {{"name", k.name},         {"mode", k.mode},
+                                {"nodes", k.nodes},       {"capacity", k.capacity},
+                                {"eviction", k.eviction}, {"scope", k.scope},
+                                {"shape", k.shape}};
+    if (k.shape == "disaggregated") {  // the decode pool's fields exist only there
+      j["decode_nodes"] = k.decode_nodes;
+      j["decode_selector"] = k.decode_selector;
+      j["early_rejection"] = k.early_rejection;
+    }
+    j["profile"] = k.profile;
+    j["ttft_slo_s"] = k.ttft_slo_s;
+    j["reject_over_slo"] = k.reject_over_slo;
+    j["tbt_slo_s"] = k.tbt_slo_s;
+    j["signal_refresh_s"] = k.signal_refresh_s;
+    j["track_hotspots"] = k.track_hotspots;
+    clusters.push_back(std::move(j));
   }
   nlohmann::ordered_json traces = nlohmann::ordered_json::array();
   for (const TraceConfig& t : c.traces) {
@@ -640,6 +674,9 @@ MatrixSpec BuildMatrixSpec(const MatrixConfig& c, TraceCache& traces) {
     config.cluster.nodes.assign(k.nodes, NodeSpec{k.capacity_blocks, k.eviction, 1.0});
     config.cluster.scope = k.scope == "global" ? CacheScope::kGlobal : CacheScope::kLocal;
     config.shape = *ClusterShapeFromName(k.shape);
+    config.decode_nodes = k.decode_nodes;
+    config.decode_selector = k.decode_selector;
+    config.early_rejection = *EarlyRejectionFromName(k.early_rejection);
     config.ttft_slo_s = k.ttft_slo_s;
     config.tbt_slo_s = k.tbt_slo_s;
     config.signal_refresh_s = k.signal_refresh_s;

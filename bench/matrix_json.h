@@ -27,7 +27,12 @@ struct ClusterConfig {
   std::string profile;           // name (profiles/<name>.json above the file) or .json path
   std::string profile_path;      // resolved file; empty = the built-in default profile
                                  // (DefaultProfile(), twin of its file in configs/profiles)
-  std::string shape = "prefill_only";  // "prefill_only" or "aggregated" (realistic mode)
+  // "prefill_only", "aggregated" or "disaggregated" (realistic mode); disaggregated:
+  // `nodes` prefill nodes and `decode_nodes` decode nodes.
+  std::string shape = "prefill_only";
+  uint64_t decode_nodes = 0;
+  std::string decode_selector = "least_loaded";  // disaggregated: decode-selection policy
+  std::string early_rejection = "none";  // disaggregated: none, current_load, predicted_load
   double ttft_slo_s = 0;         // 0: no SLO
   double tbt_slo_s = 0;          // serving shapes: mean-TBT SLO; 0: none
   double signal_refresh_s = 0;   // serving shapes: load signals' refresh period; 0: exact

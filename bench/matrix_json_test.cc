@@ -130,6 +130,60 @@ std::vector<BadConfig> BadConfigs() {
        "m.json: clusters[0].name: 'seed 4': use letters, digits, '_', '-' and '.' only"},
       {"cluster name with '='", [](json& c) { c["clusters"][0]["name"] = "a=b"; },
        "m.json: clusters[0].name: 'a=b': use letters, digits, '_', '-' and '.' only"},
+      {"bad shape", [](json& c) { c["clusters"][1]["shape"] = "colocated"; },
+       "m.json: clusters[1].shape: expected \"prefill_only\", \"aggregated\" or "
+       "\"disaggregated\", got \"colocated\""},
+      {"serving shape in seed mode", [](json& c) { c["clusters"][0]["shape"] = "aggregated"; },
+       "m.json: clusters[0].shape: 'aggregated' needs mode \"realistic\""},
+      {"disaggregated without decode nodes",
+       [](json& c) { c["clusters"][1]["shape"] = "disaggregated"; },
+       "m.json: clusters[1].decode_nodes: missing: a disaggregated cluster needs its decode "
+       "pool's size"},
+      {"decode nodes when aggregated",
+       [](json& c) {
+         c["clusters"][1]["shape"] = "aggregated";
+         c["clusters"][1]["decode_nodes"] = 4;
+       },
+       "m.json: clusters[1].decode_nodes: needs shape \"disaggregated\""},
+      {"zero decode nodes",
+       [](json& c) {
+         c["clusters"][1]["shape"] = "disaggregated";
+         c["clusters"][1]["decode_nodes"] = 0;
+       },
+       "m.json: clusters[1].decode_nodes: must be >= 1"},
+      {"unknown decode selector",
+       [](json& c) {
+         c["clusters"][1]["shape"] = "disaggregated";
+         c["clusters"][1]["decode_nodes"] = 2;
+         c["clusters"][1]["decode_selector"] = "fastest";
+       },
+       "m.json: clusters[1].decode_selector: unknown policy 'fastest' (known: least_loaded, "
+       "least_kv, mooncake_tbt)"},
+      {"bad early rejection",
+       [](json& c) {
+         c["clusters"][1]["shape"] = "disaggregated";
+         c["clusters"][1]["decode_nodes"] = 2;
+         c["clusters"][1]["early_rejection"] = "always";
+       },
+       "m.json: clusters[1].early_rejection: expected \"none\", \"current_load\" or "
+       "\"predicted_load\", got \"always\""},
+      {"early rejection without a TBT SLO",
+       [](json& c) {
+         c["clusters"][1]["shape"] = "disaggregated";
+         c["clusters"][1]["decode_nodes"] = 2;
+         c["clusters"][1]["early_rejection"] = "current_load";
+       },
+       "m.json: clusters[1].early_rejection: needs tbt_slo_s > 0 (it rejects on the decode "
+       "pool's TBT)"},
+      {"TBT SLO on a prefill-only cluster", [](json& c) { c["clusters"][1]["tbt_slo_s"] = 0.1; },
+       "m.json: clusters[1].tbt_slo_s: needs a serving shape (a prefill_only cluster does not "
+       "decode)"},
+      {"negative signal refresh",
+       [](json& c) {
+         c["clusters"][1]["shape"] = "aggregated";
+         c["clusters"][1]["signal_refresh_s"] = -1;
+       },
+       "m.json: clusters[1].signal_refresh_s: must be a finite number >= 0"},
       {"unknown cluster field", [](json& c) { c["clusters"][1]["gpus"] = 8; },
        "m.json: clusters[1].gpus: unknown field"},
       {"cluster not an object", [](json& c) { c["clusters"][1] = "r"; },

@@ -48,7 +48,8 @@ TEST(MetricTableTest, EachMetricReadsItsField) {
   r.itl_p99_s = 61, r.e2e_mean_s = 62, r.e2e_p50_s = 63, r.e2e_p99_s = 64;
   r.preemptions = 65, r.rejected_router = 66, r.rejected_admission = 67;
   r.rejected_engine = 68, r.hbm_utilisation_mean = 0.69, r.batch_size_mean = 70;
-  r.load_bytes = 71, r.fetch_bytes = 72;
+  r.load_bytes = 71, r.fetch_bytes = 72, r.rejected_decode = 74, r.wasted_prefill_s = 75;
+  r.pd_transfer_bytes = 76;
   std::set<double> seen;
   for (const MetricSpec& m : Metrics()) seen.insert(m.read(r));
   EXPECT_EQ(seen.size(), Metrics().size()) << "two metrics read the same field";
@@ -57,7 +58,7 @@ TEST(MetricTableTest, EachMetricReadsItsField) {
   EXPECT_DOUBLE_EQ(FindMetric("hit_rate")->read(r), 0.09);
   EXPECT_DOUBLE_EQ(FindMetric("goodput")->read(r), 0.52);
   EXPECT_DOUBLE_EQ(FindMetric("fetch_bytes")->read(r), 72);
-  EXPECT_EQ(Metrics().size(), 73u);
+  EXPECT_EQ(Metrics().size(), 76u);
 }
 
 TEST(MetricTableTest, DirectionsOfTheHeadlineMetrics) {

@@ -95,6 +95,9 @@ struct RunResult {
   uint64_t rejected_router = 0;     // the router refused
   uint64_t rejected_admission = 0;  // predicted TTFT over the SLO
   uint64_t rejected_engine = 0;     // prompt + output never fit a node's HBM
+  uint64_t rejected_decode = 0;     // disaggregated: refused after the prefill (wasted)
+  double wasted_prefill_s = 0;      // prefill seconds of requests refused after it
+  uint64_t pd_transfer_bytes = 0;   // disaggregated: KV sent prefill -> decode
   double hbm_utilisation_mean = 0;  // KV blocks in use / HBM blocks, over nodes and time
   double batch_size_mean = 0;       // requests in a step, time mean while a node steps
   uint64_t load_bytes = 0;          // reused KV loaded host DRAM -> HBM

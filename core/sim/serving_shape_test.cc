@@ -180,6 +180,73 @@ TEST(AggregatedShapeTest, HbmLimitsRefuseAndPreempt) {
   EXPECT_GE(r.preemptions, 1u);
 }
 
+SimConfig DisaggregatedConfig(const CostProfile& profile, size_t prefill, size_t decode) {
+  SimConfig config = AggregatedConfig(profile, prefill);
+  config.shape = ClusterShape::kDisaggregated;
+  config.decode_nodes = decode;
+  return config;
+}
+
+// A (10 tokens, 3 out) on one prefill and one decode node: the prefill [0, 1.1] yields
+// the first token; 10 tokens of KV (3,276,800 bytes at 100 GB/s) reach the decode node
+// 32.768 us later; its step computing the first token's KV (1.01 s) yields the second,
+// a decode (1 s) the third. B (1 token out) never leaves its prefill node.
+TEST(DisaggregatedShapeTest, APrefillThenATransferThenDecodesByHand) {
+  const auto trace = MakeTrace({{0, 10, 3, {1}}, {10000, 20, 1, {2, 3}}});
+  SimConfig config = DisaggregatedConfig(HandProfile(), 1, 1);
+  SignalRecorder router;
+  const RunResult r = Simulate(*trace, config, router);
+  const double transfer_s = 10 * 327680 / 100e9;
+  EXPECT_EQ(r.finished, 2u);
+  EXPECT_EQ(r.output_tokens, 4u);
+  EXPECT_EQ(r.pd_transfer_bytes, 10u * 327680u);
+  EXPECT_EQ(r.transfer_bytes, 10u * 327680u);
+  EXPECT_NEAR(r.ttft_mean_s, (1.1 + 1.2) / 2, kEps);
+  // A's gaps: 1.1 -> 2.11 + transfer, then 1 s; B has none.
+  EXPECT_NEAR(r.tbt_mean_s, (1.01 + transfer_s + 1.0) / 2, kEps);
+  EXPECT_NEAR(r.tbt_slowest10_mean_s, 1.01 + transfer_s, kEps);
+  EXPECT_NEAR(r.tbt_max_s, 1.01 + transfer_s, kEps);
+  EXPECT_NEAR(r.e2e_mean_s, (3.11 + transfer_s + 1.2) / 2, kEps);
+  // Prefill node busy 1.1 + 1.2 s, decode node 2.01 s; two nodes for 11.2 s.
+  EXPECT_NEAR(r.gpu_seconds, 1.1 + 1.2 + 2.01, kEps);
+  EXPECT_NEAR(r.nodes[0].busy_s, 2.3, kEps);
+  EXPECT_NEAR(r.makespan_s, 11.2, kEps);
+  EXPECT_NEAR(r.node_seconds, 2 * 11.2, kEps);
+}
+
+// The decode pool cannot keep a 0.5 s TBT (every step takes 1 s): mooncake_tbt refuses
+// after the prefill (its 1.1 s wasted); early rejection refuses at arrival instead.
+TEST(DisaggregatedShapeTest, RejectionAfterPrefillAndEarlyRejection) {
+  const auto trace = MakeTrace({{0, 10, 3, {1}}});
+  SimConfig config = DisaggregatedConfig(HandProfile(), 1, 2);
+  config.decode_selector = "mooncake_tbt";
+  config.tbt_slo_s = 0.5;
+  SignalRecorder router;
+  RunResult r = Simulate(*trace, config, router);
+  EXPECT_EQ(r.served, 1u);
+  EXPECT_EQ(r.finished, 0u);
+  EXPECT_EQ(r.rejected_decode, 1u);
+  EXPECT_EQ(r.rejected, 1u);
+  EXPECT_NEAR(r.wasted_prefill_s, 1.1, kEps);
+  EXPECT_EQ(r.pd_transfer_bytes, 0u);
+  EXPECT_NEAR(r.goodput, 0, kEps);
+  for (const EarlyRejection rule : {EarlyRejection::kCurrentLoad, EarlyRejection::kPredictedLoad}) {
+    config.early_rejection = rule;
+    SignalRecorder early;
+    r = Simulate(*trace, config, early);
+    EXPECT_EQ(r.served, 0u);
+    EXPECT_EQ(r.rejected_admission, 1u);
+    EXPECT_EQ(r.rejected_decode, 0u);
+    EXPECT_NEAR(r.wasted_prefill_s, 0, kEps);
+  }
+  // With a 2 s TBT SLO the request goes through.
+  config.tbt_slo_s = 2;
+  SignalRecorder fine;
+  r = Simulate(*trace, config, fine);
+  EXPECT_EQ(r.finished, 1u);
+  EXPECT_NEAR(r.goodput, 1, kEps);
+}
+
 TEST(AggregatedShapeTest, ConfigsThatCannotRunAreRefused) {
   const auto trace = MakeTrace({{0, 10, 3, {1}}});
   SimConfig config = AggregatedConfig(HandProfile(), 1);
@@ -200,6 +267,17 @@ TEST(AggregatedShapeTest, ConfigsThatCannotRunAreRefused) {
   config.tbt_slo_s = 0;
   config.signal_refresh_s = 1;
   EXPECT_THROW(ValidateSimConfig(*trace, config), InputError);
+  config = DisaggregatedConfig(HandProfile(), 1, 0);  // no decode pool
+  EXPECT_THROW(ValidateSimConfig(*trace, config), InputError);
+  config = AggregatedConfig(HandProfile(), 1);
+  config.decode_nodes = 2;  // decode nodes without disaggregation
+  EXPECT_THROW(ValidateSimConfig(*trace, config), InputError);
+  config = DisaggregatedConfig(HandProfile(), 1, 1);
+  config.decode_selector = "fastest";
+  EXPECT_THROW(ValidateSimConfig(*trace, config), InputError);
+  config = DisaggregatedConfig(HandProfile(), 1, 1);
+  config.early_rejection = EarlyRejection::kCurrentLoad;  // no TBT SLO to judge by
+  EXPECT_THROW(ValidateSimConfig(*trace, config), InputError);
 }
 
 // Every router runs an aggregated cluster on a generated workload; every request is
@@ -210,20 +288,24 @@ TEST(AggregatedShapeTest, EveryRouterConservesRequestsAndTokens) {
   const auto trace = GenerateWorkload(preset->spec, 300, 7);
   uint64_t tokens = 0;
   for (size_t i = 0; i < trace->size(); ++i) tokens += std::max<uint32_t>((*trace)[i].output_tokens, 1);
+  for (const ClusterShape shape : {ClusterShape::kAggregated, ClusterShape::kDisaggregated}) {
   for (const double refresh_s : {0.0, 2.0}) {
     for (const RouterInfo& info : Routers()) {
-      SCOPED_TRACE(std::string(info.name) + " refresh " + std::to_string(refresh_s));
+      SCOPED_TRACE(std::string(info.name) + " refresh " + std::to_string(refresh_s) + " " +
+                   std::string(ClusterShapeName(shape)));
       SimConfig config;
       config.mode = SimMode::kRealistic;
-      config.shape = ClusterShape::kAggregated;
+      config.shape = shape;
+      if (shape == ClusterShape::kDisaggregated) config.decode_nodes = 2;
       config.cluster.nodes.assign(4, NodeSpec{2000, "lru", 1.0});
       config.rate_scale = 8;  // busy enough to batch
       config.signal_refresh_s = refresh_s;
       Strategy strategy = MakeStrategy(info.name, 1);
       const RunResult r = Simulate(*trace, config, strategy);
       EXPECT_EQ(r.finished + r.rejected, trace->size());
-      EXPECT_EQ(r.served, r.finished);
-      EXPECT_EQ(r.rejected, r.rejected_router + r.rejected_admission + r.rejected_engine);
+      EXPECT_EQ(r.served, r.finished + r.rejected_decode);
+      EXPECT_EQ(r.rejected, r.rejected_router + r.rejected_admission + r.rejected_engine +
+                                r.rejected_decode);
       if (r.rejected == 0) EXPECT_EQ(r.output_tokens, tokens);
       EXPECT_GT(r.tbt_mean_s, 0);
       EXPECT_GE(r.itl_p99_s, r.itl_p50_s);
@@ -236,6 +318,7 @@ TEST(AggregatedShapeTest, EveryRouterConservesRequestsAndTokens) {
                       r.ttft_prefill_mean_s,
                   1e-9 * r.ttft_mean_s);
     }
+  }
   }
 }
 

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "core/decode/decode_selector.h"
 #include "core/engine/node_engine.h"
 #include "core/engine/serving.h"
 #include "core/engine/step_model.h"
@@ -22,6 +23,7 @@
 #include "core/sim/replica_manager.h"
 #include "core/sim/run_telemetry.h"
 #include "core/util/input_error.h"
+#include "core/util/names.h"
 
 namespace kvb {
 
@@ -64,7 +66,9 @@ struct Event {
 
 // Serving shapes: a request placed on a node's engine.
 struct Placed {
+  uint32_t node = 0;       // its (prefill) node
   double arrival_s = 0;
+  double first_token_s = 0;
   double transfer_s = 0;   // fetching the prefix from another node
   double load_s = 0;       // loading the reused prefix host DRAM -> HBM
   double predicted_s = 0;  // its predicted prefill, in the node's queued work until done
@@ -103,6 +107,8 @@ std::string_view ClusterShapeName(ClusterShape shape) {
   switch (shape) {
     case ClusterShape::kAggregated:
       return "aggregated";
+    case ClusterShape::kDisaggregated:
+      return "disaggregated";
     case ClusterShape::kPrefillOnly:
       break;
   }
@@ -110,8 +116,29 @@ std::string_view ClusterShapeName(ClusterShape shape) {
 }
 
 std::optional<ClusterShape> ClusterShapeFromName(std::string_view name) {
-  for (const ClusterShape shape : {ClusterShape::kPrefillOnly, ClusterShape::kAggregated}) {
+  for (const ClusterShape shape :
+       {ClusterShape::kPrefillOnly, ClusterShape::kAggregated, ClusterShape::kDisaggregated}) {
     if (ClusterShapeName(shape) == name) return shape;
+  }
+  return std::nullopt;
+}
+
+std::string_view EarlyRejectionName(EarlyRejection rule) {
+  switch (rule) {
+    case EarlyRejection::kCurrentLoad:
+      return "current_load";
+    case EarlyRejection::kPredictedLoad:
+      return "predicted_load";
+    case EarlyRejection::kNone:
+      break;
+  }
+  return "none";
+}
+
+std::optional<EarlyRejection> EarlyRejectionFromName(std::string_view name) {
+  for (const EarlyRejection rule :
+       {EarlyRejection::kNone, EarlyRejection::kCurrentLoad, EarlyRejection::kPredictedLoad}) {
+    if (EarlyRejectionName(rule) == name) return rule;
   }
   return std::nullopt;
 }
@@ -157,6 +184,18 @@ void ValidateSimConfig(const Trace& trace, const SimConfig& config) {
   if (!(config.signal_refresh_s >= 0) || !std::isfinite(config.signal_refresh_s)) {
     throw InputError("signal_refresh_s: must be a finite number >= 0");
   }
+  const bool disaggregated = config.shape == ClusterShape::kDisaggregated;
+  if (disaggregated != (config.decode_nodes > 0)) {
+    throw InputError(disaggregated ? "decode_nodes: a disaggregated cluster needs >= 1"
+                                   : "decode_nodes: only a disaggregated cluster has them");
+  }
+  if (disaggregated && FindDecodeSelector(config.decode_selector) == nullptr) {
+    throw InputError(absl::StrCat("decode_selector: unknown '", config.decode_selector,
+                                  "' (known: ", JoinNames(DecodeSelectors()), ")"));
+  }
+  if (config.early_rejection != EarlyRejection::kNone && (!disaggregated || config.tbt_slo_s <= 0)) {
+    throw InputError("early_rejection: needs a disaggregated cluster and tbt_slo_s > 0");
+  }
   if (config.shape == ClusterShape::kPrefillOnly) {
     if (config.tbt_slo_s > 0) throw InputError("tbt_slo_s: needs a serving shape (nothing decodes)");
     if (config.signal_refresh_s > 0) {
@@ -200,7 +239,8 @@ class Simulator final {
         busy_until_s_(nodes_.size(), -std::numeric_limits<double>::infinity()),
         pending_prefill_blocks_(nodes_.size(), 0),
         scratch_prefix_(nodes_.size()),
-        links_(nodes_.size()),
+        links_(nodes_.size() +
+               (config.shape == ClusterShape::kDisaggregated ? config.decode_nodes : 0)),
         replicas_(
             config, cluster_, links_, result_, replication,
             [this](double end_s, uint64_t id) {
@@ -554,19 +594,25 @@ class Simulator final {
     now_s_ = t;
   }
 
-  // ---- Serving shapes: every node runs the serving engine (docs/ENGINE.md). ----
+  // ---- Serving shapes: nodes run the serving engine (docs/ENGINE.md). ----
+  // engines_ holds the router's nodes (prefill_nodes_ of them) and then, disaggregated,
+  // the decode nodes; on_node_ and the links follow the same numbering.
   void SetUpServing() {
     const size_t n = nodes_.size();
+    const size_t d = config_.shape == ClusterShape::kDisaggregated ? config_.decode_nodes : 0;
     step_model_ = MakeStepModel(*config_.cost.serving());
     engine_limits_ = EngineLimitsFor(config_.cost);
-    engines_.reserve(n);
-    for (size_t i = 0; i < n; ++i) {
+    engines_.reserve(n + d);
+    for (size_t i = 0; i < n + d; ++i) {
       engines_.emplace_back(engine_limits_, *step_model_);
       engines_.back().LogEvents();
       engines_.back().RecordGaps(&itl_);
     }
+    prefill_nodes_ = n;
+    if (d > 0) decode_selector_ = MakeDecodeSelector(config_.decode_selector);
+    decode_state_.assign(d, DecodeNodeState{});
     placed_.resize(trace_.size());
-    on_node_.resize(n);
+    on_node_.resize(n + d);
     prefills_left_.assign(n, 0);
     running_.assign(n, 0);
     waiting_.assign(n, 0);
@@ -585,6 +631,7 @@ class Simulator final {
 
   static uint32_t PromptTokens(const Request& r) { return std::max<uint32_t>(r.input_tokens, 1); }
   static uint32_t OutputTokens(const Request& r) { return std::max<uint32_t>(r.output_tokens, 1); }
+  bool Disaggregated() const { return engines_.size() > prefill_nodes_; }
 
   void RunServing() {
     const int64_t t0 = trace_.first_arrival_ms();
@@ -596,31 +643,44 @@ class Simulator final {
         // Routers see the nodes as they were at the last refresh instant.
         const double instant = std::floor(t / refresh_s) * refresh_s;
         if (!refreshed_ || instant > last_refresh_s_) {
-          RunEnginesUntil(instant);
+          AdvanceServingTo(instant, i);
           PublishSignals();
           refreshed_ = true;
           last_refresh_s_ = instant;
         }
       }
-      RunEnginesUntil(t);
-      ProcessServingEvents(t, i);
-      AdvanceTo(t);
+      AdvanceServingTo(t, i);
       if (refresh_s == 0) PublishSignals();
       ArriveServing(i, t);
     }
-    for (NodeEngine& e : engines_) e.Drain();
-    HarvestEngineEvents();
+    for (size_t n = 0; n < prefill_nodes_; ++n) engines_[n].Drain();
+    HarvestEngineEvents(0, prefill_nodes_);
+    ProcessServingEvents(std::numeric_limits<double>::infinity(), trace_.size());
+    // Every prefill is done: the decode nodes get no more requests.
+    for (size_t n = prefill_nodes_; n < engines_.size(); ++n) engines_[n].Drain();
+    HarvestEngineEvents(prefill_nodes_, engines_.size());
     ProcessServingEvents(std::numeric_limits<double>::infinity(), trace_.size());
   }
 
-  // Runs every node's steps that start before t; their first and last tokens become events.
-  void RunEnginesUntil(double t) {
-    for (NodeEngine& e : engines_) e.RunUntil(t);
-    HarvestEngineEvents();
+  // Runs the nodes and applies their events up to t, in time order. Prefill nodes get new
+  // requests only at arrivals, so they run ahead to t; decode nodes get them from prefill
+  // events, so they run only up to the event being applied.
+  void AdvanceServingTo(double t, size_t done) {
+    RunEngines(0, prefill_nodes_, t);
+    ProcessServingEvents(t, done);
+    RunEngines(prefill_nodes_, engines_.size(), t);
+    AdvanceTo(t);
   }
 
-  void HarvestEngineEvents() {
-    for (size_t n = 0; n < engines_.size(); ++n) {
+  // Runs nodes [begin, end) through every step starting before t; their first and last
+  // tokens become events.
+  void RunEngines(size_t begin, size_t end, double t) {
+    for (size_t n = begin; n < end; ++n) engines_[n].RunUntil(t);
+    HarvestEngineEvents(begin, end);
+  }
+
+  void HarvestEngineEvents(size_t begin, size_t end) {
+    for (size_t n = begin; n < end; ++n) {
       std::vector<EngineEvent>& log = engines_[n].events();
       for (const EngineEvent& e : log) {
         events_.push({e.t_s, e.kind == EngineEventKind::kFirstToken ? kFirstToken : kLastToken,
@@ -630,9 +690,9 @@ class Simulator final {
     }
   }
 
-  // The engines' load signals as routers read them.
+  // The engines' load signals as routers and decode selectors read them.
   void PublishSignals() {
-    for (size_t n = 0; n < engines_.size(); ++n) {
+    for (size_t n = 0; n < prefill_nodes_; ++n) {
       const NodeEngine& e = engines_[n];
       running_[n] = static_cast<uint32_t>(e.running());
       waiting_[n] = static_cast<uint32_t>(e.waiting() + e.pending());
@@ -641,10 +701,27 @@ class Simulator final {
       decode_batch_[n] = static_cast<uint32_t>(e.decode_batch());
       prefill_tokens_[n] = e.prefill_backlog_tokens();
     }
+    PublishDecodeSignals();
+  }
+
+  void PublishDecodeSignals() {
+    for (size_t d = 0; d < decode_state_.size(); ++d) {
+      const NodeEngine& e = engines_[prefill_nodes_ + d];
+      decode_state_[d] = {static_cast<uint32_t>(e.running()),
+                          static_cast<uint32_t>(e.waiting() + e.pending()), e.used_blocks(),
+                          e.limits().kv_capacity_blocks, e.running_context_tokens()};
+    }
   }
 
   void ProcessServingEvents(double limit_s, size_t done) {
-    while (!events_.empty() && events_.top().t <= limit_s) {
+    for (;;) {
+      if (events_.empty() || events_.top().t > limit_s) return;
+      if (Disaggregated()) {
+        // Decode nodes catch up to the next event; one of their events may come first.
+        const double t = events_.top().t;
+        RunEngines(prefill_nodes_, engines_.size(), t);
+        if (events_.top().t < t) continue;
+      }
       CheckStop(done);
       const Event e = events_.top();
       events_.pop();
@@ -653,9 +730,11 @@ class Simulator final {
       const auto index = static_cast<uint32_t>(e.id & 0xffffffffu);
       if (e.kind == kCopyArrival) {
         replicas_.CopyArrived(e.id);
+      } else if (node >= prefill_nodes_) {
+        if (e.kind == kLastToken) LastToken(node, index, e.t);  // decode nodes: last only
       } else if (e.kind == kFirstToken) {
         FirstToken(node, index, e.t);
-      } else {
+      } else if (!Disaggregated() || OutputTokens(trace_[on_node_[node][index]]) == 1) {
         LastToken(node, index, e.t);
       }
       telemetry_.SampleStorage(e.t);
@@ -685,13 +764,20 @@ class Simulator final {
     const double predicted_s = PredictPrefill(r, node, reused);
     const double transfer_predicted_s =
         plan.source != node ? FetchSeconds(plan.best - plan.local) : 0;
+    const double predicted_ttft_s =
+        view_.view().queued_work_s(node) + transfer_predicted_s + predicted_s;
     if (config_.reject_over_slo && config_.ttft_slo_s > 0 &&
-        view_.view().queued_work_s(node) + transfer_predicted_s + predicted_s >
-            config_.ttft_slo_s) {
+        predicted_ttft_s > config_.ttft_slo_s) {
+      RejectServing(window, result_.rejected_admission);
+      return;
+    }
+    if (config_.early_rejection != EarlyRejection::kNone && OutputTokens(r) > 1 &&
+        DecodePoolRefuses(r, predicted_ttft_s)) {
       RejectServing(window, result_.rejected_admission);
       return;
     }
     Placed p;
+    p.node = node;
     p.arrival_s = t;
     p.local = plan.local;
     if (plan.source != node) {
@@ -709,8 +795,10 @@ class Simulator final {
     p.predicted_s = predicted_s;
     p.pending_blocks = static_cast<uint32_t>(r.blocks.size() - reused);
     NodeEngine& engine = engines_[node];
-    const uint32_t index = engine.Add(
-        {t + p.transfer_s + p.load_s, PromptTokens(r), reused_tokens, OutputTokens(r)});
+    // Disaggregated: the prefill node produces the first token only.
+    const uint32_t index =
+        engine.Add({t + p.transfer_s + p.load_s, PromptTokens(r), reused_tokens,
+                    Disaggregated() ? 1u : OutputTokens(r)});
     on_node_[node].push_back(i);
     if (engine.result(index).rejected) {
       RejectServing(window, result_.rejected_engine);
@@ -728,14 +816,60 @@ class Simulator final {
     ++stage;
   }
 
+  // Mooncake's early rejection (section 7): whether no decode node could keep the TBT SLO
+  // with this request, on the nodes' current load or on their load when its prefill ends
+  // (`predicted_ttft_s` from now): requests expected to finish by then leave (each needs
+  // the mean output length seen so far, less what it generated, at the node's current
+  // step time) and the requests now prefilling arrive, spread evenly. Our reading of the
+  // paper's prose; its exact predictor is not published.
+  bool DecodePoolRefuses(const Request& r, double predicted_ttft_s) {
+    const bool predicted = config_.early_rejection == EarlyRejection::kPredictedLoad;
+    double in_prefill = 0;
+    for (size_t n = 0; n < prefill_nodes_; ++n) in_prefill += prefills_left_[n];
+    const double mean_output =
+        result_.finished > 0
+            ? static_cast<double>(result_.output_tokens) / static_cast<double>(result_.finished)
+            : 1;
+    double best_s = std::numeric_limits<double>::infinity();
+    for (size_t d = 0; d < decode_state_.size(); ++d) {
+      const DecodeNodeState& node = decode_state_[d];
+      double batch = node.running + node.waiting + 1;
+      double context = static_cast<double>(node.context_tokens) + PromptTokens(r);
+      if (predicted) {
+        const NodeEngine& e = engines_[prefill_nodes_ + d];
+        const double step_s = PredictDecodeStep(node.running + node.waiting, node.context_tokens);
+        e.ForEachRunning([&](uint64_t generated, uint64_t kv) {
+          const double left = std::max(0.0, mean_output - static_cast<double>(generated));
+          if (left * step_s <= predicted_ttft_s) {
+            batch -= 1;
+            context -= static_cast<double>(kv);
+          }
+        });
+        batch += in_prefill / static_cast<double>(decode_state_.size());
+      }
+      best_s = std::min(best_s, PredictDecodeStep(static_cast<uint64_t>(std::max(1.0, batch)),
+                                                  static_cast<uint64_t>(std::max(0.0, context))));
+    }
+    return best_s > config_.tbt_slo_s;
+  }
+
+  // The predicted time of a decode step of `batch` requests reading `context` KV tokens.
+  double PredictDecodeStep(uint64_t batch, uint64_t context) const {
+    StepWork work;
+    work.decodes = std::max<uint64_t>(batch, 1);
+    work.decode_kv_read_tokens = context;
+    return step_model_->Seconds(work);
+  }
+
   // The prompt of the request at `index` on `node` is done at t: its first token.
   void FirstToken(uint32_t node, uint32_t index, double t) {
     const uint32_t i = on_node_[node][index];
-    const Placed& p = placed_[i];
+    Placed& p = placed_[i];
     const Request r = trace_[i];
     const EngineRequestResult& done = engines_[node].result(index);
     const double ready_s = p.arrival_s + p.transfer_s + p.load_s;
     const double ttft_s = t - p.arrival_s;
+    p.first_token_s = t;
     const uint32_t reused = p.local + p.fetched;
     ttft_parts_.queue_s += done.scheduled_s - ready_s;
     ttft_parts_.transfer_s += p.transfer_s;
@@ -761,6 +895,54 @@ class Simulator final {
     window.ttft_sum_s += ttft_s;
     RecordService(r, node, reused, p.fetched, window);
     if (replication_ != nullptr) replication_->OnServed(r, node, ttft_s);
+    if (Disaggregated() && OutputTokens(r) > 1) SendToDecode(i, t - done.scheduled_s, t, window);
+  }
+
+  // Disaggregated: request i's first token came out at t after `prefill_s` of prefill; a
+  // decode node is chosen and its prompt's KV sent there over both NICs.
+  void SendToDecode(uint32_t i, double prefill_s, double t, WindowRow& window) {
+    const Request r = trace_[i];
+    if (config_.signal_refresh_s == 0) PublishDecodeSignals();
+    const uint32_t prompt = PromptTokens(r);
+    DecodeView view;
+    view.nodes = decode_state_;
+    view.context_tokens = prompt + 1;
+    view.blocks_needed = (uint64_t{prompt} + engine_limits_.kv_block_tokens) /
+                         engine_limits_.kv_block_tokens;  // ceil((prompt + 1) / block)
+    view.tbt_slo_s = config_.tbt_slo_s;
+    view.predict_decode_step_s = [this](uint64_t batch, uint64_t context) {
+      return PredictDecodeStep(batch, context);
+    };
+    const uint32_t d = decode_selector_->Select(view);
+    if (d == kNoDecodeNode) {
+      RejectAfterPrefill(window, prefill_s);
+      return;
+    }
+    if (d >= decode_state_.size()) {
+      throw std::logic_error(absl::StrCat("decode selector chose node ", d, " of ",
+                                          decode_state_.size()));
+    }
+    const size_t node = prefill_nodes_ + d;
+    const uint64_t bytes = uint64_t{prompt} * config_.cost.KvBytesPerToken();
+    const double arrive_s =
+        links_.Reserve(node, placed_[i].node, t, config_.cost.TransferSeconds(bytes));
+    result_.pd_transfer_bytes += bytes;
+    result_.transfer_bytes += bytes;
+    // The decode node holds the prompt's KV and computes the first token's, which yields
+    // the second token: a gap after the first.
+    EngineRequest decode{arrive_s, prompt + 1, prompt, OutputTokens(r) - 1};
+    decode.prior_token_s = t;
+    NodeEngine& engine = engines_[node];
+    const uint32_t index = engine.Add(decode);
+    on_node_[node].push_back(i);
+    if (engine.result(index).rejected) RejectAfterPrefill(window, prefill_s);
+  }
+
+  void RejectAfterPrefill(WindowRow& window, double prefill_s) {
+    ++result_.rejected;
+    ++result_.rejected_decode;
+    ++window.rejected;
+    result_.wasted_prefill_s += prefill_s;
   }
 
   // The request at `index` on `node` produced its last token at t.
@@ -772,7 +954,7 @@ class Simulator final {
     ++result_.finished;
     result_.output_tokens += out;
     e2e_s_.push_back(t - p.arrival_s);
-    bool good = config_.ttft_slo_s <= 0 || done.first_token_s - p.arrival_s <= config_.ttft_slo_s;
+    bool good = config_.ttft_slo_s <= 0 || p.first_token_s - p.arrival_s <= config_.ttft_slo_s;
     if (done.gaps > 0) {
       tbt_s_.push_back(done.gap_sum_s / static_cast<double>(done.gaps));
       tbt_slowest_s_.push_back(done.slowest_decile_gap_s);
@@ -790,7 +972,11 @@ class Simulator final {
     double used_block_s = 0, batch_s = 0, busy_s = 0;
     for (size_t n = 0; n < engines_.size(); ++n) {
       const NodeEngine& e = engines_[n];
-      r.nodes[n].busy_s = e.busy_s();
+      if (n < prefill_nodes_) {
+        r.nodes[n].busy_s = e.busy_s();
+      } else {
+        decode_busy_s_ += e.busy_s();
+      }
       r.preemptions += e.preemptions();
       used_block_s += e.used_block_seconds();
       batch_s += e.batch_seconds();
@@ -868,7 +1054,9 @@ class Simulator final {
         r.ttft_load_mean_s = ttft_parts_.load_s / served;
         r.ttft_prefill_mean_s = ttft_parts_.prefill_s / served;
       }
-      r.node_seconds = static_cast<double>(nodes_.size()) * r.makespan_s;
+      r.gpu_seconds += decode_busy_s_;
+      r.node_seconds = static_cast<double>(engines_.empty() ? nodes_.size() : engines_.size()) *
+                       r.makespan_s;
       // prefill_only: the first token is the only one, so only a TTFT SLO applies.
       if (engines_.empty()) {
         r.goodput = config_.ttft_slo_s > 0 ? r.slo_attainment
@@ -934,7 +1122,11 @@ class Simulator final {
   // Serving shapes (empty in prefill_only and seed-compat cells).
   std::unique_ptr<StepModel> step_model_;
   EngineLimits engine_limits_;
-  std::vector<NodeEngine> engines_;
+  std::vector<NodeEngine> engines_;  // the router's nodes, then the decode nodes
+  size_t prefill_nodes_ = 0;
+  std::unique_ptr<DecodeSelector> decode_selector_;
+  std::vector<DecodeNodeState> decode_state_;  // as published
+  double decode_busy_s_ = 0;
   std::vector<Placed> placed_;                 // per request of the trace
   std::vector<std::vector<uint32_t>> on_node_;  // per node: its engine's requests
   std::vector<uint32_t> prefills_left_;        // per node: placed, first token not out
@@ -958,9 +1150,8 @@ RunResult Simulate(const Trace& trace, const SimConfig& config, Router& router,
 
 void ApplyPrices(const Prices& prices, RunResult& r) {
   constexpr double kByteSecondsPerGbHour = Prices::kBytesPerGb * Prices::kSecondsPerHour;
-  r.gpu_usd = prices.GpuDollars(prices.gpu_billing == GpuBilling::kBusy
-                                        ? r.gpu_seconds
-                                        : static_cast<double>(r.nodes.size()) * r.makespan_s);
+  r.gpu_usd = prices.GpuDollars(prices.gpu_billing == GpuBilling::kBusy ? r.gpu_seconds
+                                                                        : r.node_seconds);
   r.storage_usd = prices.StorageDollars(r.cached_gb_hours * kByteSecondsPerGbHour);
   r.network_usd = prices.NetworkDollars(r.transfer_bytes);
   r.usd_per_1k_requests =

@@ -28,15 +28,27 @@ enum class SimMode { kSeedCompat, kRealistic };
 // How a realistic cluster's nodes serve requests (README "The simulation model").
 // kPrefillOnly: one prefill at a time per node, FCFS, nothing decodes (a Mooncake prefill
 // pool; every result before the serving engine). kAggregated: every node runs the serving
-// engine (continuous batching, chunked prefill, decode; docs/ENGINE.md).
-enum class ClusterShape { kPrefillOnly, kAggregated };
+// engine (continuous batching, chunked prefill, decode; docs/ENGINE.md). kDisaggregated:
+// the nodes prefill, then a decode-selection policy picks one of `decode_nodes` decode
+// nodes, which receives the KV over both NICs and generates the rest.
+enum class ClusterShape { kPrefillOnly, kAggregated, kDisaggregated };
 std::string_view ClusterShapeName(ClusterShape shape);
 std::optional<ClusterShape> ClusterShapeFromName(std::string_view name);
+
+// Mooncake's early rejection (FAST'25 section 7): at arrival, a disaggregated cell refuses
+// a request when the decode pool cannot keep its TBT SLO, judged on the decode nodes'
+// current load or on their load predicted for when its prefill ends.
+enum class EarlyRejection { kNone, kCurrentLoad, kPredictedLoad };
+std::string_view EarlyRejectionName(EarlyRejection rule);
+std::optional<EarlyRejection> EarlyRejectionFromName(std::string_view name);
 
 // Everything one cell needs besides the trace and the router.
 struct SimConfig {
   SimMode mode = SimMode::kRealistic;
   ClusterShape shape = ClusterShape::kPrefillOnly;  // realistic mode only
+  size_t decode_nodes = 0;                         // disaggregated: the decode pool
+  std::string decode_selector = "least_loaded";    // disaggregated: registry name
+  EarlyRejection early_rejection = EarlyRejection::kNone;  // disaggregated, needs tbt_slo_s
   ClusterSpec cluster;
   CostModel cost;  // realistic mode: prefill, load and transfer times
   Prices prices;
