@@ -14,6 +14,7 @@
 #include "core/cluster/cluster.h"
 #include "core/index/prefix_index.h"
 #include "core/index/sim_prefix_index.h"
+#include "core/metrics/arithmetic_runs.h"
 #include "core/policy/policy_sizing.h"
 #include "core/replication/replication_policy.h"
 #include "core/routing/router.h"
@@ -159,6 +160,22 @@ CellMemoryEstimate EstimateCellMemory(const TraceShape& t, const SimConfig& c,
         HotspotTracker::EstimateBytes(c.hotspots, t.IdsWithin(c.hotspot_prefix_blocks));
   e.router_state = strategy_state;
 
+  // Serving shapes: per request its Placed and engine records and three latencies (8 B
+  // each, grown by push_back), per node its engine and signals, the ITL histogram, and the
+  // gap runs of the requests in flight (see the header).
+  if (!seed && c.shape != ClusterShape::kPrefillOnly && c.cost.serving()) {
+    const uint64_t engines =
+        nodes + (c.shape == ClusterShape::kDisaggregated ? c.decode_nodes : 0);
+    const uint64_t in_flight = std::min<uint64_t>(
+        t.requests, SaturatingMul(engines, c.cost.serving()->max_num_seqs));
+    const uint64_t runs_each = 2 * ((t.max_output_tokens + 9) / 10) + 17;
+    const uint64_t gap_runs = std::min(t.output_tokens, SaturatingMul(in_flight, runs_each));
+    e.serving_gaps = 2 * gap_runs * sizeof(ArithmeticRun);  // x2: vector growth
+    e.serving = t.requests * engine.serving_request +
+                3 * 2 * Pow2Ceil(t.requests) * sizeof(double) +
+                engines * engine.serving_node + engine.serving_cell + e.serving_gaps;
+  }
+
   const std::vector<std::pair<const char*, uint64_t>> parts = {
       {"cache slots", e.cache_slots},
       {"eviction state", e.eviction_state},
@@ -167,6 +184,7 @@ CellMemoryEstimate EstimateCellMemory(const TraceShape& t, const SimConfig& c,
       {"per-id", e.per_id},
       {"per-request", e.per_request},
       {"per-node", e.per_node},
+      {"serving", e.serving},
       {"time series", e.time_series},
       {"hotspot tracker", e.hotspot_tracker},
       {"router state", e.router_state}};

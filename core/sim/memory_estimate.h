@@ -8,6 +8,10 @@
 // strategy's tables (each router and replication policy sizes its own: RouterInfo and
 // ReplicationInfo::state_bytes). kvbench refuses a cell whose estimate exceeds its memory limit
 // before anything runs. The trace is not counted: it is loaded once and shared by every cell.
+// Serving shapes add each request's engine records and latencies, each node's engine, and
+// the gaps of requests in flight: at most the nodes' max_num_seqs requests (preempted ones
+// waiting with theirs are not bounded by that, and rare), each keeping at most
+// 2 x ceil(10% of its gaps) + 17 runs; a worst case, far above the usual (a few runs each).
 
 #include <cstddef>
 #include <cstdint>
@@ -33,6 +37,8 @@ struct CellMemoryEstimate {
   uint64_t time_series = 0;      // windows (queue lengths, heat keys) and replica samples
   uint64_t hotspot_tracker = 0;  // when the cell tracks hot spots
   uint64_t router_state = 0;     // the strategy's tables (routers' trees, rings, records)
+  uint64_t serving = 0;          // serving shapes: the engines' records, gaps, latencies
+  uint64_t serving_gaps = 0;     // of which the gaps of requests in flight: a worst case
   uint64_t total = 0;
 
   // The largest node's capacity (blocks) and slots: min(capacity (+ the seed's copy room),

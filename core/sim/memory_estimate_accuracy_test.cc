@@ -273,6 +273,8 @@ struct AccuracyCase {
   std::string preset;
   size_t requests;
   double rate_scale = 1;
+  ClusterShape shape = ClusterShape::kPrefillOnly;
+  size_t decode_nodes = 0;
 };
 
 // gtest prints a failing parameter by its name.
@@ -311,6 +313,8 @@ TEST_P(AccuracyTest, MeasuredPeakIsWithinTheBandOfTheEstimate) {
   config.cluster.nodes.assign(c.nodes, NodeSpec{c.capacity, c.eviction, 1.0});
   config.cluster.scope = c.scope;
   config.rate_scale = c.rate_scale;
+  config.shape = c.shape;
+  config.decode_nodes = c.decode_nodes;
   const CellMemoryEstimate estimate = EstimateCellMemory(*trace, config, c.strategy);
 
   const int64_t before = Live();
@@ -322,11 +326,18 @@ TEST_P(AccuracyTest, MeasuredPeakIsWithinTheBandOfTheEstimate) {
   }
   const int64_t measured = Peak() - before;
   const double ratio = static_cast<double>(measured) / static_cast<double>(estimate.total);
-  std::printf("%-28s distinct %7zu  measured %11lld B  estimate %11llu B  ratio %.4f\n  %s\n",
-              c.name.c_str(), trace->distinct_blocks(), static_cast<long long>(measured),
-              static_cast<unsigned long long>(estimate.total), ratio, estimate.description.c_str());
+  // Serving cells: the gaps of requests in flight are a worst case (every node's
+  // max_num_seqs requests with their longest gap lists); the rest is held to the band.
+  const double ratio_without_gaps =
+      static_cast<double>(measured) / static_cast<double>(estimate.total - estimate.serving_gaps);
+  std::printf(
+      "%-28s distinct %7zu  measured %11lld B  estimate %11llu B  ratio %.4f (%.4f without "
+      "the gaps' worst case)\n  %s\n",
+      c.name.c_str(), trace->distinct_blocks(), static_cast<long long>(measured),
+      static_cast<unsigned long long>(estimate.total), ratio, ratio_without_gaps,
+      estimate.description.c_str());
   EXPECT_EQ(result.served + result.rejected, trace->size());
-  EXPECT_GE(ratio, kMinRatio) << estimate.description;
+  EXPECT_GE(ratio_without_gaps, kMinRatio) << estimate.description;
   EXPECT_LE(ratio, kMaxRatio) << estimate.description;
 }
 
@@ -370,7 +381,17 @@ INSTANTIATE_TEST_SUITE_P(
                      CacheScope::kLocal, "round_robin", "chains", 20000},
         // Arrivals 1,000x faster: the queues hold most requests at once.
         AccuracyCase{"real16_chains_overload", SimMode::kRealistic, 16, 1000, "fifo",
-                     CacheScope::kLocal, "random", "chains", 20000, 1000}),
+                     CacheScope::kLocal, "random", "chains", 20000, 1000},
+        // Serving shapes: engines, latencies and the gaps of requests in flight, at the
+        // trace's pace and 8x faster (batches of hundreds, preemptions).
+        AccuracyCase{"agg16_conversation", SimMode::kRealistic, 16, 2000, "lru",
+                     CacheScope::kLocal, "dynamo", "conversation", 4000, 1,
+                     ClusterShape::kAggregated},
+        AccuracyCase{"agg16_conversation_x8", SimMode::kRealistic, 16, 2000, "lru",
+                     CacheScope::kLocal, "least_loaded", "conversation", 4000, 8,
+                     ClusterShape::kAggregated},
+        AccuracyCase{"pd8x8_toolagent", SimMode::kRealistic, 8, 2000, "lru", CacheScope::kGlobal,
+                     "kvcache_centric", "toolagent", 4000, 4, ClusterShape::kDisaggregated, 8}),
     CaseName);
 
 // Every registered router and replication policy, in both modes: the heap a cell takes

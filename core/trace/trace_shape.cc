@@ -29,7 +29,10 @@ TraceShape TraceShape::Of(const Trace& trace) {
   std::vector<uint64_t> ids(kMaxDepth + 1, 0), lengths(kMaxDepth + 1, 0);
   for (const uint32_t depth : trace.depths()) ++ids[std::min<size_t>(depth, kMaxDepth)];
   for (size_t i = 0; i < trace.size(); ++i) {
-    ++lengths[std::min<size_t>(trace[i].blocks.size(), kMaxDepth)];
+    const Request r = trace[i];
+    ++lengths[std::min<size_t>(r.blocks.size(), kMaxDepth)];
+    s.output_tokens += r.output_tokens;
+    s.max_output_tokens = std::max<uint64_t>(s.max_output_tokens, r.output_tokens);
   }
   s.ids_below_depth.assign(kMaxDepth + 1, 0);
   s.refs_below_depth.assign(kMaxDepth + 1, 0);
