@@ -266,6 +266,33 @@ class Parser {
         }
         (std::string_view(field) == "tbt_slo_s" ? k.tbt_slo_s : k.signal_refresh_s) = value;
       }
+      if (o.Has("predictor")) {
+        StrictObject p = o.Object("predictor");
+        if (p.Has("bias")) {
+          k.predictor_bias = p.Number("bias");
+          if (!(k.predictor_bias > 0) || !std::isfinite(k.predictor_bias)) {
+            p.Fail("bias", "must be a finite number > 0");
+          }
+        }
+        if (p.Has("noise_sigma")) {
+          k.predictor_noise_sigma = p.Number("noise_sigma");
+          if (!(k.predictor_noise_sigma >= 0) || !(k.predictor_noise_sigma <= 5)) {
+            p.Fail("noise_sigma", "must be in [0, 5]");
+          }
+        }
+        if (p.Has("profile")) {
+          k.predictor_profile = p.String("profile");
+          k.predictor_profile_path = FindProfile(k.predictor_profile, p.PathOf("profile"));
+          const CostProfile other = k.predictor_profile_path.empty()
+                                        ? DefaultProfile()
+                                        : ReadProfileFile(k.predictor_profile_path);
+          if (*shape != ClusterShape::kPrefillOnly && !other.serving) {
+            p.Fail("profile", absl::StrCat("profile '", k.predictor_profile,
+                                           "' has no \"serving\" section to predict with"));
+          }
+        }
+        p.Finish();
+      }
       if (k.early_rejection != "none" && k.tbt_slo_s <= 0) {
         o.Fail("early_rejection", "needs tbt_slo_s > 0 (it rejects on the decode pool's TBT)");
       }
@@ -536,6 +563,12 @@ nlohmann::ordered_json MatrixConfigToJson(const MatrixConfig& c) {
     j["reject_over_slo"] = k.reject_over_slo;
     j["tbt_slo_s"] = k.tbt_slo_s;
     j["signal_refresh_s"] = k.signal_refresh_s;
+    if (k.predictor_bias != 1 || k.predictor_noise_sigma != 0 || !k.predictor_profile.empty()) {
+      nlohmann::ordered_json p = {{"bias", k.predictor_bias},
+                                  {"noise_sigma", k.predictor_noise_sigma}};
+      if (!k.predictor_profile.empty()) p["profile"] = k.predictor_profile;
+      j["predictor"] = std::move(p);
+    }
     j["track_hotspots"] = k.track_hotspots;
     clusters.push_back(std::move(j));
   }
@@ -680,6 +713,13 @@ MatrixSpec BuildMatrixSpec(const MatrixConfig& c, TraceCache& traces) {
     config.ttft_slo_s = k.ttft_slo_s;
     config.tbt_slo_s = k.tbt_slo_s;
     config.signal_refresh_s = k.signal_refresh_s;
+    config.predictor.bias = k.predictor_bias;
+    config.predictor.noise_sigma = k.predictor_noise_sigma;
+    if (!k.predictor_profile.empty()) {
+      config.predictor.model = k.predictor_profile_path.empty()
+                                   ? CostModel()
+                                   : CostModel(ReadProfileFile(k.predictor_profile_path));
+    }
     config.reject_over_slo = k.reject_over_slo;
     config.track_hotspots = k.track_hotspots;
     if (config.mode == SimMode::kRealistic) {

@@ -36,6 +36,12 @@ struct ClusterConfig {
   double ttft_slo_s = 0;         // 0: no SLO
   double tbt_slo_s = 0;          // serving shapes: mean-TBT SLO; 0: none
   double signal_refresh_s = 0;   // serving shapes: load signals' refresh period; 0: exact
+  // The predictor routers and admission use (SimConfig::predictor): bias, lognormal noise,
+  // and another profile's model (name or .json path, resolved like `profile`).
+  double predictor_bias = 1;
+  double predictor_noise_sigma = 0;
+  std::string predictor_profile;       // empty: the cluster's own model
+  std::string predictor_profile_path;  // resolved
   bool reject_over_slo = false;  // admission control against the SLO
   bool track_hotspots = false;   // report the hottest prefixes (HotspotTracker)
 };

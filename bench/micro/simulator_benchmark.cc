@@ -1,7 +1,8 @@
 // Speed of one cell: the realistic 16-node cluster on the conversation trace (the real
 // file when present, else the conversation preset) under the simple cache-aware router,
 // and the same cell (global cache scope) under every registered strategy: its cost per
-// routing decision, engine included.
+// routing decision, engine included. Then the serving shapes: 16 aggregated nodes and
+// 8 prefill + 8 decode nodes, every node stepping batches (docs/ENGINE.md).
 
 #include <cstdlib>
 #include <filesystem>
@@ -22,18 +23,26 @@ namespace kvb {
 namespace {
 
 void RunCell(benchmark::State& state, SimMode mode, CacheScope scope, size_t nodes,
-             size_t capacity_blocks, const char* eviction, const std::string& strategy_spec) {
+             size_t capacity_blocks, const char* eviction, const std::string& strategy_spec,
+             ClusterShape shape = ClusterShape::kPrefillOnly, size_t decode_nodes = 0) {
   static const std::shared_ptr<const Trace> trace = micro::ConversationTraceOrPreset().trace;
   SimConfig config;
   config.mode = mode;
+  config.shape = shape;
+  config.decode_nodes = decode_nodes;
   config.cluster.scope = scope;
   config.cluster.nodes.assign(nodes, NodeSpec{capacity_blocks, eviction, 1.0});
   double hit_rate = 0;
+  uint64_t output_tokens = 0;
   for (auto _ : state) {
     Strategy strategy = MakeStrategy(strategy_spec, 1);
     const RunResult r = Simulate(*trace, config, strategy);
     hit_rate = r.hit_rate;
+    output_tokens = r.output_tokens;
     benchmark::DoNotOptimize(r.ttft_mean_s);
+  }
+  if (shape != ClusterShape::kPrefillOnly) {
+    state.counters["output_tokens"] = static_cast<double>(output_tokens);
   }
   state.counters["block_refs"] = benchmark::Counter(
       static_cast<double>(state.iterations() * trace->block_count()), benchmark::Counter::kIsRate);
@@ -62,6 +71,28 @@ void BM_Seed4Nodes(benchmark::State& state) {
   RunCell(state, SimMode::kSeedCompat, CacheScope::kLocal, 4, 512, "lfu", "random");
 }
 BENCHMARK(BM_Seed4Nodes)->Unit(benchmark::kMillisecond);
+
+// The serving shapes on the same nodes (LLaMA3-70B on 8xA800, its serving profile): every
+// node runs the batching engine; targets 100 ms (aggregated) and 150 ms (8P+8D) per cell.
+void BM_Aggregated16Nodes(benchmark::State& state, const std::string& router) {
+  RunCell(state, SimMode::kRealistic, CacheScope::kLocal, 16, 5859, "lru", router,
+          ClusterShape::kAggregated);
+}
+BENCHMARK_CAPTURE(BM_Aggregated16Nodes, dynamo, std::string("dynamo"))
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Aggregated16Nodes, random, std::string("random"))
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Aggregated16Nodes, kvcache_centric, std::string("kvcache_centric"))
+    ->Unit(benchmark::kMillisecond);
+
+void BM_Disaggregated8P8D(benchmark::State& state, const std::string& router) {
+  RunCell(state, SimMode::kRealistic, CacheScope::kLocal, 8, 5859, "lru", router,
+          ClusterShape::kDisaggregated, 8);
+}
+BENCHMARK_CAPTURE(BM_Disaggregated8P8D, dynamo, std::string("dynamo"))
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Disaggregated8P8D, random, std::string("random"))
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace kvb

@@ -153,7 +153,8 @@ CellMemoryEstimate EstimateCellMemory(const TraceShape& t, const SimConfig& c,
   // Per node: the simulator's NodeState (with its queue's first chunk), arrays and events,
   // the result's NodeResult.
   e.per_node = nodes * (engine.node_state + engine.links + kEmptyDequeBytes +
-                        kSimulatorArraysPerNode + 2 * engine.event + sizeof(NodeResult));
+                        kSimulatorArraysPerNode + 2 * engine.event + sizeof(NodeResult)) +
+               engine.histograms;
 
   if (c.track_hotspots || s.needs_hotspots)
     e.hotspot_tracker =

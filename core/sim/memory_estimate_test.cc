@@ -72,8 +72,10 @@ TEST(MemoryEstimateTest, FourNodesOfOneHundredLruBlocksByHand) {
   EXPECT_GT(e.per_request + e.time_series, 4804u);
   EXPECT_EQ(e.per_id, 1000u * 2);
   // Per node: NodeState 136 B, its queue's map and first chunk 576 B, the simulator's
-  // arrays 76 B, two events 48 B, the result's NodeResult.
-  EXPECT_EQ(e.per_node, 4 * (136 + 576 + 76 + 48 + sizeof(NodeResult)));
+  // arrays 76 B, two events 48 B, the result's NodeResult; per cell the gap histogram
+  // (1e-6 to 1e5 s in 1% buckets: 2,547 of 8 B) and the prediction-error one (1e-9 to 1e4:
+  // 3,010).
+  EXPECT_EQ(e.per_node, 4 * (136 + 576 + 76 + 48 + sizeof(NodeResult)) + (2547 + 3010) * 8);
   EXPECT_EQ(e.hotspot_tracker, 0u);
   EXPECT_EQ(e.router_state, 0u);
   EXPECT_EQ(e.total, e.cache_slots + e.eviction_state + e.id_indexes + e.prefix_index + e.per_id +

@@ -49,7 +49,7 @@ TEST(MetricTableTest, EachMetricReadsItsField) {
   r.preemptions = 65, r.rejected_router = 66, r.rejected_admission = 67;
   r.rejected_engine = 68, r.hbm_utilisation_mean = 0.69, r.batch_size_mean = 70;
   r.load_bytes = 71, r.fetch_bytes = 72, r.rejected_decode = 74, r.wasted_prefill_s = 75;
-  r.pd_transfer_bytes = 76;
+  r.pd_transfer_bytes = 76, r.prediction_error_mean = 77, r.prediction_error_p90 = 78;
   std::set<double> seen;
   for (const MetricSpec& m : Metrics()) seen.insert(m.read(r));
   EXPECT_EQ(seen.size(), Metrics().size()) << "two metrics read the same field";
@@ -58,7 +58,7 @@ TEST(MetricTableTest, EachMetricReadsItsField) {
   EXPECT_DOUBLE_EQ(FindMetric("hit_rate")->read(r), 0.09);
   EXPECT_DOUBLE_EQ(FindMetric("goodput")->read(r), 0.52);
   EXPECT_DOUBLE_EQ(FindMetric("fetch_bytes")->read(r), 72);
-  EXPECT_EQ(Metrics().size(), 76u);
+  EXPECT_EQ(Metrics().size(), 78u);
 }
 
 TEST(MetricTableTest, DirectionsOfTheHeadlineMetrics) {

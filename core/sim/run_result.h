@@ -103,6 +103,9 @@ struct RunResult {
   uint64_t load_bytes = 0;          // reused KV loaded host DRAM -> HBM
   uint64_t fetch_bytes = 0;         // prefixes fetched node -> node (also in transfer_bytes)
   double node_seconds = 0;          // nodes x makespan: provisioned time
+  // |predicted / actual - 1| of each served request's prefill (load included) as predicted
+  // when it was placed against how long it took: mean and 90th percentile.
+  double prediction_error_mean = 0, prediction_error_p90 = 0;
 
   // Cost.
   double gpu_seconds = 0;      // prefill GPU time used (node-seconds)

@@ -247,6 +247,75 @@ TEST(DisaggregatedShapeTest, RejectionAfterPrefillAndEarlyRejection) {
   EXPECT_NEAR(r.goodput, 1, kEps);
 }
 
+// Routers and admission see the predictor; the engine keeps the truth.
+TEST(PredictorTest, BiasAndNoiseChangePredictionsNotTime) {
+  const auto trace = MakeTrace({{0, 10, 3, {1}}, {500, 100, 1, {2, 3, 4, 5, 6, 7, 8}}});
+  SimConfig config = AggregatedConfig(HandProfile(), 1);
+  SignalRecorder exact;
+  const RunResult truth = Simulate(*trace, config, exact);
+  // Alone, A's prefill takes 1.1 s and B's 3.0 s, as they did: no error.
+  EXPECT_NEAR(truth.prediction_error_mean, 0, kEps);
+  EXPECT_NEAR(exact.seen[1].queued_work_s, 1.1, kEps);
+  config.predictor.bias = 2;
+  SignalRecorder biased;
+  const RunResult r = Simulate(*trace, config, biased);
+  EXPECT_NEAR(biased.seen[1].queued_work_s, 2.2, kEps);  // A's prefill, predicted twice as long
+  EXPECT_NEAR(r.prediction_error_mean, 1.0, kEps);       // |2 x t / t - 1| for both
+  EXPECT_NEAR(r.prediction_error_p90, 1.0, 0.005);
+  EXPECT_EQ(r.ttft_mean_s, truth.ttft_mean_s);  // time runs on the truth
+  EXPECT_EQ(r.makespan_s, truth.makespan_s);
+  // Noise: the same draw for the same seed, another for another seed.
+  config.predictor.bias = 1;
+  config.predictor.noise_sigma = 0.5;
+  SignalRecorder a, b, c;
+  const double error_a = Simulate(*trace, config, a).prediction_error_mean;
+  EXPECT_EQ(Simulate(*trace, config, b).prediction_error_mean, error_a);
+  EXPECT_GT(error_a, 0);
+  config.seed = 2;
+  EXPECT_NE(Simulate(*trace, config, c).prediction_error_mean, error_a);
+  EXPECT_EQ(a.seen[1].queued_work_s, b.seen[1].queued_work_s);
+  EXPECT_NE(a.seen[1].queued_work_s, c.seen[1].queued_work_s);
+  // Another profile's model: an 8xH800 node predicts the A800 node's prefills faster.
+  config = AggregatedConfig(HandProfile(), 1);
+  CostProfile other = DefaultProfile();
+  other.block_tokens = 16;
+  config.predictor.model = CostModel(other);
+  SignalRecorder fitted;
+  const RunResult f = Simulate(*trace, config, fitted);
+  EXPECT_LT(fitted.seen[1].queued_work_s, 0.1);  // the roofline: tens of ms for 10 tokens
+  EXPECT_GT(f.prediction_error_mean, 0.9);
+  EXPECT_EQ(f.ttft_mean_s, truth.ttft_mean_s);
+}
+
+// prefill_only cells: the predicted prefill is the cost model's times the bias.
+TEST(PredictorTest, PrefillOnlyAdmissionUsesThePrediction) {
+  const auto trace = testing::MakeTrace({{0, 1000, {1, 2}}, {100, 1000, {3, 4}}}, 512);
+  SimConfig config = testing::RealisticConfig(1, 100);
+  config.cost = testing::MillisecondPerTokenCost(512);
+  config.ttft_slo_s = 2;
+  config.reject_over_slo = true;
+  // Exact: A predicted 1 s; B, arriving at 0.1 s, 0.9 s queued + 1 s: both admitted.
+  testing::ScriptedRouter exact({0, 0});
+  const RunResult e = Simulate(*trace, config, exact);
+  EXPECT_EQ(e.rejected, 0u);
+  EXPECT_NEAR(e.prediction_error_mean, 0, kEps);
+  // Twice: A's 2 s is within the SLO, B's 0.9 + 2 s is not.
+  config.predictor.bias = 2;
+  testing::ScriptedRouter biased({0, 0});
+  const RunResult r = Simulate(*trace, config, biased);
+  EXPECT_EQ(r.rejected_admission, 1u);
+  EXPECT_NEAR(r.prediction_error_mean, 1.0, kEps);  // A: 2 s predicted, 1 s taken
+  // Three times: both refused.
+  config.predictor.bias = 3;
+  testing::ScriptedRouter both({0, 0});
+  EXPECT_EQ(Simulate(*trace, config, both).rejected_admission, 2u);
+  config.predictor.bias = 0;
+  EXPECT_THROW(ValidateSimConfig(*trace, config), InputError);
+  config.predictor.bias = 1;
+  config.predictor.noise_sigma = 7;
+  EXPECT_THROW(ValidateSimConfig(*trace, config), InputError);
+}
+
 TEST(AggregatedShapeTest, ConfigsThatCannotRunAreRefused) {
   const auto trace = MakeTrace({{0, 10, 3, {1}}});
   SimConfig config = AggregatedConfig(HandProfile(), 1);

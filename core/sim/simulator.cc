@@ -99,8 +99,10 @@ EngineRecordBytes EngineRecordSizes() {
           // Per request: its Placed record, its node's engine records and their index.
           sizeof(Placed) + NodeEngine::BytesPerRequest() + sizeof(uint32_t),
           // Per node: its engine and its serving signals.
-          sizeof(NodeEngine) + 2 * sizeof(uint32_t) * 3 + sizeof(uint64_t) * 3,
-          LogHistogram::EstimateBytes()};
+          sizeof(NodeEngine) + 2 * sizeof(uint32_t) * 3 + sizeof(uint64_t) * 3 +
+              sizeof(DecodeNodeState),
+          0,
+          LogHistogram::EstimateBytes() + LogHistogram::EstimateBytes(1e-9, 1e4, 0.01)};
 }
 
 std::string_view ClusterShapeName(ClusterShape shape) {
@@ -196,6 +198,16 @@ void ValidateSimConfig(const Trace& trace, const SimConfig& config) {
   if (config.early_rejection != EarlyRejection::kNone && (!disaggregated || config.tbt_slo_s <= 0)) {
     throw InputError("early_rejection: needs a disaggregated cluster and tbt_slo_s > 0");
   }
+  const PredictorConfig& predictor = config.predictor;
+  if (!(predictor.bias > 0) || !std::isfinite(predictor.bias)) {
+    throw InputError("predictor.bias: must be a finite number > 0");
+  }
+  if (!(predictor.noise_sigma >= 0) || !(predictor.noise_sigma <= 5)) {
+    throw InputError("predictor.noise_sigma: must be in [0, 5]");
+  }
+  if (predictor.model && config.shape != ClusterShape::kPrefillOnly && !predictor.model->serving()) {
+    throw InputError("predictor.profile: a serving shape needs a profile with a \"serving\" section");
+  }
   if (config.shape == ClusterShape::kPrefillOnly) {
     if (config.tbt_slo_s > 0) throw InputError("tbt_slo_s: needs a serving shape (nothing decodes)");
     if (config.signal_refresh_s > 0) {
@@ -272,7 +284,7 @@ class Simulator final {
     view.block_tokens = trace.block_tokens();
     view.holders = &cluster_.holders();
     view.predict_prefill_s = [this](size_t node, uint32_t reused_blocks) {
-      return PredictPrefill(view_.view().request(), node, reused_blocks);
+      return PredictPrefill(current_request_, view_.view().request(), node, reused_blocks);
     };
     view.resident = [this](size_t node) { return cluster_.node_resident(node); };
     view.capacity = [this](size_t node) { return cluster_.node_capacity(node); };
@@ -315,8 +327,44 @@ class Simulator final {
         std::min<uint64_t>(uint64_t{blocks} * trace_.block_tokens(), r.input_tokens));
   }
 
-  // Prefill of `r` on `node` reusing its first `reused_blocks` blocks (loaded from DRAM).
-  double PredictPrefill(const Request& r, size_t node, uint32_t reused_blocks) const {
+  // Prefill of `r` on `node` reusing its first `reused_blocks` blocks (loaded from DRAM), as
+  // the cell's predictor sees it (the truth when exact). `i` is the request's index.
+  double PredictPrefill(uint32_t i, const Request& r, size_t node, uint32_t reused_blocks) const {
+    if (config_.predictor.exact()) return TruePrefill(r, node, reused_blocks);
+    const PredictorConfig& p = config_.predictor;
+    const uint32_t reused = ReusedTokens(r, reused_blocks);
+    double seconds;
+    if (!p.model) {
+      seconds = TruePrefill(r, node, reused_blocks);
+    } else if (engines_.empty()) {
+      seconds = p.model->PrefillSeconds(r.input_tokens, reused) / config_.cluster.nodes[node].speed +
+                p.model->LoadSeconds(reused);
+    } else {
+      seconds = PrefillAloneSeconds(*predictor_step_model_, engine_limits_, PromptTokens(r), reused) +
+                p.model->LoadSeconds(reused);
+    }
+    return seconds * p.bias * PredictorNoise(i, reused);
+  }
+
+  // exp(sigma x N(0, 1)), N from a hash of (seed, a, b): the same inputs, the same draw.
+  double PredictorNoise(uint64_t a, uint64_t b) const {
+    const double sigma = config_.predictor.noise_sigma;
+    if (sigma == 0) return 1;
+    const auto uniform = [](uint64_t x) {  // splitmix64's finaliser -> (0, 1)
+      x += 0x9e3779b97f4a7c15ULL;
+      x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+      x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+      x ^= x >> 31;
+      return (static_cast<double>(x >> 11) + 0.5) / 9007199254740992.0;  // 2^53
+    };
+    const uint64_t key = config_.seed * 0x100000001b3ULL ^ a * 0x9e3779b97f4a7c15ULL ^ b;
+    const double u1 = uniform(key), u2 = uniform(key ^ 0x5851f42d4c957f2dULL);
+    const double normal = std::sqrt(-2 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+    return std::exp(sigma * normal);
+  }
+
+  // The truth: what a prefill takes in prefill_only cells, and the predictor when exact.
+  double TruePrefill(const Request& r, size_t node, uint32_t reused_blocks) const {
     // Routers ask for every node, mostly with one (input, reuse) pair: a one-entry memo.
     if (r.input_tokens != memo_input_tokens_ || reused_blocks != memo_reused_blocks_) {
       const uint32_t reused = ReusedTokens(r, reused_blocks);
@@ -335,7 +383,7 @@ class Simulator final {
     for (uint32_t i = 0; i < trace_.size(); ++i) {
       CheckStop(i);
       const Request r = trace_[i];
-      PrepareView(r, /*now_s=*/0);
+      PrepareView(i, r, /*now_s=*/0);
       for (size_t n = 0; n < nodes_.size(); ++n) {
         queue_length_[n] = std::min<uint64_t>(nodes_[n].routed, kSeedRecentRequests);
       }
@@ -407,7 +455,7 @@ class Simulator final {
   // Routes request i arriving at t; returns its node or kRejectRequest.
   uint32_t Arrive(uint32_t i, double t) {
     const Request r = trace_[i];
-    PrepareView(r, t);
+    PrepareView(i, r, t);
     // queue_length_, queued_predicted_s_ and busy_until_s_ follow each enqueue, start and
     // completion; the view derives the queued work at t from them.
     WindowRow& window = telemetry_.WindowFor(i, t);
@@ -423,7 +471,7 @@ class Simulator final {
     } else {
       CheckStrategyNode(node, nodes_.size());
       CheckFetchPlan(decision);
-      predicted_s = PredictPrefill(r, node, prefix_[node]);
+      predicted_s = PredictPrefill(i, r, node, prefix_[node]);
       if (config_.reject_over_slo && config_.ttft_slo_s > 0 &&
           view_.view().queued_work_s(node) + predicted_s > config_.ttft_slo_s) {
         node = kRejectRequest;
@@ -456,7 +504,7 @@ class Simulator final {
 
     pending_prefill_blocks_[node] -= q.pending_blocks;
 
-    const FetchPlan plan = PlanFetch(r, node, q.fetch_from, q.fetch_to);
+    const FetchPlan plan = PlanFetch(q.request, r, node, q.fetch_from, q.fetch_to);
     const uint32_t local = plan.local, source = plan.source, best = plan.best;
     uint32_t reused = local;
     double transfer_s = 0;
@@ -469,7 +517,8 @@ class Simulator final {
       result_.transfer_bytes += bytes;
       result_.fetch_bytes += bytes;
     }
-    const double prefill_s = PredictPrefill(r, node, reused);
+    const double prefill_s = TruePrefill(r, node, reused);
+    prediction_error_.Add(std::abs(q.predicted_s / prefill_s - 1));
     ttft_parts_.queue_s += t - q.arrival_s;
     ttft_parts_.transfer_s += transfer_s;
     ttft_parts_.load_s += memo_load_s_;
@@ -482,7 +531,7 @@ class Simulator final {
     busy_until_s_[node] = s.current.end_s;
     pending_prefill_blocks_[node] += pending;
     result_.nodes[node].busy_s += prefill_s;
-    result_.gpu_seconds_no_reuse += PredictPrefill(r, node, 0);
+    result_.gpu_seconds_no_reuse += TruePrefill(r, node, 0);
     telemetry_.RecordService(ttft_s, t - q.arrival_s);
     WindowRow& window = telemetry_.WindowFor(q.request, t);
     ++window.served;
@@ -494,7 +543,8 @@ class Simulator final {
 
   // Where the prefix of `r` on `node` comes from: what the node holds, and with a global
   // cache the engine's rule or the router's plan (RouteDecision::fetch_from, fetch_to).
-  FetchPlan PlanFetch(const Request& r, uint32_t node, uint32_t fetch_from, uint32_t fetch_to) {
+  FetchPlan PlanFetch(uint32_t i, const Request& r, uint32_t node, uint32_t fetch_from,
+                      uint32_t fetch_to) {
     uint32_t local = 0;
     while (local < r.blocks.size() && cluster_.Holds(node, r.blocks[local])) ++local;
     // The fetch: from which node, up to which block (source == node: none).
@@ -511,8 +561,8 @@ class Simulator final {
             best = scratch_prefix_[n];
           }
         }
-        if (source != node && FetchSeconds(best - local) + PredictPrefill(r, node, best) >=
-                                  PredictPrefill(r, node, local)) {
+        if (source != node && FetchSeconds(best - local) + PredictPrefill(i, r, node, best) >=
+                                  PredictPrefill(i, r, node, local)) {
           source = node;
           best = local;
         }
@@ -574,7 +624,8 @@ class Simulator final {
     return limit == 0 || r.blocks.size() <= limit ? r.blocks : r.blocks.first(limit);
   }
 
-  void PrepareView(const Request& r, double now_s) {
+  void PrepareView(uint32_t i, const Request& r, double now_s) {
+    current_request_ = i;
     view_.BeginRequest(r, now_s, cluster_.holders().LongestPrefix(r.blocks, prefix_));
     replicas_.BeginRequest(r.blocks, now_s_);
   }
@@ -601,6 +652,7 @@ class Simulator final {
     const size_t n = nodes_.size();
     const size_t d = config_.shape == ClusterShape::kDisaggregated ? config_.decode_nodes : 0;
     step_model_ = MakeStepModel(*config_.cost.serving());
+    if (config_.predictor.model) predictor_step_model_ = MakeStepModel(*config_.predictor.model->serving());
     engine_limits_ = EngineLimitsFor(config_.cost);
     engines_.reserve(n + d);
     for (size_t i = 0; i < n + d; ++i) {
@@ -745,7 +797,7 @@ class Simulator final {
   // fetched and loaded into HBM.
   void ArriveServing(uint32_t i, double t) {
     const Request r = trace_[i];
-    PrepareView(r, t);
+    PrepareView(i, r, t);
     WindowRow& window = telemetry_.WindowFor(i, t);
     ++window.arrivals;
     telemetry_.CountHeatKeys(r, window);
@@ -759,9 +811,9 @@ class Simulator final {
     }
     CheckStrategyNode(node, nodes_.size());
     CheckFetchPlan(decision);
-    const FetchPlan plan = PlanFetch(r, node, decision.fetch_from, decision.fetch_to);
+    const FetchPlan plan = PlanFetch(i, r, node, decision.fetch_from, decision.fetch_to);
     const uint32_t reused = plan.source != node ? plan.best : plan.local;
-    const double predicted_s = PredictPrefill(r, node, reused);
+    const double predicted_s = PredictPrefill(i, r, node, reused);
     const double transfer_predicted_s =
         plan.source != node ? FetchSeconds(plan.best - plan.local) : 0;
     const double predicted_ttft_s =
@@ -858,7 +910,9 @@ class Simulator final {
     StepWork work;
     work.decodes = std::max<uint64_t>(batch, 1);
     work.decode_kv_read_tokens = context;
-    return step_model_->Seconds(work);
+    if (config_.predictor.exact()) return step_model_->Seconds(work);
+    const StepModel& model = predictor_step_model_ ? *predictor_step_model_ : *step_model_;
+    return model.Seconds(work) * config_.predictor.bias * PredictorNoise(~batch, context);
   }
 
   // The prompt of the request at `index` on `node` is done at t: its first token.
@@ -875,6 +929,7 @@ class Simulator final {
     ttft_parts_.transfer_s += p.transfer_s;
     ttft_parts_.load_s += p.load_s;
     ttft_parts_.prefill_s += t - done.scheduled_s;
+    prediction_error_.Add(std::abs(p.predicted_s / (t - done.scheduled_s + p.load_s) - 1));
     const std::span<const BlockId> blocks = r.blocks;
     if (p.fetched == 0 || replicas_.KeepsFetched(p.fetched)) {
       cluster_.StorePrefix(node, blocks);
@@ -1054,6 +1109,11 @@ class Simulator final {
         r.ttft_load_mean_s = ttft_parts_.load_s / served;
         r.ttft_prefill_mean_s = ttft_parts_.prefill_s / served;
       }
+      if (prediction_error_.count() > 0) {
+        r.prediction_error_mean =
+            prediction_error_.sum() / static_cast<double>(prediction_error_.count());
+        r.prediction_error_p90 = prediction_error_.Quantile(0.90);
+      }
       r.gpu_seconds += decode_busy_s_;
       r.node_seconds = static_cast<double>(engines_.empty() ? nodes_.size() : engines_.size()) *
                        r.makespan_s;
@@ -1115,12 +1175,15 @@ class Simulator final {
   mutable uint32_t memo_reused_blocks_ = 0;
   mutable double memo_prefill_s_ = 0;  // PrefillSeconds(0, 0) = 0
   mutable double memo_load_s_ = 0;
+  uint32_t current_request_ = 0;  // the request being placed
+  LogHistogram prediction_error_{1e-9, 1e4, 0.01};
   // Sums of TTFT's parts over served requests.
   struct {
     double queue_s = 0, transfer_s = 0, load_s = 0, prefill_s = 0;
   } ttft_parts_;
   // Serving shapes (empty in prefill_only and seed-compat cells).
   std::unique_ptr<StepModel> step_model_;
+  std::unique_ptr<StepModel> predictor_step_model_;  // the predictor's other profile, if any
   EngineLimits engine_limits_;
   std::vector<NodeEngine> engines_;  // the router's nodes, then the decode nodes
   size_t prefill_nodes_ = 0;

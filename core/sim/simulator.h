@@ -42,6 +42,18 @@ enum class EarlyRejection { kNone, kCurrentLoad, kPredictedLoad };
 std::string_view EarlyRejectionName(EarlyRejection rule);
 std::optional<EarlyRejection> EarlyRejectionFromName(std::string_view name);
 
+// How routers, decode selection and admission predict prefill and decode-step times,
+// apart from the model that advances time (the truth): the truth's own numbers (exact),
+// or another profile's model (fitted to other hardware), times a bias, times lognormal
+// noise exp(sigma x N(0, 1)) drawn from a hash of (seed, request, reuse): one input, one
+// prediction.
+struct PredictorConfig {
+  double bias = 1;
+  double noise_sigma = 0;
+  std::optional<CostModel> model;  // predict with this profile's model (and step model)
+  bool exact() const { return bias == 1 && noise_sigma == 0 && !model; }
+};
+
 // Everything one cell needs besides the trace and the router.
 struct SimConfig {
   SimMode mode = SimMode::kRealistic;
@@ -59,6 +71,7 @@ struct SimConfig {
   // Serving shapes: load signals routers read (queues, running, KV blocks) are their values
   // at the last multiple of this period (0: exact at every arrival).
   double signal_refresh_s = 0;
+  PredictorConfig predictor;
   double window_s = 60;          // time-series window (seed mode: windows of requests_window)
   uint64_t requests_window = 1000;
   double replica_sample_s = 30;
@@ -90,7 +103,8 @@ struct EngineRecordBytes {
   uint64_t links = 0;       // per node, its link's free time
   uint64_t serving_request = 0;  // serving shapes: per request of the trace
   uint64_t serving_node = 0;     // serving shapes: per node
-  uint64_t serving_cell = 0;     // serving shapes: per cell (the gap histogram)
+  uint64_t serving_cell = 0;     // serving shapes: per cell
+  uint64_t histograms = 0;       // per cell: the gap and prediction-error histograms
 };
 EngineRecordBytes EngineRecordSizes();
 
