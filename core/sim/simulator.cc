@@ -10,6 +10,7 @@
 #include <queue>
 #include <utility>
 
+#include "absl/base/attributes.h"
 #include "absl/strings/str_cat.h"
 #include "core/decode/decode_selector.h"
 #include "core/engine/node_engine.h"
@@ -329,8 +330,9 @@ class Simulator final {
 
   // Prefill of `r` on `node` reusing its first `reused_blocks` blocks (loaded from DRAM), as
   // the cell's predictor sees it (the truth when exact). `i` is the request's index.
-  double PredictPrefill(uint32_t i, const Request& r, size_t node, uint32_t reused_blocks) const {
-    if (config_.predictor.exact()) return TruePrefill(r, node, reused_blocks);
+  ABSL_ATTRIBUTE_ALWAYS_INLINE double PredictPrefill(uint32_t i, const Request& r, size_t node,
+                                                      uint32_t reused_blocks) const {
+    if (exact_predictor_) return TruePrefill(r, node, reused_blocks);
     const PredictorConfig& p = config_.predictor;
     const uint32_t reused = ReusedTokens(r, reused_blocks);
     double seconds;
@@ -543,8 +545,8 @@ class Simulator final {
 
   // Where the prefix of `r` on `node` comes from: what the node holds, and with a global
   // cache the engine's rule or the router's plan (RouteDecision::fetch_from, fetch_to).
-  FetchPlan PlanFetch(uint32_t i, const Request& r, uint32_t node, uint32_t fetch_from,
-                      uint32_t fetch_to) {
+  ABSL_ATTRIBUTE_ALWAYS_INLINE FetchPlan PlanFetch(uint32_t i, const Request& r, uint32_t node,
+                                                   uint32_t fetch_from, uint32_t fetch_to) {
     uint32_t local = 0;
     while (local < r.blocks.size() && cluster_.Holds(node, r.blocks[local])) ++local;
     // The fetch: from which node, up to which block (source == node: none).
@@ -1176,6 +1178,7 @@ class Simulator final {
   mutable double memo_prefill_s_ = 0;  // PrefillSeconds(0, 0) = 0
   mutable double memo_load_s_ = 0;
   uint32_t current_request_ = 0;  // the request being placed
+  const bool exact_predictor_ = config_.predictor.exact();
   LogHistogram prediction_error_{1e-9, 1e4, 0.01};
   // Sums of TTFT's parts over served requests.
   struct {
