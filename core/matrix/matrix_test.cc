@@ -219,6 +219,52 @@ TEST(MatrixTest, ResultsDoNotDependOnTheThreadCount) {
   EXPECT_EQ(a[6].result.usd_per_1k_requests, r.usd_per_1k_requests);
 }
 
+// Serving cells (aggregated, disaggregated with stale signals and a noisy predictor) give
+// the same results on one thread and on two.
+TEST(MatrixTest, ServingResultsDoNotDependOnTheThreadCount) {
+  KVB_SKIP_UNDER_TSAN();
+  MatrixSpec spec;
+  spec.name = "serving";
+  spec.strategies = {"random", "dynamo", "kvcache_centric", "llm_d"};
+  SimConfig aggregated;
+  aggregated.shape = ClusterShape::kAggregated;
+  aggregated.cluster.nodes.assign(4, NodeSpec{2000, "lru", 1.0});
+  aggregated.ttft_slo_s = 10;
+  aggregated.tbt_slo_s = 0.05;
+  SimConfig disaggregated = aggregated;
+  disaggregated.shape = ClusterShape::kDisaggregated;
+  disaggregated.decode_nodes = 2;
+  disaggregated.decode_selector = "mooncake_tbt";
+  disaggregated.signal_refresh_s = 0.5;
+  disaggregated.predictor.noise_sigma = 0.3;
+  spec.clusters = {{"agg4", aggregated}, {"pd4x2", disaggregated}};
+  spec.traces = {{"conv", GenerateWorkload(FindWorkloadPreset("conversation")->spec, 600, 5)}};
+  spec.rate_scales = {4};
+  const std::vector<Cell> cells = ExpandMatrix(spec);
+  MatrixRunOptions one, two;
+  one.threads = 1;
+  two.threads = 2;
+  const std::vector<CellRun> a = RunMatrix(spec, cells, one);
+  const std::vector<CellRun> b = RunMatrix(spec, cells, two);
+  ASSERT_EQ(a.size(), 8u);
+  for (size_t i = 0; i < cells.size(); ++i) {
+    SCOPED_TRACE(cells[i].key);
+    ASSERT_TRUE(a[i].error.empty()) << a[i].error;
+    const RunResult& x = a[i].result;
+    const RunResult& y = b[i].result;
+    EXPECT_GT(x.finished, 0u);
+    EXPECT_EQ(x.finished, y.finished);
+    EXPECT_EQ(x.ttft_mean_s, y.ttft_mean_s);
+    EXPECT_EQ(x.tbt_slowest10_mean_s, y.tbt_slowest10_mean_s);
+    EXPECT_EQ(x.itl_p99_s, y.itl_p99_s);
+    EXPECT_EQ(x.goodput, y.goodput);
+    EXPECT_EQ(x.preemptions, y.preemptions);
+    EXPECT_EQ(x.pd_transfer_bytes, y.pd_transfer_bytes);
+    EXPECT_EQ(x.prediction_error_mean, y.prediction_error_mean);
+    EXPECT_EQ(x.gpu_seconds, y.gpu_seconds);
+  }
+}
+
 TEST(MatrixTest, PriceListsShareOneSimulationAndOnlyChangeDollars) {
   KVB_SKIP_UNDER_TSAN();
   MatrixSpec spec = SmallSpec();
