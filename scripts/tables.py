@@ -15,7 +15,7 @@ import kvbresults
 
 pd = kvbresults.pd
 
-TABLE_KINDS = ("seed", "full", "pareto")
+TABLE_KINDS = ("seed", "full", "serving", "pareto")
 
 
 @dataclass
@@ -357,7 +357,57 @@ def full_tables(results, cells, options):
     return tables
 
 
-# -- (3) The Pareto set. --
+# -- (3) Serving: groups whose nodes decode (aggregated and disaggregated clusters). --
+
+def fmt_goodput(value):
+    """A share, or "no SLO" where the cell set none (goodput is null then)."""
+    return "no SLO" if missing(value) else fmt_percent(value, 1)
+
+
+SERVING_METRICS = (
+    # key, header, format
+    ("goodput", "goodput", fmt_goodput),
+    ("ttft_mean_s", "TTFT mean (s)", fmt_seconds),
+    ("ttft_p99_s", "TTFT p99 (s)", fmt_seconds),
+    ("tbt_slowest10_mean_s", "TBT, slowest 10% (s)", fmt_seconds),
+    ("tbt_slowest10_p90_s", "its p90 (s)", fmt_seconds),
+    ("itl_p99_s", "ITL p99 (s)", fmt_seconds),
+    ("e2e_mean_s", "E2E mean (s)", fmt_seconds),
+    ("output_tokens_per_s", "output tok/s", fmt_fixed(0)),
+    ("preemptions", "preemptions", fmt_fixed(0)),
+    ("rejected", "rejected", fmt_fixed(0)),
+    ("wasted_prefill_s", "wasted prefill (s)", fmt_fixed(1)),
+    ("usd_per_1k_requests", "$ / 1K req", fmt_dollars),
+)
+
+
+def decodes(frame):
+    """Whether the group's cells generated output tokens (a serving shape)."""
+    return "finished" in frame.columns and bool((frame["finished"].fillna(0) > 0).any())
+
+
+def serving_tables(results, cells, options):
+    """Per group of serving cells: goodput, TTFT, TBT, ITL, E2E, throughput, rejections."""
+    tables = []
+    for title, values, frame in groups(results, cells):
+        if not decodes(frame):
+            continue
+        records = [dict(r) for _, r in frame.iterrows()]
+        records = sort_rows(records, options.sort or "goodput", results.metrics)
+        columns = [Column("strategy", "strategy", numeric=False)]
+        columns += [Column(key, header, fmt, better_of(key, results.metrics) or "")
+                    for key, header, fmt in SERVING_METRICS if key in frame.columns]
+        rows = [{c.key: r.get(c.key) for c in columns} for r in records]
+        notes = ["goodput: requests finishing within every SLO set (TTFT; TBT as the Mooncake "
+                 "paper's, the mean of a request's slowest 10% of gaps) / all requests"]
+        if all(missing(r.get("goodput")) for r in records):
+            notes.append("no SLO set in this group: goodput does not apply")
+        tables.append(Table("serving", titled("Serving", title), columns, rows, values,
+                            notes + failed_notes(results, values)))
+    return tables
+
+
+# -- (4) The Pareto set. --
 
 def is_realistic(row):
     """Realistic mode, or (no kvbench section) a cell that measured a TTFT."""
@@ -407,7 +457,7 @@ def pareto_tables(results, cells, options):
 
 
 def build_tables(results, options=None):
-    """Every table requested by options.kinds, in the order seed, full, Pareto."""
+    """Every table requested by options.kinds, in the order seed, full, serving, Pareto."""
     options = options or TableOptions()
     cells = cells_of(results)
     tables = []
@@ -415,6 +465,8 @@ def build_tables(results, options=None):
         tables += seed_tables(results, cells, options)
     if "full" in options.kinds:
         tables += full_tables(results, cells, options)
+    if "serving" in options.kinds:
+        tables += serving_tables(results, cells, options)
     if "pareto" in options.kinds:
         tables += pareto_tables(results, cells, options)
     return tables
@@ -423,7 +475,8 @@ def build_tables(results, options=None):
 # ---- Rendering. ----
 
 SECTION_TITLES = {"seed_traditional": "The seed's tables", "seed_net_benefit": "The seed's tables",
-                  "full": "Full table", "pareto": "Pareto set of realistic cells"}
+                  "full": "Full table", "serving": "Serving (clusters whose nodes decode)",
+                  "pareto": "Pareto set of realistic cells"}
 
 
 def markdown_escape(text):
