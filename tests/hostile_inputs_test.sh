@@ -663,6 +663,60 @@ expect_error 14-serving-overflowing-number 2 "p_overflow.json" "number overflow"
   "$kvtrace" simulate same.jsonl --profile p_overflow.json
 
 # ---------------------------------------------------------------------------------------
+# 15. Hostile serving fields of a cluster (shape, decode pool, early rejection, SLOs,
+#     signal staleness, predictor): exit 2 naming the config and the field; a serving
+#     cluster that can run does, every request finishing with all its tokens.
+serving() {  # serving FILE NAME CLUSTER_FIELDS_JSON (merged into a realistic 2-node cluster)
+  matrix "$1" "$2" '["least_loaded"]' "[{\"name\": \"c\", \"mode\": \"realistic\", \"nodes\": 2, $3}]" same.jsonl
+}
+"$py" -c '
+import json
+p = {"name": "p", "notes": "no serving section", "block_tokens": 512,
+     "model": {"name": "m", "layers": 80, "hidden": 8192, "a": 4, "b": 22, "gqa": 8, "bytes_per_element": 2},
+     "hardware": {"name": "h", "gpus": 8, "peak_flops_per_gpu": 312e12, "utilisation": 0.5,
+                  "prefill_overhead_s": 0.01, "host_to_device_bytes_per_s": 128e9,
+                  "nic_bytes_per_s": 100e9, "dram_bytes": 983040000000, "gpu_dollars_per_node_hour": 24}}
+json.dump(p, open("p_noserving.json", "w"))'
+serving m_shape.json shape '"shape": "colocated"'
+expect_error 15-shape-unknown 2 "m_shape.json" "clusters[0].shape" "colocated" -- "$kvbench" --config m_shape.json --list
+matrix m_shape_seed.json shape_seed '["random"]' '[{"name": "c", "mode": "seed", "shape": "aggregated"}]' same.jsonl
+expect_error 15-shape-in-seed-mode 2 "m_shape_seed.json" "clusters[0].shape" "realistic" -- "$kvbench" --config m_shape_seed.json --list
+serving m_noserving.json noserving '"shape": "aggregated", "profile": "p_noserving.json"'
+expect_error 15-shape-profile-without-serving 2 "m_noserving.json" "clusters[0].shape" "serving" -- "$kvbench" --config m_noserving.json --list
+serving m_pd_nodes.json pd_nodes '"shape": "disaggregated"'
+expect_error 15-disaggregated-without-decode-nodes 2 "m_pd_nodes.json" "clusters[0].decode_nodes" -- "$kvbench" --config m_pd_nodes.json --list
+serving m_pd_zero.json pd_zero '"shape": "disaggregated", "decode_nodes": 0'
+expect_error 15-zero-decode-nodes 2 "m_pd_zero.json" "clusters[0].decode_nodes" -- "$kvbench" --config m_pd_zero.json --list
+serving m_pd_huge.json pd_huge '"shape": "disaggregated", "decode_nodes": 4294967296'
+expect_error 15-decode-nodes-out-of-range 2 "m_pd_huge.json" "clusters[0].decode_nodes" -- "$kvbench" --config m_pd_huge.json --list
+serving m_selector.json selector '"shape": "disaggregated", "decode_nodes": 1, "decode_selector": "fastest"'
+expect_error 15-decode-selector-unknown 2 "m_selector.json" "clusters[0].decode_selector" "fastest" -- "$kvbench" --config m_selector.json --list
+serving m_early.json early '"shape": "disaggregated", "decode_nodes": 1, "early_rejection": "current_load"'
+expect_error 15-early-rejection-without-tbt-slo 2 "m_early.json" "clusters[0].early_rejection" "tbt_slo_s" -- "$kvbench" --config m_early.json --list
+serving m_tbt.json tbt '"shape": "aggregated", "tbt_slo_s": -0.1'
+expect_error 15-tbt-slo-negative 2 "m_tbt.json" "clusters[0].tbt_slo_s" -- "$kvbench" --config m_tbt.json --list
+serving m_tbt_pre.json tbt_pre '"tbt_slo_s": 0.1'
+expect_error 15-tbt-slo-on-prefill-only 2 "m_tbt_pre.json" "clusters[0].tbt_slo_s" -- "$kvbench" --config m_tbt_pre.json --list
+serving m_refresh.json refresh '"shape": "aggregated", "signal_refresh_s": "fast"'
+expect_error 15-signal-refresh-not-a-number 2 "m_refresh.json" "clusters[0].signal_refresh_s" -- "$kvbench" --config m_refresh.json --list
+serving m_refresh_big.json refresh_big '"shape": "aggregated", "signal_refresh_s": 1e400'
+expect_error 15-signal-refresh-overflow 2 "m_refresh_big.json" "number overflow" -- "$kvbench" --config m_refresh_big.json --list
+serving m_bias.json bias '"shape": "aggregated", "predictor": {"bias": 0}'
+expect_error 15-predictor-bias-zero 2 "m_bias.json" "clusters[0].predictor.bias" -- "$kvbench" --config m_bias.json --list
+serving m_pred_field.json pred_field '"predictor": {"sigma": 1}'
+expect_error 15-predictor-unknown-field 2 "m_pred_field.json" "clusters[0].predictor.sigma" -- "$kvbench" --config m_pred_field.json --list
+serving m_pred_profile.json pred_profile '"predictor": {"profile": "nowhere"}'
+expect_error 15-predictor-unknown-profile 2 "m_pred_profile.json" "clusters[0].predictor.profile" "nowhere" -- "$kvbench" --config m_pred_profile.json --list
+serving m_agg_ok.json agg_ok '"shape": "aggregated", "predictor": {"bias": 1.5, "noise_sigma": 0.3}'
+expect_ok 15-aggregated-runs \
+  'check cells r_agg_ok.json "c[\"finished\"] == 100 and c[\"output_tokens\"] == 1000 and c[\"goodput\"] is None and c[\"prediction_error_mean\"] > 0"' \
+  -- "$kvbench" --config m_agg_ok.json --out r_agg_ok.json --summary=false
+serving m_pd_ok.json pd_ok '"shape": "disaggregated", "decode_nodes": 1, "decode_selector": "mooncake_tbt", "ttft_slo_s": 30, "tbt_slo_s": 1'
+expect_ok 15-disaggregated-runs \
+  'check cells r_pd_ok.json "c[\"finished\"] == 100 and c[\"pd_transfer_bytes\"] == 100 * 4096 * 327680 and c[\"goodput\"] == 1"' \
+  -- "$kvbench" --config m_pd_ok.json --out r_pd_ok.json --summary=false
+
+# ---------------------------------------------------------------------------------------
 total_ms=$(( ($(usec) - ${test_start/./}) / 1000 ))
 echo "hostile_inputs_test: $passed passed, $failed failed, $known known failures in $(( total_ms / 1000 )) s"
 if (( ${#fixed[@]} > 0 )); then
