@@ -27,6 +27,8 @@ nlohmann::ordered_json RunResultToJson(const RunResult& r) {
                        {"resident_blocks", w.resident_blocks},
                        {"replica_blocks", w.replica_blocks},
                        {"queue_length", w.queue_length},
+                       {"hbm_utilisation", w.hbm_utilisation},
+                       {"batch_size", w.batch_size},
                        {"heat_key_accesses", w.heat_key_accesses}});
   }
   nlohmann::ordered_json tracked = nlohmann::ordered_json::array();

@@ -27,7 +27,14 @@ struct WindowRow {
   double ttft_sum_s = 0;               // of services started in the window
   uint64_t resident_blocks = 0;        // at the window's end
   uint64_t replica_blocks = 0;         // at the window's end
-  std::vector<uint32_t> queue_length;  // per node, at the window's end
+  // Per node (disaggregated: prefill nodes, then decode nodes), at the window's end: queued
+  // and in service (serving shapes: waiting, loading and running).
+  std::vector<uint32_t> queue_length;
+  // Serving shapes, over the window: HBM KV blocks in use / HBM KV blocks (all nodes), and
+  // requests per step while nodes stepped. Steps count in the window where the node ran
+  // them; a node runs ahead of the clock by at most the gap to the next arrival.
+  double hbm_utilisation = 0;
+  double batch_size = 0;
   // Requests arriving in the window that contain each of RunResult::heat_keys.
   std::vector<uint32_t> heat_key_accesses;
 };

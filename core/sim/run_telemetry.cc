@@ -52,8 +52,16 @@ RunTelemetry::RunTelemetry(const Trace& trace, const SimConfig& config, const Cl
       config_(config),
       cluster_(cluster),
       result_(result),
-      queue_length_(std::move(queue_length)) {
+      queue_length_(std::move(queue_length)),
+      queue_nodes_(config.cluster.nodes.size()) {
   PrepareTrackedKeys();
+}
+
+void RunTelemetry::TrackEngines(std::function<EngineTotals()> totals, double kv_blocks,
+                                size_t nodes) {
+  engine_totals_ = std::move(totals);
+  kv_blocks_ = kv_blocks;
+  queue_nodes_ = nodes;
 }
 
 WindowRow& RunTelemetry::WindowFor(uint32_t i, double t) {
@@ -97,7 +105,9 @@ void RunTelemetry::SampleStorage(double t) {
 // Creates windows up to `index`, recording each finished window's end state.
 void RunTelemetry::EnsureWindow(size_t index) {
   while (result_.windows.size() <= index) {
-    if (!result_.windows.empty()) CloseWindow(result_.windows.back());
+    if (!result_.windows.empty()) {
+      CloseWindow(result_.windows.back(), result_.windows.back().start_s + config_.window_s);
+    }
     WindowRow row;
     row.heat_key_accesses.assign(result_.heat_keys.size(), 0);
     row.start_s = config_.mode == SimMode::kSeedCompat
@@ -107,12 +117,21 @@ void RunTelemetry::EnsureWindow(size_t index) {
   }
 }
 
-void RunTelemetry::CloseWindow(WindowRow& row) const {
+void RunTelemetry::CloseWindow(WindowRow& row, double end_s) {
   row.resident_blocks = cluster_.resident_blocks();
   row.replica_blocks = cluster_.replica_blocks();
-  const size_t nodes = config_.cluster.nodes.size();
-  row.queue_length.resize(nodes);
-  for (size_t n = 0; n < nodes; ++n) row.queue_length[n] = queue_length_(n);
+  row.queue_length.resize(queue_nodes_);
+  for (size_t n = 0; n < queue_nodes_; ++n) row.queue_length[n] = queue_length_(n);
+  if (engine_totals_) {
+    const EngineTotals now = engine_totals_();
+    const double elapsed = end_s - row.start_s;
+    if (elapsed > 0 && kv_blocks_ > 0) {
+      row.hbm_utilisation = (now.used_block_s - last_totals_.used_block_s) / (kv_blocks_ * elapsed);
+    }
+    const double busy = now.busy_s - last_totals_.busy_s;
+    if (busy > 0) row.batch_size = (now.batch_s - last_totals_.batch_s) / busy;
+    last_totals_ = now;
+  }
 }
 
 // Keys ranked by how many requests contain them (ties: lower interned id first).
@@ -142,7 +161,13 @@ void RunTelemetry::PrepareTrackedKeys() {
 }
 
 void RunTelemetry::Finish(double now_s) {
-  if (!result_.windows.empty()) CloseWindow(result_.windows.back());
+  if (!result_.windows.empty()) {
+    WindowRow& last = result_.windows.back();
+    const double end_s = config_.mode == SimMode::kRealistic
+                             ? std::max(now_s, last.start_s)
+                             : last.start_s + config_.window_s;
+    CloseWindow(last, end_s);
+  }
   RunResult& r = result_;
   r.window_s = config_.mode == SimMode::kSeedCompat ? 0 : config_.window_s;
   if (config_.mode != SimMode::kRealistic) {

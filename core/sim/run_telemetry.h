@@ -42,6 +42,13 @@ class RunTelemetry {
     ttft_s_.push_back(ttft_s);
     queue_wait_s_.push_back(queue_wait_s);
   }
+  // Serving shapes: `totals()` sums the engines' integrals so far; windows then report HBM
+  // utilisation (over `kv_blocks`, the HBM blocks of all nodes) and batch size, and queue
+  // lengths for `nodes` nodes (decode nodes included).
+  struct EngineTotals {
+    double used_block_s = 0, batch_s = 0, busy_s = 0;
+  };
+  void TrackEngines(std::function<EngineTotals()> totals, double kv_blocks, size_t nodes);
   // Seed-compat: the replica blocks after a request.
   void RecordSeedReplicas(uint64_t replica_blocks) {
     seed_replica_block_sum_ += static_cast<double>(replica_blocks);
@@ -54,13 +61,18 @@ class RunTelemetry {
  private:
   void PrepareTrackedKeys();
   void EnsureWindow(size_t index);
-  void CloseWindow(WindowRow& row) const;
+  // Records the end state of the window, which ends at end_s.
+  void CloseWindow(WindowRow& row, double end_s);
 
   const Trace& trace_;
   const SimConfig& config_;
   const Cluster& cluster_;
   RunResult& result_;
   std::function<uint32_t(size_t)> queue_length_;
+  size_t queue_nodes_;
+  std::function<EngineTotals()> engine_totals_;  // empty unless serving
+  EngineTotals last_totals_;
+  double kv_blocks_ = 0;
   std::vector<double> ttft_s_;
   std::vector<double> queue_wait_s_;
   std::vector<BlockId> tracked_ids_;

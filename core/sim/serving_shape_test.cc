@@ -107,6 +107,14 @@ TEST(AggregatedShapeTest, TwoRequestsOnOneNodeByHand) {
   EXPECT_NEAR(r.node_seconds, 4.1, kEps);
   // Steps of 1, 2 and 2 requests for 1.1, 1.63 and 1.37 s.
   EXPECT_NEAR(r.batch_size_mean, (1.1 + 2 * 1.63 + 2 * 1.37) / 4.1, kEps);
+  // HBM blocks in use: 1 in step 1 (A's 10 tokens), 1 + 4 in step 2 (B's first 63 tokens),
+  // 1 + 7 in step 3 (B's 100): 20.21 block-seconds over 82,931 blocks and 4.1 s.
+  const double hbm = (1 * 1.1 + 5 * 1.63 + 8 * 1.37) / (82931 * 4.1);
+  EXPECT_NEAR(r.hbm_utilisation_mean, hbm, 1e-15);
+  ASSERT_EQ(r.windows.size(), 1u);
+  EXPECT_NEAR(r.windows[0].hbm_utilisation, hbm, 1e-15);
+  EXPECT_NEAR(r.windows[0].batch_size, r.batch_size_mean, kEps);
+  EXPECT_EQ(r.windows[0].queue_length.size(), 1u);
   // Only A meets the 2 s TTFT SLO.
   EXPECT_NEAR(r.goodput, 0.5, kEps);
   EXPECT_NEAR(r.slo_attainment, 0.5, kEps);
@@ -212,6 +220,10 @@ TEST(DisaggregatedShapeTest, APrefillThenATransferThenDecodesByHand) {
   EXPECT_NEAR(r.nodes[0].busy_s, 2.3, kEps);
   EXPECT_NEAR(r.makespan_s, 11.2, kEps);
   EXPECT_NEAR(r.node_seconds, 2 * 11.2, kEps);
+  // The window lists both nodes' queues: the prefill node's, then the decode node's.
+  ASSERT_EQ(r.windows.size(), 1u);
+  EXPECT_EQ(r.windows[0].queue_length.size(), 2u);
+  EXPECT_GT(r.windows[0].batch_size, 0);
 }
 
 // The decode pool cannot keep a 0.5 s TBT (every step takes 1 s): mooncake_tbt refuses

@@ -681,6 +681,18 @@ class Simulator final {
     v.kv_capacity_blocks = kv_capacity_;
     v.decode_batch = decode_batch_;
     v.queued_prefill_tokens = prefill_tokens_;
+    telemetry_.TrackEngines(
+        [this] {
+          RunTelemetry::EngineTotals t;
+          for (const NodeEngine& e : engines_) {
+            t.used_block_s += e.used_block_seconds();
+            t.batch_s += e.batch_seconds();
+            t.busy_s += e.busy_s();
+          }
+          return t;
+        },
+        static_cast<double>(engine_limits_.kv_capacity_blocks) * static_cast<double>(n + d),
+        n + d);
   }
 
   static uint32_t PromptTokens(const Request& r) { return std::max<uint32_t>(r.input_tokens, 1); }
