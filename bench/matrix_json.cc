@@ -266,6 +266,16 @@ class Parser {
         }
         (std::string_view(field) == "tbt_slo_s" ? k.tbt_slo_s : k.signal_refresh_s) = value;
       }
+      if (o.Has("overlap_load")) {
+        k.overlap_load = o.Bool("overlap_load");
+        if (k.overlap_load && *shape == ClusterShape::kPrefillOnly) {
+          o.Fail("overlap_load", "needs a serving shape");
+        }
+      }
+      if (o.Has("stream_kv")) {
+        k.stream_kv = o.Bool("stream_kv");
+        if (k.stream_kv && !disaggregated) o.Fail("stream_kv", "needs shape \"disaggregated\"");
+      }
       if (o.Has("predictor")) {
         StrictObject p = o.Object("predictor");
         if (p.Has("bias")) {
@@ -557,7 +567,9 @@ nlohmann::ordered_json MatrixConfigToJson(const MatrixConfig& c) {
       j["decode_nodes"] = k.decode_nodes;
       j["decode_selector"] = k.decode_selector;
       j["early_rejection"] = k.early_rejection;
+      j["stream_kv"] = k.stream_kv;
     }
+    if (k.shape != "prefill_only") j["overlap_load"] = k.overlap_load;
     j["profile"] = k.profile;
     j["ttft_slo_s"] = k.ttft_slo_s;
     j["reject_over_slo"] = k.reject_over_slo;
@@ -710,6 +722,8 @@ MatrixSpec BuildMatrixSpec(const MatrixConfig& c, TraceCache& traces) {
     config.decode_nodes = k.decode_nodes;
     config.decode_selector = k.decode_selector;
     config.early_rejection = *EarlyRejectionFromName(k.early_rejection);
+    config.overlap_load = k.overlap_load;
+    config.stream_kv = k.stream_kv;
     config.ttft_slo_s = k.ttft_slo_s;
     config.tbt_slo_s = k.tbt_slo_s;
     config.signal_refresh_s = k.signal_refresh_s;

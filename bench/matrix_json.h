@@ -33,6 +33,8 @@ struct ClusterConfig {
   uint64_t decode_nodes = 0;
   std::string decode_selector = "least_loaded";  // disaggregated: decode-selection policy
   std::string early_rejection = "none";  // disaggregated: none, current_load, predicted_load
+  bool overlap_load = false;  // serving shapes: prefix load layer by layer under the prefill
+  bool stream_kv = false;     // disaggregated: KV streamed to the decode node from the start
   double ttft_slo_s = 0;         // 0: no SLO
   double tbt_slo_s = 0;          // serving shapes: mean-TBT SLO; 0: none
   double signal_refresh_s = 0;   // serving shapes: load signals' refresh period; 0: exact

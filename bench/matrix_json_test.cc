@@ -184,6 +184,15 @@ std::vector<BadConfig> BadConfigs() {
          c["clusters"][1]["signal_refresh_s"] = -1;
        },
        "m.json: clusters[1].signal_refresh_s: must be a finite number >= 0"},
+      {"KV streaming when aggregated",
+       [](json& c) {
+         c["clusters"][1]["shape"] = "aggregated";
+         c["clusters"][1]["stream_kv"] = true;
+       },
+       "m.json: clusters[1].stream_kv: needs shape \"disaggregated\""},
+      {"overlapped load on a prefill-only cluster",
+       [](json& c) { c["clusters"][1]["overlap_load"] = true; },
+       "m.json: clusters[1].overlap_load: needs a serving shape"},
       {"predictor bias 0", [](json& c) { c["clusters"][1]["predictor"] = {{"bias", 0}}; },
        "m.json: clusters[1].predictor.bias: must be a finite number > 0"},
       {"predictor noise too wide",

@@ -150,6 +150,13 @@ TEST(AggregatedShapeTest, AReusedPrefixLoadsFromHostMemory) {
   // Reuse saved 16 tokens of prefill: 0.16 s... as the step model prices a prompt alone:
   // 1.48 s for 48 tokens against 1.16 s.
   EXPECT_NEAR(r.gpu_seconds_saved, 1.48 - 1.16, kEps);
+  // Loaded layer by layer under its 1.16 s prefill, the 105 us load delays nothing.
+  config.overlap_load = true;
+  SignalRecorder overlapped;
+  const RunResult o = Simulate(*trace, config, overlapped);
+  EXPECT_NEAR(o.ttft_mean_s, (1.32 + 1.16) / 2, kEps);
+  EXPECT_NEAR(o.ttft_load_mean_s, 0, kEps);
+  EXPECT_EQ(o.load_bytes, r.load_bytes);
 }
 
 // Admission against the TTFT SLO counts its rejections apart from the router's.
@@ -220,6 +227,14 @@ TEST(DisaggregatedShapeTest, APrefillThenATransferThenDecodesByHand) {
   EXPECT_NEAR(r.nodes[0].busy_s, 2.3, kEps);
   EXPECT_NEAR(r.makespan_s, 11.2, kEps);
   EXPECT_NEAR(r.node_seconds, 2 * 11.2, kEps);
+  // Streamed from the prefill's start, the KV is there when the first token is: the second
+  // token comes 1.01 s after the first.
+  config.stream_kv = true;
+  SignalRecorder streamed;
+  const RunResult s = Simulate(*trace, config, streamed);
+  EXPECT_NEAR(s.tbt_slowest10_mean_s, 1.01, kEps);
+  EXPECT_NEAR(s.e2e_mean_s, (3.11 + 1.2) / 2, kEps);
+  EXPECT_EQ(s.pd_transfer_bytes, r.pd_transfer_bytes);
   // The window lists both nodes' queues: the prefill node's, then the decode node's.
   ASSERT_EQ(r.windows.size(), 1u);
   EXPECT_EQ(r.windows[0].queue_length.size(), 2u);
@@ -358,6 +373,13 @@ TEST(AggregatedShapeTest, ConfigsThatCannotRunAreRefused) {
   EXPECT_THROW(ValidateSimConfig(*trace, config), InputError);
   config = DisaggregatedConfig(HandProfile(), 1, 1);
   config.early_rejection = EarlyRejection::kCurrentLoad;  // no TBT SLO to judge by
+  EXPECT_THROW(ValidateSimConfig(*trace, config), InputError);
+  config = AggregatedConfig(HandProfile(), 1);
+  config.stream_kv = true;  // nothing to stream to
+  EXPECT_THROW(ValidateSimConfig(*trace, config), InputError);
+  config = AggregatedConfig(HandProfile(), 1);
+  config.shape = ClusterShape::kPrefillOnly;
+  config.overlap_load = true;
   EXPECT_THROW(ValidateSimConfig(*trace, config), InputError);
 }
 

@@ -196,6 +196,12 @@ void ValidateSimConfig(const Trace& trace, const SimConfig& config) {
     throw InputError(absl::StrCat("decode_selector: unknown '", config.decode_selector,
                                   "' (known: ", JoinNames(DecodeSelectors()), ")"));
   }
+  if (config.stream_kv && !disaggregated) {
+    throw InputError("stream_kv: only a disaggregated cluster sends KV to decode nodes");
+  }
+  if (config.overlap_load && config.shape == ClusterShape::kPrefillOnly) {
+    throw InputError("overlap_load: needs a serving shape");
+  }
   if (config.early_rejection != EarlyRejection::kNone && (!disaggregated || config.tbt_slo_s <= 0)) {
     throw InputError("early_rejection: needs a disaggregated cluster and tbt_slo_s > 0");
   }
@@ -857,6 +863,12 @@ class Simulator final {
     // Loaded whole before the request joins a batch: vLLM's asynchronous KV load (the
     // request waits for remote KV), not overlapped layer by layer (docs/ENGINE.md).
     p.load_s = config_.cost.LoadSeconds(reused_tokens);
+    if (config_.overlap_load) {
+      // Layer by layer under the prefill: only what the compute does not cover delays it
+      // (Mooncake section 4's layer-wise prefill; our simplification: the load's excess).
+      p.load_s = std::max(0.0, p.load_s - PrefillAloneSeconds(*step_model_, engine_limits_,
+                                                              PromptTokens(r), reused_tokens));
+    }
     result_.load_bytes += uint64_t{reused_tokens} * config_.cost.KvBytesPerToken();
     p.predicted_s = predicted_s;
     p.pending_blocks = static_cast<uint32_t>(r.blocks.size() - reused);
@@ -964,13 +976,17 @@ class Simulator final {
     window.ttft_sum_s += ttft_s;
     RecordService(r, node, reused, p.fetched, window);
     if (replication_ != nullptr) replication_->OnServed(r, node, ttft_s);
-    if (Disaggregated() && OutputTokens(r) > 1) SendToDecode(i, t - done.scheduled_s, t, window);
+    if (Disaggregated() && OutputTokens(r) > 1) {
+      SendToDecode(i, done.scheduled_s, t, window);
+    }
   }
 
-  // Disaggregated: request i's first token came out at t after `prefill_s` of prefill; a
-  // decode node is chosen and its prompt's KV sent there over both NICs.
-  void SendToDecode(uint32_t i, double prefill_s, double t, WindowRow& window) {
+  // Disaggregated: request i's prefill ran from `scheduled_s` to its first token at t; a
+  // decode node is chosen and its prompt's KV sent there over both NICs (streamed from
+  // the prefill's start with stream_kv).
+  void SendToDecode(uint32_t i, double scheduled_s, double t, WindowRow& window) {
     const Request r = trace_[i];
+    const double prefill_s = t - scheduled_s;
     if (config_.signal_refresh_s == 0) PublishDecodeSignals();
     const uint32_t prompt = PromptTokens(r);
     DecodeView view;
@@ -993,8 +1009,9 @@ class Simulator final {
     }
     const size_t node = prefill_nodes_ + d;
     const uint64_t bytes = uint64_t{prompt} * config_.cost.KvBytesPerToken();
-    const double arrive_s =
-        links_.Reserve(node, placed_[i].node, t, config_.cost.TransferSeconds(bytes));
+    const double arrive_s = std::max(
+        t, links_.Reserve(node, placed_[i].node, config_.stream_kv ? scheduled_s : t,
+                          config_.cost.TransferSeconds(bytes)));
     result_.pd_transfer_bytes += bytes;
     result_.transfer_bytes += bytes;
     // The decode node holds the prompt's KV and computes the first token's, which yields

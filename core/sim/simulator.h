@@ -61,6 +61,12 @@ struct SimConfig {
   size_t decode_nodes = 0;                         // disaggregated: the decode pool
   std::string decode_selector = "least_loaded";    // disaggregated: registry name
   EarlyRejection early_rejection = EarlyRejection::kNone;  // disaggregated, needs tbt_slo_s
+  // Serving shapes: the reused prefix loads into HBM layer by layer under the prefill's
+  // compute (only the part longer than the prefill delays it), not before it.
+  bool overlap_load = false;
+  // Disaggregated: the KV streams to the decode node layer by layer from the prefill's
+  // start (Mooncake), not after its end.
+  bool stream_kv = false;
   ClusterSpec cluster;
   CostModel cost;  // realistic mode: prefill, load and transfer times
   Prices prices;
