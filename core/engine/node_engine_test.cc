@@ -289,7 +289,9 @@ TEST(NodeEngineTest, EventSkippingMatchesTheStepByStepReference) {
     for (uint32_t i = 0; i < n; ++i) {
       EXPECT_TRUE(Close(reference.result(i).slowest_decile_gap_s,
                         fast.result(i).slowest_decile_gap_s)) << i;
-      if (reference.result(i).gaps > 0) EXPECT_GT(fast.result(i).slowest_decile_gap_s, 0) << i;
+      if (reference.result(i).gaps > 0) {
+        EXPECT_GT(fast.result(i).slowest_decile_gap_s, 0) << i;
+      }
     }
     // The same first and last tokens, in the same order.
     ASSERT_EQ(reference.events().size(), fast.events().size());

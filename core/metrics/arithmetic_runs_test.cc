@@ -49,7 +49,9 @@ TEST(SumOfLargestTest, MatchesSortingTheValues) {
     double want = 0;
     for (uint64_t i = 0; i < k; ++i) want += values[i];
     EXPECT_NEAR(SumOfLargest(runs, k), want, 1e-9 * std::max(1.0, want)) << trial;
-    if (k > 0) EXPECT_NEAR(Largest(runs, k).kth, values[k - 1], 1e-12) << trial;
+    if (k > 0) {
+      EXPECT_NEAR(Largest(runs, k).kth, values[k - 1], 1e-12) << trial;
+    }
     // Pruning to what may be among the k largest keeps their sum, and fewer values.
     std::vector<ArithmeticRun> kept = runs;
     KeepLargest(kept, k);
@@ -57,7 +59,9 @@ TEST(SumOfLargestTest, MatchesSortingTheValues) {
     uint64_t left = 0;
     for (const ArithmeticRun& r : kept) left += r.count;
     EXPECT_GE(left, std::min<uint64_t>(k, values.size())) << trial;
-    if (trial % 5 != 0) EXPECT_LE(left, k + kept.size()) << trial;  // distinct values: few ties
+    if (trial % 5 != 0) {  // distinct values: few ties
+      EXPECT_LE(left, k + kept.size()) << trial;
+    }
   }
 }
 
