@@ -3,27 +3,23 @@
 #include <algorithm>
 
 #include "core/util/input_error.h"
+#include "core/util/names.h"
 
 namespace kvb {
 
+namespace {
+
+constexpr EnumName<CapacityUnit> kCapacityUnitNames[] = {{CapacityUnit::kBlocks, "blocks"},
+                                                         {CapacityUnit::kTokens, "tokens"},
+                                                         {CapacityUnit::kBytes, "bytes"}};
+
+}  // namespace
+
 std::optional<CapacityUnit> CapacityUnitFromName(std::string_view name) {
-  if (name == "blocks") return CapacityUnit::kBlocks;
-  if (name == "tokens") return CapacityUnit::kTokens;
-  if (name == "bytes") return CapacityUnit::kBytes;
-  return std::nullopt;
+  return ValueNamed(kCapacityUnitNames, name);
 }
 
-std::string_view CapacityUnitName(CapacityUnit unit) {
-  switch (unit) {
-    case CapacityUnit::kBlocks:
-      return "blocks";
-    case CapacityUnit::kTokens:
-      return "tokens";
-    case CapacityUnit::kBytes:
-      return "bytes";
-  }
-  return "unknown";
-}
+std::string_view CapacityUnitName(CapacityUnit unit) { return NameOf(kCapacityUnitNames, unit); }
 
 CostModel::CostModel() : CostModel(DefaultProfile()) {}
 

@@ -106,44 +106,28 @@ EngineRecordBytes EngineRecordSizes() {
           LogHistogram::EstimateBytes() + LogHistogram::EstimateBytes(1e-9, 1e4, 0.01)};
 }
 
-std::string_view ClusterShapeName(ClusterShape shape) {
-  switch (shape) {
-    case ClusterShape::kAggregated:
-      return "aggregated";
-    case ClusterShape::kDisaggregated:
-      return "disaggregated";
-    case ClusterShape::kPrefillOnly:
-      break;
-  }
-  return "prefill_only";
-}
+namespace {
 
+constexpr EnumName<ClusterShape> kShapeNames[] = {
+    {ClusterShape::kPrefillOnly, "prefill_only"},
+    {ClusterShape::kAggregated, "aggregated"},
+    {ClusterShape::kDisaggregated, "disaggregated"}};
+constexpr EnumName<EarlyRejection> kEarlyRejectionNames[] = {
+    {EarlyRejection::kNone, "none"},
+    {EarlyRejection::kCurrentLoad, "current_load"},
+    {EarlyRejection::kPredictedLoad, "predicted_load"}};
+
+}  // namespace
+
+std::string_view ClusterShapeName(ClusterShape shape) { return NameOf(kShapeNames, shape); }
 std::optional<ClusterShape> ClusterShapeFromName(std::string_view name) {
-  for (const ClusterShape shape :
-       {ClusterShape::kPrefillOnly, ClusterShape::kAggregated, ClusterShape::kDisaggregated}) {
-    if (ClusterShapeName(shape) == name) return shape;
-  }
-  return std::nullopt;
+  return ValueNamed(kShapeNames, name);
 }
-
 std::string_view EarlyRejectionName(EarlyRejection rule) {
-  switch (rule) {
-    case EarlyRejection::kCurrentLoad:
-      return "current_load";
-    case EarlyRejection::kPredictedLoad:
-      return "predicted_load";
-    case EarlyRejection::kNone:
-      break;
-  }
-  return "none";
+  return NameOf(kEarlyRejectionNames, rule);
 }
-
 std::optional<EarlyRejection> EarlyRejectionFromName(std::string_view name) {
-  for (const EarlyRejection rule :
-       {EarlyRejection::kNone, EarlyRejection::kCurrentLoad, EarlyRejection::kPredictedLoad}) {
-    if (EarlyRejectionName(rule) == name) return rule;
-  }
-  return std::nullopt;
+  return ValueNamed(kEarlyRejectionNames, name);
 }
 
 void ValidateSimConfig(const Trace& trace, const SimConfig& config) {
@@ -460,19 +444,28 @@ class Simulator final {
     }
   }
 
+  // Announces request i arriving at t to the view, its window, the replication policy and
+  // the router; returns the router's decision (counted by the hot-spot tracker after it).
+  RouteDecision RouteArrival(uint32_t i, const Request& r, double t, WindowRow*& window) {
+    PrepareView(i, r, t);
+    window = &telemetry_.WindowFor(i, t);
+    ++window->arrivals;
+    telemetry_.CountHeatKeys(r, *window);
+    if (replication_ != nullptr) replication_->BeforeRoute(view_.view());
+    const RouteDecision decision = router_.Route(view_.view());
+    if (tracker_) tracker_->RecordRequest(TrackedPrefix(r), t);
+    return decision;
+  }
+
   // Routes request i arriving at t; returns its node or kRejectRequest.
   uint32_t Arrive(uint32_t i, double t) {
     const Request r = trace_[i];
-    PrepareView(i, r, t);
     // queue_length_, queued_predicted_s_ and busy_until_s_ follow each enqueue, start and
     // completion; the view derives the queued work at t from them.
-    WindowRow& window = telemetry_.WindowFor(i, t);
-    ++window.arrivals;
-    telemetry_.CountHeatKeys(r, window);
-    if (replication_ != nullptr) replication_->BeforeRoute(view_.view());
-    const RouteDecision decision = router_.Route(view_.view());
+    WindowRow* row = nullptr;
+    const RouteDecision decision = RouteArrival(i, r, t, row);
+    WindowRow& window = *row;
     uint32_t node = decision.node;
-    if (tracker_) tracker_->RecordRequest(TrackedPrefix(r), t);
     double predicted_s = 0;
     if (node == kRejectRequest) {
       ++result_.rejected_router;
@@ -817,14 +810,10 @@ class Simulator final {
   // fetched and loaded into HBM.
   void ArriveServing(uint32_t i, double t) {
     const Request r = trace_[i];
-    PrepareView(i, r, t);
-    WindowRow& window = telemetry_.WindowFor(i, t);
-    ++window.arrivals;
-    telemetry_.CountHeatKeys(r, window);
-    if (replication_ != nullptr) replication_->BeforeRoute(view_.view());
-    const RouteDecision decision = router_.Route(view_.view());
+    WindowRow* row = nullptr;
+    const RouteDecision decision = RouteArrival(i, r, t, row);
+    WindowRow& window = *row;
     const uint32_t node = decision.node;
-    if (tracker_) tracker_->RecordRequest(TrackedPrefix(r), t);
     if (node == kRejectRequest) {
       RejectServing(window, result_.rejected_router);
       return;

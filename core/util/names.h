@@ -1,6 +1,8 @@
 #ifndef KVB_CORE_UTIL_NAMES_H_
 #define KVB_CORE_UTIL_NAMES_H_
 
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -25,6 +27,31 @@ auto FindByName(const Entries& entries, std::string_view name) -> decltype(&*ent
     if (entry.name == name) return &entry;
   }
   return nullptr;
+}
+
+// An enum's values and their names in configs and results, one row each.
+template <typename E>
+struct EnumName {
+  E value;
+  std::string_view name;
+};
+
+// The name of `value` in `table`, or "unknown".
+template <typename E, size_t N>
+constexpr std::string_view NameOf(const EnumName<E> (&table)[N], E value) {
+  for (const EnumName<E>& row : table) {
+    if (row.value == value) return row.name;
+  }
+  return "unknown";
+}
+
+// The value named `name` in `table`, or nullopt.
+template <typename E, size_t N>
+constexpr std::optional<E> ValueNamed(const EnumName<E> (&table)[N], std::string_view name) {
+  for (const EnumName<E>& row : table) {
+    if (row.name == name) return row.value;
+  }
+  return std::nullopt;
 }
 
 }  // namespace kvb
