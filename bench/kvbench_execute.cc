@@ -330,9 +330,9 @@ std::pair<size_t, Outcome> OutcomeFromPayload(const std::string& text) {
   o.details = p.at("details");
   for (const auto& c : p.at("counters")) {
     // null: a metric that does not apply (NaN, e.g. goodput without an SLO).
-    o.counters.emplace_back(c.at(0).get<std::string>(),
-                            c.at(1).is_null() ? std::numeric_limits<double>::quiet_NaN()
-                                              : c.at(1).get<double>());
+    o.counters.emplace_back(
+        c.at(0).get<std::string>(),
+        c.at(1).is_null() ? std::numeric_limits<double>::quiet_NaN() : c.at(1).get<double>());
   }
   return {p.at("index").get<size_t>(), std::move(o)};
 }

@@ -138,7 +138,8 @@ TEST_F(KvbenchExecuteTest, MetricsModeRunsEveryCellJournalsItAndReportsIt) {
   for (size_t i = 0; i < 2; ++i) {
     const std::string key = "two/" + plan.matrices[0].cells[i].hash;
     ASSERT_TRUE(done.contains(key)) << key;
-    EXPECT_TRUE(SameCounters(OutcomeFromPayload(done[key]).second.counters, r.cells[0][i].counters));
+    EXPECT_TRUE(
+        SameCounters(OutcomeFromPayload(done[key]).second.counters, r.cells[0][i].counters));
   }
 }
 

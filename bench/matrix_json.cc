@@ -221,13 +221,16 @@ class Parser {
       const std::optional<ClusterShape> shape = ClusterShapeFromName(k.shape);
       if (!shape) {
         o.Fail("shape", absl::StrCat("expected \"prefill_only\", \"aggregated\" or "
-                                     "\"disaggregated\", got \"", k.shape, "\""));
+                                     "\"disaggregated\", got \"",
+                                     k.shape, "\""));
       }
       if (*shape != ClusterShape::kPrefillOnly) {
         if (seed) o.Fail("shape", absl::StrCat("'", k.shape, "' needs mode \"realistic\""));
         if (!cost.serving()) {
-          o.Fail("shape", absl::StrCat("'", k.shape, "' needs a profile with a \"serving\" "
-                                       "section; profile '", k.profile, "' has none"));
+          o.Fail("shape", absl::StrCat("'", k.shape,
+                                       "' needs a profile with a \"serving\" "
+                                       "section; profile '",
+                                       k.profile, "' has none"));
         }
       }
       const bool disaggregated = *shape == ClusterShape::kDisaggregated;
@@ -559,10 +562,9 @@ MatrixConfig ReadMatrixConfig(const std::string& path) {
 nlohmann::ordered_json MatrixConfigToJson(const MatrixConfig& c) {
   nlohmann::ordered_json clusters = nlohmann::ordered_json::array();
   for (const ClusterConfig& k : c.clusters) {
-    nlohmann::ordered_json j = {{"name", k.name},         {"mode", k.mode},
-                                {"nodes", k.nodes},       {"capacity", k.capacity},
-                                {"eviction", k.eviction}, {"scope", k.scope},
-                                {"shape", k.shape}};
+    nlohmann::ordered_json j = {
+        {"name", k.name},         {"mode", k.mode},   {"nodes", k.nodes}, {"capacity", k.capacity},
+        {"eviction", k.eviction}, {"scope", k.scope}, {"shape", k.shape}};
     if (k.shape == "disaggregated") {  // the decode pool's fields exist only there
       j["decode_nodes"] = k.decode_nodes;
       j["decode_selector"] = k.decode_selector;

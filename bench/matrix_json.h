@@ -33,19 +33,19 @@ struct ClusterConfig {
   uint64_t decode_nodes = 0;
   std::string decode_selector = "least_loaded";  // disaggregated: decode-selection policy
   std::string early_rejection = "none";  // disaggregated: none, current_load, predicted_load
-  bool overlap_load = false;  // serving shapes: prefix load layer by layer under the prefill
-  bool stream_kv = false;     // disaggregated: KV streamed to the decode node from the start
-  double ttft_slo_s = 0;         // 0: no SLO
-  double tbt_slo_s = 0;          // serving shapes: mean-TBT SLO; 0: none
-  double signal_refresh_s = 0;   // serving shapes: load signals' refresh period; 0: exact
+  bool overlap_load = false;    // serving shapes: prefix load layer by layer under the prefill
+  bool stream_kv = false;       // disaggregated: KV streamed to the decode node from the start
+  double ttft_slo_s = 0;        // 0: no SLO
+  double tbt_slo_s = 0;         // serving shapes: mean-TBT SLO; 0: none
+  double signal_refresh_s = 0;  // serving shapes: load signals' refresh period; 0: exact
   // The predictor routers and admission use (SimConfig::predictor): bias, lognormal noise,
   // and another profile's model (name or .json path, resolved like `profile`).
   double predictor_bias = 1;
   double predictor_noise_sigma = 0;
   std::string predictor_profile;       // empty: the cluster's own model
   std::string predictor_profile_path;  // resolved
-  bool reject_over_slo = false;  // admission control against the SLO
-  bool track_hotspots = false;   // report the hottest prefixes (HotspotTracker)
+  bool reject_over_slo = false;        // admission control against the SLO
+  bool track_hotspots = false;         // report the hottest prefixes (HotspotTracker)
 };
 
 struct TraceConfig {

@@ -193,13 +193,20 @@ std::vector<BadConfig> BadConfigs() {
       {"overlapped load on a prefill-only cluster",
        [](json& c) { c["clusters"][1]["overlap_load"] = true; },
        "m.json: clusters[1].overlap_load: needs a serving shape"},
-      {"predictor bias 0", [](json& c) { c["clusters"][1]["predictor"] = {{"bias", 0}}; },
+      {"predictor bias 0",
+       [](json& c) {
+         c["clusters"][1]["predictor"] = {{"bias", 0}};
+       },
        "m.json: clusters[1].predictor.bias: must be a finite number > 0"},
       {"predictor noise too wide",
-       [](json& c) { c["clusters"][1]["predictor"] = {{"noise_sigma", 9}}; },
+       [](json& c) {
+         c["clusters"][1]["predictor"] = {{"noise_sigma", 9}};
+       },
        "m.json: clusters[1].predictor.noise_sigma: must be in [0, 5]"},
       {"unknown predictor field",
-       [](json& c) { c["clusters"][1]["predictor"] = {{"sigma", 0.5}}; },
+       [](json& c) {
+         c["clusters"][1]["predictor"] = {{"sigma", 0.5}};
+       },
        "m.json: clusters[1].predictor.sigma: unknown field"},
       {"predictor not an object", [](json& c) { c["clusters"][1]["predictor"] = "exact"; },
        "m.json: clusters[1].predictor: expected an object, got string"},

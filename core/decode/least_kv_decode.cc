@@ -18,8 +18,8 @@ class LeastKvDecode final : public DecodeSelector {
       const double use = static_cast<double>(s.active_kv_blocks + view.blocks_needed) /
                          static_cast<double>(s.kv_capacity_blocks);
       if (best == kNoDecodeNode || use < best_use ||
-          (use == best_use && s.running + s.waiting <
-                                  view.nodes[best].running + view.nodes[best].waiting)) {
+          (use == best_use &&
+           s.running + s.waiting < view.nodes[best].running + view.nodes[best].waiting)) {
         best = n;
         best_use = use;
       }

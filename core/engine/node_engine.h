@@ -132,8 +132,8 @@ class NodeEngine {
     uint64_t held = 0;       // HBM blocks held
     uint64_t generated = 0;  // output tokens produced
     double last_token_s = 0;
-    bool prior_token = false;          // a token came out before this engine's first
-    uint64_t slowest_k = 0;            // ceil(10%) of the gaps it will have
+    bool prior_token = false;  // a token came out before this engine's first
+    uint64_t slowest_k = 0;    // ceil(10%) of the gaps it will have
     // With RecordGaps, until it finishes: its gaps, pruned to those that may be among its
     // slowest_k largest once they outgrow 2 x slowest_k + 16 runs.
     std::vector<ArithmeticRun> gaps;

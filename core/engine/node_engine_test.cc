@@ -283,12 +283,14 @@ TEST(NodeEngineTest, EventSkippingMatchesTheStepByStepReference) {
     for (double q : {0.5, 0.9, 0.99}) {
       if (fast_itl.count() == 0) break;
       EXPECT_NEAR(reference_itl.Quantile(q), fast_itl.Quantile(q),
-                  0.0101 * reference_itl.Quantile(q)) << q;
+                  0.0101 * reference_itl.Quantile(q))
+          << q;
     }
     // The same slowest deciles (only the engines recording gaps keep them).
     for (uint32_t i = 0; i < n; ++i) {
-      EXPECT_TRUE(Close(reference.result(i).slowest_decile_gap_s,
-                        fast.result(i).slowest_decile_gap_s)) << i;
+      EXPECT_TRUE(
+          Close(reference.result(i).slowest_decile_gap_s, fast.result(i).slowest_decile_gap_s))
+          << i;
       if (reference.result(i).gaps > 0) {
         EXPECT_GT(fast.result(i).slowest_decile_gap_s, 0) << i;
       }

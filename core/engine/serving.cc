@@ -64,8 +64,8 @@ double PrefillAloneSeconds(const StepModel& model, const EngineLimits& limits, u
   uint64_t kv = std::min(cached, prompt - 1);  // the last prompt token is always computed
   double seconds = 0;
   while (kv < prompt) {
-    const uint64_t chunk =
-        limits.chunked_prefill ? std::min<uint64_t>(prompt - kv, limits.max_num_batched_tokens)
+    const uint64_t chunk = limits.chunked_prefill
+                               ? std::min<uint64_t>(prompt - kv, limits.max_num_batched_tokens)
                                : prompt - kv;
     StepWork work;
     work.prefill_tokens = chunk;

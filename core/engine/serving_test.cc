@@ -75,7 +75,8 @@ TEST(PrefillAloneTest, MatchesTheEngineAndHandChunks) {
       e.Add({0, prompt, cached, 1});
       e.Drain();
       EXPECT_NEAR(PrefillAloneSeconds(*roofline, node, prompt, cached), e.result(0).first_token_s,
-                  1e-12) << prompt << " " << cached;
+                  1e-12)
+          << prompt << " " << cached;
     }
   }
 }

@@ -76,8 +76,8 @@ void KeepLargest(std::vector<ArithmeticRun>& runs, uint64_t k) {
       continue;
     }
     // The first index whose value (as computed) is >= v.
-    const double from = std::clamp(std::ceil((v - r.first) / r.step), 0.0,
-                                   static_cast<double>(r.count - 1));
+    const double from =
+        std::clamp(std::ceil((v - r.first) / r.step), 0.0, static_cast<double>(r.count - 1));
     auto skip = static_cast<uint64_t>(from);
     auto value = [&](uint64_t j) { return r.first + r.step * static_cast<double>(j); };
     while (skip > 0 && value(skip - 1) >= v) --skip;

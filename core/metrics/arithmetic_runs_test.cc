@@ -42,7 +42,8 @@ TEST(SumOfLargestTest, MatchesSortingTheValues) {
       r.step = trial % 5 == 0 ? 0 : std::uniform_real_distribution<double>(0, 1e-4)(rng);
       r.count = std::uniform_int_distribution<uint64_t>(1, 400)(rng);
       runs.push_back(r);
-      for (uint64_t j = 0; j < r.count; ++j) values.push_back(r.first + r.step * static_cast<double>(j));
+      for (uint64_t j = 0; j < r.count; ++j)
+        values.push_back(r.first + r.step * static_cast<double>(j));
     }
     std::sort(values.begin(), values.end(), std::greater<>());
     const uint64_t k = std::uniform_int_distribution<uint64_t>(0, values.size())(rng);

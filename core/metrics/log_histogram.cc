@@ -13,8 +13,9 @@ size_t BucketCount(double min_value, double max_value, double relative_width) {
   if (!(min_value > 0) || !(max_value > min_value) || !(relative_width > 0)) {
     throw std::invalid_argument("LogHistogram: needs 0 < min < max and a width > 0");
   }
-  return static_cast<size_t>(std::ceil(std::log(max_value / min_value) /
-                                       std::log1p(relative_width))) + 1;
+  return static_cast<size_t>(
+             std::ceil(std::log(max_value / min_value) / std::log1p(relative_width))) +
+         1;
 }
 
 }  // namespace
@@ -64,7 +65,8 @@ void LogHistogram::AddArithmeticRun(double first, double step, uint64_t count, u
     uint64_t end = count;  // the first j' whose value reaches the next bucket
     if (b + 1 < buckets_.size()) {
       const double next = std::ceil((Lower(b + 1) - first) / step);
-      if (next < static_cast<double>(count)) end = std::max(j + 1, static_cast<uint64_t>(std::max(next, 0.0)));
+      if (next < static_cast<double>(count))
+        end = std::max(j + 1, static_cast<uint64_t>(std::max(next, 0.0)));
     }
     buckets_[b] += (end - j) * weight;
     j = end;
@@ -91,8 +93,8 @@ double LogHistogram::Quantile(double q) const {
   if (count_ == 0) return std::numeric_limits<double>::quiet_NaN();
   if (q >= 1) return max_seen_;
   if (q <= 0) return min_seen_;
-  const double rank = std::max(1.0, std::ceil(std::clamp(q, 0.0, 1.0) *
-                                              static_cast<double>(count_)));
+  const double rank =
+      std::max(1.0, std::ceil(std::clamp(q, 0.0, 1.0) * static_cast<double>(count_)));
   uint64_t seen = 0;
   for (size_t b = 0; b < buckets_.size(); ++b) {
     seen += buckets_[b];

@@ -27,8 +27,8 @@ class LogHistogram {
   double min() const { return min_seen_; }  // +inf when empty
   double max() const { return max_seen_; }  // -inf when empty
   // The smallest bucket value with at least ceil(q x count) values at or below it (nearest
-  // rank), as the bucket's geometric middle clamped to [min(), max()]; max() for q >= 1, min() for q <= 0; NaN
-  // when empty.
+  // rank), as the bucket's geometric middle clamped to [min(), max()]; max() for q >= 1, min() for
+  // q <= 0; NaN when empty.
   double Quantile(double q) const;
   // Heap bytes of a histogram with these bounds.
   static uint64_t EstimateBytes(double min_value = 1e-6, double max_value = 1e5,

@@ -12,7 +12,8 @@ namespace {
 
 double ExactQuantile(std::vector<double> v, double q) {
   std::sort(v.begin(), v.end());
-  const auto rank = static_cast<size_t>(std::max(1.0, std::ceil(q * static_cast<double>(v.size()))));
+  const auto rank =
+      static_cast<size_t>(std::max(1.0, std::ceil(q * static_cast<double>(v.size()))));
   return v[rank - 1];
 }
 

@@ -384,9 +384,8 @@ INSTANTIATE_TEST_SUITE_P(
                      CacheScope::kLocal, "random", "chains", 20000, 1000},
         // Serving shapes: engines, latencies and the gaps of requests in flight, at the
         // trace's pace and 8x faster (batches of hundreds, preemptions).
-        AccuracyCase{"agg16_conversation", SimMode::kRealistic, 16, 2000, "lru",
-                     CacheScope::kLocal, "dynamo", "conversation", 4000, 1,
-                     ClusterShape::kAggregated},
+        AccuracyCase{"agg16_conversation", SimMode::kRealistic, 16, 2000, "lru", CacheScope::kLocal,
+                     "dynamo", "conversation", 4000, 1, ClusterShape::kAggregated},
         AccuracyCase{"agg16_conversation_x8", SimMode::kRealistic, 16, 2000, "lru",
                      CacheScope::kLocal, "least_loaded", "conversation", 4000, 8,
                      ClusterShape::kAggregated},

@@ -25,8 +25,8 @@ struct MetricSpec {
   std::string_view section;      // its group in the per-cell JSON ("cache", "latency", ...)
   std::string_view description;  // one line
   double (*read)(const RunResult&) = nullptr;
-  bool counter = true;   // also a counter of the cell's Google Benchmark entry
-  bool integer = false;  // a count: written as an integer
+  bool counter = true;    // also a counter of the cell's Google Benchmark entry
+  bool integer = false;   // a count: written as an integer
   bool nullable = false;  // NaN (JSON null) where it does not apply, e.g. goodput without SLOs
 };
 

@@ -44,7 +44,8 @@ TEST(MetricTableTest, EachMetricReadsItsField) {
   r.ttft_queue_mean_s = 46, r.ttft_transfer_mean_s = 47, r.ttft_load_mean_s = 48;
   r.ttft_prefill_mean_s = 49, r.node_seconds = 50, r.requests_per_s = 51, r.goodput = 0.52;
   r.finished = 53, r.output_tokens = 54, r.output_tokens_per_s = 55, r.tbt_mean_s = 56;
-  r.tbt_slowest10_mean_s = 57, r.tbt_slowest10_p90_s = 73, r.tbt_max_s = 58, r.itl_p50_s = 59, r.itl_p90_s = 60;
+  r.tbt_slowest10_mean_s = 57, r.tbt_slowest10_p90_s = 73, r.tbt_max_s = 58, r.itl_p50_s = 59,
+  r.itl_p90_s = 60;
   r.itl_p99_s = 61, r.e2e_mean_s = 62, r.e2e_p50_s = 63, r.e2e_p99_s = 64;
   r.preemptions = 65, r.rejected_router = 66, r.rejected_admission = 67;
   r.rejected_engine = 68, r.hbm_utilisation_mean = 0.69, r.batch_size_mean = 70;

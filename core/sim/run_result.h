@@ -24,9 +24,9 @@ struct WindowRow {
   uint64_t served = 0;  // services started in the window
   uint64_t block_refs = 0;
   uint64_t hit_blocks = 0;
-  double ttft_sum_s = 0;               // of services started in the window
-  uint64_t resident_blocks = 0;        // at the window's end
-  uint64_t replica_blocks = 0;         // at the window's end
+  double ttft_sum_s = 0;         // of services started in the window
+  uint64_t resident_blocks = 0;  // at the window's end
+  uint64_t replica_blocks = 0;   // at the window's end
   // Per node (disaggregated: prefill nodes, then decode nodes), at the window's end: queued
   // and in service (serving shapes: waiting, loading and running).
   std::vector<uint32_t> queue_length;
@@ -68,7 +68,7 @@ struct RunResult {
   // Balance.
   std::vector<NodeResult> nodes;
   double concentration = 0;  // busiest node's share of requests (the seed's definition)
-  double load_cv = 0;    // coefficient of variation of requests per node
+  double load_cv = 0;        // coefficient of variation of requests per node
   double busy_cv = 0;        // of prefill seconds per node
   double jain_index = 0;
   double gini = 0;
@@ -88,13 +88,13 @@ struct RunResult {
   // Per request, the mean of its slowest ceil(10%) of gaps (the Mooncake paper's TBT); mean
   // and 90th percentile over requests.
   double tbt_slowest10_mean_s = 0, tbt_slowest10_p90_s = 0;
-  double tbt_max_s = 0;  // largest gap of any request
-  double itl_p50_s = 0, itl_p90_s = 0, itl_p99_s = 0;  // over every inter-token gap
+  double tbt_max_s = 0;                                 // largest gap of any request
+  double itl_p50_s = 0, itl_p90_s = 0, itl_p99_s = 0;   // over every inter-token gap
   double e2e_mean_s = 0, e2e_p50_s = 0, e2e_p99_s = 0;  // arrival to last token
-  uint64_t finished = 0;         // requests whose last token came out
-  uint64_t output_tokens = 0;    // of the finished requests
-  double output_tokens_per_s = 0;  // output_tokens / makespan
-  double requests_per_s = 0;       // served / makespan
+  uint64_t finished = 0;                                // requests whose last token came out
+  uint64_t output_tokens = 0;                           // of the finished requests
+  double output_tokens_per_s = 0;                       // output_tokens / makespan
+  double requests_per_s = 0;                            // served / makespan
   // Share of all requests finishing within both SLOs set (TTFT; mean TBT); NaN when
   // neither is set.
   double goodput = 0;
@@ -115,7 +115,7 @@ struct RunResult {
   double prediction_error_mean = 0, prediction_error_p90 = 0;
 
   // Cost.
-  double gpu_seconds = 0;      // prefill GPU time used (node-seconds)
+  double gpu_seconds = 0;           // prefill GPU time used (node-seconds)
   double gpu_seconds_no_reuse = 0;  // what the same requests would cost without any reuse
   double gpu_seconds_saved = 0;
   double cached_gb_hours = 0;   // KV bytes resident, integrated over time

@@ -163,9 +163,8 @@ void RunTelemetry::PrepareTrackedKeys() {
 void RunTelemetry::Finish(double now_s) {
   if (!result_.windows.empty()) {
     WindowRow& last = result_.windows.back();
-    const double end_s = config_.mode == SimMode::kRealistic
-                             ? std::max(now_s, last.start_s)
-                             : last.start_s + config_.window_s;
+    const double end_s = config_.mode == SimMode::kRealistic ? std::max(now_s, last.start_s)
+                                                             : last.start_s + config_.window_s;
     CloseWindow(last, end_s);
   }
   RunResult& r = result_;

@@ -63,9 +63,8 @@ std::shared_ptr<const Trace> MakeTrace(const std::vector<Req>& requests) {
 class SignalRecorder final : public Router {
  public:
   RouteDecision Route(const ClusterView& view) override {
-    seen.push_back({view.running_requests(0), view.waiting_requests(0),
-                    view.active_kv_blocks(0), view.queued_prefill_tokens(0),
-                    view.queued_work_s(0), view.kv_utilisation(0)});
+    seen.push_back({view.running_requests(0), view.waiting_requests(0), view.active_kv_blocks(0),
+                    view.queued_prefill_tokens(0), view.queued_work_s(0), view.kv_utilisation(0)});
     return 0;
   }
   struct Seen {
@@ -182,9 +181,8 @@ TEST(AggregatedShapeTest, HbmLimitsRefuseAndPreempt) {
   profile.serving->hbm_bytes_per_gpu = (141.2e9 + 64e9 + 10.5 * 16 * 327680) / 8;
   std::vector<RawBlockId> long_ids;
   for (RawBlockId id = 100; id < 113; ++id) long_ids.push_back(id);
-  const auto trace = MakeTrace({{0, 64, 60, {1, 2, 3, 4}},
-                                {0, 64, 60, {5, 6, 7, 8}},
-                                {100, 200, 1, long_ids}});
+  const auto trace =
+      MakeTrace({{0, 64, 60, {1, 2, 3, 4}}, {0, 64, 60, {5, 6, 7, 8}}, {100, 200, 1, long_ids}});
   SimConfig config = AggregatedConfig(profile, 1);
   SignalRecorder router;
   const RunResult r = Simulate(*trace, config, router);
@@ -390,40 +388,41 @@ TEST(AggregatedShapeTest, EveryRouterConservesRequestsAndTokens) {
   ASSERT_NE(preset, nullptr);
   const auto trace = GenerateWorkload(preset->spec, 300, 7);
   uint64_t tokens = 0;
-  for (size_t i = 0; i < trace->size(); ++i) tokens += std::max<uint32_t>((*trace)[i].output_tokens, 1);
+  for (size_t i = 0; i < trace->size(); ++i)
+    tokens += std::max<uint32_t>((*trace)[i].output_tokens, 1);
   for (const ClusterShape shape : {ClusterShape::kAggregated, ClusterShape::kDisaggregated}) {
-  for (const double refresh_s : {0.0, 2.0}) {
-    for (const RouterInfo& info : Routers()) {
-      SCOPED_TRACE(std::string(info.name) + " refresh " + std::to_string(refresh_s) + " " +
-                   std::string(ClusterShapeName(shape)));
-      SimConfig config;
-      config.mode = SimMode::kRealistic;
-      config.shape = shape;
-      if (shape == ClusterShape::kDisaggregated) config.decode_nodes = 2;
-      config.cluster.nodes.assign(4, NodeSpec{2000, "lru", 1.0});
-      config.rate_scale = 8;  // busy enough to batch
-      config.signal_refresh_s = refresh_s;
-      Strategy strategy = MakeStrategy(info.name, 1);
-      const RunResult r = Simulate(*trace, config, strategy);
-      EXPECT_EQ(r.finished + r.rejected, trace->size());
-      EXPECT_EQ(r.served, r.finished + r.rejected_decode);
-      EXPECT_EQ(r.rejected, r.rejected_router + r.rejected_admission + r.rejected_engine +
-                                r.rejected_decode);
-      if (r.rejected == 0) {
-        EXPECT_EQ(r.output_tokens, tokens);
+    for (const double refresh_s : {0.0, 2.0}) {
+      for (const RouterInfo& info : Routers()) {
+        SCOPED_TRACE(std::string(info.name) + " refresh " + std::to_string(refresh_s) + " " +
+                     std::string(ClusterShapeName(shape)));
+        SimConfig config;
+        config.mode = SimMode::kRealistic;
+        config.shape = shape;
+        if (shape == ClusterShape::kDisaggregated) config.decode_nodes = 2;
+        config.cluster.nodes.assign(4, NodeSpec{2000, "lru", 1.0});
+        config.rate_scale = 8;  // busy enough to batch
+        config.signal_refresh_s = refresh_s;
+        Strategy strategy = MakeStrategy(info.name, 1);
+        const RunResult r = Simulate(*trace, config, strategy);
+        EXPECT_EQ(r.finished + r.rejected, trace->size());
+        EXPECT_EQ(r.served, r.finished + r.rejected_decode);
+        EXPECT_EQ(r.rejected,
+                  r.rejected_router + r.rejected_admission + r.rejected_engine + r.rejected_decode);
+        if (r.rejected == 0) {
+          EXPECT_EQ(r.output_tokens, tokens);
+        }
+        EXPECT_GT(r.tbt_mean_s, 0);
+        EXPECT_GE(r.itl_p99_s, r.itl_p50_s);
+        EXPECT_GE(r.e2e_mean_s, r.ttft_mean_s);
+        EXPECT_GT(r.batch_size_mean, 1);
+        EXPECT_TRUE(std::isnan(r.goodput));  // no SLO set
+        // TTFT is its parts.
+        EXPECT_NEAR(r.ttft_mean_s,
+                    r.ttft_queue_mean_s + r.ttft_transfer_mean_s + r.ttft_load_mean_s +
+                        r.ttft_prefill_mean_s,
+                    1e-9 * r.ttft_mean_s);
       }
-      EXPECT_GT(r.tbt_mean_s, 0);
-      EXPECT_GE(r.itl_p99_s, r.itl_p50_s);
-      EXPECT_GE(r.e2e_mean_s, r.ttft_mean_s);
-      EXPECT_GT(r.batch_size_mean, 1);
-      EXPECT_TRUE(std::isnan(r.goodput));  // no SLO set
-      // TTFT is its parts.
-      EXPECT_NEAR(r.ttft_mean_s,
-                  r.ttft_queue_mean_s + r.ttft_transfer_mean_s + r.ttft_load_mean_s +
-                      r.ttft_prefill_mean_s,
-                  1e-9 * r.ttft_mean_s);
     }
-  }
   }
 }
 

@@ -14,10 +14,10 @@ struct TraceShape {
   static constexpr size_t kMaxDepth = 64;
 
   uint64_t requests = 0;
-  uint64_t block_refs = 0;       // block references over all requests
-  uint64_t distinct_blocks = 0;  // the id universe
-  double arrival_span_s = 0;     // last arrival - first arrival, before rate scaling
-  uint64_t output_tokens = 0;    // over all requests
+  uint64_t block_refs = 0;         // block references over all requests
+  uint64_t distinct_blocks = 0;    // the id universe
+  double arrival_span_s = 0;       // last arrival - first arrival, before rate scaling
+  uint64_t output_tokens = 0;      // over all requests
   uint64_t max_output_tokens = 0;  // of one request
   // For depths p = 0..kMaxDepth: the ids at depth < p, and the references at positions
   // < p (the first p blocks of every request). Empty: unknown (bounds are used instead).
