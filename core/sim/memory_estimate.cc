@@ -165,16 +165,15 @@ CellMemoryEstimate EstimateCellMemory(const TraceShape& t, const SimConfig& c,
   // each, grown by push_back), per node its engine and signals, the ITL histogram, and the
   // gap runs of the requests in flight (see the header).
   if (!seed && c.shape != ClusterShape::kPrefillOnly && c.cost.serving()) {
-    const uint64_t engines =
-        nodes + (c.shape == ClusterShape::kDisaggregated ? c.decode_nodes : 0);
-    const uint64_t in_flight = std::min<uint64_t>(
-        t.requests, SaturatingMul(engines, c.cost.serving()->max_num_seqs));
+    const uint64_t engines = nodes + (c.shape == ClusterShape::kDisaggregated ? c.decode_nodes : 0);
+    const uint64_t in_flight =
+        std::min<uint64_t>(t.requests, SaturatingMul(engines, c.cost.serving()->max_num_seqs));
     const uint64_t runs_each = 2 * ((t.max_output_tokens + 9) / 10) + 17;
     const uint64_t gap_runs = std::min(t.output_tokens, SaturatingMul(in_flight, runs_each));
     e.serving_gaps = 2 * gap_runs * sizeof(ArithmeticRun);  // x2: vector growth
     e.serving = t.requests * engine.serving_request +
-                3 * 2 * Pow2Ceil(t.requests) * sizeof(double) +
-                engines * engine.serving_node + engine.serving_cell + e.serving_gaps;
+                3 * 2 * Pow2Ceil(t.requests) * sizeof(double) + engines * engine.serving_node +
+                e.serving_gaps;
   }
 
   const std::vector<std::pair<const char*, uint64_t>> parts = {

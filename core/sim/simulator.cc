@@ -24,6 +24,7 @@
 #include "core/sim/replica_manager.h"
 #include "core/sim/run_telemetry.h"
 #include "core/util/input_error.h"
+#include "core/util/mix.h"
 #include "core/util/names.h"
 
 namespace kvb {
@@ -33,6 +34,8 @@ namespace {
 constexpr size_t kSeedRecentRequests = 100;  // the seed's load signal: last 100 requests
 constexpr size_t kMaxHeatKeys = 1000;        // every window holds a count per heat key
 constexpr double kMaxTimeRows = 1e6;         // windows or replica samples kept in memory
+// The prediction-error histogram: |predicted / actual - 1| from 1e-9 to 1e4, 1% buckets.
+constexpr double kErrorMin = 1e-9, kErrorMax = 1e4, kErrorBucketWidth = 0.01;
 
 // A request waiting on a node.
 struct Queued {
@@ -67,7 +70,7 @@ struct Event {
 
 // Serving shapes: a request placed on a node's engine.
 struct Placed {
-  uint32_t node = 0;       // its (prefill) node
+  uint32_t node = 0;  // its (prefill) node
   double arrival_s = 0;
   double first_token_s = 0;
   double transfer_s = 0;   // fetching the prefix from another node
@@ -102,16 +105,15 @@ EngineRecordBytes EngineRecordSizes() {
           // Per node: its engine and its serving signals.
           sizeof(NodeEngine) + 2 * sizeof(uint32_t) * 3 + sizeof(uint64_t) * 3 +
               sizeof(DecodeNodeState),
-          0,
-          LogHistogram::EstimateBytes() + LogHistogram::EstimateBytes(1e-9, 1e4, 0.01)};
+          LogHistogram::EstimateBytes() +
+              LogHistogram::EstimateBytes(kErrorMin, kErrorMax, kErrorBucketWidth)};
 }
 
 namespace {
 
-constexpr EnumName<ClusterShape> kShapeNames[] = {
-    {ClusterShape::kPrefillOnly, "prefill_only"},
-    {ClusterShape::kAggregated, "aggregated"},
-    {ClusterShape::kDisaggregated, "disaggregated"}};
+constexpr EnumName<ClusterShape> kShapeNames[] = {{ClusterShape::kPrefillOnly, "prefill_only"},
+                                                  {ClusterShape::kAggregated, "aggregated"},
+                                                  {ClusterShape::kDisaggregated, "disaggregated"}};
 constexpr EnumName<EarlyRejection> kEarlyRejectionNames[] = {
     {EarlyRejection::kNone, "none"},
     {EarlyRejection::kCurrentLoad, "current_load"},
@@ -186,7 +188,8 @@ void ValidateSimConfig(const Trace& trace, const SimConfig& config) {
   if (config.overlap_load && config.shape == ClusterShape::kPrefillOnly) {
     throw InputError("overlap_load: needs a serving shape");
   }
-  if (config.early_rejection != EarlyRejection::kNone && (!disaggregated || config.tbt_slo_s <= 0)) {
+  if (config.early_rejection != EarlyRejection::kNone &&
+      (!disaggregated || config.tbt_slo_s <= 0)) {
     throw InputError("early_rejection: needs a disaggregated cluster and tbt_slo_s > 0");
   }
   const PredictorConfig& predictor = config.predictor;
@@ -196,11 +199,14 @@ void ValidateSimConfig(const Trace& trace, const SimConfig& config) {
   if (!(predictor.noise_sigma >= 0) || !(predictor.noise_sigma <= 5)) {
     throw InputError("predictor.noise_sigma: must be in [0, 5]");
   }
-  if (predictor.model && config.shape != ClusterShape::kPrefillOnly && !predictor.model->serving()) {
-    throw InputError("predictor.profile: a serving shape needs a profile with a \"serving\" section");
+  if (predictor.model && config.shape != ClusterShape::kPrefillOnly &&
+      !predictor.model->serving()) {
+    throw InputError(
+        "predictor.profile: a serving shape needs a profile with a \"serving\" section");
   }
   if (config.shape == ClusterShape::kPrefillOnly) {
-    if (config.tbt_slo_s > 0) throw InputError("tbt_slo_s: needs a serving shape (nothing decodes)");
+    if (config.tbt_slo_s > 0)
+      throw InputError("tbt_slo_s: needs a serving shape (nothing decodes)");
     if (config.signal_refresh_s > 0) {
       throw InputError("signal_refresh_s: needs a serving shape");
     }
@@ -216,7 +222,8 @@ void ValidateSimConfig(const Trace& trace, const SimConfig& config) {
   }
   for (size_t n = 0; n < config.cluster.nodes.size(); ++n) {
     if (config.cluster.nodes[n].speed != 1.0) {
-      throw InputError(absl::StrCat("cluster.nodes[", n, "].speed: serving shapes take node "
+      throw InputError(absl::StrCat("cluster.nodes[", n,
+                                    "].speed: serving shapes take node "
                                     "speeds from the step model (1 only)"));
     }
   }
@@ -321,7 +328,7 @@ class Simulator final {
   // Prefill of `r` on `node` reusing its first `reused_blocks` blocks (loaded from DRAM), as
   // the cell's predictor sees it (the truth when exact). `i` is the request's index.
   ABSL_ATTRIBUTE_ALWAYS_INLINE double PredictPrefill(uint32_t i, const Request& r, size_t node,
-                                                      uint32_t reused_blocks) const {
+                                                     uint32_t reused_blocks) const {
     if (exact_predictor_) return TruePrefill(r, node, reused_blocks);
     const PredictorConfig& p = config_.predictor;
     const uint32_t reused = ReusedTokens(r, reused_blocks);
@@ -329,11 +336,13 @@ class Simulator final {
     if (!p.model) {
       seconds = TruePrefill(r, node, reused_blocks);
     } else if (engines_.empty()) {
-      seconds = p.model->PrefillSeconds(r.input_tokens, reused) / config_.cluster.nodes[node].speed +
-                p.model->LoadSeconds(reused);
+      seconds =
+          p.model->PrefillSeconds(r.input_tokens, reused) / config_.cluster.nodes[node].speed +
+          p.model->LoadSeconds(reused);
     } else {
-      seconds = PrefillAloneSeconds(*predictor_step_model_, engine_limits_, PromptTokens(r), reused) +
-                p.model->LoadSeconds(reused);
+      seconds =
+          PrefillAloneSeconds(*predictor_step_model_, engine_limits_, PromptTokens(r), reused) +
+          p.model->LoadSeconds(reused);
     }
     return seconds * p.bias * PredictorNoise(i, reused);
   }
@@ -342,12 +351,9 @@ class Simulator final {
   double PredictorNoise(uint64_t a, uint64_t b) const {
     const double sigma = config_.predictor.noise_sigma;
     if (sigma == 0) return 1;
-    const auto uniform = [](uint64_t x) {  // splitmix64's finaliser -> (0, 1)
-      x += 0x9e3779b97f4a7c15ULL;
-      x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-      x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-      x ^= x >> 31;
-      return (static_cast<double>(x >> 11) + 0.5) / 9007199254740992.0;  // 2^53
+    const auto uniform = [](uint64_t x) {  // splitmix64's step -> (0, 1)
+      return (static_cast<double>(Mix64(x + 0x9e3779b97f4a7c15ULL) >> 11) + 0.5) /
+             9007199254740992.0;  // 2^53
     };
     const uint64_t key = config_.seed * 0x100000001b3ULL ^ a * 0x9e3779b97f4a7c15ULL ^ b;
     const double u1 = uniform(key), u2 = uniform(key ^ 0x5851f42d4c957f2dULL);
@@ -363,8 +369,8 @@ class Simulator final {
       memo_input_tokens_ = r.input_tokens;
       memo_reused_blocks_ = reused_blocks;
       memo_prefill_s_ = engines_.empty() ? config_.cost.PrefillSeconds(r.input_tokens, reused)
-                                          : PrefillAloneSeconds(*step_model_, engine_limits_,
-                                                                PromptTokens(r), reused);
+                                         : PrefillAloneSeconds(*step_model_, engine_limits_,
+                                                               PromptTokens(r), reused);
       memo_load_s_ = config_.cost.LoadSeconds(reused);
     }
     return memo_prefill_s_ / config_.cluster.nodes[node].speed + memo_load_s_;
@@ -569,8 +575,7 @@ class Simulator final {
         }
       } else if (fetch_from != kNoFetch && fetch_from != node) {
         // The router's plan, bounded by what the source holds now.
-        const uint32_t limit =
-            std::min<uint32_t>(fetch_to, static_cast<uint32_t>(r.blocks.size()));
+        const uint32_t limit = std::min<uint32_t>(fetch_to, static_cast<uint32_t>(r.blocks.size()));
         uint32_t have = 0;
         while (have < limit && cluster_.Holds(fetch_from, r.blocks[have])) ++have;
         if (have > local) {
@@ -653,7 +658,8 @@ class Simulator final {
     const size_t n = nodes_.size();
     const size_t d = config_.shape == ClusterShape::kDisaggregated ? config_.decode_nodes : 0;
     step_model_ = MakeStepModel(*config_.cost.serving());
-    if (config_.predictor.model) predictor_step_model_ = MakeStepModel(*config_.predictor.model->serving());
+    if (config_.predictor.model)
+      predictor_step_model_ = MakeStepModel(*config_.predictor.model->serving());
     engine_limits_ = EngineLimitsFor(config_.cost);
     engines_.reserve(n + d);
     for (size_t i = 0; i < n + d; ++i) {
@@ -690,8 +696,7 @@ class Simulator final {
           }
           return t;
         },
-        static_cast<double>(engine_limits_.kv_capacity_blocks) * static_cast<double>(n + d),
-        n + d);
+        static_cast<double>(engine_limits_.kv_capacity_blocks) * static_cast<double>(n + d), n + d);
   }
 
   static uint32_t PromptTokens(const Request& r) { return std::max<uint32_t>(r.input_tokens, 1); }
@@ -863,9 +868,8 @@ class Simulator final {
     p.pending_blocks = static_cast<uint32_t>(r.blocks.size() - reused);
     NodeEngine& engine = engines_[node];
     // Disaggregated: the prefill node produces the first token only.
-    const uint32_t index =
-        engine.Add({t + p.transfer_s + p.load_s, PromptTokens(r), reused_tokens,
-                    Disaggregated() ? 1u : OutputTokens(r)});
+    const uint32_t index = engine.Add({t + p.transfer_s + p.load_s, PromptTokens(r), reused_tokens,
+                                       Disaggregated() ? 1u : OutputTokens(r)});
     on_node_[node].push_back(i);
     if (engine.result(index).rejected) {
       RejectServing(window, result_.rejected_engine);
@@ -893,10 +897,9 @@ class Simulator final {
     const bool predicted = config_.early_rejection == EarlyRejection::kPredictedLoad;
     double in_prefill = 0;
     for (size_t n = 0; n < prefill_nodes_; ++n) in_prefill += prefills_left_[n];
-    const double mean_output =
-        result_.finished > 0
-            ? static_cast<double>(result_.output_tokens) / static_cast<double>(result_.finished)
-            : 1;
+    const double mean_output = result_.finished > 0 ? static_cast<double>(result_.output_tokens) /
+                                                          static_cast<double>(result_.finished)
+                                                    : 1;
     double best_s = std::numeric_limits<double>::infinity();
     for (size_t d = 0; d < decode_state_.size(); ++d) {
       const DecodeNodeState& node = decode_state_[d];
@@ -956,9 +959,9 @@ class Simulator final {
     if (--prefills_left_[node] == 0) queued_predicted_s_[node] = 0;  // no drift from sums
     pending_prefill_blocks_[node] -= p.pending_blocks;
     const uint32_t reused_tokens = ReusedTokens(r, reused);
-    prefill_saved_s_ += PrefillAloneSeconds(*step_model_, engine_limits_, PromptTokens(r), 0) -
-                        PrefillAloneSeconds(*step_model_, engine_limits_, PromptTokens(r),
-                                            reused_tokens);
+    prefill_saved_s_ +=
+        PrefillAloneSeconds(*step_model_, engine_limits_, PromptTokens(r), 0) -
+        PrefillAloneSeconds(*step_model_, engine_limits_, PromptTokens(r), reused_tokens);
     telemetry_.RecordService(ttft_s, done.scheduled_s - ready_s);
     WindowRow& window = telemetry_.WindowFor(i, t);
     ++window.served;
@@ -993,14 +996,14 @@ class Simulator final {
       return;
     }
     if (d >= decode_state_.size()) {
-      throw std::logic_error(absl::StrCat("decode selector chose node ", d, " of ",
-                                          decode_state_.size()));
+      throw std::logic_error(
+          absl::StrCat("decode selector chose node ", d, " of ", decode_state_.size()));
     }
     const size_t node = prefill_nodes_ + d;
     const uint64_t bytes = uint64_t{prompt} * config_.cost.KvBytesPerToken();
-    const double arrive_s = std::max(
-        t, links_.Reserve(node, placed_[i].node, config_.stream_kv ? scheduled_s : t,
-                          config_.cost.TransferSeconds(bytes)));
+    const double arrive_s =
+        std::max(t, links_.Reserve(node, placed_[i].node, config_.stream_kv ? scheduled_s : t,
+                                   config_.cost.TransferSeconds(bytes)));
     result_.pd_transfer_bytes += bytes;
     result_.transfer_bytes += bytes;
     // The decode node holds the prompt's KV and computes the first token's, which yields
@@ -1135,12 +1138,12 @@ class Simulator final {
         r.prediction_error_p90 = prediction_error_.Quantile(0.90);
       }
       r.gpu_seconds += decode_busy_s_;
-      r.node_seconds = static_cast<double>(engines_.empty() ? nodes_.size() : engines_.size()) *
-                       r.makespan_s;
+      r.node_seconds =
+          static_cast<double>(engines_.empty() ? nodes_.size() : engines_.size()) * r.makespan_s;
       // prefill_only: the first token is the only one, so only a TTFT SLO applies.
       if (engines_.empty()) {
-        r.goodput = config_.ttft_slo_s > 0 ? r.slo_attainment
-                                           : std::numeric_limits<double>::quiet_NaN();
+        r.goodput =
+            config_.ttft_slo_s > 0 ? r.slo_attainment : std::numeric_limits<double>::quiet_NaN();
       }
       if (r.makespan_s > 0) r.requests_per_s = static_cast<double>(r.served) / r.makespan_s;
       ApplyPrices(config_.prices, r);
@@ -1197,7 +1200,7 @@ class Simulator final {
   mutable double memo_load_s_ = 0;
   uint32_t current_request_ = 0;  // the request being placed
   const bool exact_predictor_ = config_.predictor.exact();
-  LogHistogram prediction_error_{1e-9, 1e4, 0.01};
+  LogHistogram prediction_error_{kErrorMin, kErrorMax, kErrorBucketWidth};
   // Sums of TTFT's parts over served requests.
   struct {
     double queue_s = 0, transfer_s = 0, load_s = 0, prefill_s = 0;
@@ -1211,15 +1214,15 @@ class Simulator final {
   std::unique_ptr<DecodeSelector> decode_selector_;
   std::vector<DecodeNodeState> decode_state_;  // as published
   double decode_busy_s_ = 0;
-  std::vector<Placed> placed_;                 // per request of the trace
-  std::vector<std::vector<uint32_t>> on_node_;  // per node: its engine's requests
-  std::vector<uint32_t> prefills_left_;        // per node: placed, first token not out
+  std::vector<Placed> placed_;                              // per request of the trace
+  std::vector<std::vector<uint32_t>> on_node_;              // per node: its engine's requests
+  std::vector<uint32_t> prefills_left_;                     // per node: placed, first token not out
   std::vector<uint32_t> running_, waiting_, decode_batch_;  // signals, as published
   std::vector<uint64_t> active_kv_, kv_capacity_, prefill_tokens_;
   bool refreshed_ = false;
   double last_refresh_s_ = 0;
   LogHistogram itl_;
-  std::vector<double> tbt_s_;  // per finished request with 2+ tokens: its mean gap
+  std::vector<double> tbt_s_;          // per finished request with 2+ tokens: its mean gap
   std::vector<double> tbt_slowest_s_;  // and the mean of its slowest 10% of gaps
   std::vector<double> e2e_s_;
   uint64_t good_ = 0;
@@ -1234,13 +1237,12 @@ RunResult Simulate(const Trace& trace, const SimConfig& config, Router& router,
 
 void ApplyPrices(const Prices& prices, RunResult& r) {
   constexpr double kByteSecondsPerGbHour = Prices::kBytesPerGb * Prices::kSecondsPerHour;
-  r.gpu_usd = prices.GpuDollars(prices.gpu_billing == GpuBilling::kBusy ? r.gpu_seconds
-                                                                        : r.node_seconds);
+  r.gpu_usd =
+      prices.GpuDollars(prices.gpu_billing == GpuBilling::kBusy ? r.gpu_seconds : r.node_seconds);
   r.storage_usd = prices.StorageDollars(r.cached_gb_hours * kByteSecondsPerGbHour);
   r.network_usd = prices.NetworkDollars(r.transfer_bytes);
   r.usd_per_1k_requests =
-      r.served > 0 ? (r.gpu_usd + r.storage_usd + r.network_usd) * 1000.0 / r.served
-                   : 0;
+      r.served > 0 ? (r.gpu_usd + r.storage_usd + r.network_usd) * 1000.0 / r.served : 0;
 }
 
 RunResult Simulate(const Trace& trace, const SimConfig& config, Strategy& strategy) {

@@ -57,9 +57,9 @@ struct PredictorConfig {
 // Everything one cell needs besides the trace and the router.
 struct SimConfig {
   SimMode mode = SimMode::kRealistic;
-  ClusterShape shape = ClusterShape::kPrefillOnly;  // realistic mode only
-  size_t decode_nodes = 0;                         // disaggregated: the decode pool
-  std::string decode_selector = "least_loaded";    // disaggregated: registry name
+  ClusterShape shape = ClusterShape::kPrefillOnly;         // realistic mode only
+  size_t decode_nodes = 0;                                 // disaggregated: the decode pool
+  std::string decode_selector = "least_loaded";            // disaggregated: registry name
   EarlyRejection early_rejection = EarlyRejection::kNone;  // disaggregated, needs tbt_slo_s
   // Serving shapes: the reused prefix loads into HBM layer by layer under the prefill's
   // compute (only the part longer than the prefill delays it), not before it.
@@ -78,7 +78,7 @@ struct SimConfig {
   // at the last multiple of this period (0: exact at every arrival).
   double signal_refresh_s = 0;
   PredictorConfig predictor;
-  double window_s = 60;          // time-series window (seed mode: windows of requests_window)
+  double window_s = 60;  // time-series window (seed mode: windows of requests_window)
   uint64_t requests_window = 1000;
   double replica_sample_s = 30;
   std::vector<uint32_t> tracked_key_ranks = {1, 10, 100, 1000, 10000};
@@ -103,13 +103,12 @@ struct SimConfig {
 
 // Sizes of the engine's private records (x86-64 here), for the memory estimate.
 struct EngineRecordBytes {
-  uint64_t node_state = 0;  // per node, its queue's header included
-  uint64_t queued = 0;      // per waiting request
-  uint64_t event = 0;       // per pending completion or copy arrival
-  uint64_t links = 0;       // per node, its link's free time
+  uint64_t node_state = 0;       // per node, its queue's header included
+  uint64_t queued = 0;           // per waiting request
+  uint64_t event = 0;            // per pending completion or copy arrival
+  uint64_t links = 0;            // per node, its link's free time
   uint64_t serving_request = 0;  // serving shapes: per request of the trace
   uint64_t serving_node = 0;     // serving shapes: per node
-  uint64_t serving_cell = 0;     // serving shapes: per cell
   uint64_t histograms = 0;       // per cell: the gap and prediction-error histograms
 };
 EngineRecordBytes EngineRecordSizes();
