@@ -59,6 +59,8 @@ class ClusterView {
   bool global_cache() const { return s_.global_cache; }
   double now_s() const { return now_s_; }
   const Request& request() const { return request_; }
+  // The request's index in its trace (RoutedRequest::request names it the same way).
+  uint32_t request_index() const { return request_index_; }
   // Longest run of the request's leading blocks resident on `node`.
   uint32_t prefix_blocks(size_t node) const { return s_.prefix_blocks[node]; }
   // The largest prefix_blocks over the nodes, and the lowest node holding that many (0 when
@@ -141,6 +143,7 @@ class ClusterView {
   ClusterViewSources s_;
   double now_s_ = 0;
   Request request_;
+  uint32_t request_index_ = 0;
   uint32_t longest_prefix_blocks_ = 0;
   uint32_t longest_prefix_node_ = 0;
   mutable std::vector<uint32_t> resident_blocks_;  // computed on first use per request
@@ -160,10 +163,13 @@ class ClusterViewBuilder {
   const ClusterView& view() const { return view_; }
   ClusterViewSources& sources() { return view_.s_; }
 
-  // A new request at `now_s`; `longest` is the LongestPrefix that filled prefix_blocks.
-  void BeginRequest(const Request& request, double now_s, const LongestPrefixResult& longest) {
+  // Request `index` of the trace at `now_s`; `longest` is the LongestPrefix that filled
+  // prefix_blocks.
+  void BeginRequest(uint32_t index, const Request& request, double now_s,
+                    const LongestPrefixResult& longest) {
     view_.now_s_ = now_s;
     view_.request_ = request;
+    view_.request_index_ = index;
     view_.memo_reused_blocks_ = ClusterView::kNoMemo;
     HoldersChanged(longest);
   }

@@ -24,7 +24,7 @@ TEST(ClusterViewTest, QueuedWorkAddsTheRestOfTheServiceInFlight) {
   s.holders = &holders;
   ClusterViewBuilder builder(s);
   Request r;
-  builder.BeginRequest(r, 4.0, LongestPrefixResult{});
+  builder.BeginRequest(0, r, 4.0, LongestPrefixResult{});
   const ClusterView& v = builder.view();
   EXPECT_EQ(v.nodes(), 3u);
   EXPECT_DOUBLE_EQ(v.queued_work_s(0), 2.0);  // 1 queued + (5 - 4) in flight

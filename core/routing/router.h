@@ -14,6 +14,13 @@
 
 namespace kvb {
 
+// A request a router placed: its trace index, the node the router chose, and when.
+struct RoutedRequest {
+  uint32_t request = 0;
+  uint32_t node = 0;
+  double t_s = 0;
+};
+
 // Places requests on nodes. One instance serves one cell, single-threaded; it may keep
 // state and must be deterministic given its seed.
 class Router {
@@ -25,6 +32,13 @@ class Router {
   // Whether the router copies prefixes through view.replicas() (replicas beyond those
   // serving makes: the memory guard then bounds holders by slots, not block references).
   virtual bool copies_prefixes() const { return false; }
+
+  // Milestones of the requests this router placed, in simulated-time order (realistic
+  // mode only): for routers that keep their own in-flight state, as gateways do.
+  // First token: the prompt is done (prefill_only: the request's only token).
+  virtual void OnFirstToken(const RoutedRequest& /*r*/) {}
+  // The request left the cluster: its last token, or rejected after it was routed.
+  virtual void OnFinished(const RoutedRequest& /*r*/) {}
 };
 
 // Registry entry of a routing strategy (one file per strategy fills one entry).
@@ -37,6 +51,8 @@ struct RouterInfo {
   // The router's own heap at most (NoPolicyState if it keeps none): the memory guard's
   // share for it. Required: registry_test fails on an entry without one.
   PolicyStateBytesFn state_bytes = nullptr;
+  // The upstream version followed ("owner/repo@commit path" or a paper); "" if none.
+  std::string_view upstream = "";
 };
 
 std::span<const RouterInfo> Routers();

@@ -426,5 +426,92 @@ TEST(AggregatedShapeTest, EveryRouterConservesRequestsAndTokens) {
   }
 }
 
+// Records the milestones the simulator reports to a router; everything goes to node 0.
+class MilestoneRecorder final : public Router {
+ public:
+  RouteDecision Route(const ClusterView& view) override {
+    log.push_back({'R', view.request_index(), 0, view.now_s()});
+    return 0;
+  }
+  void OnFirstToken(const RoutedRequest& r) override {
+    log.push_back({'F', r.request, r.node, r.t_s});
+  }
+  void OnFinished(const RoutedRequest& r) override {
+    log.push_back({'D', r.request, r.node, r.t_s});
+  }
+  struct Entry {
+    char what;
+    uint32_t request, node;
+    double t_s;
+  };
+  std::vector<Entry> log;
+};
+
+// The by-hand disaggregated schedule above, as the router hears it: A routed at 0, first
+// token at 1.1, done at 3.11 + transfer on its decode node (reported against prefill node
+// 0); B routed at 10, first and last token at 11.2. A refused after its prefill is done
+// at its first token.
+TEST(DisaggregatedShapeTest, RoutersHearFirstTokenAndFinishInTimeOrder) {
+  const auto trace = MakeTrace({{0, 10, 3, {1}}, {10000, 20, 1, {2, 3}}});
+  SimConfig config = DisaggregatedConfig(HandProfile(), 1, 1);
+  MilestoneRecorder router;
+  Simulate(*trace, config, router);
+  const double transfer_s = 10 * 327680 / 100e9;
+  const std::vector<MilestoneRecorder::Entry> want = {
+      {'R', 0, 0, 0},  {'F', 0, 0, 1.1},  {'D', 0, 0, 3.11 + transfer_s},
+      {'R', 1, 0, 10}, {'F', 1, 0, 11.2}, {'D', 1, 0, 11.2}};
+  ASSERT_EQ(router.log.size(), want.size());
+  for (size_t k = 0; k < want.size(); ++k) {
+    EXPECT_EQ(router.log[k].what, want[k].what) << k;
+    EXPECT_EQ(router.log[k].request, want[k].request) << k;
+    EXPECT_EQ(router.log[k].node, want[k].node) << k;
+    EXPECT_NEAR(router.log[k].t_s, want[k].t_s, kEps) << k;
+  }
+  config.decode_selector = "mooncake_tbt";
+  config.tbt_slo_s = 0.5;
+  MilestoneRecorder refused;
+  Simulate(*MakeTrace({{0, 10, 3, {1}}}), config, refused);
+  ASSERT_EQ(refused.log.size(), 3u);
+  EXPECT_EQ(refused.log[2].what, 'D');
+  EXPECT_NEAR(refused.log[2].t_s, 1.1, kEps);
+}
+
+// Aggregated and prefill_only: the router hears of every request it placed exactly once
+// as finished, after its first token, and of none it refused itself.
+TEST(AggregatedShapeTest, EveryRoutedRequestFinishesOnceForTheRouter) {
+  for (const ClusterShape shape : {ClusterShape::kAggregated, ClusterShape::kPrefillOnly}) {
+    std::vector<Req> requests;
+    for (int k = 0; k < 40; ++k) {
+      requests.push_back({k * 50, 3000u + static_cast<uint32_t>(k % 7), 4, {RawBlockId(k % 5)}});
+    }
+    const auto trace = MakeTrace(requests);
+    SimConfig config = AggregatedConfig(HandProfile(), 1);
+    config.shape = shape;
+    config.ttft_slo_s = 8;
+    config.reject_over_slo = true;  // some are refused after routing
+    MilestoneRecorder router;
+    const RunResult r = Simulate(*trace, config, router);
+    std::vector<int> first(requests.size(), 0), done(requests.size(), 0);
+    double last_t = 0;
+    for (const auto& e : router.log) {
+      EXPECT_GE(e.t_s, last_t - kEps);
+      last_t = e.t_s;
+      if (e.what == 'F') {
+        EXPECT_EQ(done[e.request], 0);
+        ++first[e.request];
+      }
+      if (e.what == 'D') ++done[e.request];
+    }
+    size_t refused = 0;
+    for (size_t i = 0; i < requests.size(); ++i) {
+      EXPECT_EQ(done[i], 1) << i;
+      EXPECT_LE(first[i], 1) << i;
+      refused += first[i] == 0;
+    }
+    EXPECT_EQ(refused, r.rejected_admission) << static_cast<int>(shape);
+    EXPECT_GT(refused, 0u) << static_cast<int>(shape) << " served " << r.served;
+  }
+}
+
 }  // namespace
 }  // namespace kvb

@@ -486,6 +486,7 @@ class Simulator final {
       }
     }
     if (node == kRejectRequest) {
+      if (decision.node != kRejectRequest) router_.OnFinished({i, decision.node, t});
       ++result_.rejected;
       ++window.rejected;
       return node;
@@ -594,6 +595,9 @@ class Simulator final {
   // The prefill of the request in service on `node` ended at t: its blocks are stored.
   void Complete(uint32_t node, double t) {
     NodeState& s = nodes_[node];
+    const RoutedRequest routed{s.current.request, node, t};
+    router_.OnFirstToken(routed);
+    router_.OnFinished(routed);
     const std::span<const BlockId> blocks = trace_[s.current.request].blocks;
     if (s.current.fetched == 0 || replicas_.KeepsFetched(s.current.fetched)) {
       cluster_.StorePrefix(node, blocks);
@@ -632,7 +636,7 @@ class Simulator final {
 
   void PrepareView(uint32_t i, const Request& r, double now_s) {
     current_request_ = i;
-    view_.BeginRequest(r, now_s, cluster_.holders().LongestPrefix(r.blocks, prefix_));
+    view_.BeginRequest(i, r, now_s, cluster_.holders().LongestPrefix(r.blocks, prefix_));
     replicas_.BeginRequest(r.blocks, now_s_);
   }
 
@@ -734,11 +738,13 @@ class Simulator final {
 
   // Runs the nodes and applies their events up to t, in time order. Prefill nodes get new
   // requests only at arrivals, so they run ahead to t; decode nodes get them from prefill
-  // events, so they run only up to the event being applied.
+  // events, so they run only up to the event being applied, then to t (their last tokens
+  // before t reach the router before the arrival at t).
   void AdvanceServingTo(double t, size_t done) {
     RunEngines(0, prefill_nodes_, t);
     ProcessServingEvents(t, done);
     RunEngines(prefill_nodes_, engines_.size(), t);
+    ProcessServingEvents(t, done);
     AdvanceTo(t);
   }
 
@@ -834,11 +840,13 @@ class Simulator final {
         view_.view().queued_work_s(node) + transfer_predicted_s + predicted_s;
     if (config_.reject_over_slo && config_.ttft_slo_s > 0 &&
         predicted_ttft_s > config_.ttft_slo_s) {
+      router_.OnFinished({i, node, t});
       RejectServing(window, result_.rejected_admission);
       return;
     }
     if (config_.early_rejection != EarlyRejection::kNone && OutputTokens(r) > 1 &&
         DecodePoolRefuses(r, predicted_ttft_s)) {
+      router_.OnFinished({i, node, t});
       RejectServing(window, result_.rejected_admission);
       return;
     }
@@ -872,6 +880,7 @@ class Simulator final {
                                        Disaggregated() ? 1u : OutputTokens(r)});
     on_node_[node].push_back(i);
     if (engine.result(index).rejected) {
+      router_.OnFinished({i, node, t});
       RejectServing(window, result_.rejected_engine);
       return;
     }
@@ -942,6 +951,7 @@ class Simulator final {
     const double ready_s = p.arrival_s + p.transfer_s + p.load_s;
     const double ttft_s = t - p.arrival_s;
     p.first_token_s = t;
+    router_.OnFirstToken({i, node, t});
     const uint32_t reused = p.local + p.fetched;
     ttft_parts_.queue_s += done.scheduled_s - ready_s;
     ttft_parts_.transfer_s += p.transfer_s;
@@ -992,6 +1002,7 @@ class Simulator final {
     };
     const uint32_t d = decode_selector_->Select(view);
     if (d == kNoDecodeNode) {
+      router_.OnFinished({i, placed_[i].node, t});
       RejectAfterPrefill(window, prefill_s);
       return;
     }
@@ -1013,7 +1024,10 @@ class Simulator final {
     NodeEngine& engine = engines_[node];
     const uint32_t index = engine.Add(decode);
     on_node_[node].push_back(i);
-    if (engine.result(index).rejected) RejectAfterPrefill(window, prefill_s);
+    if (engine.result(index).rejected) {
+      router_.OnFinished({i, placed_[i].node, t});
+      RejectAfterPrefill(window, prefill_s);
+    }
   }
 
   void RejectAfterPrefill(WindowRow& window, double prefill_s) {
@@ -1029,6 +1043,7 @@ class Simulator final {
     const Placed& p = placed_[i];
     const EngineRequestResult& done = engines_[node].result(index);
     const uint32_t out = OutputTokens(trace_[i]);
+    router_.OnFinished({i, p.node, t});
     ++result_.finished;
     result_.output_tokens += out;
     e2e_s_.push_back(t - p.arrival_s);

@@ -44,10 +44,11 @@ class ClusterViewForTest {
         prefix_(nodes, 0) {}
 
   // The request being placed: `blocks` ids (interned, < universe) and its input tokens.
-  void SetRequest(std::vector<BlockId> blocks, uint32_t input_tokens) {
+  void SetRequest(std::vector<BlockId> blocks, uint32_t input_tokens, uint32_t output_tokens = 0) {
     blocks_ = std::move(blocks);
     request_.blocks = blocks_;
     request_.input_tokens = input_tokens;
+    request_.output_tokens = output_tokens;
   }
   // Makes `node` hold `ids` (the view's prefix and per-block counts follow).
   void Hold(uint32_t node, const std::vector<BlockId>& ids) { holders_.Add(node, ids); }
@@ -65,6 +66,13 @@ class ClusterViewForTest {
     s.queued_predicted_s = queued_work_s;
     s.busy_until_s = idle_;
     s.pending_prefill_blocks = pending_prefill_blocks;
+    s.running_requests = running_requests;
+    s.waiting_requests = waiting_requests;
+    s.active_kv_blocks = active_kv_blocks;
+    s.kv_capacity_blocks = kv_capacity_blocks;
+    s.decode_batch = decode_batch;
+    s.queued_prefill_tokens = queued_prefill_tokens;
+    s.block_tokens = 4;
     s.holders = &holders_;
     s.hotspots = hotspots;
     s.predict_prefill_s = [this](size_t, uint32_t reused) {
@@ -75,7 +83,7 @@ class ClusterViewForTest {
     s.capacity = [this](size_t n) { return capacity[n]; };
     s.transfer_s = [](uint32_t blocks) { return blocks / 1000.0; };
     s.replicas = &sink;
-    builder_.BeginRequest(request_, now_s, holders_.LongestPrefix(blocks_, prefix_));
+    builder_.BeginRequest(request_index, request_, now_s, holders_.LongestPrefix(blocks_, prefix_));
     return builder_.view();
   }
 
@@ -84,11 +92,19 @@ class ClusterViewForTest {
   // The predictor above ignores the node; false makes routers take their any-speed path.
   bool uniform_speed = true;
   double now_s = 0;
+  uint32_t request_index = 0;
   std::vector<size_t> queue_length;
   std::vector<double> queued_work_s;
   std::vector<uint64_t> pending_prefill_blocks;
   std::vector<size_t> resident;
   std::vector<size_t> capacity;
+  // Serving signals (engine-reported); empty: the view derives them from the queues.
+  std::vector<uint32_t> running_requests;
+  std::vector<uint32_t> waiting_requests;
+  std::vector<uint64_t> active_kv_blocks;  // set kv_capacity_blocks with it
+  std::vector<uint64_t> kv_capacity_blocks;
+  std::vector<uint32_t> decode_batch;
+  std::vector<uint64_t> queued_prefill_tokens;
   const HotspotTracker* hotspots = nullptr;
   RecordingReplicaSink sink;
 
