@@ -2,7 +2,8 @@
 // a node whose own prefix p satisfies best_len / p > kvcache_balancing_threshold (p = 0
 // always does) plans to fetch the missing blocks from the holder; the node minimising
 // T_transfer + T_queue + T_prefill wins (ties: lowest index). With slo_s > 0 a request
-// whose best predicted TTFT exceeds it is rejected. Fetches need the global cache scope.
+// whose best predicted TTFT exceeds it is rejected. Fetches need the global cache scope and
+// come from the holder of the longest prefix with the least queued work.
 
 #include "core/routing/router.h"
 #include "core/routing/router_registry.h"
@@ -26,7 +27,6 @@ class KvcacheCentricRouter final : public Router {
   RouteDecision Route(const ClusterView& view) override {
     // Step 1: the longest prefix held anywhere, and its first holder.
     const uint32_t best_len = view.longest_prefix_blocks();
-    const uint32_t best_node = view.longest_prefix_node();
     // Step 2: every node, with or without a fetch.
     uint32_t fetch_blocks = 0;  // the transfer time of the last fetch size asked (most
     double fetch_s = 0;         // nodes fetch all best_len blocks)
@@ -75,11 +75,27 @@ class KvcacheCentricRouter final : public Router {
     // Step 3: admission against the SLO.
     if (slo_s_ > 0 && chosen_s > slo_s_) return kRejectRequest;
     // Step 4 is the engine's: it runs the planned fetch when the request starts.
-    if (chosen_fetches) return RouteDecision(chosen, best_node, best_len);
+    if (chosen_fetches) return RouteDecision(chosen, LeastLoadedHolder(view, best_len), best_len);
     return RouteDecision(chosen, kNoFetch, 0);
   }
 
  private:
+  // Of the nodes holding `len` blocks of the prefix, the least queued work (ties: lowest
+  // index): a pool serves a block from any holder (Mooncake Store; issue: least loaded).
+  static uint32_t LeastLoadedHolder(const ClusterView& view, uint32_t len) {
+    uint32_t holder = view.longest_prefix_node();
+    double holder_s = view.queued_work_s(holder);
+    for (uint32_t n = holder + 1; n < view.nodes(); ++n) {
+      if (view.prefix_blocks(n) < len) continue;
+      const double s = view.queued_work_s(n);
+      if (s < holder_s) {
+        holder = n;
+        holder_s = s;
+      }
+    }
+    return holder;
+  }
+
   double threshold_;
   double slo_s_;
 };

@@ -79,6 +79,45 @@ TEST(ReplicationEngineTest, KvcacheCentricFetchesWhereLocalCacheAwareRecomputes)
   EXPECT_NEAR(centric_local.ttft_mean_s, local.ttft_mean_s, kEps);
 }
 
+// A queued request's predicted prefill counts the fetch its router planned (Mooncake's
+// queue estimate), not only the node's own prefix. r0 fills node 0 with [1..4] by 16 ms;
+// r1 keeps node 1 busy 20..60 ms; r2 (t=30) queues on node 1 planning to fetch [1..4]
+// from node 0; at r3 (t=31) node 1's queued work is 29 ms left of r1 + r2's prefill
+// reusing 4 blocks.
+TEST(ReplicationEngineTest, QueuedWorkCountsThePlannedFetch) {
+  class Planner final : public Router {
+   public:
+    RouteDecision Route(const ClusterView& view) override {
+      switch (view.request_index()) {
+        case 0:
+          return 0;
+        case 1:
+          return 1;
+        case 2:
+          with_fetch_s = view.predicted_prefill_s(1, 4);
+          without_fetch_s = view.predicted_prefill_s(1, 0);
+          return RouteDecision(1, 0, 4);
+        default:
+          seen_s = view.queued_work_s(1);
+          return 0;
+      }
+    }
+    double with_fetch_s = 0, without_fetch_s = 0, seen_s = 0;
+  };
+  const auto trace = MakeTrace({{0, 16, {1, 2, 3, 4}},
+                                {20, 40, {10, 11, 12, 13, 14, 15, 16, 17, 18, 19}},
+                                {30, 24, {1, 2, 3, 4, 5, 6}},
+                                {31, 4, {30}}},
+                               4);
+  SimConfig config = RealisticConfig(2, 100, CacheScope::kGlobal);
+  config.cost = MillisecondPerTokenCost(4, 32000);
+  Planner router;
+  const RunResult r = Simulate(*trace, config, router);
+  EXPECT_EQ(r.fetched_blocks, 4u);
+  EXPECT_LT(router.with_fetch_s, router.without_fetch_s);
+  EXPECT_NEAR(router.seen_s, 0.029 + router.with_fetch_s, kEps);
+}
+
 TEST(ReplicationEngineTest, NoneBorrowsTheFetchedPrefixAndKeepsNothingOfIt) {
   const RunResult none = RunFetchTrace("kvcache_centric+none", CacheScope::kGlobal);
   EXPECT_EQ(none.fetched_blocks, 4u);
@@ -115,6 +154,26 @@ TEST(ReplicationEngineTest, KvcacheCentricDecisionFollowsAlgorithmOne) {
   v.global_cache = false;
   d = MakeRouter("kvcache_centric", 1)->Route(v.view());
   EXPECT_EQ(d.fetch_from, kNoFetch);
+}
+
+// The fetch comes from the holder of the longest prefix with the least queued work, not
+// the lowest index: nodes 0 and 1 hold [0..3] with 1 s and 0.5 s queued; idle node 2
+// wins (4 ms transfer + 8 ms prefill) and fetches from node 1.
+TEST(ReplicationEngineTest, KvcacheCentricFetchesFromTheLeastLoadedHolder) {
+  ClusterViewForTest v(3);
+  v.global_cache = true;
+  v.Hold(0, {0, 1, 2, 3});
+  v.Hold(1, {0, 1, 2, 3});
+  v.SetRequest({0, 1, 2, 3, 4, 5}, 24);
+  v.queued_work_s = {1.0, 0.5, 0.0};
+  RouteDecision d = MakeRouter("kvcache_centric", 1)->Route(v.view());
+  EXPECT_EQ(d.node, 2u);
+  EXPECT_EQ(d.fetch_from, 1u);
+  EXPECT_EQ(d.fetch_to, 4u);
+  // Equal queues: the lowest index.
+  v.queued_work_s = {0.5, 0.5, 0.0};
+  d = MakeRouter("kvcache_centric", 1)->Route(v.view());
+  EXPECT_EQ(d.fetch_from, 0u);
 }
 
 // kvcache_centric scores the nodes holding none of the prefix with the two terms they

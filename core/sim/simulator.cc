@@ -478,7 +478,7 @@ class Simulator final {
     } else {
       CheckStrategyNode(node, nodes_.size());
       CheckFetchPlan(decision);
-      predicted_s = PredictPrefill(i, r, node, prefix_[node]);
+      predicted_s = PredictPrefill(i, r, node, PlannedReuse(decision, r));
       if (config_.reject_over_slo && config_.ttft_slo_s > 0 &&
           view_.view().queued_work_s(node) + predicted_s > config_.ttft_slo_s) {
         node = kRejectRequest;
@@ -492,12 +492,25 @@ class Simulator final {
       return node;
     }
     NodeState& s = nodes_[node];
-    const auto pending = static_cast<uint32_t>(r.blocks.size() - prefix_[node]);
+    const auto pending = static_cast<uint32_t>(r.blocks.size() - PlannedReuse(decision, r));
     s.queue.push_back(Queued{i, t, predicted_s, decision.fetch_from, decision.fetch_to, pending});
     ++queue_length_[node];
     queued_predicted_s_[node] += predicted_s;
     pending_prefill_blocks_[node] += pending;
     return node;
+  }
+
+  // Blocks the request is expected to reuse on the decision's node: its own prefix, or a
+  // router's planned fetch bounded by what the source holds now (Mooncake Algorithm 1's
+  // queue estimate counts the planned fetch).
+  uint32_t PlannedReuse(const RouteDecision& d, const Request& r) const {
+    uint32_t reuse = prefix_[d.node];
+    if (config_.cluster.scope == CacheScope::kGlobal && d.fetch_from < nodes_.size()) {
+      const uint32_t planned =
+          std::min({d.fetch_to, static_cast<uint32_t>(r.blocks.size()), prefix_[d.fetch_from]});
+      reuse = std::max(reuse, planned);
+    }
+    return reuse;
   }
 
   // Starts the next queued request on `node` at t, if any; returns whether one started.
