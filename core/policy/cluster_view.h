@@ -24,12 +24,14 @@ struct ClusterViewSources {
   bool seed_mode = false;      // the earlier Go simulator's model (SimMode::kSeedCompat)
   bool global_cache = false;   // nodes may fetch prefixes other nodes hold
   bool uniform_speed = false;  // every node has the same speed
+  bool prefill_pool = false;   // disaggregated: nodes hand requests to decode at first token
   std::span<const uint32_t> prefix_blocks;  // the current request's prefix held per node
   std::span<const size_t> queue_length;
   std::span<const double> queued_predicted_s;  // predicted prefill of each node's queue
   std::span<const double> busy_until_s;        // end of the service in flight; -inf: idle
   std::span<const uint64_t> pending_prefill_blocks;
-  uint32_t block_tokens = 0;  // tokens per trace block
+  std::span<const uint32_t> in_flight;  // routed to the node, not finished; always fresh
+  uint32_t block_tokens = 0;            // tokens per trace block
   // Serving shapes, per node, as of the last signal refresh; empty otherwise (the
   // accessors then derive them from the queue signals above).
   std::span<const uint32_t> running_requests;
@@ -38,6 +40,8 @@ struct ClusterViewSources {
   std::span<const uint64_t> kv_capacity_blocks;
   std::span<const uint32_t> decode_batch;           // decodes in the node's last step
   std::span<const uint64_t> queued_prefill_tokens;  // prompt tokens still to compute
+  // When the engine-reported signals were last refreshed; nullptr: they are fresh.
+  const double* signals_as_of_s = nullptr;
   const SimPrefixIndex* holders = nullptr;
   const HotspotTracker* hotspots = nullptr;
   std::function<double(size_t node, uint32_t reused_blocks)> predict_prefill_s;
@@ -55,6 +59,9 @@ class ClusterView {
   // Seed-compat mode: the earlier simulator's model (per-block hits, no time, a
   // last-100-requests load signal; docs/SEED_MODEL.md).
   bool seed_mode() const { return s_.seed_mode; }
+  // Disaggregated: the routed nodes are a prefill pool; a request leaves its node at its
+  // first token (RoutedRequest milestones still report its finish against that node).
+  bool prefill_pool() const { return s_.prefill_pool; }
   // Global cache scope: a node may fetch a prefix another node holds (RouteDecision).
   bool global_cache() const { return s_.global_cache; }
   double now_s() const { return now_s_; }
@@ -99,6 +106,12 @@ class ClusterView {
   // Realistic: blocks still to prefill (not reused) of the requests queued or in service
   // on `node`; 0 in seed mode.
   uint64_t pending_prefill_blocks(size_t node) const { return s_.pending_prefill_blocks[node]; }
+  // Requests routed to the node and not finished: a gateway's own count, never stale
+  // (seed-compat: the queue_length signal; empty source: queue_length).
+  uint32_t in_flight(size_t node) const {
+    if (s_.seed_mode || s_.in_flight.empty()) return static_cast<uint32_t>(queue_length(node));
+    return s_.in_flight[node];
+  }
   // Requests in the node's running batch (prefill_only: 1 while it prefills).
   uint32_t running_requests(size_t node) const {
     if (!s_.running_requests.empty()) return s_.running_requests[node];
@@ -128,6 +141,13 @@ class ClusterView {
     if (!s_.queued_prefill_tokens.empty()) return s_.queued_prefill_tokens[node];
     return s_.pending_prefill_blocks[node] * s_.block_tokens;
   }
+  // When the engine-reported signals above were read: now, unless the cell refreshes
+  // them every signal_refresh_s (a gateway's load poll).
+  double signals_as_of_s() const {
+    return s_.signals_as_of_s == nullptr ? now_s_ : *s_.signals_as_of_s;
+  }
+  // Tokens per trace block.
+  uint32_t block_tokens() const { return s_.block_tokens; }
   // Realistic: seconds to move `blocks` blocks between two idle nodes.
   double transfer_s(uint32_t blocks) const { return s_.transfer_s(blocks); }
   // Copies prefixes between nodes (costed in realistic mode).

@@ -244,6 +244,7 @@ class Simulator final {
                  config.mode == SimMode::kSeedCompat ? config.seed_copy_limit_blocks : 0),
         nodes_(config.cluster.nodes.size()),
         prefix_(nodes_.size()),
+        in_flight_(nodes_.size()),
         queue_length_(nodes_.size()),
         queued_predicted_s_(nodes_.size(), 0.0),
         busy_until_s_(nodes_.size(), -std::numeric_limits<double>::infinity()),
@@ -279,6 +280,7 @@ class Simulator final {
     view.queued_predicted_s = queued_predicted_s_;
     view.busy_until_s = busy_until_s_;
     view.pending_prefill_blocks = pending_prefill_blocks_;
+    view.in_flight = in_flight_;
     view.block_tokens = trace.block_tokens();
     view.holders = &cluster_.holders();
     view.predict_prefill_s = [this](size_t node, uint32_t reused_blocks) {
@@ -450,6 +452,12 @@ class Simulator final {
     }
   }
 
+  // A request the router placed left the cluster (finished, or refused after routing).
+  void RoutedFinished(const RoutedRequest& r) {
+    --in_flight_[r.node];
+    router_.OnFinished(r);
+  }
+
   // Announces request i arriving at t to the view, its window, the replication policy and
   // the router; returns the router's decision (counted by the hot-spot tracker after it).
   RouteDecision RouteArrival(uint32_t i, const Request& r, double t, WindowRow*& window) {
@@ -459,6 +467,9 @@ class Simulator final {
     telemetry_.CountHeatKeys(r, *window);
     if (replication_ != nullptr) replication_->BeforeRoute(view_.view());
     const RouteDecision decision = router_.Route(view_.view());
+    if (!view_.view().seed_mode() && decision.node < in_flight_.size()) {
+      ++in_flight_[decision.node];
+    }
     if (tracker_) tracker_->RecordRequest(TrackedPrefix(r), t);
     return decision;
   }
@@ -486,7 +497,7 @@ class Simulator final {
       }
     }
     if (node == kRejectRequest) {
-      if (decision.node != kRejectRequest) router_.OnFinished({i, decision.node, t});
+      if (decision.node != kRejectRequest) RoutedFinished({i, decision.node, t});
       ++result_.rejected;
       ++window.rejected;
       return node;
@@ -610,7 +621,7 @@ class Simulator final {
     NodeState& s = nodes_[node];
     const RoutedRequest routed{s.current.request, node, t};
     router_.OnFirstToken(routed);
-    router_.OnFinished(routed);
+    RoutedFinished(routed);
     const std::span<const BlockId> blocks = trace_[s.current.request].blocks;
     if (s.current.fetched == 0 || replicas_.KeepsFetched(s.current.fetched)) {
       cluster_.StorePrefix(node, blocks);
@@ -703,6 +714,8 @@ class Simulator final {
     v.kv_capacity_blocks = kv_capacity_;
     v.decode_batch = decode_batch_;
     v.queued_prefill_tokens = prefill_tokens_;
+    if (config_.signal_refresh_s > 0) v.signals_as_of_s = &last_refresh_s_;
+    v.prefill_pool = d > 0;
     telemetry_.TrackEngines(
         [this] {
           RunTelemetry::EngineTotals t;
@@ -853,13 +866,13 @@ class Simulator final {
         view_.view().queued_work_s(node) + transfer_predicted_s + predicted_s;
     if (config_.reject_over_slo && config_.ttft_slo_s > 0 &&
         predicted_ttft_s > config_.ttft_slo_s) {
-      router_.OnFinished({i, node, t});
+      RoutedFinished({i, node, t});
       RejectServing(window, result_.rejected_admission);
       return;
     }
     if (config_.early_rejection != EarlyRejection::kNone && OutputTokens(r) > 1 &&
         DecodePoolRefuses(r, predicted_ttft_s)) {
-      router_.OnFinished({i, node, t});
+      RoutedFinished({i, node, t});
       RejectServing(window, result_.rejected_admission);
       return;
     }
@@ -893,7 +906,7 @@ class Simulator final {
                                        Disaggregated() ? 1u : OutputTokens(r)});
     on_node_[node].push_back(i);
     if (engine.result(index).rejected) {
-      router_.OnFinished({i, node, t});
+      RoutedFinished({i, node, t});
       RejectServing(window, result_.rejected_engine);
       return;
     }
@@ -1015,7 +1028,7 @@ class Simulator final {
     };
     const uint32_t d = decode_selector_->Select(view);
     if (d == kNoDecodeNode) {
-      router_.OnFinished({i, placed_[i].node, t});
+      RoutedFinished({i, placed_[i].node, t});
       RejectAfterPrefill(window, prefill_s);
       return;
     }
@@ -1038,7 +1051,7 @@ class Simulator final {
     const uint32_t index = engine.Add(decode);
     on_node_[node].push_back(i);
     if (engine.result(index).rejected) {
-      router_.OnFinished({i, placed_[i].node, t});
+      RoutedFinished({i, placed_[i].node, t});
       RejectAfterPrefill(window, prefill_s);
     }
   }
@@ -1056,7 +1069,7 @@ class Simulator final {
     const Placed& p = placed_[i];
     const EngineRequestResult& done = engines_[node].result(index);
     const uint32_t out = OutputTokens(trace_[i]);
-    router_.OnFinished({i, p.node, t});
+    RoutedFinished({i, p.node, t});
     ++result_.finished;
     result_.output_tokens += out;
     e2e_s_.push_back(t - p.arrival_s);
@@ -1202,6 +1215,7 @@ class Simulator final {
   Cluster cluster_;
   std::vector<NodeState> nodes_;
   std::vector<uint32_t> prefix_;
+  std::vector<uint32_t> in_flight_;  // per node: routed there, not finished (the gateway's)
   std::vector<size_t> queue_length_;
   // Per node, kept apart from NodeState so that routers' passes over every node read dense
   // arrays: the predicted prefill of its queue, and when its request in service ends (-inf:

@@ -61,11 +61,14 @@ class ClusterViewForTest {
     s.seed_mode = seed_mode;
     s.global_cache = global_cache;
     s.uniform_speed = uniform_speed;
+    s.prefill_pool = prefill_pool;
     s.prefix_blocks = prefix_;
     s.queue_length = queue_length;
     s.queued_predicted_s = queued_work_s;
     s.busy_until_s = idle_;
     s.pending_prefill_blocks = pending_prefill_blocks;
+    s.in_flight = in_flight;
+    s.signals_as_of_s = signals_as_of_s < 0 ? nullptr : &signals_as_of_s;
     s.running_requests = running_requests;
     s.waiting_requests = waiting_requests;
     s.active_kv_blocks = active_kv_blocks;
@@ -91,13 +94,17 @@ class ClusterViewForTest {
   bool global_cache = false;
   // The predictor above ignores the node; false makes routers take their any-speed path.
   bool uniform_speed = true;
+  bool prefill_pool = false;
   double now_s = 0;
+  double signals_as_of_s = -1;  // when the engine signals were polled; < 0: fresh
   uint32_t request_index = 0;
   std::vector<size_t> queue_length;
   std::vector<double> queued_work_s;
   std::vector<uint64_t> pending_prefill_blocks;
   std::vector<size_t> resident;
   std::vector<size_t> capacity;
+  // The gateway's in-flight counts; empty: queue_length.
+  std::vector<uint32_t> in_flight;
   // Serving signals (engine-reported); empty: the view derives them from the queues.
   std::vector<uint32_t> running_requests;
   std::vector<uint32_t> waiting_requests;
