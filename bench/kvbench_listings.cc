@@ -19,6 +19,13 @@ void PrintEntry(const Info& info) {
   std::printf("  %-22s source: %s\n", "", std::string(info.source).c_str());
 }
 
+void PrintRouter(const RouterInfo& info) {
+  PrintEntry(info);
+  if (!info.upstream.empty()) {
+    std::printf("  %-22s upstream: %s\n", "", std::string(info.upstream).c_str());
+  }
+}
+
 template <typename Infos>
 void PrintParams(const Infos& infos) {
   for (const auto& info : infos) {
@@ -37,7 +44,7 @@ void ListStrategies() {
       "\"+replication\" the replication is \"%s\". In a matrix file, \"*\" is every router\n"
       "and \"*+R\" every router with replication R.\n\nRouters\n",
       std::string(kDefaultReplication).c_str());
-  for (const RouterInfo& r : Routers()) PrintEntry(r);
+  for (const RouterInfo& r : Routers()) PrintRouter(r);
   std::printf("\nReplication policies\n");
   for (const ReplicationInfo& p : ReplicationPolicies()) PrintEntry(p);
   std::printf("\nParameters\n");

@@ -177,6 +177,9 @@ TEST(KvbenchTest, ListStrategiesShowsEveryRegisteredStrategyWithItsDefaults) {
     EXPECT_THAT(run.out, HasSubstr("  " + std::string(r.name) + " ")) << r.name;
     EXPECT_THAT(run.out, HasSubstr(std::string(r.description))) << r.name;
     EXPECT_THAT(run.out, HasSubstr("defaults: " + DefaultsText(r.params))) << r.name;
+    if (!r.upstream.empty()) {
+      EXPECT_THAT(run.out, HasSubstr("upstream: " + std::string(r.upstream))) << r.name;
+    }
   }
   for (const ReplicationInfo& p : ReplicationPolicies()) {
     EXPECT_THAT(run.out, HasSubstr("  " + std::string(p.name) + " ")) << p.name;

@@ -1,7 +1,11 @@
-// dynamo: the node of least cost = overlap_weight x (the request's blocks left to prefill
-// after the node's cached prefix + the node's active prefill blocks) + its active decode
-// blocks; argmin with a uniform random tie-break, or, at temperature T > 0, softmax
-// sampling over the min-max normalised costs. NVIDIA Dynamo's KV-aware router.
+// dynamo: NVIDIA Dynamo's KV router. Each node's cost, in blocks of block_tokens tokens:
+// prefill_load_scale x max(0, raw prefill - overlap credit) + decode blocks
+// + active_request_weight x active requests, where raw prefill = (the request's prompt +
+// the prompt tokens routed to the node and not yet past their first token) / block and
+// overlap credit = overlap_credit x the node's cached prefix (+ host/disk hits when tiers
+// exist). Decode blocks: the blocks of the sequences the router placed on the node and not
+// yet freed (a prefill pool frees them at the first token). Argmin with uniform random
+// ties, or softmax sampling over min-max normalised costs at temperature T > 0.
 
 #include <algorithm>
 #include <cmath>
@@ -11,17 +15,24 @@
 #include <random>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "core/routing/router.h"
 #include "core/routing/router_registry.h"
 
 namespace kvb {
 namespace {
 
+// Defaults: Dynamo's KvRouterConfig (overlap_score_credit 1, prefill_load_scale 1,
+// router_temperature 0, decode_active_request_weight 0) and vLLM's 16-token KV blocks.
 constexpr ParamSpec kParams[] = {
-    {"overlap_weight", 1, 0, 1000,
-     "weight of the prefill blocks (new blocks + the node's active prefill) in the cost"},
+    {"overlap_credit", 1, 0, 1000, "blocks of prefill credited per cached block (0 to 1 usual)"},
+    {"prefill_load_scale", 1, 0, 1000, "weight of the prefill blocks against decode blocks"},
+    {"active_request_weight", 0, 0, 1e6, "blocks charged per request active on the node"},
     {"temperature", 0, 0, 1000,
      "0: least cost (random among ties); > 0: softmax sampling over normalised costs"},
+    {"block_tokens", 16, 1, 1e6, "tokens per cost block (Dynamo's kv_block_size)"},
+    {"overlap_weight", 0, 0, 1000,
+     "deprecated alias: nonzero sets prefill_load_scale (Dynamo's legacy flag)"},
 };
 
 // A uniform double in [0, 1) from 53 random bits (the same on every platform, unlike
@@ -30,36 +41,108 @@ double Uniform01(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11)
 
 class DynamoRouter final : public Router {
  public:
-  DynamoRouter(double overlap_weight, double temperature, uint64_t seed)
-      : overlap_weight_(overlap_weight), temperature_(temperature), rng_(seed) {}
+  DynamoRouter(const Params& p, uint64_t seed)
+      : overlap_credit_(p.Get("overlap_credit")),
+        prefill_load_scale_(p.Get("overlap_weight") > 0 ? p.Get("overlap_weight")
+                                                        : p.Get("prefill_load_scale")),
+        active_request_weight_(p.Get("active_request_weight")),
+        temperature_(p.Get("temperature")),
+        block_tokens_(p.Get("block_tokens")),
+        rng_(seed) {}
 
   RouteDecision Route(const ClusterView& view) override {
     const size_t n = view.nodes();
-    const uint64_t request_blocks = view.request().blocks.size();
+    if (node_.size() != n) node_.assign(n, NodeLoad{});
+    const Request& r = view.request();
+    const double trace_block_tokens = TraceBlockTokens(view);
     cost_.resize(n);
     double c_min = std::numeric_limits<double>::infinity();
     double c_max = -c_min;
     for (size_t i = 0; i < n; ++i) {
-      const uint64_t new_blocks = request_blocks - view.prefix_blocks(i);
-      // Dynamo's decode term (the node's active decode blocks) is 0 here: kvbench's nodes
-      // are a disaggregated prefill pool and run no decode.
-      constexpr double kDecodeBlocks = 0;
-      cost_[i] =
-          overlap_weight_ * static_cast<double>(new_blocks + view.pending_prefill_blocks(i)) +
-          kDecodeBlocks;
+      // Seed mode has no time: the node's last-100-requests list stands for its load.
+      const NodeLoad& load = node_[i];
+      const double cached_tokens =
+          std::min<double>(view.prefix_blocks(i) * trace_block_tokens, r.input_tokens);
+      const double raw_prefill =
+          (static_cast<double>(r.input_tokens) + static_cast<double>(load.prefill_tokens)) /
+          block_tokens_;
+      const double credit = overlap_credit_ * cached_tokens / block_tokens_;
+      const double decode = view.seed_mode() ? static_cast<double>(view.queue_length(i))
+                                             : static_cast<double>(load.blocks);
+      cost_[i] = prefill_load_scale_ * std::max(0.0, raw_prefill - credit) + decode +
+                 active_request_weight_ * static_cast<double>(load.requests);
       c_min = std::min(c_min, cost_[i]);
       c_max = std::max(c_max, cost_[i]);
     }
-    if (temperature_ > 0) return Sample(c_min, c_max);
-    // Argmin, uniform among the nodes tied at the least cost.
+    const uint32_t chosen = temperature_ > 0 ? Sample(c_min, c_max) : Argmin(c_min);
+    if (!view.seed_mode()) Track(view, chosen);
+    return chosen;
+  }
+
+  // The prompt is done: its tokens leave the node's prefill load; a prefill pool frees the
+  // whole sequence.
+  void OnFirstToken(const RoutedRequest& r) override {
+    auto it = active_.find(r.request);
+    if (it == active_.end()) return;
+    node_[r.node].prefill_tokens -= it->second.prefill_tokens;
+    it->second.prefill_tokens = 0;
+    if (it->second.free_at_first_token) Free(it);
+  }
+  void OnFinished(const RoutedRequest& r) override {
+    auto it = active_.find(r.request);
+    if (it == active_.end()) return;
+    node_[r.node].prefill_tokens -= it->second.prefill_tokens;
+    Free(it);
+  }
+
+ private:
+  struct NodeLoad {
+    uint64_t prefill_tokens = 0;  // uncached prompt tokens before their first token
+    uint64_t blocks = 0;          // blocks of the sequences held
+    uint64_t requests = 0;
+  };
+  struct Active {
+    uint32_t node;
+    uint32_t prefill_tokens;
+    uint32_t blocks;
+    bool free_at_first_token;
+  };
+
+  double TraceBlockTokens(const ClusterView& view) const {
+    const uint32_t b = view.block_tokens();
+    return b == 0 ? block_tokens_ : static_cast<double>(b);
+  }
+
+  // Records the request on its node as Dynamo's ActiveSequences do: its uncached prompt
+  // tokens until the first token, its blocks (prompt + output) until it is freed.
+  void Track(const ClusterView& view, uint32_t node) {
+    const Request& r = view.request();
+    const double cached =
+        std::min<double>(view.prefix_blocks(node) * TraceBlockTokens(view), r.input_tokens);
+    const auto prefill = static_cast<uint32_t>(r.input_tokens - cached);
+    const auto blocks = static_cast<uint32_t>(
+        std::ceil(static_cast<double>(r.input_tokens + r.output_tokens) / block_tokens_));
+    active_[view.request_index()] = Active{node, prefill, blocks, view.prefill_pool()};
+    node_[node].prefill_tokens += prefill;
+    node_[node].blocks += blocks;
+    ++node_[node].requests;
+  }
+  void Free(absl::flat_hash_map<uint32_t, Active>::iterator it) {
+    NodeLoad& load = node_[it->second.node];
+    load.blocks -= it->second.blocks;
+    --load.requests;
+    active_.erase(it);
+  }
+
+  // Argmin, uniform among the nodes tied at the least cost.
+  uint32_t Argmin(double c_min) {
     tied_.clear();
-    for (uint32_t i = 0; i < n; ++i) {
+    for (uint32_t i = 0; i < cost_.size(); ++i) {
       if (cost_[i] == c_min) tied_.push_back(i);
     }
     return tied_.size() == 1 ? tied_[0] : tied_[rng_() % tied_.size()];
   }
 
- private:
   // P(i) proportional to exp(-(c_i - c_min) / ((c_max - c_min) T)); uniform if all equal.
   uint32_t Sample(double c_min, double c_max) {
     const size_t n = cost_.size();
@@ -80,31 +163,39 @@ class DynamoRouter final : public Router {
     return last;
   }
 
-  double overlap_weight_;
+  double overlap_credit_;
+  double prefill_load_scale_;
+  double active_request_weight_;
   double temperature_;
+  double block_tokens_;
   std::mt19937_64 rng_;
-  std::vector<double> cost_;  // per node: cost, then (sampling) weight
+  std::vector<NodeLoad> node_;
+  absl::flat_hash_map<uint32_t, Active> active_;  // by trace index
+  std::vector<double> cost_;                      // per node: cost, then (sampling) weight
   std::vector<uint32_t> tied_;
 };
 
-// Per node: a cost (or sampling weight) and a tie slot, reused across requests.
+// Per node: a load, a cost (or sampling weight) and a tie slot; the requests in flight
+// (at most the trace's, in a map that grows by doubling).
 uint64_t DynamoStateBytes(const Params&, const PolicySizing& cell) {
-  return cell.nodes * (sizeof(double) + sizeof(uint32_t));
+  constexpr uint64_t kEntryBytes = sizeof(uint32_t) + 4 * sizeof(uint32_t) + 1;
+  return cell.nodes * (3 * sizeof(uint64_t) + sizeof(double) + sizeof(uint32_t)) +
+         2 * cell.trace.requests * kEntryBytes;
 }
 
 }  // namespace
 
 RouterInfo DynamoRouterInfo() {
   return {"dynamo",
-          "least overlap_weight x (new + active prefill blocks) (+ decode blocks, 0 here); "
-          "softmax sampling at temperature > 0",
-          "NVIDIA Dynamo docs, KV cache routing (kv-overlap-score-weight, router-temperature)",
+          "least prefill_load_scale x max(0, prompt + active prefill - overlap credit) + "
+          "active blocks (+ active requests); softmax sampling at temperature > 0",
+          "NVIDIA Dynamo KV router, DefaultWorkerScorer::worker_logit",
           kParams,
           [](const Params& params, uint64_t seed) {
-            return std::make_unique<DynamoRouter>(params.Get("overlap_weight"),
-                                                  params.Get("temperature"), seed);
+            return std::make_unique<DynamoRouter>(params, seed);
           },
-          DynamoStateBytes};
+          DynamoStateBytes,
+          "ai-dynamo/dynamo@07a6c9ce lib/kv-router/src/scheduling/selector/default.rs"};
 }
 
 }  // namespace kvb

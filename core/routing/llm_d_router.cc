@@ -1,98 +1,131 @@
-// llm_d: the highest weighted sum of scorers, each clamped to [0, 1]: prefix match ratio
-// (resident prefix / request blocks), queue score ((max_q - q) / (max_q - min_q), 1 if all
-// queues are equal) and KV-cache headroom (1 - resident / capacity). Random tie-break.
-// The llm-d inference scheduler's default scorers and max-score picker.
+// llm_d: the llm-d endpoint picker's default profile: the highest weighted sum of a prefix
+// score (blocks of the request matched from its start over its blocks, both capped at
+// max_prefix_blocks), a queue score ((max - w) / (max - min) over the nodes' waiting
+// requests, 1 if all equal) and a KV score (1 - KV-cache utilisation: HBM blocks held by
+// running requests over the node's HBM blocks); max-score picker, random among ties. The
+// prefix index is the router's own record of what it routed where (LRU per node, written
+// when routed); prefix_source=cache reads the nodes' real caches (the precise scorer).
 
 #include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <random>
+#include <span>
+#include <string_view>
 #include <vector>
 
+#include "core/cache/id_index.h"
+#include "core/routing/approx_tree.h"
 #include "core/routing/router.h"
 #include "core/routing/router_registry.h"
+#include "core/util/memory_arithmetic.h"
 
 namespace kvb {
 namespace {
 
+constexpr std::string_view kPrefixSources[] = {"routed", "cache"};
+
 // Weights: llm-d's default scheduling profile (prefix-cache-scorer 3, queue-scorer 2,
-// kv-cache-utilization-scorer 2).
+// kv-cache-utilization-scorer 2). Prefix index: maxPrefixBlocksToMatch 256 and
+// lruCapacityPerServer 31250 blocks of 16 tokens, i.e. 4096 and 500,000 tokens: 8 and 977
+// blocks of 512 tokens.
 constexpr ParamSpec kParams[] = {
     {"prefix_weight", 3, 0, 1000, "weight of the prefix match ratio"},
-    {"queue_weight", 2, 0, 1000, "weight of the min-max normalised queue score"},
+    {"queue_weight", 2, 0, 1000, "weight of the min-max normalised waiting-queue score"},
     {"kv_weight", 2, 0, 1000, "weight of the free KV-cache fraction"},
+    {"max_prefix_blocks", 8, 1, 1e6, "leading blocks the prefix score considers", true},
+    {"lru_blocks", 977, 1, 1e9, "blocks the routed-prefix index keeps per node", true},
+    {"prefix_source", 0, 0, 1, "routed: the router's own history; cache: the nodes' caches", true,
+     kPrefixSources},
 };
-
-double Clamp01(double x) { return std::clamp(x, 0.0, 1.0); }
 
 class LlmDRouter final : public Router {
  public:
-  LlmDRouter(double prefix_weight, double queue_weight, double kv_weight, uint64_t seed)
-      : prefix_weight_(prefix_weight),
-        queue_weight_(queue_weight),
-        kv_weight_(kv_weight),
+  LlmDRouter(const Params& p, uint64_t seed)
+      : prefix_weight_(p.Get("prefix_weight")),
+        queue_weight_(p.Get("queue_weight")),
+        kv_weight_(p.Get("kv_weight")),
+        max_prefix_blocks_(static_cast<size_t>(p.GetInt("max_prefix_blocks"))),
+        lru_blocks_(static_cast<size_t>(p.GetInt("lru_blocks"))),
+        routed_(p.GetChoice("prefix_source") == "routed"),
         rng_(seed) {}
 
   RouteDecision Route(const ClusterView& view) override {
     const size_t n = view.nodes();
-    size_t min_q = view.queue_length(0);
-    size_t max_q = min_q;
+    if (routed_ && index_.size() != n) index_.assign(n, ApproxTree());
+    uint32_t min_q = view.waiting_requests(0);
+    uint32_t max_q = min_q;
     for (size_t i = 1; i < n; ++i) {
-      min_q = std::min(min_q, view.queue_length(i));
-      max_q = std::max(max_q, view.queue_length(i));
+      min_q = std::min(min_q, view.waiting_requests(i));
+      max_q = std::max(max_q, view.waiting_requests(i));
     }
-    const size_t request_blocks = view.request().blocks.size();
+    const std::span<const BlockId> ids =
+        view.request().blocks.first(std::min(view.request().blocks.size(), max_prefix_blocks_));
     double best = -1;
     tied_.clear();
     for (uint32_t i = 0; i < n; ++i) {
-      const double prefix = request_blocks == 0 ? 0.0
-                                                : static_cast<double>(view.prefix_blocks(i)) /
-                                                      static_cast<double>(request_blocks);
+      const uint32_t matched =
+          routed_ ? index_[i].Match(ids)
+                  : std::min<uint32_t>(view.prefix_blocks(i), static_cast<uint32_t>(ids.size()));
+      const double prefix =
+          ids.empty() ? 0.0 : static_cast<double>(matched) / static_cast<double>(ids.size());
       const double queue = max_q == min_q ? 1.0
-                                          : static_cast<double>(max_q - view.queue_length(i)) /
+                                          : static_cast<double>(max_q - view.waiting_requests(i)) /
                                                 static_cast<double>(max_q - min_q);
-      const size_t capacity = view.capacity(i);
-      const double kv = capacity == 0 ? 0.0
-                                      : 1.0 - static_cast<double>(view.resident(i)) /
-                                                  static_cast<double>(capacity);
-      const double score = prefix_weight_ * Clamp01(prefix) + queue_weight_ * Clamp01(queue) +
-                           kv_weight_ * Clamp01(kv);
+      const double kv = 1.0 - std::clamp(view.kv_utilisation(i), 0.0, 1.0);
+      const double score = prefix_weight_ * prefix + queue_weight_ * queue + kv_weight_ * kv;
       if (score > best) {
         best = score;
         tied_.clear();
       }
       if (score == best) tied_.push_back(i);
     }
-    return tied_.size() == 1 ? tied_[0] : tied_[rng_() % tied_.size()];
+    const uint32_t chosen = tied_.size() == 1 ? tied_[0] : tied_[rng_() % tied_.size()];
+    if (routed_) index_[chosen].Touch(ids, lru_blocks_);
+    return chosen;
   }
 
  private:
   double prefix_weight_;
   double queue_weight_;
   double kv_weight_;
+  size_t max_prefix_blocks_;
+  size_t lru_blocks_;
+  bool routed_;
   std::mt19937_64 rng_;
+  std::vector<ApproxTree> index_;  // per node: the prefixes routed there
   std::vector<uint32_t> tied_;
 };
 
-// Per node: a tie slot, reused across requests.
-uint64_t LlmDStateBytes(const Params&, const PolicySizing& cell) {
-  return cell.nodes * sizeof(uint32_t);
+// Per node a tie slot and, with the routed index, an LRU set of at most lru_blocks ids
+// (at most the trace's distinct ids; a map and a slot pool that grow by doubling).
+uint64_t LlmDStateBytes(const Params& params, const PolicySizing& cell) {
+  uint64_t bytes = cell.nodes * sizeof(uint32_t);
+  if (params.GetChoice("prefix_source") == "routed") {
+    const uint64_t per_node = std::min<uint64_t>(static_cast<uint64_t>(params.GetInt("lru_blocks")),
+                                                 cell.trace.distinct_blocks);
+    uint64_t capacity = IdIndex::HashCapacityGrown(per_node);
+    capacity = 2 * capacity + 1;  // pruning erases: tombstones may double it once
+    bytes += cell.nodes * (sizeof(ApproxTree) + IdIndex::HashTableBytes(capacity) +
+                           Pow2Ceil(per_node) * ApproxTree::slot_bytes());
+  }
+  return bytes;
 }
 
 }  // namespace
 
 RouterInfo LlmDRouterInfo() {
   return {"llm_d",
-          "highest weighted sum of prefix match ratio, queue score and free KV-cache fraction",
-          "llm-d inference scheduler (prefix-cache, queue and kv-cache-utilization scorers, "
-          "max-score picker)",
+          "highest 3 x routed-prefix match + 2 x waiting-queue score + 2 x free HBM KV fraction",
+          "llm-d endpoint picker default profile (prefix-cache, queue and "
+          "kv-cache-utilization scorers, max-score picker)",
           kParams,
           [](const Params& params, uint64_t seed) {
-            return std::make_unique<LlmDRouter>(params.Get("prefix_weight"),
-                                                params.Get("queue_weight"), params.Get("kv_weight"),
-                                                seed);
+            return std::make_unique<LlmDRouter>(params, seed);
           },
-          LlmDStateBytes};
+          LlmDStateBytes,
+          "llm-d/llm-d-inference-scheduler EPP config defaults (blockSizeTokens 16, "
+          "maxPrefixBlocksToMatch 256, lruCapacityPerServer 31250); scorer weights 3/2/2"};
 }
 
 }  // namespace kvb

@@ -1,12 +1,17 @@
-// prefix_hash_bounded: consistent hashing with bounded loads. The request's first k blocks
-// hash onto a ring of virtual_nodes points per node; walking clockwise from that hash, the
-// first node whose load after taking the request stays within ceil(c x average) takes it.
-// Mirrokni, Thorup, Zadimoghaddam (SODA 2018).
+// prefix_hash_bounded: consistent hashing of the prompt's head with bounded loads. The
+// request's first k blocks hash onto a ring of virtual_nodes points per node; the first
+// point clockwise names its node. overflow=least_loaded (SGLang's smg prefix_hash): that
+// node takes it unless its load exceeds max(c x avg, avg + abs) (avg counting the new
+// request), else the least loaded node within that bound (lowest index), else the ring's
+// node anyway. overflow=walk (Mirrokni et al.; SGLang's earlier bounded hashing): clockwise
+// to the first node whose load + 1 stays within ceil(c x avg). Load: requests routed and
+// not finished (the gateway's count).
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "core/policy/placement.h"
@@ -17,14 +22,19 @@
 namespace kvb {
 namespace {
 
-// prefix_blocks 4: with 512-token blocks the first 2048 tokens (a system prompt, a shared
-// document's head) decide the node, so requests sharing them meet on one node while
-// requests that diverge earlier spread. virtual_nodes 64: each node's share of the ring
-// then varies by about 1/sqrt(64) = 12.5%, small next to the bound c = 1.25.
+constexpr std::string_view kOverflow[] = {"least_loaded", "walk"};
+
+// Defaults: smg prefix_hash.rs (prefix_token_count 256: the first 512-token block, the
+// finest kvbench can hash; load_factor 1.25; balance_abs_threshold 10) and the gateway's
+// hash ring (150 virtual nodes per worker, worker_registry.rs).
 constexpr ParamSpec kParams[] = {
-    {"prefix_blocks", 4, 1, 1e6, "leading blocks hashed (k)", true},
-    {"virtual_nodes", 64, 1, 4096, "ring points per node", true},
-    {"load_factor", 1.25, 1, 1000, "c: a node takes the request if load + 1 <= ceil(c x avg)"},
+    {"prefix_blocks", 1, 1, 1e6, "leading blocks hashed (k)", true},
+    {"virtual_nodes", 150, 1, 4096, "ring points per node", true},
+    {"load_factor", 1.25, 1, 1000, "c: the load bound's multiple of the average"},
+    {"balance_abs_threshold", 10, 0, 1e9,
+     "least_loaded: a node is over the bound when its load exceeds avg + this too", true},
+    {"overflow", 0, 0, 1, "over the bound: least_loaded (smg) or walk clockwise (SODA'18)", true,
+     kOverflow},
 };
 
 // Ring positions. Keys and points use different inputs to Mix64 so that small interned
@@ -34,8 +44,12 @@ constexpr uint64_t kPointSalt = 0xD1B54A32D192ED03ULL;  // point = Mix64((node<<
 
 class PrefixHashBoundedRouter final : public Router {
  public:
-  PrefixHashBoundedRouter(size_t prefix_blocks, uint32_t virtual_nodes, double load_factor)
-      : prefix_blocks_(prefix_blocks), virtual_nodes_(virtual_nodes), load_factor_(load_factor) {}
+  explicit PrefixHashBoundedRouter(const Params& p)
+      : prefix_blocks_(static_cast<size_t>(p.GetInt("prefix_blocks"))),
+        virtual_nodes_(static_cast<uint32_t>(p.GetInt("virtual_nodes"))),
+        load_factor_(p.Get("load_factor")),
+        abs_threshold_(static_cast<double>(p.GetInt("balance_abs_threshold"))),
+        walk_(p.GetChoice("overflow") == "walk") {}
 
   RouteDecision Route(const ClusterView& view) override {
     const size_t n = view.nodes();
@@ -46,27 +60,57 @@ class PrefixHashBoundedRouter final : public Router {
     const uint64_t key =
         ids.empty() ? 0 : Mix64(uint64_t{ids[std::min(prefix_blocks_, ids.size()) - 1]} + kKeySalt);
     uint64_t total = 0;
-    for (size_t i = 0; i < n; ++i) total += view.queue_length(i);
-    // The paper's capacity ceil(c m / n), m counting the new request. The ceiling makes the
-    // capacities sum to >= m, so some node always has room (c >= 1).
-    const double capacity =
-        std::ceil(load_factor_ * static_cast<double>(total + 1) / static_cast<double>(n));
-    ++stamp_;
+    for (uint32_t i = 0; i < n; ++i) total += Load(view, i);
     size_t p = std::lower_bound(ring_.begin(), ring_.end(), Point{key, 0}) - ring_.begin();
-    for (size_t step = 0; step < ring_.size(); ++step, ++p) {
-      if (p == ring_.size()) p = 0;
-      const uint32_t node = ring_[p].node;
-      if (visited_[node] == stamp_) continue;  // already refused
-      visited_[node] = stamp_;
-      if (static_cast<double>(view.queue_length(node) + 1) <= capacity) return node;
-    }
-    return LeastLoadedNode(view);  // unreachable while c >= 1
+    if (p == ring_.size()) p = 0;
+    const uint32_t node =
+        walk_ ? Walk(view, p, total) : BoundOrLeastLoaded(view, ring_[p].node, total);
+    return node;
   }
 
   // Bytes of one ring point (the memory estimate's unit).
   static constexpr size_t ring_point_bytes() { return sizeof(Point); }
 
  private:
+  // Requests routed to the node and not finished (seed mode: its last-100-requests list).
+  static uint64_t Load(const ClusterView& view, uint32_t i) { return view.in_flight(i); }
+
+  // smg: the ring's node if its load is within max(c x avg, avg + abs), avg = (total + 1) /
+  // n; else the least loaded node within it (lowest index); else the ring's node.
+  uint32_t BoundOrLeastLoaded(const ClusterView& view, uint32_t ring_node, uint64_t total) const {
+    if (total == 0) return ring_node;
+    const size_t n = view.nodes();
+    const double avg = static_cast<double>(total + 1) / static_cast<double>(n);
+    const double bound = std::max(avg * load_factor_, avg + abs_threshold_);
+    auto within = [&](uint32_t i) { return static_cast<double>(Load(view, i)) <= bound; };
+    if (within(ring_node)) return ring_node;
+    uint32_t best = ring_node;
+    bool found = false;
+    for (uint32_t i = 0; i < n; ++i) {
+      if (within(i) && (!found || Load(view, i) < Load(view, best))) {
+        best = i;
+        found = true;
+      }
+    }
+    return best;
+  }
+
+  // SODA'18: clockwise from ring point p to the first node with load + 1 <= ceil(c (m + 1) /
+  // n). The ceiling makes the capacities sum to >= m + 1, so some node has room (c >= 1).
+  uint32_t Walk(const ClusterView& view, size_t p, uint64_t total) {
+    const double capacity = std::ceil(load_factor_ * static_cast<double>(total + 1) /
+                                      static_cast<double>(view.nodes()));
+    ++stamp_;
+    for (size_t step = 0; step < ring_.size(); ++step, ++p) {
+      if (p == ring_.size()) p = 0;
+      const uint32_t node = ring_[p].node;
+      if (visited_[node] == stamp_) continue;  // already refused
+      visited_[node] = stamp_;
+      if (static_cast<double>(Load(view, node) + 1) <= capacity) return node;
+    }
+    return LeastLoadedNode(view);  // unreachable while c >= 1
+  }
+
   struct Point {
     uint64_t hash;
     uint32_t node;
@@ -90,6 +134,8 @@ class PrefixHashBoundedRouter final : public Router {
   size_t prefix_blocks_;
   uint32_t virtual_nodes_;
   double load_factor_;
+  double abs_threshold_;
+  bool walk_;
   size_t ring_nodes_ = 0;
   std::vector<Point> ring_;        // sorted by hash (then node)
   std::vector<uint64_t> visited_;  // per node: the walk that last visited it
@@ -107,16 +153,16 @@ uint64_t PrefixHashBoundedStateBytes(const Params& params, const PolicySizing& c
 
 RouterInfo PrefixHashBoundedRouterInfo() {
   return {"prefix_hash_bounded",
-          "consistent hash of the first k blocks; clockwise to the first node within "
-          "ceil(c x average load)",
-          "Mirrokni, Thorup, Zadimoghaddam, Consistent Hashing with Bounded Loads (SODA 2018)",
+          "consistent hash of the first k blocks; over the load bound, the least loaded node "
+          "within it (or walk clockwise)",
+          "SGLang model gateway (smg) prefix_hash policy; Mirrokni, Thorup, Zadimoghaddam, "
+          "Consistent Hashing with Bounded Loads (SODA 2018)",
           kParams,
           [](const Params& params, uint64_t) {
-            return std::make_unique<PrefixHashBoundedRouter>(
-                static_cast<size_t>(params.GetInt("prefix_blocks")),
-                static_cast<uint32_t>(params.GetInt("virtual_nodes")), params.Get("load_factor"));
+            return std::make_unique<PrefixHashBoundedRouter>(params);
           },
-          PrefixHashBoundedStateBytes};
+          PrefixHashBoundedStateBytes,
+          "smg-project/smg@44d2176e model_gateway/src/policies/prefix_hash.rs"};
 }
 
 }  // namespace kvb

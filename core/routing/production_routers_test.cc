@@ -53,166 +53,287 @@ void ExpectBinomial(int count, int draws, double p) {
 }
 
 // ---- dynamo ----
+// block_tokens=4 makes a cost block one trace block of the test view.
 
-TEST(DynamoRouterTest, LeastCostCountsNewAndPendingPrefillBlocks) {
-  auto router = MakeRouter("dynamo", 1);
+// Counts of the nodes chosen by fresh routers (seeds 1..draws) on the same view: the
+// router's own in-flight tracking cannot shift the later draws.
+std::vector<int> FreshCounts(const std::string& spec, ClusterViewForTest& cluster, int draws) {
+  std::vector<int> counts(cluster.queue_length.size(), 0);
+  for (int seed = 1; seed <= draws; ++seed) {
+    ++counts.at(RouteNode(*MakeRouter(spec, static_cast<uint64_t>(seed)), cluster));
+  }
+  return counts;
+}
+
+TEST(DynamoRouterTest, CostIsScaledPrefillAfterCreditPlusActiveBlocks) {
+  auto router = MakeRouter("dynamo:block_tokens=4", 1);
   ClusterViewForTest c(3);
   c.SetRequest(Ids(1, 10), 40);
   c.Hold(0, Ids(1, 6));  // prefix 6
   c.Hold(1, Ids(1, 2));  // prefix 2
-  c.pending_prefill_blocks = {5, 0, 1};
-  // cost = 1 x (10 - prefix + pending): node 0 = 4 + 5 = 9, node 1 = 8 + 0 = 8,
-  // node 2 = 10 + 1 = 11 -> node 1 (prefix_greedy would take node 0).
-  EXPECT_EQ(RouteNode(*router, c), 1u);
-  // node 1 pending 2 -> cost 10; node 0 (9) is now the least.
-  c.pending_prefill_blocks = {5, 2, 1};
+  // r0: costs 10 - 6 = 4, 8, 10 -> node 0, which then has 16 prompt tokens to prefill and
+  // 10 blocks.
+  c.request_index = 0;
   EXPECT_EQ(RouteNode(*router, c), 0u);
-  // The weight scales both terms: 1000 x the same costs, the same argmin.
-  auto heavy = MakeRouter("dynamo:overlap_weight=1000", 1);
-  EXPECT_EQ(RouteNode(*heavy, c), 0u);
+  // r1: node 0: (40 + 16) / 4 - 6 + 10 = 18; node 1: 8; node 2: 10 -> node 1 (32 tokens).
+  c.request_index = 1;
+  EXPECT_EQ(RouteNode(*router, c), 1u);
+  // r0's first token: node 0 keeps its 10 blocks, not its prefill: 4 + 10 = 14; node 1:
+  // (40 + 32) / 4 - 2 + 10 = 26; node 2: 10 -> node 2.
+  router->OnFirstToken({0, 0, 1.0});
+  c.request_index = 2;
+  EXPECT_EQ(RouteNode(*router, c), 2u);
+  // r0 finished: node 0 costs 4 again.
+  router->OnFinished({0, 0, 2.0});
+  c.request_index = 3;
+  EXPECT_EQ(RouteNode(*router, c), 0u);
+}
+
+TEST(DynamoRouterTest, PrefillLoadScaleAndOverlapCreditChangeDecisions) {
+  ClusterViewForTest c(3);
+  c.SetRequest(Ids(1, 10), 40);
+  c.Hold(0, Ids(1, 6));
+  // Node 0 gets r0 (cost 4) and keeps 10 blocks after its first token.
+  auto decide = [&](const std::string& spec) {
+    auto router = MakeRouter(spec, 1);
+    c.request_index = 0;
+    EXPECT_EQ(RouteNode(*router, c), 0u);
+    router->OnFirstToken({0, 0, 1.0});
+    c.request_index = 1;
+    return RouteNode(*router, c);
+  };
+  // Scale 1: node 0 = 4 + 10 = 14 > node 1 = 10 (node 2 ties node 1: the lower draw).
+  EXPECT_NE(decide("dynamo:block_tokens=4"), 0u);
+  // Scale 3: node 0 = 12 + 10 = 22 < 30.
+  EXPECT_EQ(decide("dynamo:block_tokens=4,prefill_load_scale=3"), 0u);
+  // The legacy overlap_weight sets the scale.
+  EXPECT_EQ(decide("dynamo:block_tokens=4,overlap_weight=3"), 0u);
+  // Credit 0.5 of node 0's 6 cached blocks: 10 - 3 = 7 < 10.
+  EXPECT_EQ(RouteNode(*MakeRouter("dynamo:block_tokens=4,overlap_credit=0.5", 1), c), 0u);
+  // Credit 0: the cache is worth nothing: all three tie.
+  const std::vector<int> counts = FreshCounts("dynamo:block_tokens=4,overlap_credit=0", c, 3000);
+  for (int k : counts) ExpectBinomial(k, 3000, 1.0 / 3);
+}
+
+TEST(DynamoRouterTest, APrefillPoolFreesBlocksAtTheFirstToken) {
+  auto router = MakeRouter("dynamo:block_tokens=4", 1);
+  ClusterViewForTest c(2);
+  c.prefill_pool = true;
+  c.SetRequest(Ids(1, 10), 40);
+  c.Hold(0, Ids(1, 6));
+  c.request_index = 0;
+  EXPECT_EQ(RouteNode(*router, c), 0u);
+  router->OnFirstToken({0, 0, 1.0});  // nothing stays on node 0: cost 4 again
+  c.request_index = 1;
+  EXPECT_EQ(RouteNode(*router, c), 0u);
+  router->OnFirstToken({1, 0, 2.0});
+  router->OnFinished({0, 0, 5.0});  // the decodes' ends change nothing more
+  router->OnFinished({1, 0, 6.0});
+  // Without the pool, r2 keeps its 10 blocks after its first token: node 0 then costs 14.
+  c.prefill_pool = false;
+  c.request_index = 2;
+  EXPECT_EQ(RouteNode(*router, c), 0u);
+  router->OnFirstToken({2, 0, 7.0});
+  c.request_index = 3;
+  EXPECT_EQ(RouteNode(*router, c), 1u);
+}
+
+TEST(DynamoRouterTest, ActiveRequestWeightChargesEachRequest) {
+  auto router = MakeRouter("dynamo:block_tokens=4,active_request_weight=100", 1);
+  ClusterViewForTest c(2);
+  c.SetRequest(Ids(1, 2), 8);
+  c.Hold(0, Ids(1, 2));
+  c.request_index = 0;
+  EXPECT_EQ(RouteNode(*router, c), 0u);  // 0 vs 2
+  router->OnFirstToken({0, 0, 1.0});
+  c.request_index = 1;  // node 0: 0 + 2 blocks + 100 > node 1: 2
+  EXPECT_EQ(RouteNode(*router, c), 1u);
 }
 
 TEST(DynamoRouterTest, TiesAreBrokenUniformlyAtRandom) {
-  auto router = MakeRouter("dynamo", 3);
   ClusterViewForTest c(3);
   c.SetRequest(Ids(1, 10), 40);
-  c.pending_prefill_blocks = {2, 2, 3};  // costs 12, 12, 13: nodes 0 and 1 tie
-  const int draws = 4000;
-  const std::vector<int> counts = Counts(*router, c, draws);
-  EXPECT_EQ(counts[2], 0);
-  ExpectBinomial(counts[0], draws, 0.5);
-  ExpectBinomial(counts[1], draws, 0.5);
-  // overlap_weight 0: every cost is 0, all three tie.
-  auto flat = MakeRouter("dynamo:overlap_weight=0", 3);
-  const std::vector<int> flat_counts = Counts(*flat, c, draws);
-  for (int k : flat_counts) ExpectBinomial(k, draws, 1.0 / 3);
+  c.Hold(2, Ids(1, 1));  // costs 10, 10, 9: node 2 always
+  const std::vector<int> one = FreshCounts("dynamo:block_tokens=4", c, 200);
+  EXPECT_EQ(one[2], 200);
+  ClusterViewForTest idle(3);
+  idle.SetRequest(Ids(1, 10), 40);
+  const int draws = 3000;
+  const std::vector<int> counts = FreshCounts("dynamo:block_tokens=4", idle, draws);
+  for (int k : counts) ExpectBinomial(k, draws, 1.0 / 3);
 }
 
 TEST(DynamoRouterTest, TemperatureSamplesTheSoftmaxOfNormalisedCosts) {
-  auto router = MakeRouter("dynamo:temperature=1", 5);
   ClusterViewForTest c(3);
   c.SetRequest(Ids(1, 10), 40);
-  c.pending_prefill_blocks = {0, 5, 10};  // costs 10, 15, 20 -> normalised 0, 0.5, 1
-  // T = 1: weights 1, e^-0.5 = 0.60653, e^-1 = 0.36788, total 1.97441:
-  // P = 0.50648, 0.30720, 0.18632.
-  const double w[3] = {1, std::exp(-0.5), std::exp(-1.0)};
+  c.Hold(1, Ids(1, 5));
+  c.Hold(2, Ids(1, 10));  // costs 10, 5, 0 -> normalised 1, 0.5, 0
+  // T = 1: weights e^-1, e^-0.5, 1.
+  const double w[3] = {std::exp(-1.0), std::exp(-0.5), 1};
   const double total = w[0] + w[1] + w[2];
   const int draws = 20000;
-  const std::vector<int> counts = Counts(*router, c, draws);
+  const std::vector<int> counts = FreshCounts("dynamo:block_tokens=4,temperature=1", c, draws);
   for (int i = 0; i < 3; ++i) ExpectBinomial(counts[i], draws, w[i] / total);
-  // T = 0.25: weights 1, e^-2, e^-4.
-  auto cold = MakeRouter("dynamo:temperature=0.25", 5);
-  const double v[3] = {1, std::exp(-2.0), std::exp(-4.0)};
+  // T = 0.25: weights e^-4, e^-2, 1.
+  const double v[3] = {std::exp(-4.0), std::exp(-2.0), 1};
   const double v_total = v[0] + v[1] + v[2];
-  const std::vector<int> cold_counts = Counts(*cold, c, draws);
-  for (int i = 0; i < 3; ++i) ExpectBinomial(cold_counts[i], draws, v[i] / v_total);
-  // All costs equal: uniform.
-  c.pending_prefill_blocks = {4, 4, 4};
-  const std::vector<int> flat = Counts(*router, c, 6000);
-  for (int k : flat) ExpectBinomial(k, 6000, 1.0 / 3);
+  const std::vector<int> cold = FreshCounts("dynamo:block_tokens=4,temperature=0.25", c, draws);
+  for (int i = 0; i < 3; ++i) ExpectBinomial(cold[i], draws, v[i] / v_total);
 }
 
 // ---- sglang_cache_aware ----
+// Expected wait here: (4 x pending blocks + since-poll tokens) / 2000 + 0.15 k / (1 - k).
 
-// A router whose node 0 tree holds ids 1..10 (routed there with all loads 0: no match, the
-// least loaded, lowest index).
-std::unique_ptr<Router> SglangWithTenOnNodeZero() {
-  auto router = MakeRouter("sglang_cache_aware", 1);
+// A router whose node 0 tree holds ids 1..10: routed there while node 1 had a queue.
+std::unique_ptr<Router> SglangWithTenOnNodeZero(const std::string& spec = "sglang_cache_aware") {
+  auto router = MakeRouter(spec, 1);
   ClusterViewForTest c(2);
+  c.pending_prefill_blocks = {0, 5};
   c.SetRequest(Ids(1, 10), 40);
   EXPECT_EQ(RouteNode(*router, c), 0u);
   return router;
 }
 
-TEST(SglangCacheAwareRouterTest, AbsoluteImbalanceThresholdIsExclusive) {
+TEST(SglangCacheAwareRouterTest, AMissGoesToTheLeastExpectedWait) {
+  auto router = MakeRouter("sglang_cache_aware", 1);
   ClusterViewForTest c(2);
-  c.SetRequest(Ids(1, 10), 40);
-  // max - min = 192 - 128 = 64, not > 64: balanced; match 10/10 > 0.3 -> node 0.
-  c.queue_length = {192, 128};
-  auto balanced = SglangWithTenOnNodeZero();
-  EXPECT_EQ(RouteNode(*balanced, c), 0u);
-  // 193 - 128 = 65 > 64 and 193 > 1.5 x 128 = 192: imbalanced -> least loaded, node 1.
-  c.queue_length = {193, 128};
-  auto imbalanced = SglangWithTenOnNodeZero();
-  EXPECT_EQ(RouteNode(*imbalanced, c), 1u);
+  c.SetRequest(Ids(1, 4), 16);
+  c.pending_prefill_blocks = {10, 5};  // 40 vs 20 queued tokens
+  EXPECT_EQ(RouteNode(*router, c), 1u);
+  // KV pressure: k = 0.5 costs 0.15 s; 250 queued blocks (1000 tokens) cost 0.5 s.
+  c.now_s = 1;  // a new poll: the since-poll tallies restart
+  c.SetRequest(Ids(100, 4), 16);
+  c.pending_prefill_blocks = {0, 0};
+  c.active_kv_blocks = {50, 0};
+  c.kv_capacity_blocks = {100, 100};
+  EXPECT_EQ(RouteNode(*router, c), 1u);
+  c.now_s = 2;
+  c.SetRequest(Ids(200, 4), 16);
+  c.pending_prefill_blocks = {0, 250};
+  EXPECT_EQ(RouteNode(*router, c), 0u);
 }
 
-TEST(SglangCacheAwareRouterTest, RelativeImbalanceThresholdIsExclusive) {
+TEST(SglangCacheAwareRouterTest, ExactTiesAreBrokenUniformlyAtRandom) {
+  ClusterViewForTest c(3);
+  c.SetRequest(Ids(1, 4), 16);
+  std::vector<int> counts(3, 0);
+  const int draws = 3000;
+  for (int seed = 1; seed <= draws; ++seed) {
+    ++counts.at(RouteNode(*MakeRouter("sglang_cache_aware", seed), c));
+  }
+  for (int k : counts) ExpectBinomial(k, draws, 1.0 / 3);
+}
+
+TEST(SglangCacheAwareRouterTest, TokensRoutedSinceThePollCountUntilTheNextPoll) {
+  auto router = MakeRouter("sglang_cache_aware", 7);
   ClusterViewForTest c(2);
-  c.SetRequest(Ids(1, 10), 40);
-  // 300 - 200 = 100 > 64 but 300 > 1.5 x 200 = 300 is false: balanced -> cache, node 0.
-  c.queue_length = {300, 200};
-  auto balanced = SglangWithTenOnNodeZero();
-  EXPECT_EQ(RouteNode(*balanced, c), 0u);
-  // 301 > 300: imbalanced -> node 1.
-  c.queue_length = {301, 200};
-  auto imbalanced = SglangWithTenOnNodeZero();
-  EXPECT_EQ(RouteNode(*imbalanced, c), 1u);
+  c.SetRequest(Ids(1, 4), 16);
+  const uint32_t first = RouteNode(*router, c);
+  // Same poll: the first node carries 16 routed tokens, so a cold request goes elsewhere.
+  c.SetRequest(Ids(100, 4), 16);
+  EXPECT_EQ(RouteNode(*router, c), 1 - first);
+  c.SetRequest(Ids(200, 4), 16);  // 16 and 16: a tie again; then 32 vs 16
+  const uint32_t third = RouteNode(*router, c);
+  c.SetRequest(Ids(300, 4), 16);
+  EXPECT_EQ(RouteNode(*router, c), 1 - third);
+  // With stale signals (a poll at 5 s seen at 6 s) the tallies restart only at the poll.
+  c.signals_as_of_s = 5;
+  c.now_s = 6;
+  c.pending_prefill_blocks = {0, 1};  // node 0 is 4 tokens ahead
+  c.SetRequest(Ids(400, 4), 16);
+  EXPECT_EQ(RouteNode(*router, c), 0u);
+  c.SetRequest(Ids(500, 4), 16);  // node 0: 16 routed since the poll > node 1's 4
+  EXPECT_EQ(RouteNode(*router, c), 1u);
 }
 
 TEST(SglangCacheAwareRouterTest, CacheThresholdIsExclusive) {
-  auto router = MakeRouter("sglang_cache_aware", 1);
+  auto router = SglangWithTenOnNodeZero();
   ClusterViewForTest c(2);
-  c.SetRequest(Ids(1, 4), 16);
-  EXPECT_EQ(RouteNode(*router, c), 0u);  // loads 0, 0: no match -> node 0; tree 0 = {1..4}
-  c.queue_length = {5, 0};               // balanced (5 - 0 <= 64); node 1 least loaded
-  // Ids 1, 2, 3, 200..206: node 0 matches 3 of 10 = 0.3, not > 0.3 -> least loaded, node 1
-  // (whose tree then holds these ids).
+  c.now_s = 1;
+  c.pending_prefill_blocks = {5, 0};  // node 1 waits less
+  // The same ten ids: match 10/10 > 0.3: node 0, its only holder.
+  c.SetRequest(Ids(1, 10), 40);
+  EXPECT_EQ(RouteNode(*router, c), 0u);
+  // Ids 1, 2, 3, 200..206: 3 of 10 = 0.3, not > 0.3: least wait, node 1.
+  c.now_s = 2;
   c.SetRequest(Concat(Ids(1, 3), Ids(200, 7)), 40);
   EXPECT_EQ(RouteNode(*router, c), 1u);
-  // Ids 1..4, 300..305: node 0 matches 4 of 10 = 0.4 > 0.3 (node 1: 3) -> node 0.
+  // Ids 1..4, 300..305: node 0 matches 4 of 10 = 0.4 > 0.3 (node 1: 3): node 0.
+  c.now_s = 3;
   c.SetRequest(Concat(Ids(1, 4), Ids(300, 6)), 40);
   EXPECT_EQ(RouteNode(*router, c), 0u);
-  // With cache_threshold=0.45 the same request goes to the least loaded.
-  auto strict = MakeRouter("sglang_cache_aware:cache_threshold=0.45", 1);
-  c.queue_length = {0, 0};
-  c.SetRequest(Ids(1, 4), 16);
-  EXPECT_EQ(RouteNode(*strict, c), 0u);
-  c.queue_length = {5, 0};
-  c.SetRequest(Concat(Ids(1, 4), Ids(300, 6)), 40);
+  // With cache_threshold=0.45 the same request goes to the least wait.
+  auto strict = SglangWithTenOnNodeZero("sglang_cache_aware:cache_threshold=0.45");
   EXPECT_EQ(RouteNode(*strict, c), 1u);
 }
 
-TEST(SglangCacheAwareRouterTest, EqualMatchesGoToTheLeastLoadedThenLowestIndex) {
+TEST(SglangCacheAwareRouterTest, AMatchChoosesAmongEveryHolderOfTheDeepestPrefix) {
   auto router = MakeRouter("sglang_cache_aware", 1);
-  ClusterViewForTest c(2);
-  c.SetRequest(Ids(1, 5), 20);
-  EXPECT_EQ(RouteNode(*router, c), 0u);  // tree 0 = {1..5}
-  c.queue_length = {200, 0};             // imbalanced: node 1, which records the ids too
-  EXPECT_EQ(RouteNode(*router, c), 1u);
-  // Both trees match 5/5.
-  c.queue_length = {3, 2};
-  EXPECT_EQ(RouteNode(*router, c), 1u);
-  c.queue_length = {2, 3};
+  ClusterViewForTest c(3);
+  c.SetRequest(Ids(1, 10), 40);
+  c.pending_prefill_blocks = {0, 9, 9};
+  EXPECT_EQ(RouteNode(*router, c), 0u);  // tree 0 = {1..10}
+  // Node 0 pressured (300 > 1.5 x 100 and > 100 + 64): spill to node 2, which waits least
+  // of the others; tree 2 = {1..10}.
+  c.now_s = 1;
+  c.in_flight = {300, 0, 0};
+  c.pending_prefill_blocks = {0, 9, 0};
+  EXPECT_EQ(RouteNode(*router, c), 2u);
+  // Nodes 0 and 2 hold the deepest prefix: the least wait of the two, not node 1's.
+  c.now_s = 2;
+  c.in_flight = {0, 0, 0};
+  c.pending_prefill_blocks = {9, 0, 5};
+  EXPECT_EQ(RouteNode(*router, c), 2u);
+  c.now_s = 3;
+  c.pending_prefill_blocks = {0, 0, 5};
   EXPECT_EQ(RouteNode(*router, c), 0u);
-  c.queue_length = {2, 2};
+}
+
+TEST(SglangCacheAwareRouterTest, PressuredHoldersSpillToTheUnpressured) {
+  // Node 0 holds the prefix. Mean load 100 over 3 nodes: node 0 is pressured above both
+  // 1.5 x 100 = 150 and 100 + 64 = 164.
+  auto router = SglangWithTenOnNodeZero();
+  ClusterViewForTest c(3);
+  c.now_s = 1;
+  c.SetRequest(Ids(1, 10), 40);
+  c.pending_prefill_blocks = {0, 3, 1};
+  c.in_flight = {164, 0, 136};  // 164 is not above 164: not pressured
   EXPECT_EQ(RouteNode(*router, c), 0u);
+  c.in_flight = {165, 0, 135};  // pressured: the least wait of nodes 1 and 2
+  EXPECT_EQ(RouteNode(*router, c), 2u);
+  // The relative margin alone: 300 vs mean 200 is not above 1.5 x 200.
+  auto two = SglangWithTenOnNodeZero();
+  ClusterViewForTest d(2);
+  d.now_s = 1;
+  d.SetRequest(Ids(1, 10), 40);
+  d.pending_prefill_blocks = {9, 0};
+  d.in_flight = {300, 100};
+  EXPECT_EQ(RouteNode(*two, d), 0u);
+  d.in_flight = {301, 99};  // 301 > 300 and > 264
+  EXPECT_EQ(RouteNode(*two, d), 1u);
 }
 
 TEST(SglangCacheAwareRouterTest, TreeIsPrunedLeastRecentlyUsedAtMaxTreeBlocks) {
   auto router = MakeRouter("sglang_cache_aware:max_tree_blocks=4", 1);
   ClusterViewForTest c(2);
-  c.queue_length = {0, 5};  // node 0 least loaded: unmatched requests go there
+  auto route = [&](std::vector<BlockId> ids) {
+    c.now_s += 1;  // a poll per request: no since-poll tallies
+    const auto tokens = static_cast<uint32_t>(4 * ids.size());
+    c.SetRequest(std::move(ids), tokens);
+    return RouteNode(*router, c);
+  };
+  c.pending_prefill_blocks = {0, 5};  // node 0 waits less: unmatched requests go there
   // Tree 0 in LRU order, most recent first (a request's ids are touched deepest first).
-  c.SetRequest({1, 2}, 8);
-  EXPECT_EQ(RouteNode(*router, c), 0u);  // 1 2
-  c.SetRequest({3, 4}, 8);
-  EXPECT_EQ(RouteNode(*router, c), 0u);  // 3 4 1 2
-  c.SetRequest({1, 2}, 8);
-  EXPECT_EQ(RouteNode(*router, c), 0u);  // refreshed: 1 2 3 4
-  c.SetRequest({5}, 4);
-  EXPECT_EQ(RouteNode(*router, c), 0u);  // 5 1 2 3 4 -> 5 ids > 4: evict 4 -> 5 1 2 3
-  // Probes: node 1 is now the least loaded, so a probe lands on node 0 only if node 0's
-  // tree matches it (rate 1 > 0.3).
-  c.queue_length = {5, 0};
-  c.SetRequest({4}, 4);
-  EXPECT_EQ(RouteNode(*router, c), 1u);  // 4 was evicted
-  c.SetRequest({1, 2}, 8);
-  EXPECT_EQ(RouteNode(*router, c), 0u);  // kept by the refresh (without it, 1 and 2 go)
-  c.SetRequest({3}, 4);
-  EXPECT_EQ(RouteNode(*router, c), 0u);
-  c.SetRequest({5}, 4);
-  EXPECT_EQ(RouteNode(*router, c), 0u);
+  EXPECT_EQ(route({1, 2}), 0u);  // 1 2
+  EXPECT_EQ(route({3, 4}), 0u);  // 3 4 1 2
+  EXPECT_EQ(route({1, 2}), 0u);  // refreshed: 1 2 3 4
+  EXPECT_EQ(route({5}), 0u);     // 5 1 2 3 4 -> 5 ids > 4: evict 4 -> 5 1 2 3
+  // Probes: node 1 now waits less, so a probe lands on node 0 only if its tree matches.
+  c.pending_prefill_blocks = {5, 0};
+  EXPECT_EQ(route({4}), 1u);     // 4 was evicted
+  EXPECT_EQ(route({1, 2}), 0u);  // kept by the refresh (without it, 1 and 2 go)
+  EXPECT_EQ(route({3}), 0u);
+  EXPECT_EQ(route({5}), 0u);
 }
 
 // ---- prefix_hash_bounded ----
@@ -239,31 +360,55 @@ std::vector<uint32_t> ClockwiseNodes(BlockId id, uint32_t nodes, uint32_t virtua
   return order;
 }
 
-TEST(PrefixHashBoundedRouterTest, HugeLoadFactorTakesTheRingsFirstNode) {
+TEST(PrefixHashBoundedRouterTest, TheFirstBlockPicksTheRingNode) {
   auto router = MakeRouter("prefix_hash_bounded:load_factor=1000", 1);
   ClusterViewForTest c(4);
   c.queue_length = {10, 0, 3, 7};
-  // k = 4: the id at position 3 (id 4) names the first four blocks.
-  const std::vector<uint32_t> order = ClockwiseNodes(4, 4, 64);
+  // k = 1 (smg's 256 tokens fall in the first block): id 1 decides.
+  const std::vector<uint32_t> order = ClockwiseNodes(1, 4, 150);
   ASSERT_EQ(order.size(), 4u);
   c.SetRequest(Ids(1, 6), 24);
   EXPECT_EQ(RouteNode(*router, c), order[0]);
-  // The same first four blocks, a different tail: the same node.
-  c.SetRequest(Concat(Ids(1, 4), {99, 100, 101}), 28);
-  EXPECT_EQ(RouteNode(*router, c), order[0]);
-  // Two blocks only: the id at position 1 (id 2) decides.
-  c.SetRequest(Ids(1, 2), 8);
-  EXPECT_EQ(RouteNode(*router, c), ClockwiseNodes(2, 4, 64)[0]);
-  // prefix_blocks=1: id 1 decides for both requests.
-  auto k1 = MakeRouter("prefix_hash_bounded:prefix_blocks=1,load_factor=1000", 1);
-  c.SetRequest(Ids(1, 6), 24);
-  EXPECT_EQ(RouteNode(*k1, c), ClockwiseNodes(1, 4, 64)[0]);
   c.SetRequest(Concat({1}, Ids(50, 5)), 24);
-  EXPECT_EQ(RouteNode(*k1, c), ClockwiseNodes(1, 4, 64)[0]);
+  EXPECT_EQ(RouteNode(*router, c), order[0]);
+  // prefix_blocks=4: the id at position 3 (id 4) names the first four blocks; two blocks
+  // only: the id at position 1.
+  auto k4 = MakeRouter("prefix_hash_bounded:prefix_blocks=4,load_factor=1000", 1);
+  c.SetRequest(Ids(1, 6), 24);
+  EXPECT_EQ(RouteNode(*k4, c), ClockwiseNodes(4, 4, 150)[0]);
+  c.SetRequest(Ids(1, 2), 8);
+  EXPECT_EQ(RouteNode(*k4, c), ClockwiseNodes(2, 4, 150)[0]);
 }
 
-TEST(PrefixHashBoundedRouterTest, NodesOverTheBoundAreSkippedClockwise) {
+TEST(PrefixHashBoundedRouterTest, OverTheBoundGoesToTheLeastLoadedWithinIt) {
   auto router = MakeRouter("prefix_hash_bounded", 1);
+  const std::vector<uint32_t> order = ClockwiseNodes(1, 4, 150);  // a, b, c, d
+  ClusterViewForTest c(4);
+  c.SetRequest(Ids(1, 6), 24);
+  auto set_loads = [&](uint32_t a, uint32_t b, uint32_t cc, uint32_t d) {
+    c.in_flight.assign(4, 0);
+    c.in_flight[order[0]] = a;
+    c.in_flight[order[1]] = b;
+    c.in_flight[order[2]] = cc;
+    c.in_flight[order[3]] = d;
+  };
+  // Total 39: avg 40 / 4 = 10; bound max(12.5, 10 + 10) = 20.
+  set_loads(20, 9, 5, 5);  // a at the bound: a
+  EXPECT_EQ(RouteNode(*router, c), order[0]);
+  set_loads(21, 8, 5, 5);  // a over it: the least loaded within it, c and d tie: lower index
+  EXPECT_EQ(RouteNode(*router, c), std::min(order[2], order[3]));
+  // Large loads: the relative margin decides. Total 399: avg 100, bound max(125, 110).
+  set_loads(126, 100, 90, 83);
+  EXPECT_EQ(RouteNode(*router, c), order[3]);
+  set_loads(125, 100, 90, 84);
+  EXPECT_EQ(RouteNode(*router, c), order[0]);
+  // All idle: the ring's node.
+  set_loads(0, 0, 0, 0);
+  EXPECT_EQ(RouteNode(*router, c), order[0]);
+}
+
+TEST(PrefixHashBoundedRouterTest, WalkSkipsNodesOverTheBoundClockwise) {
+  auto router = MakeRouter("prefix_hash_bounded:overflow=walk,virtual_nodes=64,prefix_blocks=4", 1);
   const std::vector<uint32_t> order = ClockwiseNodes(4, 4, 64);  // a, b, c, d
   ASSERT_EQ(order.size(), 4u);
   ClusterViewForTest c(4);
@@ -289,47 +434,77 @@ TEST(PrefixHashBoundedRouterTest, NodesOverTheBoundAreSkippedClockwise) {
 // ---- llm_d ----
 
 TEST(LlmDRouterTest, WeightedSumOfScorers) {
-  auto router = MakeRouter("llm_d", 1);
+  const std::string base = "llm_d:prefix_source=cache,max_prefix_blocks=10";
   ClusterViewForTest c(3);
   c.SetRequest(Ids(1, 10), 40);
-  c.Hold(0, Ids(1, 10));       // prefix 1.0
-  c.Hold(1, Ids(1, 5));        // prefix 0.5
-  c.queue_length = {8, 0, 4};  // queue scores (8 - q) / 8: 0, 1, 0.5
-  c.resident = {900, 0, 500};  // kv scores: 0.1, 1, 0.5
+  c.Hold(0, Ids(1, 10));             // prefix 1.0
+  c.Hold(1, Ids(1, 5));              // prefix 0.5
+  c.waiting_requests = {8, 0, 4};    // queue scores (8 - w) / 8: 0, 1, 0.5
+  c.active_kv_blocks = {90, 0, 50};  // kv scores: 0.1, 1, 0.5
+  c.kv_capacity_blocks = {100, 100, 100};
   // node 0: 3 x 1 + 2 x 0 + 2 x 0.1 = 3.2; node 1: 3 x 0.5 + 2 x 1 + 2 x 1 = 5.5;
   // node 2: 0 + 2 x 0.5 + 2 x 0.5 = 2 -> node 1.
-  EXPECT_EQ(RouteNode(*router, c), 1u);
+  EXPECT_EQ(RouteNode(*MakeRouter(base, 1), c), 1u);
   // prefix_weight 10: node 0 = 10.2, node 1 = 9, node 2 = 2 -> node 0.
-  auto prefix_heavy = MakeRouter("llm_d:prefix_weight=10", 1);
-  EXPECT_EQ(RouteNode(*prefix_heavy, c), 0u);
+  EXPECT_EQ(RouteNode(*MakeRouter(base + ",prefix_weight=10", 1), c), 0u);
   // kv_weight 0, queue_weight 5: node 0 = 3, node 1 = 6.5, node 2 = 2.5 -> node 1;
   // queue_weight 0, kv 0: prefix alone -> node 0.
-  auto queue_heavy = MakeRouter("llm_d:kv_weight=0,queue_weight=5", 1);
-  EXPECT_EQ(RouteNode(*queue_heavy, c), 1u);
-  auto prefix_only = MakeRouter("llm_d:kv_weight=0,queue_weight=0", 1);
-  EXPECT_EQ(RouteNode(*prefix_only, c), 0u);
+  EXPECT_EQ(RouteNode(*MakeRouter(base + ",kv_weight=0,queue_weight=5", 1), c), 1u);
+  EXPECT_EQ(RouteNode(*MakeRouter(base + ",kv_weight=0,queue_weight=0", 1), c), 0u);
+  // The prefix score is capped at max_prefix_blocks: with 5, nodes 0 and 1 both match 5/5.
+  const std::vector<int> capped = FreshCounts(
+      "llm_d:prefix_source=cache,max_prefix_blocks=5,kv_weight=0,queue_weight=0", c, 2000);
+  EXPECT_EQ(capped[2], 0);
+  ExpectBinomial(capped[0], 2000, 0.5);
 }
 
-TEST(LlmDRouterTest, ScoresAreClampedAndEqualQueuesScoreOne) {
-  auto router = MakeRouter("llm_d", 1);
+TEST(LlmDRouterTest, TheQueueScorerCountsWaitingRequestsOnly) {
+  ClusterViewForTest c(2);
+  c.SetRequest(Ids(1, 4), 16);
+  c.queue_length = {12, 2};  // running differs...
+  c.running_requests = {10, 0};
+  c.waiting_requests = {2, 2};  // ...waiting does not: a tie
+  const std::vector<int> counts = FreshCounts("llm_d", c, 2000);
+  for (int k : counts) ExpectBinomial(k, 2000, 0.5);
+  c.waiting_requests = {2, 3};
+  EXPECT_EQ(RouteNode(*MakeRouter("llm_d", 1), c), 0u);
+}
+
+TEST(LlmDRouterTest, KvUtilisationIsClampedToOne) {
   ClusterViewForTest c(3);
   c.SetRequest(Ids(1, 10), 40);
-  c.Hold(0, Ids(1, 1));        // prefix 0.1
-  c.queue_length = {3, 3, 3};  // all equal: queue score 1 each
-  c.resident = {1500, 1000, 0};
-  c.capacity = {1000, 1000, 0};
-  // node 0: kv 1 - 1.5 = -0.5 clamped to 0: 3 x 0.1 + 2 + 0 = 2.3 (unclamped: 1.3);
-  // node 1: 0 + 2 + 2 x 0 = 2; node 2: capacity 0 -> kv 0: 2 -> node 0.
-  EXPECT_EQ(RouteNode(*router, c), 0u);
+  c.Hold(0, Ids(1, 1));  // prefix 0.1 (cache source)
+  c.active_kv_blocks = {150, 100, 100};
+  c.kv_capacity_blocks = {100, 100, 100};
+  // node 0: kv 1 - min(1.5, 1) = 0: 3 x 0.1 + 2 + 0 = 2.3 (unclamped: 1.3); nodes 1, 2: 2.
+  EXPECT_EQ(RouteNode(*MakeRouter("llm_d:prefix_source=cache,max_prefix_blocks=10", 1), c), 0u);
+}
+
+TEST(LlmDRouterTest, TheRoutedIndexRemembersWhatWentWhereWithinItsLru) {
+  // Waiting queues steer the writes: node 0 scores 2 more on the queue.
+  for (const bool small : {false, true}) {
+    auto router = MakeRouter(small ? "llm_d:lru_blocks=4" : "llm_d", 1);
+    ClusterViewForTest c(3);
+    c.waiting_requests = {0, 5, 5};
+    c.SetRequest(Ids(1, 4), 16);
+    EXPECT_EQ(RouteNode(*router, c), 0u);  // index 0: 1 2 3 4
+    c.SetRequest(Ids(50, 2), 8);
+    EXPECT_EQ(RouteNode(*router, c), 0u);  // 50 51 1 2 3 4; lru 4 evicts 4, then 3
+    // Node 1 now scores 2 more on the queue. Node 0 with all four ids: 3 + 0 + 2 = 5 > 4;
+    // with 1, 2 only: 1.5 + 0 + 2 = 3.5 < 4.
+    c.waiting_requests = {5, 0, 5};
+    c.SetRequest(Ids(1, 4), 16);
+    EXPECT_EQ(RouteNode(*router, c), small ? 1u : 0u);
+  }
 }
 
 TEST(LlmDRouterTest, TiesAreBrokenUniformlyAtRandom) {
-  auto router = MakeRouter("llm_d", 9);
   ClusterViewForTest c(4);
   c.SetRequest(Ids(1, 10), 40);
-  c.resident = {100, 100, 100, 900};  // node 3 scores 2 x 0.8 lower
+  c.active_kv_blocks = {10, 10, 10, 90};  // node 3 scores 2 x 0.8 lower
+  c.kv_capacity_blocks = {100, 100, 100, 100};
   const int draws = 6000;
-  const std::vector<int> counts = Counts(*router, c, draws);
+  const std::vector<int> counts = FreshCounts("llm_d", c, draws);
   EXPECT_EQ(counts[3], 0);
   for (int i = 0; i < 3; ++i) ExpectBinomial(counts[i], draws, 1.0 / 3);
 }

@@ -1,16 +1,21 @@
-// sglang_cache_aware: if the in-flight loads are imbalanced (max - min > abs threshold and
-// max > rel threshold x min), the least loaded node; otherwise the node whose approximate
-// tree (the router's record of what it sent there) matches the longest prefix of the
-// request, if that match covers more than cache_threshold of it, else the least loaded.
+// sglang_cache_aware: SGLang's model gateway (smg) cache-aware policy. The router's
+// approximate tree of what it sent where names the nodes holding the longest prefix of the
+// request; if that match covers more than cache_threshold of it, those holders not under
+// count pressure (load > rel x mean and > mean + abs) are the candidates, else (a miss, or
+// every holder pressured) every unpressured node; the candidate of least expected wait
+// wins, exact ties uniformly at random. Expected wait = (queued uncached prompt tokens +
+// tokens routed since the last load poll) / throughput + kv_pressure_weight x k / (1 - k),
+// k the KV utilisation. Load: the gateway's count of requests routed and not finished.
 
 #include <algorithm>
 #include <cstdint>
 #include <memory>
+#include <random>
 #include <span>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "core/cache/id_index.h"
+#include "core/routing/approx_tree.h"
 #include "core/routing/router.h"
 #include "core/routing/router_registry.h"
 #include "core/util/memory_arithmetic.h"
@@ -18,146 +23,126 @@
 namespace kvb {
 namespace {
 
-// Defaults are SGLang's (cache_threshold 0.3, balance_abs_threshold 64, balance_rel_threshold
-// 1.5). max_tree_blocks: SGLang's max_tree_size is 2^26 characters per worker; at ~4
-// characters per token and kvbench's 512-token blocks that is 2^26 / 4 / 512 = 32768 blocks.
+// Defaults: smg's CLI (cache_threshold 0.3, balance_abs_threshold 64, balance_rel_threshold
+// 1.5) and least_load.rs (kv_pressure_weight 0.15 s, default_throughput 2000 tokens/s).
+// max_tree_blocks: smg bounds the tree at max_tree_size 2^26 characters shared by all
+// workers; at ~4 characters per token and 512-token blocks, 32768 blocks, kept per node.
 constexpr ParamSpec kParams[] = {
     {"cache_threshold", 0.3, 0, 1,
      "least match rate (matched / request blocks), exclusive, to route by cache"},
-    {"balance_abs_threshold", 64, 0, 1e9, "imbalance needs max - min load above this", true},
-    {"balance_rel_threshold", 1.5, 1, 1e9, "imbalance needs max load above this x min load"},
+    {"balance_abs_threshold", 64, 0, 1e9,
+     "pressured: load above mean + this (and above rel x mean)", true},
+    {"balance_rel_threshold", 1.5, 1, 1e9,
+     "pressured: load above this x mean (and above mean + abs)"},
     {"max_tree_blocks", 32768, 1, 1e9,
      "block ids kept per node in the approximate tree (LRU-pruned beyond)", true},
-};
-
-// One node's approximate tree: a set of block ids (an id names its whole prefix, so the set
-// is the tree) in LRU order, as an intrusive doubly linked list over a slot pool.
-class ApproxTree {
- public:
-  // Bytes of one id's slot in the pool (the memory estimate's unit).
-  static constexpr size_t slot_bytes() { return sizeof(Slot); }
-
-  // How many of `ids`, from the first, are in the tree.
-  uint32_t Match(std::span<const BlockId> ids) const {
-    uint32_t k = 0;
-    while (k < ids.size() && slot_of_.contains(ids[k])) ++k;
-    return k;
-  }
-
-  // Inserts or refreshes `ids`, deepest first, so that an id is always more recent than its
-  // descendants and pruning removes leaves before their ancestors (like SGLang's leaf-first
-  // eviction); then prunes the least recent ids down to `max_size`.
-  void Touch(std::span<const BlockId> ids, size_t max_size) {
-    for (size_t k = ids.size(); k-- > 0;) {
-      const auto [it, inserted] = slot_of_.try_emplace(ids[k], kNil);
-      if (inserted) {
-        it->second = Allocate(ids[k]);
-      } else {
-        Unlink(it->second);
-      }
-      PushFront(it->second);
-    }
-    while (slot_of_.size() > max_size) {
-      const uint32_t victim = tail_;
-      Unlink(victim);
-      slot_of_.erase(slots_[victim].id);
-      slots_[victim].next = free_;
-      free_ = victim;
-    }
-  }
-
-  size_t size() const { return slot_of_.size(); }
-
- private:
-  static constexpr uint32_t kNil = UINT32_MAX;
-  struct Slot {
-    BlockId id = 0;
-    uint32_t prev = kNil;  // towards the most recent
-    uint32_t next = kNil;  // towards the least recent; free list link when free
-  };
-
-  uint32_t Allocate(BlockId id) {
-    uint32_t s = free_;
-    if (s != kNil) {
-      free_ = slots_[s].next;
-    } else {
-      s = static_cast<uint32_t>(slots_.size());
-      slots_.emplace_back();
-    }
-    slots_[s] = Slot{id, kNil, kNil};
-    return s;
-  }
-  void Unlink(uint32_t s) {
-    Slot& slot = slots_[s];
-    (slot.prev == kNil ? head_ : slots_[slot.prev].next) = slot.next;
-    (slot.next == kNil ? tail_ : slots_[slot.next].prev) = slot.prev;
-    slot.prev = slot.next = kNil;
-  }
-  void PushFront(uint32_t s) {
-    slots_[s].prev = kNil;
-    slots_[s].next = head_;
-    (head_ == kNil ? tail_ : slots_[head_].prev) = s;
-    head_ = s;
-  }
-
-  absl::flat_hash_map<BlockId, uint32_t> slot_of_;
-  std::vector<Slot> slots_;
-  uint32_t head_ = kNil;  // most recent
-  uint32_t tail_ = kNil;  // least recent
-  uint32_t free_ = kNil;
+    {"kv_pressure_weight", 0.15, 0, 1e6, "seconds weight of the KV barrier k / (1 - k)"},
+    {"throughput", 2000, 1e-9, 1e12, "tokens/s turning queued tokens into expected wait"},
 };
 
 class SglangCacheAwareRouter final : public Router {
  public:
-  SglangCacheAwareRouter(double cache_threshold, uint64_t balance_abs_threshold,
-                         double balance_rel_threshold, size_t max_tree_blocks)
-      : cache_threshold_(cache_threshold),
-        balance_abs_threshold_(balance_abs_threshold),
-        balance_rel_threshold_(balance_rel_threshold),
-        max_tree_blocks_(max_tree_blocks) {}
+  SglangCacheAwareRouter(const Params& p, uint64_t seed)
+      : cache_threshold_(p.Get("cache_threshold")),
+        balance_abs_threshold_(static_cast<double>(p.GetInt("balance_abs_threshold"))),
+        balance_rel_threshold_(p.Get("balance_rel_threshold")),
+        max_tree_blocks_(static_cast<size_t>(p.GetInt("max_tree_blocks"))),
+        kv_pressure_weight_(p.Get("kv_pressure_weight")),
+        throughput_(p.Get("throughput")),
+        rng_(seed) {}
 
   // O(nodes + request blocks + matched blocks) per decision: each node's match stops at
   // its first miss; the insertion touches each request id once (amortised O(1) each).
   RouteDecision Route(const ClusterView& view) override {
     const size_t n = view.nodes();
-    if (trees_.size() != n) trees_.assign(n, ApproxTree());
-    // Loads: in-flight requests (seed mode: the node's last-100-requests list).
-    uint32_t least = 0;
-    size_t max_load = view.queue_length(0);
-    for (uint32_t i = 1; i < n; ++i) {
-      if (view.queue_length(i) < view.queue_length(least)) least = i;
-      max_load = std::max(max_load, view.queue_length(i));
+    if (trees_.size() != n) {
+      trees_.assign(n, ApproxTree());
+      since_poll_tokens_.assign(n, 0);
     }
-    const size_t min_load = view.queue_length(least);
-    const bool imbalanced =
-        max_load - min_load > balance_abs_threshold_ &&
-        static_cast<double>(max_load) > balance_rel_threshold_ * static_cast<double>(min_load);
+    if (view.signals_as_of_s() != poll_s_) {  // a new load poll: its snapshot has the work
+      poll_s_ = view.signals_as_of_s();
+      std::fill(since_poll_tokens_.begin(), since_poll_tokens_.end(), 0);
+    }
+    double mean = 0;
+    for (uint32_t i = 0; i < n; ++i) mean += Load(view, i);
+    mean /= static_cast<double>(n);
     const std::span<const BlockId> ids = view.request().blocks;
-    uint32_t target = least;
-    if (!imbalanced && !ids.empty()) {
-      uint32_t best = 0;
-      uint32_t best_match = trees_[0].Match(ids);
-      for (uint32_t i = 1; i < n; ++i) {
-        const uint32_t m = trees_[i].Match(ids);
-        if (m > best_match || (m == best_match && view.queue_length(i) < view.queue_length(best))) {
-          best = i;
-          best_match = m;
-        }
-      }
-      const double rate = static_cast<double>(best_match) / static_cast<double>(ids.size());
-      if (rate > cache_threshold_) target = best;
+    // The tree's deepest match and its tenants: the nodes whose trees hold that prefix.
+    uint32_t best_match = 0;
+    match_.resize(n);
+    for (uint32_t i = 0; i < n; ++i) {
+      match_[i] = trees_[i].Match(ids);
+      best_match = std::max(best_match, match_[i]);
     }
-    // SGLang inserts the request into the chosen worker's tree on both paths.
+    const double rate =
+        ids.empty() ? 0 : static_cast<double>(best_match) / static_cast<double>(ids.size());
+    candidates_.clear();
+    if (rate > cache_threshold_) {
+      for (uint32_t i = 0; i < n; ++i) {
+        if (match_[i] == best_match && !Pressured(view, i, mean)) candidates_.push_back(i);
+      }
+    }
+    if (candidates_.empty()) {  // a miss, or every holder pressured: spill
+      for (uint32_t i = 0; i < n; ++i) {
+        if (!Pressured(view, i, mean)) candidates_.push_back(i);
+      }
+    }
+    if (candidates_.empty()) {
+      for (uint32_t i = 0; i < n; ++i) candidates_.push_back(i);
+    }
+    const uint32_t target = LeastExpectedWait(view);
+    // The gateway records the request under the chosen node on every path.
     trees_[target].Touch(ids, max_tree_blocks_);
+    since_poll_tokens_[target] += view.request().input_tokens;
     return target;
   }
 
  private:
+  // Requests routed to the node and not finished (seed mode: its last-100-requests list).
+  static double Load(const ClusterView& view, uint32_t i) {
+    return static_cast<double>(view.in_flight(i));
+  }
+  bool Pressured(const ClusterView& view, uint32_t i, double mean) const {
+    const double load = Load(view, i);
+    return load > mean * balance_rel_threshold_ && load > mean + balance_abs_threshold_;
+  }
+  // Seed mode has no token signals: the load stands for the queued work.
+  double ExpectedWait(const ClusterView& view, uint32_t i) const {
+    if (view.seed_mode()) return Load(view, i);
+    const double k = std::clamp(view.kv_utilisation(i), 0.0, 0.999);
+    const auto tokens = static_cast<double>(view.queued_prefill_tokens(i) + since_poll_tokens_[i]);
+    return tokens / throughput_ + kv_pressure_weight_ * k / (1 - k);
+  }
+  // Argmin over candidates_, uniform among exact ties (reservoir sampling, as upstream).
+  uint32_t LeastExpectedWait(const ClusterView& view) {
+    uint32_t best = candidates_[0];
+    double best_s = ExpectedWait(view, best);
+    uint64_t tied = 1;
+    for (size_t c = 1; c < candidates_.size(); ++c) {
+      const double s = ExpectedWait(view, candidates_[c]);
+      if (s < best_s) {
+        best = candidates_[c];
+        best_s = s;
+        tied = 1;
+      } else if (s == best_s && rng_() % ++tied == 0) {
+        best = candidates_[c];
+      }
+    }
+    return best;
+  }
+
   double cache_threshold_;
-  uint64_t balance_abs_threshold_;
+  double balance_abs_threshold_;
   double balance_rel_threshold_;
   size_t max_tree_blocks_;
+  double kv_pressure_weight_;
+  double throughput_;
+  std::mt19937_64 rng_;
+  double poll_s_ = -1;
   std::vector<ApproxTree> trees_;
+  std::vector<uint64_t> since_poll_tokens_;  // per node: prompt tokens routed since the poll
+  std::vector<uint32_t> match_;
+  std::vector<uint32_t> candidates_;
 };
 
 // One approximate tree per node holding at most max_tree_blocks ids (LRU-pruned beyond):
@@ -173,26 +158,25 @@ uint64_t SglangStateBytes(const Params& params, const PolicySizing& cell) {
   if (per_tree >= max_tree && per_tree > 0 && (per_tree - 1) * 32 > capacity * 25) {
     capacity = 2 * capacity + 1;  // pruning erases: tombstones make it double once
   }
-  return nodes * (sizeof(ApproxTree) + IdIndex::HashTableBytes(capacity) +
-                  Pow2Ceil(per_tree) * ApproxTree::slot_bytes());
+  // Per node also a since-poll tally, a match and a candidate slot.
+  return nodes * (sizeof(ApproxTree) + IdIndex::HashTableBytes(capacity) + sizeof(uint64_t) +
+                  2 * sizeof(uint32_t) + Pow2Ceil(per_tree) * ApproxTree::slot_bytes());
 }
 
 }  // namespace
 
 RouterInfo SglangCacheAwareRouterInfo() {
   return {"sglang_cache_aware",
-          "least in-flight load when imbalanced, else the longest approximate-tree match above "
-          "cache_threshold, else the least loaded",
-          "SGLang router (sgl-router), cache-aware load-balancing policy",
+          "longest approximate-tree match above cache_threshold among unpressured holders, "
+          "else any unpressured node; least expected wait among them",
+          "SGLang model gateway (smg) cache_aware policy with least_load expected wait",
           kParams,
-          [](const Params& params, uint64_t) {
-            return std::make_unique<SglangCacheAwareRouter>(
-                params.Get("cache_threshold"),
-                static_cast<uint64_t>(params.GetInt("balance_abs_threshold")),
-                params.Get("balance_rel_threshold"),
-                static_cast<size_t>(params.GetInt("max_tree_blocks")));
+          [](const Params& params, uint64_t seed) {
+            return std::make_unique<SglangCacheAwareRouter>(params, seed);
           },
-          SglangStateBytes};
+          SglangStateBytes,
+          "smg-project/smg@04def283 model_gateway/src/policies/cache_aware.rs; "
+          "least_load.rs@11b1fe08"};
 }
 
 }  // namespace kvb

@@ -261,10 +261,12 @@ TEST(MemoryEstimateTest, StrategiesAddTheirTables) {
   // sglang_cache_aware: 2,000 references over 16 trees (each at most min(32,768, 1,000)
   // ids): 125 per tree. Its map grows by inserts to 255 slots (127 holds only 112):
   // 272 + 255 x 8 = 2,312 B; 125 slots grown to 128 x 12 B = 1,536 B; the tree 80 B (a
-  // 40-byte flat_hash_map, a vector, three ids: sizeof(ApproxTree) on x86-64, libstdc++).
-  EXPECT_EQ(EstimateCellMemory(t, c, "sglang_cache_aware").router_state, 16u * (80 + 2312 + 1536));
-  // prefix_hash_bounded: 64 ring points of 16 B and one visit mark (8 B) per node.
-  EXPECT_EQ(EstimateCellMemory(t, c, "prefix_hash_bounded").router_state, 16u * (64 * 16 + 8));
+  // 40-byte flat_hash_map, a vector, three ids: sizeof(ApproxTree) on x86-64, libstdc++);
+  // a since-poll tally (8 B), a match and a candidate slot (4 B each).
+  EXPECT_EQ(EstimateCellMemory(t, c, "sglang_cache_aware").router_state,
+            16u * (80 + 2312 + 1536 + 16));
+  // prefix_hash_bounded: 150 ring points of 16 B and one visit mark (8 B) per node.
+  EXPECT_EQ(EstimateCellMemory(t, c, "prefix_hash_bounded").router_state, 16u * (150 * 16 + 8));
   EXPECT_EQ(EstimateCellMemory(t, c, "prefix_hash_bounded:virtual_nodes=4096").router_state,
             16u * (4096 * 16 + 8));
   // preble: its table of 65,536 entries of 40 B (or table_size); under budgeted too.
