@@ -15,9 +15,9 @@
 #include <vector>
 
 #include "core/policy/placement.h"
+#include "core/routing/hash_ring.h"
 #include "core/routing/router.h"
 #include "core/routing/router_registry.h"
-#include "core/util/mix.h"
 
 namespace kvb {
 namespace {
@@ -37,11 +37,6 @@ constexpr ParamSpec kParams[] = {
      kOverflow},
 };
 
-// Ring positions. Keys and points use different inputs to Mix64 so that small interned
-// ids do not land exactly on the points of node 0.
-constexpr uint64_t kKeySalt = 0x9E3779B97F4A7C15ULL;    // key = Mix64(id + salt)
-constexpr uint64_t kPointSalt = 0xD1B54A32D192ED03ULL;  // point = Mix64((node<<32|r) ^ salt)
-
 class PrefixHashBoundedRouter final : public Router {
  public:
   explicit PrefixHashBoundedRouter(const Params& p)
@@ -53,23 +48,25 @@ class PrefixHashBoundedRouter final : public Router {
 
   RouteDecision Route(const ClusterView& view) override {
     const size_t n = view.nodes();
-    if (ring_nodes_ != n) BuildRing(n);
+    if (ring_.Resize(n, virtual_nodes_)) {
+      visited_.assign(n, 0);
+      stamp_ = 0;
+    }
     // An id names its whole prefix: hashing the id at position min(k, len) - 1 hashes the
     // first k blocks. An empty request hashes to 0.
     const auto ids = view.request().blocks;
     const uint64_t key =
-        ids.empty() ? 0 : Mix64(uint64_t{ids[std::min(prefix_blocks_, ids.size()) - 1]} + kKeySalt);
+        ids.empty() ? 0 : HashRing::Key(ids[std::min(prefix_blocks_, ids.size()) - 1]);
     uint64_t total = 0;
     for (uint32_t i = 0; i < n; ++i) total += Load(view, i);
-    size_t p = std::lower_bound(ring_.begin(), ring_.end(), Point{key, 0}) - ring_.begin();
-    if (p == ring_.size()) p = 0;
+    const size_t p = ring_.First(key);
     const uint32_t node =
-        walk_ ? Walk(view, p, total) : BoundOrLeastLoaded(view, ring_[p].node, total);
+        walk_ ? Walk(view, p, total) : BoundOrLeastLoaded(view, ring_.node_at(p), total);
     return node;
   }
 
   // Bytes of one ring point (the memory estimate's unit).
-  static constexpr size_t ring_point_bytes() { return sizeof(Point); }
+  static constexpr size_t ring_point_bytes() { return HashRing::point_bytes(); }
 
  private:
   // Requests routed to the node and not finished (seed mode: its last-100-requests list).
@@ -103,7 +100,7 @@ class PrefixHashBoundedRouter final : public Router {
     ++stamp_;
     for (size_t step = 0; step < ring_.size(); ++step, ++p) {
       if (p == ring_.size()) p = 0;
-      const uint32_t node = ring_[p].node;
+      const uint32_t node = ring_.node_at(p);
       if (visited_[node] == stamp_) continue;  // already refused
       visited_[node] = stamp_;
       if (static_cast<double>(Load(view, node) + 1) <= capacity) return node;
@@ -111,33 +108,12 @@ class PrefixHashBoundedRouter final : public Router {
     return LeastLoadedNode(view);  // unreachable while c >= 1
   }
 
-  struct Point {
-    uint64_t hash;
-    uint32_t node;
-    bool operator<(const Point& o) const { return hash != o.hash ? hash < o.hash : node < o.node; }
-  };
-
-  void BuildRing(size_t n) {
-    ring_.clear();
-    ring_.reserve(n * virtual_nodes_);
-    for (uint32_t node = 0; node < n; ++node) {
-      for (uint32_t r = 0; r < virtual_nodes_; ++r) {
-        ring_.push_back({Mix64(((uint64_t{node} << 32) | r) ^ kPointSalt), node});
-      }
-    }
-    std::sort(ring_.begin(), ring_.end());
-    visited_.assign(n, 0);
-    stamp_ = 0;
-    ring_nodes_ = n;
-  }
-
   size_t prefix_blocks_;
   uint32_t virtual_nodes_;
   double load_factor_;
   double abs_threshold_;
   bool walk_;
-  size_t ring_nodes_ = 0;
-  std::vector<Point> ring_;        // sorted by hash (then node)
+  HashRing ring_;
   std::vector<uint64_t> visited_;  // per node: the walk that last visited it
   uint64_t stamp_ = 0;
 };

@@ -29,7 +29,10 @@ namespace kvb {
   X(SglangCacheAware)                                  \
   X(PrefixHashBounded)                                 \
   X(LlmD)                                              \
-  X(PrebleE2)
+  X(PrebleE2)                                          \
+  X(VllmPrefixAware)                                   \
+  X(VllmKvAware)                                       \
+  X(VllmSession)
 
 #define KVB_DECLARE_ROUTER_INFO(Name) RouterInfo Name##RouterInfo();
 KVB_ROUTER_TABLE(KVB_DECLARE_ROUTER_INFO)

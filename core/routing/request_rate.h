@@ -1,0 +1,81 @@
+#ifndef KVB_CORE_ROUTING_REQUEST_RATE_H_
+#define KVB_CORE_ROUTING_REQUEST_RATE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+#include "core/policy/cluster_view.h"
+#include "core/routing/hash_ring.h"
+
+namespace kvb {
+
+// Requests a router sent to each node over a sliding window of simulated time: the vLLM
+// production stack's per-engine QPS, kept by the router itself.
+class RequestRate {
+ public:
+  explicit RequestRate(double window_s) : window_s_(window_s) {}
+
+  // Bytes per node before any request is recorded, and per request held (the estimate's
+  // units: a deque's map and first chunk; one time stamp).
+  static constexpr uint64_t kNodeBytes = sizeof(std::deque<double>) + 64 + 512 + 1;
+  static constexpr uint64_t kEntryBytes = sizeof(double);
+
+  // `node` was sent the request now being placed.
+  void Record(const ClusterView& view, uint32_t node) {
+    Fit(view.nodes());
+    times_[node].push_back(view.now_s());
+    routed_[node] = true;
+  }
+
+  // The production stack's _qps_routing: the first node never routed to, else the lowest
+  // rate over (now - window, now], the first of equals. Seed mode (no time): the node's
+  // last-100-requests list.
+  uint32_t Lowest(const ClusterView& view) {
+    const size_t n = view.nodes();
+    Fit(n);
+    uint32_t best = 0;
+    size_t best_count = SIZE_MAX;
+    for (uint32_t i = 0; i < n; ++i) {
+      if (!routed_[i]) return i;
+      const size_t count = view.seed_mode() ? view.queue_length(i) : InWindow(i, view.now_s());
+      if (count < best_count) {
+        best = i;
+        best_count = count;
+      }
+    }
+    return best;
+  }
+
+ private:
+  void Fit(size_t n) {
+    if (times_.size() == n) return;
+    times_.assign(n, {});
+    routed_.assign(n, false);
+  }
+  size_t InWindow(uint32_t i, double now_s) {
+    std::deque<double>& t = times_[i];
+    while (!t.empty() && t.front() <= now_s - window_s_) t.pop_front();
+    return t.size();
+  }
+
+  double window_s_;
+  std::vector<std::deque<double>> times_;
+  std::vector<bool> routed_;
+};
+
+// The production stack's session routing: the consistent hash of the request's session id,
+// derived as the id of its first `session_blocks` blocks; a request with fewer blocks has
+// no session and goes to rate.Lowest(view).
+inline uint32_t SessionOrLowestRate(const ClusterView& view, size_t session_blocks,
+                                    uint32_t points_per_node, HashRing& ring, RequestRate& rate) {
+  const auto ids = view.request().blocks;
+  if (ids.size() < session_blocks) return rate.Lowest(view);
+  ring.Resize(view.nodes(), points_per_node);
+  return ring.node_at(ring.First(HashRing::Key(ids[session_blocks - 1])));
+}
+
+}  // namespace kvb
+
+#endif  // KVB_CORE_ROUTING_REQUEST_RATE_H_
