@@ -32,7 +32,8 @@ namespace kvb {
   X(PrebleE2)                                          \
   X(VllmPrefixAware)                                   \
   X(VllmKvAware)                                       \
-  X(VllmSession)
+  X(VllmSession)                                       \
+  X(AibrixPrefixCache)
 
 #define KVB_DECLARE_ROUTER_INFO(Name) RouterInfo Name##RouterInfo();
 KVB_ROUTER_TABLE(KVB_DECLARE_ROUTER_INFO)
