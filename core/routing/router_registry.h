@@ -33,7 +33,8 @@ namespace kvb {
   X(VllmPrefixAware)                                   \
   X(VllmKvAware)                                       \
   X(VllmSession)                                       \
-  X(AibrixPrefixCache)
+  X(AibrixPrefixCache)                                 \
+  X(RayPrefixAffinity)
 
 #define KVB_DECLARE_ROUTER_INFO(Name) RouterInfo Name##RouterInfo();
 KVB_ROUTER_TABLE(KVB_DECLARE_ROUTER_INFO)
