@@ -25,6 +25,7 @@ struct ClusterViewSources {
   bool global_cache = false;   // nodes may fetch prefixes other nodes hold
   bool uniform_speed = false;  // every node has the same speed
   bool prefill_pool = false;   // disaggregated: nodes hand requests to decode at first token
+  bool nodes_decode = false;   // aggregated: the routed nodes also decode what they prefill
   std::span<const uint32_t> prefix_blocks;  // the current request's prefix held per node
   std::span<const size_t> queue_length;
   std::span<const double> queued_predicted_s;  // predicted prefill of each node's queue
@@ -62,6 +63,8 @@ class ClusterView {
   // Disaggregated: the routed nodes are a prefill pool; a request leaves its node at its
   // first token (RoutedRequest milestones still report its finish against that node).
   bool prefill_pool() const { return s_.prefill_pool; }
+  // Aggregated: the routed nodes decode the requests they prefill.
+  bool nodes_decode() const { return s_.nodes_decode; }
   // Global cache scope: a node may fetch a prefix another node holds (RouteDecision).
   bool global_cache() const { return s_.global_cache; }
   double now_s() const { return now_s_; }

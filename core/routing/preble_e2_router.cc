@@ -1,132 +1,212 @@
-// preble_e2: Preble's E2 global scheduler. Exploit when the longest cached prefix is longer
-// than the request's new part: among the nodes holding it, the lowest load cost; else
-// explore: the lowest load cost of all nodes. Rebalance: when the most loaded node carries
-// >= rebalance_ratio x the least loaded one, the lowest load cost of all nodes. Ties: lowest
-// index.
+// preble_e2: Preble's E2 global scheduler (GlobalSchedulerWithTime). The router's tree of
+// the prompts it routed (requests in flight included) gives the request's shared prefix:
+// if the new part is shorter than the shared part (exploit), the candidates are the nodes
+// the deepest shared prefix was last sent to within the window, else (explore) every node.
+// The candidate of least load cost wins (lowest index on ties). Load cost of a node: the
+// prefill seconds of the requests routed to it within the window (each with the prefix it
+// had there) + its requests in flight x the mean output length seen x its median time per
+// output token (aggregated nodes only: a prefill pool decodes nothing).
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <deque>
 #include <memory>
-#include <string_view>
+#include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "core/routing/router.h"
 #include "core/routing/router_registry.h"
 
 namespace kvb {
 namespace {
 
-constexpr std::string_view kRebalanceOn[] = {"load", "cost"};
-
-// window_s 180: Preble's load window H of 3 minutes of (simulated) time. Seed mode has no
-// time (now_s is always 0): the window is then the last window_requests routing decisions,
-// 100 by default like the seed's own last-100-requests load signal. decode_s_per_token 0:
-// kvbench's nodes are a disaggregated prefill pool and run no decode (the same reason
-// dynamo's decode term is 0); set it (e.g. 0.02) to charge Preble's decode time.
-// rebalance_on: Preble's load adjustment compares the nodes' loads; "load" (default) compares
-// the windowed history alone, "cost" the full load cost including the new request's own
-// prefill, which, whenever one node holds a long prefix, differs across nodes by the whole
-// prefill and would trigger the rebalance on almost every request.
+// window_s 180: the histogram's 3-minute window. Seed mode has no time: the window is the
+// last window_requests decisions. tpot_s 0.15: the scheduler's initial time per output
+// token until requests finish (then the median of a node's last 200).
 constexpr ParamSpec kParams[] = {
     {"window_s", 180, 1e-3, 1e9, "load window in simulated seconds (realistic mode)"},
     {"window_requests", 100, 1, 1e9, "load window in routing decisions (seed mode)", true},
-    {"decode_s_per_token", 0, 0, 10, "decode seconds charged per output token"},
-    {"rebalance_ratio", 1.5, 1, 1e9, "rebalance when max >= this x min"},
-    {"rebalance_on", 0, 0, 1, "what the rebalance compares: load (history) or cost", true,
-     kRebalanceOn},
+    {"tpot_s", 0.15, 0, 10, "time per output token assumed before any is measured"},
 };
 
-// Costs are kept in integer nanoseconds so that the windowed sums stay exact however many
-// entries come and go.
+constexpr size_t kTpotSamples = 200;  // avg_topt_per_gpu: a deque of 200 per node
+
+// Costs in integer nanoseconds so that the windowed sums stay exact.
 int64_t Nanos(double s) { return std::llround(s * 1e9); }
 
 class PrebleE2Router final : public Router {
  public:
-  PrebleE2Router(double window_s, uint64_t window_requests, double decode_s_per_token,
-                 double rebalance_ratio, bool rebalance_on_cost)
-      : window_s_(window_s),
-        window_requests_(window_requests),
-        decode_s_per_token_(decode_s_per_token),
-        rebalance_ratio_(rebalance_ratio),
-        rebalance_on_cost_(rebalance_on_cost) {}
-
-  // Bytes of one node's history header and of one windowed entry (the estimate's units).
-  static constexpr size_t node_history_bytes() { return sizeof(NodeHistory); }
-  static constexpr size_t entry_bytes() { return sizeof(Entry); }
+  explicit PrebleE2Router(const Params& p)
+      : window_s_(p.Get("window_s")),
+        window_requests_(static_cast<uint64_t>(p.GetInt("window_requests"))),
+        default_tpot_s_(p.Get("tpot_s")) {}
 
   RouteDecision Route(const ClusterView& view) override {
     const size_t n = view.nodes();
-    if (history_.size() != n) history_.assign(n, NodeHistory());
-    // "Now" and the entries that left the window: those with t <= cutoff. Realistic: the
-    // window is (now - window_s, now]. Seed: the last window_requests decisions.
+    if (node_.size() != n) {
+      node_.assign(n, NodeState{});
+      words_ = (n + 63) / 64;
+    }
     const double now = view.seed_mode() ? static_cast<double>(decisions_) : view.now_s();
-    const double cutoff =
-        view.seed_mode() ? now - static_cast<double>(window_requests_) - 1 : now - window_s_;
+    // Seed mode: decisions now - window_requests .. now - 1 stay (t > now - window).
+    const double window = view.seed_mode() ? static_cast<double>(window_requests_) + 1 : window_s_;
     ++decisions_;
-    cost_.resize(n);
-    int64_t min_load = INT64_MAX, max_load = INT64_MIN, min_cost = INT64_MAX, max_cost = INT64_MIN;
-    uint32_t longest = 0;
-    for (uint32_t i = 0; i < n; ++i) {
-      NodeHistory& h = history_[i];
-      while (!h.entries.empty() && h.entries.front().t <= cutoff) {
-        h.sum_ns -= h.entries.front().cost_ns;
-        h.entries.pop_front();
+    for (NodeState& s : node_) Expire(s, now - window);
+    const Request& r = view.request();
+    // The shared prefix: the request's leading ids the tree has seen.
+    uint32_t shared = 0;
+    while (shared < r.blocks.size() && alloc_.contains(r.blocks[shared])) ++shared;
+    const double shared_tokens =
+        std::min<double>(static_cast<double>(shared) * view.block_tokens(), r.input_tokens);
+    const bool exploit = static_cast<double>(r.input_tokens) - shared_tokens < shared_tokens;
+    // Exploit: the nodes the deepest shared prefix with a live allocation went to.
+    const uint64_t* allowed = nullptr;
+    if (exploit) {
+      for (uint32_t k = shared; k-- > 0;) {
+        const Alloc& a = alloc_.find(r.blocks[k])->second;
+        if (now - a.last_s < window) {
+          allowed = &words_pool_[a.offset];
+          break;
+        }
       }
-      cost_[i] = h.sum_ns + Nanos(view.predicted_prefill_s(i, view.prefix_blocks(i)));
-      min_load = std::min(min_load, h.sum_ns);
-      max_load = std::max(max_load, h.sum_ns);
-      min_cost = std::min(min_cost, cost_[i]);
-      max_cost = std::max(max_cost, cost_[i]);
-      longest = std::max(longest, view.prefix_blocks(i));
     }
-    const int64_t lo = rebalance_on_cost_ ? min_cost : min_load;
-    const int64_t hi = rebalance_on_cost_ ? max_cost : max_load;
-    // All idle (hi == 0) is no imbalance.
-    const bool rebalance =
-        hi > 0 && static_cast<double>(hi) >= rebalance_ratio_ * static_cast<double>(lo);
-    const uint64_t request_blocks = view.request().blocks.size();
-    const bool exploit = !rebalance && longest > request_blocks - longest;
-    uint32_t best = UINT32_MAX;
+    uint32_t best = 0;
+    int64_t best_cost = INT64_MAX;
     for (uint32_t i = 0; i < n; ++i) {
-      if (exploit && view.prefix_blocks(i) != longest) continue;
-      if (best == UINT32_MAX || cost_[i] < cost_[best]) best = i;
+      if (allowed != nullptr && ((allowed[i / 64] >> (i % 64)) & 1) == 0) continue;
+      const int64_t cost = LoadCost(view, i);
+      if (cost < best_cost) {
+        best = i;
+        best_cost = cost;
+      }
     }
-    // Record the request's work on its node: its prefill there with the prefix it had
-    // (the miss-rate-weighted prefill) plus its decode.
-    const int64_t work =
-        Nanos(view.predicted_prefill_s(best, view.prefix_blocks(best)) +
-              decode_s_per_token_ * static_cast<double>(view.request().output_tokens));
-    history_[best].entries.push_back({now, work});
-    history_[best].sum_ns += work;
+    Record(view, best, now, window);
     return best;
+  }
+
+  void OnFirstToken(const RoutedRequest& r) override {
+    auto it = in_flight_.find(r.request);
+    if (it != in_flight_.end()) it->second.first_token_s = r.t_s;
+  }
+  // A finished request's time per output token joins its node's samples; its output
+  // length the mean.
+  void OnFinished(const RoutedRequest& r) override {
+    auto it = in_flight_.find(r.request);
+    if (it == in_flight_.end()) return;
+    const InFlight f = it->second;
+    in_flight_.erase(it);
+    if (f.first_token_s < 0) return;  // refused before its first token
+    finished_output_ += f.output_tokens;
+    ++finished_;
+    if (f.output_tokens > 1 && r.t_s > f.first_token_s) {
+      NodeState& s = node_[r.node];
+      s.tpot.push_back((r.t_s - f.first_token_s) / (f.output_tokens - 1));
+      if (s.tpot.size() > kTpotSamples) s.tpot.pop_front();
+      std::vector<double> sorted(s.tpot.begin(), s.tpot.end());
+      std::nth_element(sorted.begin(), sorted.begin() + sorted.size() / 2, sorted.end());
+      s.median_tpot_s = sorted[sorted.size() / 2];  // numpy's median of an even count averages
+      if (sorted.size() % 2 == 0) {
+        const double lower = *std::max_element(sorted.begin(), sorted.begin() + sorted.size() / 2);
+        s.median_tpot_s = (s.median_tpot_s + lower) / 2;
+      }
+    }
+  }
+
+  // Bytes of one node's state, one windowed entry, one tree id (the estimate's units).
+  static constexpr size_t node_bytes() { return sizeof(NodeState); }
+  static constexpr size_t entry_bytes() { return sizeof(Entry); }
+  // A hash map slot (key, value and its control byte) of the tree and of the in-flight map.
+  static constexpr size_t alloc_slot_bytes() { return sizeof(std::pair<BlockId, Alloc>) + 1; }
+  static constexpr size_t in_flight_slot_bytes() {
+    return sizeof(std::pair<uint32_t, InFlight>) + 1;
   }
 
  private:
   struct Entry {
-    double t;  // seconds (realistic) or decision number (seed)
+    double t;
     int64_t cost_ns;
   };
-  struct NodeHistory {
+  struct NodeState {
     std::deque<Entry> entries;  // oldest first
-    int64_t sum_ns = 0;         // sum of entries' cost_ns
+    int64_t sum_ns = 0;
+    std::deque<double> tpot;  // the last kTpotSamples measured
+    double median_tpot_s = -1;
   };
+  struct Alloc {
+    double last_s;
+    uint32_t offset;  // into words_pool_
+  };
+  struct InFlight {
+    uint32_t output_tokens;
+    double first_token_s;
+  };
+
+  static void Expire(NodeState& s, double cutoff) {
+    while (!s.entries.empty() && s.entries.front().t <= cutoff) {
+      s.sum_ns -= s.entries.front().cost_ns;
+      s.entries.pop_front();
+    }
+  }
+
+  int64_t LoadCost(const ClusterView& view, uint32_t i) const {
+    int64_t cost = node_[i].sum_ns;
+    if (view.nodes_decode() && routed_ > 0) {
+      const double tpot = node_[i].median_tpot_s < 0 ? default_tpot_s_ : node_[i].median_tpot_s;
+      // Measured output lengths once requests finish; before, the requested ones (Preble's
+      // max_new_tokens).
+      const double mean_output =
+          finished_ > 0 ? static_cast<double>(finished_output_) / static_cast<double>(finished_)
+                        : static_cast<double>(routed_output_) / static_cast<double>(routed_);
+      cost += Nanos(view.in_flight(i) * mean_output * tpot);
+    }
+    return cost;
+  }
+
+  // The request's prefill on its node joins the window; every id of its prompt records
+  // the node (Preble adds the GPU to every ancestor's allocation).
+  void Record(const ClusterView& view, uint32_t node, double now, double window) {
+    const Request& r = view.request();
+    const int64_t work = Nanos(view.predicted_prefill_s(node, view.prefix_blocks(node)));
+    node_[node].entries.push_back({now, work});
+    node_[node].sum_ns += work;
+    for (const BlockId id : r.blocks) {
+      auto [it, inserted] = alloc_.try_emplace(id, Alloc{now, 0});
+      if (inserted) {
+        it->second.offset = static_cast<uint32_t>(words_pool_.size());
+        words_pool_.resize(words_pool_.size() + words_, 0);
+      } else if (now - it->second.last_s >= window) {
+        std::fill_n(words_pool_.begin() + it->second.offset, words_, 0);  // reset
+      }
+      it->second.last_s = now;
+      words_pool_[it->second.offset + node / 64] |= uint64_t{1} << (node % 64);
+    }
+    if (!view.seed_mode()) {
+      in_flight_[view.request_index()] = InFlight{r.output_tokens, -1};
+      routed_output_ += r.output_tokens;
+      ++routed_;
+    }
+  }
 
   double window_s_;
   uint64_t window_requests_;
-  double decode_s_per_token_;
-  double rebalance_ratio_;
-  bool rebalance_on_cost_;
+  double default_tpot_s_;
   uint64_t decisions_ = 0;
-  std::vector<NodeHistory> history_;
-  std::vector<int64_t> cost_;  // per node: windowed load + the request's own prefill there
+  size_t words_ = 1;
+  std::vector<NodeState> node_;
+  absl::flat_hash_map<BlockId, Alloc> alloc_;  // the tree: every id routed, and where
+  std::vector<uint64_t> words_pool_;           // node bit sets, words_ per id
+  absl::flat_hash_map<uint32_t, InFlight> in_flight_;
+  uint64_t finished_output_ = 0;
+  uint64_t finished_ = 0;
+  uint64_t routed_output_ = 0;
+  uint64_t routed_ = 0;
 };
 
-// Per node a history (a deque: a map of 8 pointers and a 512-byte chunk at least) and a
-// cost; the entries within the window over all nodes. Seed-compat: the last
-// window_requests decisions. Realistic: the arrivals of window_s seconds; a guess of twice
-// the trace's average rate, as bursts exceed it.
+// Per node its state and two deque floors; per distinct id of the trace an allocation
+// (map slot and node words); the windowed entries (realistic: twice the trace's average
+// rate over the window); the requests in flight (at most the trace's).
 uint64_t PrebleE2StateBytes(const Params& params, const PolicySizing& cell) {
   const TraceShape& t = cell.trace;
   double entries = 0;
@@ -139,26 +219,26 @@ uint64_t PrebleE2StateBytes(const Params& params, const PolicySizing& cell) {
   }
   const auto windowed = static_cast<uint64_t>(std::min(entries, static_cast<double>(t.requests)));
   constexpr uint64_t kDequeFloorBytes = 64 + 512;
-  return cell.nodes * (PrebleE2Router::node_history_bytes() + kDequeFloorBytes + sizeof(int64_t)) +
-         2 * windowed * PrebleE2Router::entry_bytes();
+  const uint64_t words = (cell.nodes + 63) / 64;
+  const uint64_t ids = t.distinct_blocks;
+  return cell.nodes *
+             (PrebleE2Router::node_bytes() + 2 * kDequeFloorBytes + kTpotSamples * sizeof(double)) +
+         2 * windowed * PrebleE2Router::entry_bytes() +
+         2 * ids * PrebleE2Router::alloc_slot_bytes() + 2 * ids * words * sizeof(uint64_t) +
+         (cell.seed_compat ? 0 : 2 * t.requests * PrebleE2Router::in_flight_slot_bytes());
 }
 
 }  // namespace
 
 RouterInfo PrebleE2RouterInfo() {
   return {"preble_e2",
-          "exploit the longest cached prefix when it outweighs the new part, else explore; "
-          "lowest windowed load cost, rebalancing at max >= ratio x min",
-          "Srivatsa et al., Preble: Efficient Distributed Prompt Scheduling for LLM Serving "
-          "(ICLR 2025), E2 global scheduler",
+          "exploit the nodes of a shared prefix longer than the new part, else explore; "
+          "least windowed prefill + live decode load",
+          "Srivatsa et al., Preble (ICLR 2025), E2 global scheduler",
           kParams,
-          [](const Params& params, uint64_t) {
-            return std::make_unique<PrebleE2Router>(
-                params.Get("window_s"), static_cast<uint64_t>(params.GetInt("window_requests")),
-                params.Get("decode_s_per_token"), params.Get("rebalance_ratio"),
-                params.GetChoice("rebalance_on") == "cost");
-          },
-          PrebleE2StateBytes};
+          [](const Params& params, uint64_t) { return std::make_unique<PrebleE2Router>(params); },
+          PrebleE2StateBytes,
+          "WukLab/preble@0c962c4c multi_node/global_scheduler_with_time.py"};
 }
 
 }  // namespace kvb

@@ -510,84 +510,75 @@ TEST(LlmDRouterTest, TiesAreBrokenUniformlyAtRandom) {
 }
 
 // ---- preble_e2 ----
+// The test view predicts (input tokens - 4 x reused blocks) ms of prefill; no block is
+// held, so every routed request records its whole prompt.
 
-// Two decisions on a 2-node view: Y1 (ids 100..149, y1 tokens) at t1 -> node 0 (both idle,
-// equal costs, lowest index); Y2 (ids 200..249, y2 tokens) at t2 -> node 1 (loads y1 vs 0:
-// rebalance, node 1 costs y2 < y1 + y2). Afterwards node 0 carries y1 ms, node 1 y2 ms.
-void PrimePreble(Router& router, ClusterViewForTest& c, uint32_t y1, uint32_t y2, double t1 = 0,
-                 double t2 = 0) {
-  c.now_s = t1;
-  c.SetRequest(Ids(100, 50), y1);
-  ASSERT_EQ(RouteNode(router, c), 0u);
-  c.now_s = t2;
-  c.SetRequest(Ids(200, 50), y2);
-  ASSERT_EQ(RouteNode(router, c), 1u);
+uint32_t RoutePreble(Router& router, ClusterViewForTest& c, double t, std::vector<BlockId> ids,
+                     uint32_t index, uint32_t output_tokens = 0) {
+  c.now_s = t;
+  c.request_index = index;
+  const auto tokens = static_cast<uint32_t>(4 * ids.size());
+  c.SetRequest(std::move(ids), tokens, output_tokens);
+  return RouteNode(router, c);
 }
 
-TEST(PrebleE2RouterTest, ExploitsALongerCachedPrefixOtherwiseExplores) {
-  // Loads 200 / 250 ms: 250 < 1.5 x 200 = 300, no rebalance.
-  {
-    auto router = MakeRouter("preble_e2", 1);
-    ClusterViewForTest c(2);
-    PrimePreble(*router, c, 200, 250);
-    // X: 10 blocks, 40 tokens; node 1 holds 6 > 4 new: exploit among {node 1} -> node 1,
-    // although node 0 costs less (200 + 40 = 240 ms vs 250 + 40 - 24 = 266 ms).
-    c.SetRequest(Ids(1, 10), 40);
-    c.Hold(1, Ids(1, 6));
-    EXPECT_EQ(RouteNode(*router, c), 1u);
-  }
-  {
-    auto router = MakeRouter("preble_e2", 1);
-    ClusterViewForTest c(2);
-    PrimePreble(*router, c, 200, 250);
-    // Node 1 holds 5, not longer than the 5 new: explore, least cost: node 0 = 240 ms,
-    // node 1 = 250 + 40 - 20 = 270 ms -> node 0.
-    c.SetRequest(Ids(1, 10), 40);
-    c.Hold(1, Ids(1, 5));
-    EXPECT_EQ(RouteNode(*router, c), 0u);
-  }
+TEST(PrebleE2RouterTest, ExploitsTheNodesOfASharedPrefixLongerThanTheNewPart) {
+  auto router = MakeRouter("preble_e2", 1);
+  ClusterViewForTest c(2);
+  // r0: nothing shared: explore, both idle: node 0 (40 ms recorded there).
+  EXPECT_EQ(RoutePreble(*router, c, 0, Ids(1, 10), 0), 0u);
+  // r1 shares 8 of 10 blocks (32 tokens > 8 new): exploit node 0 despite its 40 ms.
+  EXPECT_EQ(RoutePreble(*router, c, 1, Concat(Ids(1, 8), Ids(50, 2)), 1), 0u);
+  // r2 shares 5 of 10 (20 tokens, not more than 20 new): explore: node 1 (0 < 80 ms).
+  EXPECT_EQ(RoutePreble(*router, c, 2, Concat(Ids(1, 5), Ids(60, 5)), 2), 1u);
+  // r3 shares 1..5 (20 tokens > 8 new), sent to both nodes: exploit among them, the least
+  // load: node 1 (40 ms against 80).
+  EXPECT_EQ(RoutePreble(*router, c, 3, Concat(Ids(1, 5), Ids(80, 2)), 3), 1u);
+  // r4 shares 1..8 (32 > 8), only ever sent to node 0: node 0 (120 ms against 68).
+  EXPECT_EQ(RoutePreble(*router, c, 4, Concat(Ids(1, 8), Ids(90, 2)), 4), 0u);
 }
 
-TEST(PrebleE2RouterTest, RebalancesWhenTheMostLoadedReachesRatioTimesTheLeast) {
-  // Two nodes primed with loads a / b; the request's first 6 of 10 blocks are on node 1.
-  auto route = [](const std::string& spec, uint32_t a, uint32_t b) {
+TEST(PrebleE2RouterTest, AllocationsAndLoadLeaveWithTheWindow) {
+  auto probe = [](const char* spec) {
     auto router = MakeRouter(spec, 1);
     ClusterViewForTest c(2);
-    PrimePreble(*router, c, a, b);
-    c.SetRequest(Ids(1, 10), 40);
-    c.Hold(1, Ids(1, 6));
-    return RouteNode(*router, c);
+    EXPECT_EQ(RoutePreble(*router, c, 0, Ids(1, 10), 0), 0u);
+    // At 15 s a cold request: window 10: r0 left, both idle: node 0 (40 ms there).
+    RoutePreble(*router, c, 15, Ids(100, 10), 1);
+    // At 20 s r2 shares 8 blocks of r0: its allocation (node 0 at 0 s) has expired with
+    // window 10, so every node is a candidate: node 1; with window 100, node 0.
+    return RoutePreble(*router, c, 20, Concat(Ids(1, 8), Ids(50, 2)), 2);
   };
-  // Loads 200 / 299: 299 < 300, no rebalance: exploit -> node 1.
-  EXPECT_EQ(route("preble_e2", 200, 299), 1u);
-  // Loads 200 / 300: 300 >= 1.5 x 200: rebalance, least cost of all: node 0 = 240 ms,
-  // node 1 = 300 + 16 = 316 ms -> node 0 despite the exploit.
-  EXPECT_EQ(route("preble_e2", 200, 300), 0u);
-  // rebalance_on=cost compares 240 vs 316 ms (< 1.5 x): no rebalance, exploit -> node 1.
-  EXPECT_EQ(route("preble_e2:rebalance_on=cost", 200, 300), 1u);
-  // rebalance_ratio=2: 300 < 400, no rebalance -> node 1.
-  EXPECT_EQ(route("preble_e2:rebalance_ratio=2", 200, 300), 1u);
+  EXPECT_EQ(probe("preble_e2:window_s=10"), 1u);
+  EXPECT_EQ(probe("preble_e2:window_s=100"), 0u);
 }
 
-TEST(PrebleE2RouterTest, EntriesExpireAfterTheWindow) {
-  // window 10 s; Y1 (300 ms) -> node 0 at t = 0, Y2 (200 ms) -> node 1 at t = 5. The probe
-  // X (node 0 holds 6 of 10 blocks) is an exploit toward node 0.
-  auto probe = [](double now_s) {
-    auto router = MakeRouter("preble_e2:window_s=10", 1);
+TEST(PrebleE2RouterTest, AggregatedNodesChargeLiveDecodeWork) {
+  for (const bool decode : {false, true}) {
+    auto router = MakeRouter("preble_e2", 1);
     ClusterViewForTest c(2);
-    PrimePreble(*router, c, 300, 200, 0, 5);
-    c.now_s = now_s;
-    c.SetRequest(Ids(1, 10), 40);
-    c.Hold(0, Ids(1, 6));
-    return RouteNode(*router, c);
-  };
-  // t = 9.5: loads 300 / 200, 300 >= 1.5 x 200: rebalance; node 0 = 300 + 16 = 316 ms,
-  // node 1 = 200 + 40 = 240 ms -> node 1.
-  EXPECT_EQ(probe(9.5), 1u);
-  // t = 10: Y1 (10 s old) left the window: loads 0 / 200, rebalance; node 0 = 16 ms -> 0.
-  EXPECT_EQ(probe(10), 0u);
-  // t = 15: both left: loads 0 / 0, no rebalance: exploit -> node 0.
-  EXPECT_EQ(probe(15), 0u);
+    c.nodes_decode = decode;
+    c.in_flight = {0, 0};
+    EXPECT_EQ(RoutePreble(*router, c, 0, Ids(1, 4), 0, 10), 0u);  // 16 ms on node 0
+    // Node 1 has 1 request in flight: decoding nodes charge 1 x 10 tokens x 0.15 s.
+    c.in_flight = {0, 1};
+    EXPECT_EQ(RoutePreble(*router, c, 1, Ids(100, 4), 1, 10), decode ? 0u : 1u);
+  }
+  // Measured: r0's 10 tokens from 1.0 s to 1.9 s: 0.1 s per token on node 0.
+  auto router = MakeRouter("preble_e2", 1);
+  ClusterViewForTest c(2);
+  c.nodes_decode = true;
+  c.in_flight = {0, 0};
+  RoutePreble(*router, c, 0, Ids(1, 4), 0, 10);    // node 0: 16 ms
+  RoutePreble(*router, c, 0, Ids(100, 4), 1, 10);  // node 1: 16 ms
+  router->OnFirstToken({0, 0, 1.0});
+  router->OnFinished({0, 0, 1.9});
+  // In flight 3 and 2: node 0 = 16 ms + 3 x 10 x 0.1 = 3.016 s; node 1 = 16 ms + 2 x 10 x
+  // 0.15 = 3.016 s: a tie: node 0. One more on node 0: node 1.
+  c.in_flight = {3, 2};
+  EXPECT_EQ(RoutePreble(*router, c, 2, Ids(200, 4), 2, 10), 0u);
+  c.in_flight = {4, 2};
+  EXPECT_EQ(RoutePreble(*router, c, 3, Ids(300, 4), 3, 10), 1u);
 }
 
 TEST(PrebleE2RouterTest, SeedModeWindowIsTheLastDecisions) {
@@ -595,14 +586,12 @@ TEST(PrebleE2RouterTest, SeedModeWindowIsTheLastDecisions) {
     auto router = MakeRouter(spec, 1);
     ClusterViewForTest c(2);
     c.seed_mode = true;
-    PrimePreble(*router, c, 300, 200);
-    c.SetRequest(Ids(1, 10), 40);
-    c.Hold(0, Ids(1, 6));
-    return RouteNode(*router, c);
+    EXPECT_EQ(RoutePreble(*router, c, 0, Ids(1, 10), 0), 0u);   // node 0: 40 ms
+    EXPECT_EQ(RoutePreble(*router, c, 0, Ids(100, 5), 1), 1u);  // node 1: 20 ms
+    return RoutePreble(*router, c, 0, Ids(200, 5), 2);          // explore
   };
-  // Both earlier decisions in the window: loads 300 / 200, rebalance: 316 vs 240 -> node 1.
+  // Both decisions in the window: 40 vs 20 ms: node 1. Only the last: 0 vs 20: node 0.
   EXPECT_EQ(probe("preble_e2:window_requests=2"), 1u);
-  // Only the last decision (Y2 on node 1): loads 0 / 200, rebalance: 16 vs 240 -> node 0.
   EXPECT_EQ(probe("preble_e2:window_requests=1"), 0u);
 }
 
@@ -661,7 +650,7 @@ TEST(ProductionRoutersTest, BadParametersNameTheRouterAndTheKey) {
       {"llm_d:kv_weight=-1", "kv_weight"},
       {"llm_d:colour=3", "colour"},
       {"preble_e2:window_s=0", "window_s"},
-      {"preble_e2:rebalance_on=both", "rebalance_on"},
+      {"preble_e2:tpot_s=-1", "tpot_s"},
   };
   for (const auto& [spec, key] : cases) {
     const std::string text = spec;

@@ -716,6 +716,7 @@ class Simulator final {
     v.queued_prefill_tokens = prefill_tokens_;
     if (config_.signal_refresh_s > 0) v.signals_as_of_s = &last_refresh_s_;
     v.prefill_pool = d > 0;
+    v.nodes_decode = d == 0;
     telemetry_.TrackEngines(
         [this] {
           RunTelemetry::EngineTotals t;

@@ -62,6 +62,7 @@ class ClusterViewForTest {
     s.global_cache = global_cache;
     s.uniform_speed = uniform_speed;
     s.prefill_pool = prefill_pool;
+    s.nodes_decode = nodes_decode;
     s.prefix_blocks = prefix_;
     s.queue_length = queue_length;
     s.queued_predicted_s = queued_work_s;
@@ -95,6 +96,7 @@ class ClusterViewForTest {
   // The predictor above ignores the node; false makes routers take their any-speed path.
   bool uniform_speed = true;
   bool prefill_pool = false;
+  bool nodes_decode = false;
   double now_s = 0;
   double signals_as_of_s = -1;  // when the engine signals were polled; < 0: fresh
   uint32_t request_index = 0;
