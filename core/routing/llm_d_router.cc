@@ -124,8 +124,9 @@ RouterInfo LlmDRouterInfo() {
             return std::make_unique<LlmDRouter>(params, seed);
           },
           LlmDStateBytes,
-          "llm-d/llm-d-inference-scheduler EPP config defaults (blockSizeTokens 16, "
-          "maxPrefixBlocksToMatch 256, lruCapacityPerServer 31250); scorer weights 3/2/2"};
+          "kubernetes-sigs/gateway-api-inference-extension@a172f54a "
+          "pkg/epp/scheduling/framework/plugins/{prefixcachescorer,queuescorer}; llm-d's "
+          "default profile weights 3/2/2"};
 }
 
 }  // namespace kvb
