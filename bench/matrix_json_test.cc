@@ -158,7 +158,7 @@ std::vector<BadConfig> BadConfigs() {
          c["clusters"][1]["decode_selector"] = "fastest";
        },
        "m.json: clusters[1].decode_selector: unknown policy 'fastest' (known: least_loaded, "
-       "least_kv, mooncake_tbt)"},
+       "least_kv, mooncake_tbt, dynamo)"},
       {"bad early rejection",
        [](json& c) {
          c["clusters"][1]["shape"] = "disaggregated";

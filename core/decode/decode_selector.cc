@@ -11,7 +11,7 @@ namespace kvb {
 
 std::span<const DecodeSelectorInfo> DecodeSelectors() {
   static const std::vector<DecodeSelectorInfo> kSelectors = {
-      LeastLoadedDecodeInfo(), LeastKvDecodeInfo(), MooncakeTbtDecodeInfo()};
+      LeastLoadedDecodeInfo(), LeastKvDecodeInfo(), MooncakeTbtDecodeInfo(), DynamoDecodeInfo()};
   return kSelectors;
 }
 
@@ -19,13 +19,13 @@ const DecodeSelectorInfo* FindDecodeSelector(std::string_view name) {
   return FindByName(DecodeSelectors(), name);
 }
 
-std::unique_ptr<DecodeSelector> MakeDecodeSelector(std::string_view name) {
+std::unique_ptr<DecodeSelector> MakeDecodeSelector(std::string_view name, uint64_t seed) {
   const DecodeSelectorInfo* info = FindDecodeSelector(name);
   if (info == nullptr) {
     throw InputError(absl::StrCat("unknown decode selector '", std::string(name),
                                   "' (known: ", JoinNames(DecodeSelectors()), ")"));
   }
-  return info->make();
+  return info->make(seed);
 }
 
 }  // namespace kvb

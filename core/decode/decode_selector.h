@@ -53,18 +53,20 @@ struct DecodeSelectorInfo {
   std::string_view name;
   std::string_view description;  // one line
   std::string_view source;
-  std::unique_ptr<DecodeSelector> (*make)() = nullptr;
+  // A selector drawing its random numbers from `seed` (deterministic per cell).
+  std::unique_ptr<DecodeSelector> (*make)(uint64_t seed) = nullptr;
 };
 
 std::span<const DecodeSelectorInfo> DecodeSelectors();
 const DecodeSelectorInfo* FindDecodeSelector(std::string_view name);
 // InputError("unknown decode selector 'x' (known: ...)") for an unknown name.
-std::unique_ptr<DecodeSelector> MakeDecodeSelector(std::string_view name);
+std::unique_ptr<DecodeSelector> MakeDecodeSelector(std::string_view name, uint64_t seed = 1);
 
 // Each policy's entry, defined in its own file.
 DecodeSelectorInfo LeastLoadedDecodeInfo();
 DecodeSelectorInfo LeastKvDecodeInfo();
 DecodeSelectorInfo MooncakeTbtDecodeInfo();
+DecodeSelectorInfo DynamoDecodeInfo();
 
 }  // namespace kvb
 

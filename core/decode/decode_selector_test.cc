@@ -1,5 +1,6 @@
 #include "core/decode/decode_selector.h"
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -48,20 +49,37 @@ TEST(DecodeSelectorTest, MooncakeTbtPicksTheFastestStepAndRejectsOverTheSlo) {
   EXPECT_EQ(MakeDecodeSelector("mooncake_tbt")->Select(v), kNoDecodeNode);
 }
 
+TEST(DecodeSelectorTest, DynamoPicksTheLeastActiveBlocksUniformAmongTies) {
+  std::vector<DecodeNodeState> nodes;
+  DecodeView v = ThreeNodes(nodes);
+  EXPECT_EQ(MakeDecodeSelector("dynamo")->Select(v), 0u);  // 100 blocks, though busiest
+  // Nodes 0 and 2 tie at 500 blocks: each about half the time over seeds; never node 1.
+  nodes[0].active_kv_blocks = 500;
+  int zero = 0;
+  const int draws = 2000;
+  for (int seed = 1; seed <= draws; ++seed) {
+    const uint32_t d = MakeDecodeSelector("dynamo", seed)->Select(v);
+    EXPECT_NE(d, 1u);
+    zero += d == 0;
+  }
+  EXPECT_NEAR(zero, draws / 2.0, 5 * std::sqrt(draws * 0.25));
+}
+
 TEST(DecodeSelectorTest, RegistryNamesEveryEntryOnce) {
-  EXPECT_EQ(DecodeSelectors().size(), 3u);
+  EXPECT_EQ(DecodeSelectors().size(), 4u);
   for (const DecodeSelectorInfo& info : DecodeSelectors()) {
     EXPECT_EQ(FindDecodeSelector(info.name), &info);
     EXPECT_FALSE(info.description.empty());
     EXPECT_FALSE(info.source.empty());
-    EXPECT_NE(info.make(), nullptr);
+    EXPECT_NE(info.make(1), nullptr);
   }
   try {
     MakeDecodeSelector("fastest");
     FAIL();
   } catch (const InputError& e) {
-    EXPECT_EQ(std::string(e.what()),
-              "unknown decode selector 'fastest' (known: least_loaded, least_kv, mooncake_tbt)");
+    EXPECT_EQ(
+        std::string(e.what()),
+        "unknown decode selector 'fastest' (known: least_loaded, least_kv, mooncake_tbt, dynamo)");
   }
 }
 

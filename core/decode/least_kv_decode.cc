@@ -33,7 +33,7 @@ class LeastKvDecode final : public DecodeSelector {
 DecodeSelectorInfo LeastKvDecodeInfo() {
   return {"least_kv", "lowest HBM KV use once the request's KV lands, then fewest requests",
           "KV-utilisation balancing (llm-d's kv-cache-utilization scorer); rule guessed",
-          [] { return std::unique_ptr<DecodeSelector>(new LeastKvDecode); }};
+          [](uint64_t) { return std::unique_ptr<DecodeSelector>(new LeastKvDecode); }};
 }
 
 }  // namespace kvb

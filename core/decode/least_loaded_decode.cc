@@ -25,7 +25,7 @@ class LeastLoadedDecode final : public DecodeSelector {
 DecodeSelectorInfo LeastLoadedDecodeInfo() {
   return {"least_loaded", "fewest requests running or waiting (lowest index on a tie)",
           "load balancing, the baseline of every disaggregated router",
-          [] { return std::unique_ptr<DecodeSelector>(new LeastLoadedDecode); }};
+          [](uint64_t) { return std::unique_ptr<DecodeSelector>(new LeastLoadedDecode); }};
 }
 
 }  // namespace kvb

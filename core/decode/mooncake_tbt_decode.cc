@@ -33,7 +33,7 @@ DecodeSelectorInfo MooncakeTbtDecodeInfo() {
   return {"mooncake_tbt",
           "lowest predicted decode step with the request added; reject above the TBT SLO",
           "Mooncake (FAST'25) section 5, Algorithm 1: decode instance chosen to meet the TBT SLO",
-          [] { return std::unique_ptr<DecodeSelector>(new MooncakeTbtDecode); }};
+          [](uint64_t) { return std::unique_ptr<DecodeSelector>(new MooncakeTbtDecode); }};
 }
 
 }  // namespace kvb

@@ -696,7 +696,7 @@ class Simulator final {
       engines_.back().RecordGaps(&itl_);
     }
     prefill_nodes_ = n;
-    if (d > 0) decode_selector_ = MakeDecodeSelector(config_.decode_selector);
+    if (d > 0) decode_selector_ = MakeDecodeSelector(config_.decode_selector, config_.seed);
     decode_state_.assign(d, DecodeNodeState{});
     placed_.resize(trace_.size());
     on_node_.resize(n + d);
