@@ -55,9 +55,17 @@ class PrebleE2Router final : public Router {
     ++decisions_;
     for (NodeState& s : node_) Expire(s, now - window);
     const Request& r = view.request();
-    // The shared prefix: the request's leading ids the tree has seen.
+    // The shared prefix: the request's leading ids the tree has seen. An id names its
+    // prefix, so the tree holds a prefix of the ids: binary search for its end.
     uint32_t shared = 0;
-    while (shared < r.blocks.size() && alloc_.contains(r.blocks[shared])) ++shared;
+    for (uint32_t hi = static_cast<uint32_t>(r.blocks.size()); shared < hi;) {
+      const uint32_t mid = shared + (hi - shared) / 2;
+      if (alloc_.contains(r.blocks[mid])) {
+        shared = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
     const double shared_tokens =
         std::min<double>(static_cast<double>(shared) * view.block_tokens(), r.input_tokens);
     const bool exploit = static_cast<double>(r.input_tokens) - shared_tokens < shared_tokens;
@@ -101,16 +109,7 @@ class PrebleE2Router final : public Router {
     finished_output_ += f.output_tokens;
     ++finished_;
     if (f.output_tokens > 1 && r.t_s > f.first_token_s) {
-      NodeState& s = node_[r.node];
-      s.tpot.push_back((r.t_s - f.first_token_s) / (f.output_tokens - 1));
-      if (s.tpot.size() > kTpotSamples) s.tpot.pop_front();
-      std::vector<double> sorted(s.tpot.begin(), s.tpot.end());
-      std::nth_element(sorted.begin(), sorted.begin() + sorted.size() / 2, sorted.end());
-      s.median_tpot_s = sorted[sorted.size() / 2];  // numpy's median of an even count averages
-      if (sorted.size() % 2 == 0) {
-        const double lower = *std::max_element(sorted.begin(), sorted.begin() + sorted.size() / 2);
-        s.median_tpot_s = (s.median_tpot_s + lower) / 2;
-      }
+      AddTpot(node_[r.node], (r.t_s - f.first_token_s) / (f.output_tokens - 1));
     }
   }
 
@@ -131,7 +130,8 @@ class PrebleE2Router final : public Router {
   struct NodeState {
     std::deque<Entry> entries;  // oldest first
     int64_t sum_ns = 0;
-    std::deque<double> tpot;  // the last kTpotSamples measured
+    std::deque<double> tpot;     // the last kTpotSamples measured, oldest first
+    std::vector<double> sorted;  // the same, sorted
     double median_tpot_s = -1;
   };
   struct Alloc {
@@ -142,6 +142,19 @@ class PrebleE2Router final : public Router {
     uint32_t output_tokens;
     double first_token_s;
   };
+
+  // A measured time per output token joins the node's last kTpotSamples; their median (the
+  // mean of the middle two of an even count, as numpy's) is kept up to date.
+  static void AddTpot(NodeState& s, double tpot) {
+    s.tpot.push_back(tpot);
+    s.sorted.insert(std::upper_bound(s.sorted.begin(), s.sorted.end(), tpot), tpot);
+    if (s.tpot.size() > kTpotSamples) {
+      s.sorted.erase(std::lower_bound(s.sorted.begin(), s.sorted.end(), s.tpot.front()));
+      s.tpot.pop_front();
+    }
+    const size_t k = s.sorted.size();
+    s.median_tpot_s = k % 2 == 1 ? s.sorted[k / 2] : (s.sorted[k / 2 - 1] + s.sorted[k / 2]) / 2;
+  }
 
   static void Expire(NodeState& s, double cutoff) {
     while (!s.entries.empty() && s.entries.front().t <= cutoff) {
@@ -221,8 +234,8 @@ uint64_t PrebleE2StateBytes(const Params& params, const PolicySizing& cell) {
   constexpr uint64_t kDequeFloorBytes = 64 + 512;
   const uint64_t words = (cell.nodes + 63) / 64;
   const uint64_t ids = t.distinct_blocks;
-  return cell.nodes *
-             (PrebleE2Router::node_bytes() + 2 * kDequeFloorBytes + kTpotSamples * sizeof(double)) +
+  return cell.nodes * (PrebleE2Router::node_bytes() + 2 * kDequeFloorBytes +
+                       2 * kTpotSamples * sizeof(double)) +
          2 * windowed * PrebleE2Router::entry_bytes() +
          2 * ids * PrebleE2Router::alloc_slot_bytes() + 2 * ids * words * sizeof(uint64_t) +
          (cell.seed_compat ? 0 : 2 * t.requests * PrebleE2Router::in_flight_slot_bytes());
