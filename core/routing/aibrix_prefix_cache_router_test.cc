@@ -8,84 +8,71 @@
 
 #include "core/policy/testing/cluster_view_for_test.h"
 #include "core/routing/router.h"
+#include "core/routing/testing/router_testing.h"
 #include "gtest/gtest.h"
 
 namespace kvb {
 namespace {
 
-std::vector<BlockId> Ids(BlockId first, size_t count) {
-  std::vector<BlockId> ids(count);
-  for (size_t i = 0; i < count; ++i) ids[i] = first + static_cast<BlockId>(i);
-  return ids;
-}
+using testing::Concat;
+using testing::Ids;
 
-std::vector<BlockId> Concat(std::vector<BlockId> a, const std::vector<BlockId>& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
-}
-
-uint32_t Route(Router& router, ClusterViewForTest& c, std::vector<uint32_t> in_flight,
-               std::vector<BlockId> ids) {
-  c.in_flight = std::move(in_flight);
-  const auto tokens = static_cast<uint32_t>(4 * ids.size());
-  c.SetRequest(std::move(ids), tokens);
-  return router.Route(c.view()).node;
-}
+using testing::RouteWithLoads;
 
 TEST(AibrixPrefixCacheRouterTest, TheBestMatchWithinMeanPlusStddevWins) {
   auto router = MakeRouter("aibrix_prefix_cache", 1);
   ClusterViewForTest c(3);
   // No match: the least loaded (node 0); it indexes 1..10.
-  EXPECT_EQ(Route(*router, c, {0, 5, 5}, Ids(1, 10)), 0u);
+  EXPECT_EQ(RouteWithLoads(*router, c, {0, 5, 5}, Ids(1, 10)), 0u);
   // Node 0 matches 5/10 = 50%: load 0 <= 3.33 + 2.36.
-  EXPECT_EQ(Route(*router, c, {0, 5, 5}, Concat(Ids(1, 5), Ids(50, 5))), 0u);
+  EXPECT_EQ(RouteWithLoads(*router, c, {0, 5, 5}, Concat(Ids(1, 5), Ids(50, 5))), 0u);
   // Loads 7, 0, 2: mean 3, stddev sqrt(53/3 - 9) = 2.94: node 0's 7 > 5.94: skipped, the
   // least loaded (node 1) takes it; with stddev_factor 2 (bound 8.89) node 0 does.
-  EXPECT_EQ(Route(*router, c, {7, 0, 2}, Ids(1, 10)), 1u);
+  EXPECT_EQ(RouteWithLoads(*router, c, {7, 0, 2}, Ids(1, 10)), 1u);
   auto wide = MakeRouter("aibrix_prefix_cache:stddev_factor=2", 1);
   ClusterViewForTest d(3);
-  EXPECT_EQ(Route(*wide, d, {0, 5, 5}, Ids(1, 10)), 0u);
-  EXPECT_EQ(Route(*wide, d, {7, 0, 2}, Ids(1, 10)), 0u);
+  EXPECT_EQ(RouteWithLoads(*wide, d, {0, 5, 5}, Ids(1, 10)), 0u);
+  EXPECT_EQ(RouteWithLoads(*wide, d, {7, 0, 2}, Ids(1, 10)), 0u);
 }
 
 TEST(AibrixPrefixCacheRouterTest, AHigherMatchPercentBeatsALowerLoad) {
   auto router = MakeRouter("aibrix_prefix_cache:stddev_factor=10", 1);
   ClusterViewForTest c(3);
-  EXPECT_EQ(Route(*router, c, {0, 5, 5}, Ids(1, 10)), 0u);  // node 0: 1..10
+  EXPECT_EQ(RouteWithLoads(*router, c, {0, 5, 5}, Ids(1, 10)), 0u);  // node 0: 1..10
   // Gated (20 > 2 x 9.33, gap 20): only node 1 may match; none does: node 1 gets 1..5.
-  EXPECT_EQ(Route(*router, c, {20, 0, 5}, Ids(1, 5)), 1u);
+  EXPECT_EQ(RouteWithLoads(*router, c, {20, 0, 5}, Ids(1, 5)), 1u);
   // Node 0 matches 100%, node 1 50% with less load: node 0.
-  EXPECT_EQ(Route(*router, c, {3, 0, 5}, Ids(1, 10)), 0u);
+  EXPECT_EQ(RouteWithLoads(*router, c, {3, 0, 5}, Ids(1, 10)), 0u);
   // Equal percents: the lower load.
-  EXPECT_EQ(Route(*router, c, {3, 0, 5}, Ids(1, 5)), 1u);
+  EXPECT_EQ(RouteWithLoads(*router, c, {3, 0, 5}, Ids(1, 5)), 1u);
 }
 
 TEST(AibrixPrefixCacheRouterTest, TheImbalanceGateLeavesOnlyTheIdlestNodes) {
   // stddev_factor 0 while placing: a matched node must be at or under the mean.
   auto router = MakeRouter("aibrix_prefix_cache:stddev_factor=0", 1);
   ClusterViewForTest c(3);
-  EXPECT_EQ(Route(*router, c, {0, 5, 5}, Ids(1, 10)), 0u);
-  EXPECT_EQ(Route(*router, c, {5, 5, 0}, Ids(1, 10)), 2u);  // node 0 above the mean
+  EXPECT_EQ(RouteWithLoads(*router, c, {0, 5, 5}, Ids(1, 10)), 0u);
+  EXPECT_EQ(RouteWithLoads(*router, c, {5, 5, 0}, Ids(1, 10)), 2u);  // node 0 above the mean
   // Loads 9, 0, 1: 9 > 2 x (3.33 + 1) and 9 - 0 >= 8: only node 1 may match; it holds
   // nothing: the least loaded, node 1.
-  EXPECT_EQ(Route(*router, c, {9, 0, 1}, Ids(1, 10)), 1u);
+  EXPECT_EQ(RouteWithLoads(*router, c, {9, 0, 1}, Ids(1, 10)), 1u);
   // Without the gate (min_gap 100) node 2 (100%, load 1 <= mean 3.33) takes it.
   auto ungated = MakeRouter("aibrix_prefix_cache:stddev_factor=0,min_gap=100", 1);
   ClusterViewForTest d(3);
-  EXPECT_EQ(Route(*ungated, d, {0, 5, 5}, Ids(1, 10)), 0u);
-  EXPECT_EQ(Route(*ungated, d, {5, 5, 0}, Ids(1, 10)), 2u);
-  EXPECT_EQ(Route(*ungated, d, {9, 0, 1}, Ids(1, 10)), 2u);
+  EXPECT_EQ(RouteWithLoads(*ungated, d, {0, 5, 5}, Ids(1, 10)), 0u);
+  EXPECT_EQ(RouteWithLoads(*ungated, d, {5, 5, 0}, Ids(1, 10)), 2u);
+  EXPECT_EQ(RouteWithLoads(*ungated, d, {9, 0, 1}, Ids(1, 10)), 2u);
 }
 
 TEST(AibrixPrefixCacheRouterTest, TheIndexKeepsItsShareOfTheLru) {
   // 6 blocks over 2 nodes: 3 per node, least recently used first out.
   auto router = MakeRouter("aibrix_prefix_cache:index_blocks=6", 1);
   ClusterViewForTest c(2);
-  EXPECT_EQ(Route(*router, c, {0, 3}, Ids(1, 3)), 0u);   // node 0: 1 2 3
-  EXPECT_EQ(Route(*router, c, {0, 3}, Ids(20, 1)), 0u);  // 20 1 2 (3 out)
+  EXPECT_EQ(RouteWithLoads(*router, c, {0, 3}, Ids(1, 3)), 0u);   // node 0: 1 2 3
+  EXPECT_EQ(RouteWithLoads(*router, c, {0, 3}, Ids(20, 1)), 0u);  // 20 1 2 (3 out)
   // Node 1 less loaded now; node 0 still matches 1, 2 (a 2/3 match, load 0 <= bound).
-  EXPECT_EQ(Route(*router, c, {0, 0}, Ids(1, 3)), 0u);
-  EXPECT_EQ(Route(*router, c, {0, 3}, Ids(20, 1)), 0u);  // 20 kept
+  EXPECT_EQ(RouteWithLoads(*router, c, {0, 0}, Ids(1, 3)), 0u);
+  EXPECT_EQ(RouteWithLoads(*router, c, {0, 3}, Ids(20, 1)), 0u);  // 20 kept
 }
 
 }  // namespace

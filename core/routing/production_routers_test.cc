@@ -14,6 +14,7 @@
 
 #include "core/policy/testing/cluster_view_for_test.h"
 #include "core/routing/router.h"
+#include "core/routing/testing/router_testing.h"
 #include "core/util/input_error.h"
 #include "core/util/mix.h"
 #include "gtest/gtest.h"
@@ -21,49 +22,14 @@
 namespace kvb {
 namespace {
 
-// Ids first, first + 1, ..., first + count - 1.
-std::vector<BlockId> Ids(BlockId first, size_t count) {
-  std::vector<BlockId> ids(count);
-  for (size_t i = 0; i < count; ++i) ids[i] = first + static_cast<BlockId>(i);
-  return ids;
-}
-
-// `a` followed by `b`.
-std::vector<BlockId> Concat(std::vector<BlockId> a, const std::vector<BlockId>& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
-}
-
-uint32_t RouteNode(Router& router, ClusterViewForTest& cluster) {
-  return router.Route(cluster.view()).node;
-}
-
-// How many times each node is chosen over `draws` routings of the same view.
-std::vector<int> Counts(Router& router, ClusterViewForTest& cluster, int draws) {
-  std::vector<int> counts(cluster.queue_length.size(), 0);
-  for (int i = 0; i < draws; ++i) ++counts.at(RouteNode(router, cluster));
-  return counts;
-}
-
-// |count - draws p| within 5 binomial standard deviations (a false failure about once in
-// 1.7 million).
-void ExpectBinomial(int count, int draws, double p) {
-  const double sd = std::sqrt(draws * p * (1 - p));
-  EXPECT_NEAR(count, draws * p, 5 * sd + 1e-9) << "p = " << p;
-}
+using testing::Concat;
+using testing::ExpectBinomial;
+using testing::FreshCounts;
+using testing::Ids;
+using testing::RouteNode;
 
 // ---- dynamo ----
 // block_tokens=4 makes a cost block one trace block of the test view.
-
-// Counts of the nodes chosen by fresh routers (seeds 1..draws) on the same view: the
-// router's own in-flight tracking cannot shift the later draws.
-std::vector<int> FreshCounts(const std::string& spec, ClusterViewForTest& cluster, int draws) {
-  std::vector<int> counts(cluster.queue_length.size(), 0);
-  for (int seed = 1; seed <= draws; ++seed) {
-    ++counts.at(RouteNode(*MakeRouter(spec, static_cast<uint64_t>(seed)), cluster));
-  }
-  return counts;
-}
 
 TEST(DynamoRouterTest, CostIsScaledPrefillAfterCreditPlusActiveBlocks) {
   auto router = MakeRouter("dynamo:block_tokens=4", 1);

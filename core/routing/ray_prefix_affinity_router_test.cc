@@ -8,43 +8,34 @@
 
 #include "core/policy/testing/cluster_view_for_test.h"
 #include "core/routing/router.h"
+#include "core/routing/testing/router_testing.h"
 #include "gtest/gtest.h"
 
 namespace kvb {
 namespace {
 
-std::vector<BlockId> Ids(BlockId first, size_t count) {
-  std::vector<BlockId> ids(count);
-  for (size_t i = 0; i < count; ++i) ids[i] = first + static_cast<BlockId>(i);
-  return ids;
-}
+using testing::Ids;
 
-uint32_t Route(Router& router, ClusterViewForTest& c, std::vector<uint32_t> in_flight,
-               std::vector<BlockId> ids) {
-  c.in_flight = std::move(in_flight);
-  const auto tokens = static_cast<uint32_t>(4 * ids.size());
-  c.SetRequest(std::move(ids), tokens);
-  return router.Route(c.view()).node;
-}
+using testing::RouteWithLoads;
 
 TEST(RayPrefixAffinityRouterTest, TenantsOfTheMatchAboveTenPercentElseTheSmallestTrees) {
   auto router = MakeRouter("ray_prefix_affinity", 1);
   ClusterViewForTest c(3);
   // Empty trees are all smallest: the shortest queue, node 2.
-  EXPECT_EQ(Route(*router, c, {3, 2, 0}, Ids(1, 10)), 2u);  // tree 2: 10 ids
+  EXPECT_EQ(RouteWithLoads(*router, c, {3, 2, 0}, Ids(1, 10)), 2u);  // tree 2: 10 ids
   // 1 of 10 matched (10%, not below): the tenant, node 2, despite its queue.
-  EXPECT_EQ(Route(*router, c, {0, 0, 9}, {1, 50, 51, 52, 53, 54, 55, 56, 57, 58}), 2u);
+  EXPECT_EQ(RouteWithLoads(*router, c, {0, 0, 9}, {1, 50, 51, 52, 53, 54, 55, 56, 57, 58}), 2u);
   // No match: the smallest trees (nodes 0 and 1, empty), shorter queue node 1.
-  EXPECT_EQ(Route(*router, c, {4, 1, 0}, Ids(100, 3)), 1u);  // tree 1: 3 ids
+  EXPECT_EQ(RouteWithLoads(*router, c, {4, 1, 0}, Ids(100, 3)), 1u);  // tree 1: 3 ids
   // Again no match: node 0 is now the only smallest tree.
-  EXPECT_EQ(Route(*router, c, {9, 0, 0}, Ids(200, 3)), 0u);
+  EXPECT_EQ(RouteWithLoads(*router, c, {9, 0, 0}, Ids(200, 3)), 0u);
   // Ids 100..102 again: their only tenant, node 1, despite its queue.
-  EXPECT_EQ(Route(*router, c, {0, 5, 0}, Ids(100, 3)), 1u);
+  EXPECT_EQ(RouteWithLoads(*router, c, {0, 5, 0}, Ids(100, 3)), 1u);
   // match_rate_threshold 0.5: 1 of 10 is below it: the smallest trees instead.
   auto strict = MakeRouter("ray_prefix_affinity:match_rate_threshold=0.5", 1);
   ClusterViewForTest d(2);
-  EXPECT_EQ(Route(*strict, d, {1, 0}, Ids(1, 10)), 1u);  // tree 1: 10 ids
-  EXPECT_EQ(Route(*strict, d, {0, 0}, {1, 70, 71, 72, 73, 74, 75, 76, 77, 78}), 0u);
+  EXPECT_EQ(RouteWithLoads(*strict, d, {1, 0}, Ids(1, 10)), 1u);  // tree 1: 10 ids
+  EXPECT_EQ(RouteWithLoads(*strict, d, {0, 0}, {1, 70, 71, 72, 73, 74, 75, 76, 77, 78}), 0u);
 }
 
 TEST(RayPrefixAffinityRouterTest, ImbalanceFallsBackToPowerOfTwo) {
@@ -53,9 +44,9 @@ TEST(RayPrefixAffinityRouterTest, ImbalanceFallsBackToPowerOfTwo) {
   for (uint64_t seed = 1; seed <= 20; ++seed) {
     auto router = MakeRouter("ray_prefix_affinity:imbalanced_threshold=5", seed);
     ClusterViewForTest c(2);
-    EXPECT_EQ(Route(*router, c, {3, 0}, Ids(1, 4)), 1u);  // tree 1
-    EXPECT_EQ(Route(*router, c, {0, 5}, Ids(1, 4)), 1u);  // 5 is not above 5: the tenant
-    EXPECT_EQ(Route(*router, c, {0, 6}, Ids(1, 4)), 0u) << seed;
+    EXPECT_EQ(RouteWithLoads(*router, c, {3, 0}, Ids(1, 4)), 1u);  // tree 1
+    EXPECT_EQ(RouteWithLoads(*router, c, {0, 5}, Ids(1, 4)), 1u);  // 5 is not above 5: the tenant
+    EXPECT_EQ(RouteWithLoads(*router, c, {0, 6}, Ids(1, 4)), 0u) << seed;
   }
 }
 
@@ -64,7 +55,8 @@ TEST(RayPrefixAffinityRouterTest, EqualQueuesAmongCandidatesAreUniform) {
   std::vector<int> counts(4, 0);
   const int draws = 4000;
   for (int seed = 1; seed <= draws; ++seed) {
-    ++counts.at(Route(*MakeRouter("ray_prefix_affinity", seed), c, {0, 0, 0, 0}, Ids(1, 4)));
+    ++counts.at(
+        RouteWithLoads(*MakeRouter("ray_prefix_affinity", seed), c, {0, 0, 0, 0}, Ids(1, 4)));
   }
   for (int k : counts) EXPECT_NEAR(k, draws / 4.0, 5 * std::sqrt(draws * 0.25 * 0.75));
 }

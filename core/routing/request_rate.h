@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/policy/cluster_view.h"
+#include "core/policy/policy_sizing.h"
 #include "core/routing/hash_ring.h"
 
 namespace kvb {
@@ -74,6 +75,13 @@ inline uint32_t SessionOrLowestRate(const ClusterView& view, size_t session_bloc
   if (ids.size() < session_blocks) return rate.Lowest(view);
   ring.Resize(view.nodes(), points_per_node);
   return ring.node_at(ring.First(HashRing::Key(ids[session_blocks - 1])));
+}
+
+// The memory of SessionOrLowestRate's state: the ring (`points_per_node` points per node)
+// and per node the routing times within the window (at most every request).
+inline uint64_t SessionRoutingStateBytes(uint64_t points_per_node, const PolicySizing& cell) {
+  return cell.nodes * (points_per_node * HashRing::point_bytes() + RequestRate::kNodeBytes) +
+         cell.trace.requests * RequestRate::kEntryBytes;
 }
 
 }  // namespace kvb

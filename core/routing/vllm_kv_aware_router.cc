@@ -55,12 +55,8 @@ class VllmKvAwareRouter final : public Router {
   RequestRate rate_;
 };
 
-// The ring, and per node the routing times within the window (at most every request).
 uint64_t VllmKvAwareStateBytes(const Params& params, const PolicySizing& cell) {
-  return cell.nodes *
-             (static_cast<uint64_t>(params.GetInt("points_per_node")) * HashRing::point_bytes() +
-              RequestRate::kNodeBytes) +
-         cell.trace.requests * RequestRate::kEntryBytes;
+  return SessionRoutingStateBytes(static_cast<uint64_t>(params.GetInt("points_per_node")), cell);
 }
 
 }  // namespace

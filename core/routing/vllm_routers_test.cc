@@ -13,26 +13,16 @@
 
 #include "core/policy/testing/cluster_view_for_test.h"
 #include "core/routing/router.h"
+#include "core/routing/testing/router_testing.h"
 #include "core/util/mix.h"
 #include "gtest/gtest.h"
 
 namespace kvb {
 namespace {
 
-std::vector<BlockId> Ids(BlockId first, size_t count) {
-  std::vector<BlockId> ids(count);
-  for (size_t i = 0; i < count; ++i) ids[i] = first + static_cast<BlockId>(i);
-  return ids;
-}
-
-uint32_t RouteNode(Router& router, ClusterViewForTest& cluster) {
-  return router.Route(cluster.view()).node;
-}
-
-void ExpectBinomial(int count, int draws, double p) {
-  const double sd = std::sqrt(draws * p * (1 - p));
-  EXPECT_NEAR(count, draws * p, 5 * sd + 1e-9) << "p = " << p;
-}
+using testing::ExpectBinomial;
+using testing::Ids;
+using testing::RouteNode;
 
 // The node of the first ring point clockwise from `id`'s key: points Mix64((node << 32 |
 // r) ^ 0xD1B54A32D192ED03) for r < points, key Mix64(id + 0x9E3779B97F4A7C15).

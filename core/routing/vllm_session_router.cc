@@ -44,12 +44,8 @@ class VllmSessionRouter final : public Router {
   RequestRate rate_;
 };
 
-// The ring, and per node the routing times within the window (at most every request).
 uint64_t VllmSessionStateBytes(const Params& params, const PolicySizing& cell) {
-  return cell.nodes *
-             (static_cast<uint64_t>(params.GetInt("points_per_node")) * HashRing::point_bytes() +
-              RequestRate::kNodeBytes) +
-         cell.trace.requests * RequestRate::kEntryBytes;
+  return SessionRoutingStateBytes(static_cast<uint64_t>(params.GetInt("points_per_node")), cell);
 }
 
 }  // namespace
