@@ -630,6 +630,7 @@ def profile(name, edit):
 profile("p_ok.json", lambda s: None)
 profile("p_unknown.json", lambda s: s.update(hbm_gb=80))
 profile("p_no_room.json", lambda s: s.update(hbm_bytes_per_gpu=17e9))
+profile("p_huge_hbm.json", lambda s: s.update(hbm_bytes_per_gpu=8e90))
 profile("p_zero_seqs.json", lambda s: s.update(max_num_seqs=0))
 profile("p_model.json", lambda s: s["step_model"].update(name="linear"))
 profile("p_param_range.json", lambda s: s["step_model"]["params"].update(mbu=7))
@@ -645,6 +646,8 @@ expect_error 14-serving-unknown-field 2 "p_unknown.json" "serving.hbm_gb: unknow
   "$kvtrace" simulate same.jsonl --profile p_unknown.json
 expect_error 14-serving-no-room-for-kv 2 "p_no_room.json" "serving.hbm_bytes_per_gpu" "no room" -- \
   "$kvtrace" simulate same.jsonl --profile p_no_room.json
+expect_error 14-serving-huge-hbm 2 "p_huge_hbm.json" "serving.hbm_bytes_per_gpu" "2^40" -- \
+  "$kvtrace" simulate same.jsonl --profile p_huge_hbm.json
 expect_error 14-serving-zero-seqs 2 "p_zero_seqs.json" "serving.max_num_seqs" -- \
   "$kvtrace" simulate same.jsonl --profile p_zero_seqs.json
 expect_error 14-serving-unknown-step-model 2 "p_model.json" "serving.step_model.name" "linear" -- \

@@ -40,6 +40,18 @@ TEST(ServingProfileTest, BadFiguresAreRefusedWithTheirField) {
   } catch (const InputError& e) {
     EXPECT_STREQ(std::string(e.what()).substr(0, 27).c_str(), "serving.hbm_bytes_per_gpu: ");
   }
+  // HBM so large the block count leaves uint64 (a fuzzer's 8e90 B): refused, no UB.
+  p = DefaultProfile();
+  p.serving->hbm_bytes_per_gpu = 8e90;
+  EXPECT_EQ(KvCapacityBlocks(*p.serving, 8, 327680), kMaxKvCapacityBlocks + 1);
+  try {
+    ValidateCostProfile(p);
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("serving.hbm_bytes_per_gpu: leaves more than 2^40 KV"),
+              std::string::npos)
+        << e.what();
+  }
   p = DefaultProfile();
   p.serving->max_num_seqs = 0;
   EXPECT_THROW(ValidateCostProfile(p), InputError);

@@ -1,5 +1,6 @@
 #include "core/model/serving_profile.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
@@ -13,7 +14,10 @@ uint64_t KvCapacityBlocks(const ServingProfile& s, uint32_t gpus, uint64_t kv_by
   const double block_bytes =
       static_cast<double>(s.kv_block_tokens) * static_cast<double>(kv_bytes_per_token);
   if (!(free_bytes > 0) || !(block_bytes > 0)) return 0;
-  return static_cast<uint64_t>(std::floor(free_bytes / block_bytes));
+  // Clamped before the conversion (a double past 2^64 does not convert); validation
+  // refuses anything above kMaxKvCapacityBlocks.
+  return static_cast<uint64_t>(std::min(std::floor(free_bytes / block_bytes),
+                                        static_cast<double>(kMaxKvCapacityBlocks + 1)));
 }
 
 void ValidateServingProfile(const ServingProfile& s, uint32_t gpus, uint64_t kv_bytes_per_token) {
@@ -34,7 +38,12 @@ void ValidateServingProfile(const ServingProfile& s, uint32_t gpus, uint64_t kv_
   if (s.max_num_batched_tokens == 0) fail("max_num_batched_tokens", "must be >= 1");
   if (s.max_num_seqs == 0) fail("max_num_seqs", "must be >= 1");
   if (s.step_model.empty()) fail("step_model.name", "must not be empty");
-  if (KvCapacityBlocks(s, gpus, kv_bytes_per_token) == 0) {
+  const uint64_t blocks = KvCapacityBlocks(s, gpus, kv_bytes_per_token);
+  if (blocks > kMaxKvCapacityBlocks) {
+    fail("hbm_bytes_per_gpu", absl::StrCat("leaves more than 2^40 KV blocks (", gpus, " GPUs x ",
+                                           s.hbm_bytes_per_gpu, " B): not a real node"));
+  }
+  if (blocks == 0) {
     fail("hbm_bytes_per_gpu",
          absl::StrCat("no room for one KV block: ", gpus, " GPUs x ", s.hbm_bytes_per_gpu,
                       " B - weights ", s.weight_bytes, " B - reserve ", s.activation_reserve_bytes,

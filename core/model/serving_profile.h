@@ -27,12 +27,16 @@ struct ServingProfile {
   bool operator==(const ServingProfile&) const = default;
 };
 
+// The most KV blocks a node may have (2^40: about 10^13 tokens); more is a bad profile.
+inline constexpr uint64_t kMaxKvCapacityBlocks = uint64_t{1} << 40;
+
 // HBM blocks left for KV on a node of `gpus` GPUs: floor((gpus x HBM - weights - reserve) /
 // (kv_block_tokens x kv_bytes_per_token)); 0 if nothing is left.
 uint64_t KvCapacityBlocks(const ServingProfile& serving, uint32_t gpus,
                           uint64_t kv_bytes_per_token);
 
-// Throws InputError("serving.hbm_bytes_per_gpu: ...") naming the first bad field; the
+// Throws InputError("serving.hbm_bytes_per_gpu: ...") naming the first bad field (also
+// when it leaves no KV block, or more than kMaxKvCapacityBlocks); the
 // step model's name and parameters are checked by the engine's registry.
 void ValidateServingProfile(const ServingProfile& serving, uint32_t gpus,
                             uint64_t kv_bytes_per_token);
