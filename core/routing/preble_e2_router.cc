@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -60,7 +61,7 @@ class PrebleE2Router final : public Router {
     uint32_t shared = 0;
     for (uint32_t hi = static_cast<uint32_t>(r.blocks.size()); shared < hi;) {
       const uint32_t mid = shared + (hi - shared) / 2;
-      if (alloc_.contains(r.blocks[mid])) {
+      if (InTree(r.blocks[mid])) {
         shared = mid + 1;
       } else {
         hi = mid;
@@ -73,9 +74,9 @@ class PrebleE2Router final : public Router {
     const uint64_t* allowed = nullptr;
     if (exploit) {
       for (uint32_t k = shared; k-- > 0;) {
-        const Alloc& a = alloc_.find(r.blocks[k])->second;
-        if (now - a.last_s < window) {
-          allowed = &words_pool_[a.offset];
+        const BlockId id = r.blocks[k];
+        if (now - ids_[id].last_s < window) {
+          allowed = NodeWords(id);
           break;
         }
       }
@@ -117,7 +118,7 @@ class PrebleE2Router final : public Router {
   static constexpr size_t node_bytes() { return sizeof(NodeState); }
   static constexpr size_t entry_bytes() { return sizeof(Entry); }
   // A hash map slot (key, value and its control byte) of the tree and of the in-flight map.
-  static constexpr size_t alloc_slot_bytes() { return sizeof(std::pair<BlockId, Alloc>) + 1; }
+  static constexpr size_t id_state_bytes() { return sizeof(IdState); }
   static constexpr size_t in_flight_slot_bytes() {
     return sizeof(std::pair<uint32_t, InFlight>) + 1;
   }
@@ -134,10 +135,18 @@ class PrebleE2Router final : public Router {
     std::vector<double> sorted;  // the same, sorted
     double median_tpot_s = -1;
   };
-  struct Alloc {
-    double last_s;
-    uint32_t offset;  // into words_pool_
+  // One id of the tree, indexed by the id itself (ids are interned 0..distinct-1).
+  struct IdState {
+    double last_s = kAbsent;  // when last routed; kAbsent: never (not in the tree)
+    uint64_t nodes = 0;       // where it went (one word: clusters of up to 64 nodes)
   };
+  static constexpr double kAbsent = -std::numeric_limits<double>::infinity();
+
+  bool InTree(BlockId id) const { return id < ids_.size() && ids_[id].last_s != kAbsent; }
+  // The node bit set of `id`: inline up to 64 nodes, else words_ words in wide_.
+  uint64_t* NodeWords(BlockId id) {
+    return words_ == 1 ? &ids_[id].nodes : &wide_[size_t{id} * words_];
+  }
   struct InFlight {
     uint32_t output_tokens;
     double first_token_s;
@@ -185,15 +194,15 @@ class PrebleE2Router final : public Router {
     node_[node].entries.push_back({now, work});
     node_[node].sum_ns += work;
     for (const BlockId id : r.blocks) {
-      auto [it, inserted] = alloc_.try_emplace(id, Alloc{now, 0});
-      if (inserted) {
-        it->second.offset = static_cast<uint32_t>(words_pool_.size());
-        words_pool_.resize(words_pool_.size() + words_, 0);
-      } else if (now - it->second.last_s >= window) {
-        std::fill_n(words_pool_.begin() + it->second.offset, words_, 0);  // reset
+      if (id >= ids_.size()) {
+        ids_.resize(size_t{id} + 1);
+        if (words_ > 1) wide_.resize(ids_.size() * words_, 0);
       }
-      it->second.last_s = now;
-      words_pool_[it->second.offset + node / 64] |= uint64_t{1} << (node % 64);
+      IdState& state = ids_[id];
+      uint64_t* words = NodeWords(id);
+      if (now - state.last_s >= window) std::fill_n(words, words_, 0);  // absent or expired
+      state.last_s = now;
+      words[node / 64] |= uint64_t{1} << (node % 64);
     }
     if (!view.seed_mode()) {
       in_flight_[view.request_index()] = InFlight{r.output_tokens, -1};
@@ -208,8 +217,8 @@ class PrebleE2Router final : public Router {
   uint64_t decisions_ = 0;
   size_t words_ = 1;
   std::vector<NodeState> node_;
-  absl::flat_hash_map<BlockId, Alloc> alloc_;  // the tree: every id routed, and where
-  std::vector<uint64_t> words_pool_;           // node bit sets, words_ per id
+  std::vector<IdState> ids_;    // the tree: every id routed, when and where
+  std::vector<uint64_t> wide_;  // clusters over 64 nodes: words_ per id
   absl::flat_hash_map<uint32_t, InFlight> in_flight_;
   uint64_t finished_output_ = 0;
   uint64_t finished_ = 0;
@@ -236,8 +245,8 @@ uint64_t PrebleE2StateBytes(const Params& params, const PolicySizing& cell) {
   const uint64_t ids = t.distinct_blocks;
   return cell.nodes * (PrebleE2Router::node_bytes() + 2 * kDequeFloorBytes +
                        2 * kTpotSamples * sizeof(double)) +
-         2 * windowed * PrebleE2Router::entry_bytes() +
-         2 * ids * PrebleE2Router::alloc_slot_bytes() + 2 * ids * words * sizeof(uint64_t) +
+         2 * windowed * PrebleE2Router::entry_bytes() + 2 * ids * PrebleE2Router::id_state_bytes() +
+         (words > 1 ? 2 * ids * words * 8 : 0) +
          (cell.seed_compat ? 0 : 2 * t.requests * PrebleE2Router::in_flight_slot_bytes());
 }
 
