@@ -18,6 +18,7 @@
 #include "bench/cell_distribution.h"
 #include "bench/run_result_json.h"
 #include "benchmark/benchmark.h"
+#include "core/util/mutex.h"
 
 namespace kvb {
 namespace {
@@ -27,7 +28,9 @@ namespace {
 std::atomic<bool> g_stop_new_cells{false};
 std::atomic<bool> g_cancel_running_cells{false};
 std::atomic<int> g_stop_signal{0};
-std::atomic<bool> g_watchdog_done{false};
+Mutex g_watchdog_mutex;
+CondVar g_watchdog_wake;
+bool g_watchdog_done ABSL_GUARDED_BY(g_watchdog_mutex) = false;
 std::thread g_watchdog;
 
 extern "C" void OnStopSignal(int signal) {
@@ -45,21 +48,31 @@ void InstallStopHandlers(double grace_s) {
   sigemptyset(&action.sa_mask);
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
-  g_watchdog_done.store(false);
+  {
+    MutexLock lock(&g_watchdog_mutex);
+    g_watchdog_done = false;
+  }
   g_watchdog = std::thread([grace_s] {
-    while (!g_watchdog_done.load() && !g_stop_new_cells.load()) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    // A signal handler cannot notify, so the stop flag is polled; StopWatchdog wakes it at once.
+    MutexLock lock(&g_watchdog_mutex);
+    while (!g_watchdog_done && !g_stop_new_cells.load()) {
+      g_watchdog_wake.WaitUntil(&g_watchdog_mutex,
+                                std::chrono::steady_clock::now() + std::chrono::milliseconds(20));
     }
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(grace_s);
-    while (!g_watchdog_done.load() && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    while (!g_watchdog_done && std::chrono::steady_clock::now() < deadline) {
+      g_watchdog_wake.WaitUntil(&g_watchdog_mutex, deadline);
     }
-    if (!g_watchdog_done.load()) g_cancel_running_cells.store(true);
+    if (!g_watchdog_done) g_cancel_running_cells.store(true);
   });
 }
 
 void StopWatchdog() {
-  g_watchdog_done.store(true);
+  {
+    MutexLock lock(&g_watchdog_mutex);
+    g_watchdog_done = true;
+  }
+  g_watchdog_wake.NotifyAll();
   if (g_watchdog.joinable()) g_watchdog.join();
 }
 

@@ -1,6 +1,7 @@
 #ifndef KVB_CORE_UTIL_MUTEX_H_
 #define KVB_CORE_UTIL_MUTEX_H_
 
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 
@@ -46,6 +47,14 @@ class CondVar {
     std::unique_lock<std::mutex> lock(mu->mu_, std::adopt_lock);
     cv_.wait(lock);
     lock.release();  // still locked: the caller's lock
+  }
+  // As Wait, returning by `deadline` at the latest.
+  template <typename Clock, typename Duration>
+  void WaitUntil(Mutex* mu, std::chrono::time_point<Clock, Duration> deadline)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(*mu) {
+    std::unique_lock<std::mutex> lock(mu->mu_, std::adopt_lock);
+    cv_.wait_until(lock, deadline);
+    lock.release();
   }
   void NotifyAll() { cv_.notify_all(); }
 
