@@ -17,12 +17,22 @@ uint32_t LeastLoadedNode(const ClusterView& view) {
   return best;
 }
 
-std::optional<uint32_t> SeedCopySource(const ClusterView& view, uint32_t length) {
+void SeedCopySources::Recount(const ClusterView& view, uint32_t top) {
+  nodes_ = static_cast<uint32_t>(view.nodes());
+  held_.assign(size_t{top + 1} * nodes_, 0);
+  for (uint32_t i = 0; i < top; ++i) {
+    for (uint32_t n = 0; n < nodes_; ++n) {
+      held_[size_t{i + 1} * nodes_ + n] =
+          held_[size_t{i} * nodes_ + n] + (view.holds(n, i) ? 1 : 0);
+    }
+  }
+}
+
+std::optional<uint32_t> SeedCopySources::For(uint32_t length) const {
   std::optional<uint32_t> source;
   uint32_t most = 0;
-  for (uint32_t n = 0; n < view.nodes(); ++n) {
-    uint32_t held = 0;
-    for (uint32_t i = 0; i < length; ++i) held += view.holds(n, i) ? 1 : 0;
+  for (uint32_t n = 0; n < nodes_; ++n) {
+    const uint32_t held = held_[size_t{length} * nodes_ + n];
     if (held > most) {
       source = n;
       most = held;

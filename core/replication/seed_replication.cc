@@ -75,7 +75,8 @@ class SeedReplication final : public ReplicationPolicy {
     if (view.seed_mode()) {
       // The seed's way: from the node holding most of the prefix's ids, to the r - 1 least
       // loaded others, every time.
-      const std::optional<uint32_t> source = SeedCopySource(view, length);
+      sources_.Recount(view, length);
+      const std::optional<uint32_t> source = sources_.For(length);
       if (!source) return;
       const std::vector<uint32_t> targets = SeedCopyTargets(view, *source);
       for (size_t k = 0; k < std::min<size_t>(r - 1, targets.size()); ++k) {
@@ -112,13 +113,15 @@ class SeedReplication final : public ReplicationPolicy {
   const uint32_t min_prefix_;
   const uint32_t max_prefix_;
   SeedRules rules_;
+  SeedCopySources sources_;
   std::vector<uint32_t> order_;
   std::vector<bool> covered_;
 };
 
-// Per node: a place in the copy order and a covered flag, reused across requests.
-uint64_t SeedReplicationStateBytes(const Params&, const PolicySizing& cell) {
-  return cell.nodes * sizeof(uint32_t) + CeilDiv(cell.nodes, 8);
+// Per node: a place in the copy order, a covered flag and max_prefix + 1 copy-source counts.
+uint64_t SeedReplicationStateBytes(const Params& p, const PolicySizing& cell) {
+  const auto counts = static_cast<uint64_t>(p.GetInt("max_prefix")) + 2;
+  return cell.nodes * sizeof(uint32_t) * counts + CeilDiv(cell.nodes, 8);
 }
 
 }  // namespace

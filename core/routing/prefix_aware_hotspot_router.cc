@@ -144,8 +144,9 @@ class PrefixAwareHotspotRouter final : public Router {
   void ReplicateSeed(const ClusterView& view) {
     const auto blocks = view.request().blocks;
     const int nodes = static_cast<int>(view.nodes());
+    sources_.Recount(view, static_cast<uint32_t>(Top(view)));
     for (size_t len = Top(view); len >= 2; --len) {
-      const std::optional<uint32_t> source = SeedCopySource(view, static_cast<uint32_t>(len));
+      const std::optional<uint32_t> source = sources_.For(static_cast<uint32_t>(len));
       if (!source) continue;
       const auto it = records_[*source].find(blocks[len - 1]);
       if (it == records_[*source].end()) continue;
@@ -159,6 +160,7 @@ class PrefixAwareHotspotRouter final : public Router {
       for (size_t k = 0; k < copies; ++k) {
         view.replicas().CopyPrefix(*source, targets[k], static_cast<uint32_t>(len));
       }
+      if (copies > 0) sources_.Recount(view, static_cast<uint32_t>(len - 1));
     }
   }
 
@@ -248,6 +250,7 @@ class PrefixAwareHotspotRouter final : public Router {
   int64_t t_ = 0;
   // Seed mode: per node, pattern records keyed by the prefix's last id (which names it).
   // Kept forever, as the seed does (bounded by the trace's distinct ids).
+  SeedCopySources sources_;
   std::vector<absl::flat_hash_map<BlockId, Pattern>> records_;
   // Realistic mode: copies asked for, (target, id) -> when they should have landed.
   absl::flat_hash_map<uint64_t, double> pending_;
@@ -285,6 +288,7 @@ uint64_t PrefixAwareHotspotStateBytes(const Params& p, const PolicySizing& cell)
   const uint64_t per_record_max = Pow2Ceil(history + 1) * sizeof(int64_t);
   bytes += std::min(returns * 2 * sizeof(int64_t), with_history * per_record_max) +
            with_history * kMallocOverhead;
+  bytes += (max_prefix + 1) * nodes * sizeof(uint32_t);  // the copy-source counts
   return bytes;
 }
 
