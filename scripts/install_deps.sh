@@ -7,7 +7,7 @@ set -euo pipefail
 
 packages=(cmake ninja-build g++ pkg-config
   libtbb-dev libabsl-dev libbenchmark-dev libboost-program-options-dev
-  libsimdjson-dev nlohmann-json3-dev libgtest-dev libgmock-dev libzstd-dev
+  libsimdjson-dev nlohmann-json3-dev libgtest-dev libgmock-dev libzstd-dev zlib1g-dev
   python3-pandas python3-matplotlib python3-scipy)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(clang libclang-rt-14-dev zstd libopenmpi-dev openmpi-bin chromium python3-pytest)

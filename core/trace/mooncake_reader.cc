@@ -3,16 +3,19 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 #include <zstd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <limits>
 #include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "simdjson.h"
 
 namespace kvb {
@@ -134,6 +137,56 @@ class ZstdSource final : public ByteSource {
   bool frame_complete_ = true;
 };
 
+// Decompresses gzip (RFC 1952; concatenated members too, as gzip writes them) with zlib.
+class GzipSource final : public ByteSource {
+ public:
+  GzipSource(std::unique_ptr<ByteSource> compressed, std::string name)
+      : compressed_(std::move(compressed)), name_(std::move(name)), in_buffer_(size_t{1} << 16) {
+    // 15 + 16: a gzip header and trailer, the largest window.
+    if (inflateInit2(&stream_, 15 + 16) != Z_OK) {
+      throw InputError(name_ + ": gzip: cannot create a stream");
+    }
+  }
+  ~GzipSource() override { inflateEnd(&stream_); }
+
+  size_t Read(char* dst, size_t capacity) override {
+    stream_.next_out = reinterpret_cast<Bytef*>(dst);
+    stream_.avail_out = static_cast<uInt>(std::min<size_t>(capacity, UINT32_MAX));
+    const uInt wanted = stream_.avail_out;
+    while (stream_.avail_out > 0) {
+      if (stream_.avail_in == 0) {
+        if (input_done_) break;
+        const size_t n = compressed_->Read(in_buffer_.data(), in_buffer_.size());
+        if (n == 0) {
+          input_done_ = true;
+          if (in_member_) throw InputError(name_ + ": gzip: truncated compressed stream");
+          break;
+        }
+        stream_.next_in = reinterpret_cast<Bytef*>(in_buffer_.data());
+        stream_.avail_in = static_cast<uInt>(n);
+      }
+      in_member_ = true;
+      const int ret = inflate(&stream_, Z_NO_FLUSH);
+      if (ret == Z_STREAM_END) {
+        in_member_ = false;
+        if (inflateReset(&stream_) != Z_OK) throw InputError(name_ + ": gzip: cannot reset");
+      } else if (ret != Z_OK && ret != Z_BUF_ERROR) {
+        throw InputError(
+            absl::StrCat(name_, ": gzip: ", stream_.msg != nullptr ? stream_.msg : "corrupt data"));
+      }
+    }
+    return wanted - stream_.avail_out;
+  }
+
+ private:
+  std::unique_ptr<ByteSource> compressed_;
+  std::string name_;
+  std::vector<char> in_buffer_;
+  z_stream stream_{};
+  bool input_done_ = false;
+  bool in_member_ = false;  // inside a gzip member: its end not reached yet
+};
+
 // ---------------------------------------------------------------------------------------
 // One line -> one request.
 
@@ -217,12 +270,42 @@ uint64_t ParseUnsigned(od::value value, std::string_view field, uint64_t max) {
   ThrowSyntax(error);
 }
 
+// Parses a timestamp in `unit` into milliseconds: an integer in ms (as Mooncake writes
+// them); a non-negative number in s or us, rounded to the nearest millisecond.
+int64_t ParseTimestampMs(od::value value, TimestampUnit unit) {
+  constexpr uint64_t kMax = std::numeric_limits<int64_t>::max();
+  if (unit == TimestampUnit::kMilliseconds) {
+    return static_cast<int64_t>(ParseUnsigned(value, "timestamp", kMax));
+  }
+  double x = 0;
+  const simdjson::error_code error = value.get_double().get(x);
+  if (error == simdjson::NUMBER_ERROR) ThrowSyntax(error);
+  if (error != simdjson::SUCCESS || !(x >= 0) || !std::isfinite(x)) {
+    const std::string_view token = value.raw_json_token();
+    throw LineError{"timestamp", absl::StrCat("expected a non-negative number of ",
+                                              std::string(TimestampUnitName(unit)), ", got ",
+                                              DescribeToken(token))};
+  }
+  const double ms = unit == TimestampUnit::kSeconds ? x * 1000 : x / 1000;
+  if (ms >= 9.2e18) {
+    throw LineError{"timestamp", absl::StrCat(x, " ", std::string(TimestampUnitName(unit)),
+                                              " is out of range (max 9.2e18 ms)")};
+  }
+  return std::llround(ms);
+}
+
+// Above this many requests per second a trace's timestamps are likely not milliseconds.
+constexpr double kMaxPlausibleRatePerS = 1000;
+// A trace spanning more than this is likely in a finer unit than it was read in.
+constexpr double kMaxPlausibleSpanS = 30 * 86400.0;
+
 class LineParser {
  public:
   LineParser(std::string name, const MooncakeReadOptions& options)
-      : name_(std::move(name)), options_(options), builder_(options.block_tokens) {
-    if (options.block_tokens == 0) throw InputError("block_tokens: must be > 0");
-  }
+      : name_(std::move(name)),
+        options_(Checked(options)),
+        reblock_(options.reblock_tokens == 0 ? 1 : options.reblock_tokens / options.block_tokens),
+        builder_(options.reblock_tokens == 0 ? options.block_tokens : options.reblock_tokens) {}
 
   // Handles one line (without its '\n'); `capacity` bytes are readable from `data`.
   void HandleLine(const char* data, size_t length, size_t capacity, bool final_unterminated) {
@@ -275,11 +358,42 @@ class LineParser {
     loaded.trace = builder_.Finish(&build);
     report_.timestamps_backwards = build.timestamps_backwards;
     report_.requests = loaded.trace->size();
+    CheckArrivalRate(*loaded.trace);
     loaded.report = std::move(report_);
     return loaded;
   }
 
  private:
+  static const MooncakeReadOptions& Checked(const MooncakeReadOptions& o) {
+    if (o.block_tokens == 0) throw InputError("block_tokens: must be > 0");
+    if (o.reblock_tokens % o.block_tokens != 0) {
+      throw InputError(absl::StrCat("reblock_tokens: ", o.reblock_tokens,
+                                    " is not a multiple of block_tokens ", o.block_tokens));
+    }
+    return o;
+  }
+
+  // Flags a rate or span no serving trace has: the timestamps' unit is likely wrong.
+  void CheckArrivalRate(const Trace& trace) {
+    if (trace.size() < 100) return;
+    const double span_s =
+        static_cast<double>(trace.last_arrival_ms() - trace.first_arrival_ms()) / 1000.0;
+    if (span_s <= 0) return;  // all at once: a batch, not a unit problem
+    const double rate = static_cast<double>(trace.size() - 1) / span_s;
+    const std::string_view unit = TimestampUnitName(options_.timestamp_unit);
+    if (rate > kMaxPlausibleRatePerS) {
+      report_.implausible_rate = absl::StrFormat(
+          "%d requests in %.3f s (%.0f per second, read as %s): if the timestamps are in a "
+          "coarser unit, give it (timestamp unit s or ms)",
+          trace.size(), span_s, rate, unit);
+    } else if (span_s > kMaxPlausibleSpanS) {
+      report_.implausible_rate = absl::StrFormat(
+          "%d requests over %.0f days (read as %s): if the timestamps are in a finer unit, give "
+          "it (timestamp unit ms or us)",
+          trace.size(), span_s / 86400, unit);
+    }
+  }
+
   static bool IsBlank(std::string_view s) {
     return s.find_first_not_of(" \t\r") == std::string_view::npos;
   }
@@ -303,7 +417,8 @@ class LineParser {
     }
     enum : unsigned { kTimestamp = 1, kInput = 2, kOutput = 4, kIds = 8 };
     unsigned seen = 0;
-    uint64_t timestamp = 0, input = 0, output = 0;
+    int64_t timestamp = 0;
+    uint64_t input = 0, output = 0;
     ids_.clear();
     auto mark = [&seen](unsigned bit, std::string_view name) {
       if (seen & bit) throw LineError{std::string(name), "duplicate field"};
@@ -320,7 +435,7 @@ class LineParser {
         ParseIds(value);
       } else if (key == "timestamp") {
         mark(kTimestamp, "timestamp");
-        timestamp = ParseUnsigned(value, "timestamp", std::numeric_limits<int64_t>::max());
+        timestamp = ParseTimestampMs(value, options_.timestamp_unit);
       } else if (key == "input_length") {
         mark(kInput, "input_length");
         input = ParseUnsigned(value, "input_length", std::numeric_limits<uint32_t>::max());
@@ -343,18 +458,29 @@ class LineParser {
     }
     const uint64_t expected = (input + options_.block_tokens - 1) / options_.block_tokens;
     const bool mismatch = ids_.size() != expected;
+    const size_t ids_in_file = ids_.size();
+    if (reblock_ > 1) Reblock();
 
     std::optional<PrefixConflict> conflict =
-        builder_.Add(static_cast<int64_t>(timestamp), static_cast<uint32_t>(input),
-                     static_cast<uint32_t>(output), ids_);
+        builder_.Add(timestamp, static_cast<uint32_t>(input), static_cast<uint32_t>(output), ids_);
     if (conflict) throw DescribeConflict(*conflict);
     request_lines_.push_back(line_);
     if (mismatch) {
       ++report_.block_count_mismatches;
-      Note(absl::StrCat(name_, ":", line_, ": hash_ids: ", ids_.size(), " ids for input_length ",
+      Note(absl::StrCat(name_, ":", line_, ": hash_ids: ", ids_in_file, " ids for input_length ",
                         input, " (expected ", expected, " blocks of ", options_.block_tokens,
                         " tokens)"));
     }
+  }
+
+  // Keeps the ids naming whole blocks of reblock_ file blocks, and the request's last id
+  // (its partial last block): each id names its whole prefix.
+  void Reblock() {
+    size_t kept = 0;
+    for (size_t i = 0; i < ids_.size(); ++i) {
+      if ((i + 1) % reblock_ == 0 || i + 1 == ids_.size()) ids_[kept++] = ids_[i];
+    }
+    ids_.resize(kept);
   }
 
   void ParseIds(od::value value) {
@@ -392,6 +518,7 @@ class LineParser {
 
   std::string name_;
   MooncakeReadOptions options_;
+  size_t reblock_;  // file blocks per trace block
   TraceBuilder builder_;
   od::parser parser_;
   std::vector<RawBlockId> ids_;
@@ -466,6 +593,8 @@ LoadedTrace ReadMooncakeTrace(const std::string& path, const MooncakeReadOptions
   std::unique_ptr<ByteSource> source;
   if (EndsWith(path, ".zst")) {
     source = std::make_unique<ZstdSource>(std::move(file), path);
+  } else if (EndsWith(path, ".gz")) {
+    source = std::make_unique<GzipSource>(std::move(file), path);
   } else {
     parser.ExpectBytes(file->size());
     source = std::move(file);
@@ -479,6 +608,60 @@ LoadedTrace ReadMooncakeTraceFromMemory(std::string_view data, std::string_view 
   LineParser parser(std::string(name), options);
   parser.ExpectBytes(data.size());
   return ReadLines(source, parser);
+}
+
+std::optional<TimestampUnit> TimestampUnitFromName(std::string_view name) {
+  if (name == "ms") return TimestampUnit::kMilliseconds;
+  if (name == "s") return TimestampUnit::kSeconds;
+  if (name == "us") return TimestampUnit::kMicroseconds;
+  return std::nullopt;
+}
+
+std::string_view TimestampUnitName(TimestampUnit unit) {
+  switch (unit) {
+    case TimestampUnit::kSeconds:
+      return "s";
+    case TimestampUnit::kMicroseconds:
+      return "us";
+    case TimestampUnit::kMilliseconds:
+      break;
+  }
+  return "ms";
+}
+
+std::span<const TraceFormat> TraceFormats() {
+  static constexpr TraceFormat kFormats[] = {
+      {"mooncake", "Mooncake JSONL (kvcache-ai/Mooncake FAST25-release traces): 512-token ids, ms",
+       512, TimestampUnit::kMilliseconds},
+      {"bailian",
+       "Qwen-Bailian JSONL (alibaba-edu/qwen-bailian-usagetraces-anon@03a51e31): 16-token ids, s",
+       16, TimestampUnit::kSeconds},
+  };
+  return kFormats;
+}
+
+const TraceFormat* FindTraceFormat(std::string_view name) {
+  for (const TraceFormat& f : TraceFormats()) {
+    if (f.name == name) return &f;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> DescribeReadWarnings(std::string_view name_view,
+                                              const MooncakeReadReport& r) {
+  const std::string name(name_view);
+  std::vector<std::string> lines;
+  auto count = [&](uint64_t n, const char* what) {
+    if (n > 0) lines.push_back(absl::StrCat(name, ": ", n, " ", what));
+  };
+  count(r.skipped_invalid, "invalid lines skipped (skip_invalid)");
+  count(r.block_count_mismatches,
+        "requests whose hash_ids count is not ceil(input_length / block)");
+  count(r.timestamps_backwards,
+        "requests with a timestamp earlier than the previous line's (stable-sorted by timestamp)");
+  if (!r.implausible_rate.empty()) lines.push_back(absl::StrCat(name, ": ", r.implausible_rate));
+  for (const std::string& m : r.messages) lines.push_back(absl::StrCat("  ", m));
+  return lines;
 }
 
 }  // namespace kvb

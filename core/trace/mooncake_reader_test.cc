@@ -52,6 +52,165 @@ std::vector<RawBlockId> RawIdsOf(const Trace& trace, size_t i) {
 }
 
 // ---------------------------------------------------------------------------------------
+// Timestamp units, re-blocking, gzip, the arrival-rate check.
+
+// A line with a timestamp written as `timestamp` (any JSON number text).
+std::string LineAt(std::string_view timestamp, std::string_view ids = "1") {
+  return "{\"timestamp\": " + std::string(timestamp) +
+         ", \"input_length\": 16, \"output_length\": 1, \"hash_ids\": [" + std::string(ids) + "]}";
+}
+
+std::vector<int64_t> ArrivalsOf(const std::string& text, TimestampUnit unit) {
+  MooncakeReadOptions options;
+  options.block_tokens = 16;
+  options.timestamp_unit = unit;
+  const LoadedTrace loaded = ReadMooncakeTraceFromMemory(text, "t.jsonl", options);
+  std::vector<int64_t> arrivals;
+  for (size_t i = 0; i < loaded.trace->size(); ++i)
+    arrivals.push_back((*loaded.trace)[i].arrival_ms);
+  return arrivals;
+}
+
+TEST(TimestampUnitTest, SecondsWithFractionsRoundToTheNearestMillisecond) {
+  // 61.114 s is 61113.999... in binary: rounded, not truncated; 0.0005 s rounds up.
+  const std::string text = LineAt("0.0004") + "\n" + LineAt("0.0005") + "\n" + LineAt("61.114") +
+                           "\n" + LineAt("7") + "\n" + LineAt("2.5e1") + "\n";
+  EXPECT_THAT(ArrivalsOf(text, TimestampUnit::kSeconds), ElementsAre(0, 1, 7000, 25000, 61114));
+}
+
+TEST(TimestampUnitTest, MicrosecondsRoundToTheNearestMillisecond) {
+  const std::string text =
+      LineAt("1499") + "\n" + LineAt("1500") + "\n" + LineAt("2000000.4") + "\n";
+  EXPECT_THAT(ArrivalsOf(text, TimestampUnit::kMicroseconds), ElementsAre(1, 2, 2000));
+}
+
+TEST(TimestampUnitTest, MillisecondsStayWholeNumbers) {
+  EXPECT_EQ(ErrorOf(LineAt("1.5") + "\n"), "t.jsonl:1: timestamp: expected an integer, got 1.5");
+}
+
+TEST(TimestampUnitTest, BadSecondsNameTheFieldAndTheUnit) {
+  MooncakeReadOptions options;
+  options.block_tokens = 16;
+  options.timestamp_unit = TimestampUnit::kSeconds;
+  EXPECT_EQ(ErrorOf(LineAt("-1.5") + "\n", options),
+            "t.jsonl:1: timestamp: expected a non-negative number of s, got -1.5");
+  EXPECT_EQ(ErrorOf(LineAt("\"3\"") + "\n", options),
+            "t.jsonl:1: timestamp: expected a non-negative number of s, got a string");
+  EXPECT_EQ(ErrorOf(LineAt("1e300") + "\n", options),
+            "t.jsonl:1: timestamp: 1e+300 s is out of range (max 9.2e18 ms)");
+}
+
+TEST(TimestampUnitTest, NamesRoundTrip) {
+  for (TimestampUnit unit :
+       {TimestampUnit::kMilliseconds, TimestampUnit::kSeconds, TimestampUnit::kMicroseconds}) {
+    EXPECT_EQ(TimestampUnitFromName(TimestampUnitName(unit)), unit);
+  }
+  EXPECT_EQ(TimestampUnitFromName("sec"), std::nullopt);
+}
+
+TEST(TraceFormatTest, BailianIsSixteenTokenIdsInSeconds) {
+  const TraceFormat* bailian = FindTraceFormat("bailian");
+  ASSERT_NE(bailian, nullptr);
+  EXPECT_EQ(bailian->block_tokens, 16u);
+  EXPECT_EQ(bailian->timestamp_unit, TimestampUnit::kSeconds);
+  const TraceFormat* mooncake = FindTraceFormat("mooncake");
+  ASSERT_NE(mooncake, nullptr);
+  EXPECT_EQ(mooncake->block_tokens, 512u);
+  EXPECT_EQ(mooncake->timestamp_unit, TimestampUnit::kMilliseconds);
+  EXPECT_EQ(FindTraceFormat("azure"), nullptr);
+}
+
+// A Qwen-Bailian line: 16-token ids, seconds, and the fields kvbench ignores.
+std::string BailianLine(std::string_view timestamp, uint32_t input, std::string_view ids) {
+  return "{\"chat_id\": 159, \"parent_chat_id\": -1, \"timestamp\": " + std::string(timestamp) +
+         ", \"input_length\": " + std::to_string(input) +
+         ", \"output_length\": 3, \"type\": \"text\", \"turn\": 1, \"hash_ids\": [" +
+         std::string(ids) + "]}";
+}
+
+TEST(ReblockTest, EveryKthIdAndTheLastNameTheBiggerBlocks) {
+  // 16-token ids re-blocked to 64 tokens (k = 4): a 144-token request (9 ids) keeps ids
+  // 4 and 8 (whole 64-token blocks) and 9 (its partial last block); a 128-token one keeps
+  // 4 and 8; a 40-token one (3 ids) keeps only its last, 3.
+  const std::string text = BailianLine("0.5", 144, "1, 2, 3, 4, 5, 6, 7, 8, 9") + "\n" +
+                           BailianLine("1.25", 128, "1, 2, 3, 4, 5, 6, 7, 8") + "\n" +
+                           BailianLine("2", 40, "1, 2, 3") + "\n";
+  const TraceFormat& bailian = *FindTraceFormat("bailian");
+  MooncakeReadOptions options;
+  options.block_tokens = bailian.block_tokens;
+  options.timestamp_unit = bailian.timestamp_unit;
+  options.reblock_tokens = 64;
+  const LoadedTrace loaded = ReadMooncakeTraceFromMemory(text, "q.jsonl", options);
+  const Trace& trace = *loaded.trace;
+  EXPECT_EQ(trace.block_tokens(), 64u);
+  ASSERT_EQ(trace.size(), 3u);
+  EXPECT_THAT(RawIdsOf(trace, 0), ElementsAre(4, 8, 9));
+  EXPECT_THAT(RawIdsOf(trace, 1), ElementsAre(4, 8));
+  EXPECT_THAT(RawIdsOf(trace, 2), ElementsAre(3));
+  EXPECT_EQ(trace[0].arrival_ms, 500);
+  EXPECT_EQ(trace[1].arrival_ms, 1250);
+  EXPECT_EQ(trace[0].input_tokens, 144u);
+  EXPECT_EQ(trace.distinct_blocks(), 4u);               // 3, 4, 8, 9
+  EXPECT_EQ(loaded.report.block_count_mismatches, 0u);  // counted against the file's blocks
+}
+
+TEST(ReblockTest, KeepsTheFilesBlocksWhenZeroOrEqual) {
+  const std::string text = BailianLine("0", 48, "1, 2, 3") + "\n";
+  for (uint32_t reblock : {0u, 16u}) {
+    MooncakeReadOptions options;
+    options.block_tokens = 16;
+    options.timestamp_unit = TimestampUnit::kSeconds;
+    options.reblock_tokens = reblock;
+    const LoadedTrace loaded = ReadMooncakeTraceFromMemory(text, "q.jsonl", options);
+    EXPECT_THAT(RawIdsOf(*loaded.trace, 0), ElementsAre(1, 2, 3)) << reblock;
+    EXPECT_EQ(loaded.trace->block_tokens(), 16u);
+  }
+}
+
+TEST(ReblockTest, ANonMultipleIsRefused) {
+  MooncakeReadOptions options;
+  options.block_tokens = 16;
+  options.reblock_tokens = 40;
+  EXPECT_EQ(ErrorOf(kValid + "\n", options),
+            "reblock_tokens: 40 is not a multiple of block_tokens 16");
+}
+
+// `n` lines, line i at timestamp i * step (ms).
+std::string Spaced(size_t n, int64_t step) {
+  std::string text;
+  for (size_t i = 0; i < n; ++i) text += Line(static_cast<int64_t>(i) * step, 512, 1, "1") + "\n";
+  return text;
+}
+
+TEST(ArrivalRateTest, SecondsReadAsMillisecondsAreFlagged) {
+  // 200 requests over 0.1 s: 1990 per second.
+  std::string text;
+  for (size_t i = 0; i < 200; ++i) text += Line(static_cast<int64_t>(i / 2), 512, 1, "1") + "\n";
+  const LoadedTrace loaded = ReadMooncakeTraceFromMemory(text, "t.jsonl");
+  EXPECT_EQ(loaded.report.implausible_rate,
+            "200 requests in 0.099 s (2010 per second, read as ms): if the timestamps are in a "
+            "coarser unit, give it (timestamp unit s or ms)");
+  const std::vector<std::string> lines = DescribeReadWarnings("t.jsonl", loaded.report);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0], "t.jsonl: " + loaded.report.implausible_rate);
+}
+
+TEST(ArrivalRateTest, MicrosecondsReadAsMillisecondsAreFlagged) {
+  // 100 requests 10^8 ms apart: 114.6 days.
+  const LoadedTrace loaded = ReadMooncakeTraceFromMemory(Spaced(100, 100000000), "t.jsonl");
+  EXPECT_EQ(loaded.report.implausible_rate,
+            "100 requests over 115 days (read as ms): if the timestamps are in a finer unit, give "
+            "it (timestamp unit ms or us)");
+}
+
+TEST(ArrivalRateTest, PlausibleBatchAndShortTracesAreNot) {
+  EXPECT_EQ(ReadMooncakeTraceFromMemory(Spaced(1000, 1), "t.jsonl").report.implausible_rate, "");
+  EXPECT_EQ(ReadMooncakeTraceFromMemory(Spaced(1000, 0), "t.jsonl").report.implausible_rate, "");
+  EXPECT_EQ(ReadMooncakeTraceFromMemory(Spaced(99, 100000000), "t.jsonl").report.implausible_rate,
+            "");
+}
+
+// ---------------------------------------------------------------------------------------
 // The table: one row per input.
 
 struct ExpectedReport {
@@ -599,6 +758,30 @@ TEST_F(MooncakeReaderFileTest, TruncatedZstdIsAClearError) {
 TEST_F(MooncakeReaderFileTest, PlainTextNamedZstIsAClearError) {
   const std::string path = Write("plain.jsonl.zst", kValid + "\n");
   EXPECT_EQ(ErrorOfFile(path), path + ": zstd: Unknown frame descriptor");
+}
+
+TEST_F(MooncakeReaderFileTest, ReadsGzipOfSeveralMembers) {
+  if (std::system("command -v gzip > /dev/null 2>&1") != 0) GTEST_SKIP() << "no gzip command";
+  std::shared_ptr<const Trace> expected;
+  const std::string text = ManyLines(30000, &expected);  // ~4 MB: several chunks
+  const size_t half = text.find('\n', text.size() / 2) + 1;
+  const std::string a = Write("a.jsonl", text.substr(0, half));
+  const std::string b = Write("b.jsonl", text.substr(half));
+  const std::string path = (dir_ / "trace.jsonl.gz").string();
+  const std::string command =
+      "gzip -c '" + a + "' > '" + path + "' && gzip -c '" + b + "' >> '" + path + "'";
+  ASSERT_EQ(std::system(command.c_str()), 0) << command;
+  const LoadedTrace loaded = ReadMooncakeTrace(path);
+  EXPECT_TRUE(SameTrace(*loaded.trace, *expected));
+  EXPECT_EQ(loaded.report.bytes, text.size());
+  EXPECT_EQ(loaded.report.lines, 30000u);
+  std::filesystem::resize_file(path, std::filesystem::file_size(path) / 3);
+  EXPECT_EQ(ErrorOfFile(path), path + ": gzip: truncated compressed stream");
+}
+
+TEST_F(MooncakeReaderFileTest, PlainTextNamedGzIsAClearError) {
+  const std::string path = Write("plain.jsonl.gz", kValid + "\n");
+  EXPECT_EQ(ErrorOfFile(path), path + ": gzip: incorrect header check");
 }
 
 TEST_F(MooncakeReaderFileTest, LineLongerThanTheChunkGrowsTheBuffer) {
