@@ -21,7 +21,14 @@ po::options_description KvbenchOptions() {
   options.add_options()("help,h", "this help")(
       "config,c", po::value<std::vector<std::string>>(),
       "matrix file (repeatable); see configs/ and --print-config")(
-      "trace", po::value<std::string>(), "run every matrix on this Mooncake JSONL trace instead")(
+      "trace", po::value<std::string>(),
+      "run every matrix on this trace file instead (Mooncake JSONL; .zst, .gz)")(
+      "trace-format", po::value<std::string>(),
+      "with --trace: mooncake (512-token ids, ms) or bailian (Qwen-Bailian: 16-token ids, s)")(
+      "timestamp-unit", po::value<std::string>(),
+      "with --trace: its timestamps' unit, ms, s or us (default: the format's)")(
+      "reblock-tokens", po::value<uint32_t>(),
+      "with --trace: re-block it to this many tokens per block (the profile's block size)")(
       "preset", po::value<std::string>(),
       "run every matrix on this generated workload instead (preset name or workload .json)")(
       "requests", po::value<uint64_t>(), "with --preset: requests to generate")(
@@ -78,6 +85,9 @@ KvbenchFlags ParseKvbenchFlags(int argc, const char* const* argv) {
   flags.resume = vm.count("resume") > 0;
   if (vm.count("config")) flags.config_files = vm["config"].as<std::vector<std::string>>();
   flags.trace = Optional<std::string>(vm, "trace");
+  flags.trace_format = Optional<std::string>(vm, "trace-format");
+  flags.timestamp_unit = Optional<std::string>(vm, "timestamp-unit");
+  flags.reblock_tokens = Optional<uint32_t>(vm, "reblock-tokens");
   flags.preset = Optional<std::string>(vm, "preset");
   flags.requests = Optional<uint64_t>(vm, "requests");
   flags.trace_seed = vm["trace-seed"].as<uint64_t>();

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <iostream>
 #include <optional>
 #include <set>
 #include <utility>
@@ -143,6 +144,9 @@ size_t RunPlan::CellsTotal() const {
 std::vector<MatrixConfig> ReadRunConfigs(const KvbenchFlags& flags) {
   if (flags.trace && flags.preset) throw UsageError("give --trace or --preset, not both");
   if (flags.requests && !flags.preset) throw UsageError("--requests needs --preset");
+  if (!flags.trace && (flags.trace_format || flags.timestamp_unit || flags.reblock_tokens)) {
+    throw UsageError("--trace-format, --timestamp-unit and --reblock-tokens need --trace");
+  }
   std::vector<MatrixConfig> configs;
   for (const std::string& file : flags.config_files) {
     MatrixConfig c = ReadMatrixConfig(file);
@@ -160,6 +164,9 @@ std::vector<MatrixConfig> ReadRunConfigs(const KvbenchFlags& flags) {
           if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '.') ch = '_';
         }
         entry = {{"name", stem.empty() ? "trace" : stem}, {"file", *flags.trace}};
+        if (flags.trace_format) entry["format"] = *flags.trace_format;
+        if (flags.timestamp_unit) entry["timestamp_unit"] = *flags.timestamp_unit;
+        if (flags.reblock_tokens) entry["reblock_tokens"] = *flags.reblock_tokens;
       } else {
         entry = {{"name", std::filesystem::path(*flags.preset).stem().string()},
                  {"preset", *flags.preset},
@@ -222,6 +229,9 @@ RunPlan MakeRunPlan(const KvbenchFlags& flags, std::vector<MatrixConfig> configs
     plan.matrices.push_back(std::move(m));
   }
   plan.config_hash = absl::StrFormat("%016x", config_hash.value());
+  for (const std::string& line : plan.traces.warnings()) {
+    std::cerr << (line.starts_with("  ") ? "" : "kvbench: warning: ") << line << "\n";
+  }
   return plan;
 }
 

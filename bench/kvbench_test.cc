@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_format.h"
 #include "bench/cell_counters.h"
 #include "core/replication/replication_policy.h"
 #include "core/routing/router.h"
@@ -306,6 +307,8 @@ TEST(KvbenchTest, UsageErrorsExitTwo) {
       {config + " --mode fast", "--mode: expected metrics or timing, got 'fast'"},
       {config + " --repetitions 0", "--repetitions: must be >= 1"},
       {config + " --trace t.jsonl --preset conversation", "give --trace or --preset, not both"},
+      {config + " --timestamp-unit s",
+       "--trace-format, --timestamp-unit and --reblock-tokens need --trace"},
   };
   for (const auto& [args, message] : rows) {
     SCOPED_TRACE(args);
@@ -313,6 +316,83 @@ TEST(KvbenchTest, UsageErrorsExitTwo) {
     EXPECT_EQ(run.exit_code, 2);
     EXPECT_EQ(run.err, "kvbench: error: " + message + " (see kvbench --help)\n");
   }
+}
+
+// A trace whose ids name their whole prefix reads the same from 16-token ids re-blocked to
+// 512 as from 512-token ids: the same requests, arrivals (seconds vs ms) and prefix tree,
+// so every cell's outcome is equal. Requests: 240 over 4 conversations of 1-6 blocks.
+TEST(KvbenchTest, BailianReblockedRunsLikeTheSameMooncakeTrace) {
+  const TempDir dir;
+  std::string mooncake, bailian;
+  for (int i = 0; i < 240; ++i) {
+    const int conversation = i % 4, blocks = 1 + (i * 7) % 6;
+    const int64_t ms = 250 * i + (i * 37) % 200;
+    std::string ids512, ids16;
+    for (int j = 0; j < blocks; ++j) {
+      // Block j of a conversation is the same prefix whoever sends it: one id per depth.
+      const int id = conversation * 100 + j;
+      ids512 += (j ? ", " : "") + std::to_string(id);
+      for (int sub = 0; sub < 32; ++sub) {
+        ids16 += (j || sub ? ", " : "") + std::to_string(id * 32 + sub);
+      }
+    }
+    const std::string lengths = ", \"input_length\": " + std::to_string(blocks * 512) +
+                                ", \"output_length\": " + std::to_string(20 + i % 50);
+    mooncake +=
+        "{\"timestamp\": " + std::to_string(ms) + lengths + ", \"hash_ids\": [" + ids512 + "]}\n";
+    bailian += "{\"chat_id\": " + std::to_string(i) +
+               ", \"timestamp\": " + absl::StrFormat("%d.%03d", ms / 1000, ms % 1000) + lengths +
+               ", \"type\": \"text\", \"turn\": 1, \"hash_ids\": [" + ids16 + "]}\n";
+  }
+  fs::create_directories(dir.path() / "m");
+  fs::create_directories(dir.path() / "q");
+  WriteText(dir / "m/t.jsonl", mooncake);
+  WriteText(dir / "q/t.jsonl", bailian);
+  WriteText(dir / "two.json", kTwoCellConfig);
+  const std::string run = "--config " + (dir / "two.json") + " --progress=false --summary=false";
+  const CommandRun a = Exec(run + " --trace " + (dir / "m/t.jsonl") + " --out " + (dir / "a.json"));
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  const CommandRun b =
+      Exec(run + " --trace " + (dir / "q/t.jsonl") +
+           " --trace-format bailian --reblock-tokens 512 --out " + (dir / "b.json"));
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  const auto cells_a = CellEntries(ReadJson(dir / "a.json"));
+  const auto cells_b = CellEntries(ReadJson(dir / "b.json"));
+  ASSERT_EQ(cells_a.size(), 2u);
+  ASSERT_EQ(cells_b.size(), cells_a.size());
+  for (auto ia = cells_a.begin(), ib = cells_b.begin(); ia != cells_a.end(); ++ia, ++ib) {
+    EXPECT_EQ(ia->first, ib->first);
+    for (const char* metric : {"token_hit_rate", "ttft_p50_s", "ttft_p99_s", "requests"}) {
+      ASSERT_TRUE(ia->second.contains(metric)) << metric;
+      EXPECT_EQ(ia->second[metric], ib->second[metric]) << ia->first << " " << metric;
+    }
+  }
+  // Unblocked, the 16-token trace does not fit the 512-token profile: the error says how.
+  const CommandRun c = Exec(run + " --trace " + (dir / "q/t.jsonl") + " --trace-format bailian");
+  EXPECT_EQ(c.exit_code, 2);
+  EXPECT_THAT(c.err, HasSubstr("512 tokens per block, but trace 't' has 16 (give the trace "
+                               "reblock_tokens: 512 to re-block it; --reblock-tokens on the "
+                               "command line)"));
+}
+
+// Timestamps in seconds read as milliseconds: a warning naming the unit option.
+TEST(KvbenchTest, ImplausibleArrivalRateIsAWarning) {
+  const TempDir dir;
+  std::string text;
+  for (int i = 0; i < 200; ++i) {
+    text += "{\"timestamp\": " + std::to_string(i / 10) +
+            ", \"input_length\": 512, \"output_length\": 9, \"hash_ids\": [" +
+            std::to_string(i % 7) + "]}\n";
+  }
+  WriteText(dir / "t.jsonl", text);
+  WriteText(dir / "two.json", kTwoCellConfig);
+  const CommandRun run = Exec("--config " + (dir / "two.json") + " --trace " + (dir / "t.jsonl") +
+                              " --progress=false --summary=false --out " + (dir / "r.json"));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.err, HasSubstr("kvbench: warning: "));
+  EXPECT_THAT(run.err, HasSubstr("200 requests in 0.019 s (10474 per second, read as ms): if the "
+                                 "timestamps are in a coarser unit, give it (timestamp unit s or "
+                                 "ms)"));
 }
 
 // An --out that cannot be written is a usage error (exit 2), found before the cells run.

@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -138,6 +140,50 @@ TEST_F(KvbenchTraceTest, ValidateAcceptsAGoodTraceAndCountsWarnings) {
   EXPECT_EQ(r["missing_final_newline"], true);
   EXPECT_EQ(r["timestamps_backwards"], 1);
   EXPECT_EQ(r["block_count_mismatches"], 1);  // 2000 tokens need 4 blocks, 2 given
+}
+
+// A gzipped Qwen-Bailian file (seconds, 16-token ids) converted to Mooncake JSONL in ms,
+// re-blocked to 64 tokens: every 4th id and each request's last.
+TEST_F(KvbenchTraceTest, ConvertRewritesBailianGzipAsMooncakeMilliseconds) {
+  if (std::system("command -v gzip > /dev/null 2>&1") != 0) GTEST_SKIP() << "no gzip command";
+  const fs::path trace = Write(
+      "q.jsonl",
+      "{\"chat_id\": 1, \"parent_chat_id\": -1, \"timestamp\": 61.114, \"input_length\": 144, "
+      "\"output_length\": 3, \"type\": \"text\", \"turn\": 1, \"hash_ids\": [1, 2, 3, 4, 5, 6, 7, "
+      "8, 9]}\n"
+      "{\"chat_id\": 2, \"parent_chat_id\": 1, \"timestamp\": 0.5, \"input_length\": 40, "
+      "\"output_length\": 7, \"type\": \"search\", \"turn\": 2, \"hash_ids\": [1, 2, 3]}\n");
+  ASSERT_EQ(std::system(("gzip '" + trace.string() + "'").c_str()), 0);
+  const fs::path out = dir_ / "m.jsonl";
+  const CommandResult run = Exec("convert " + trace.string() + ".gz --format bailian " +
+                                 "--reblock-tokens 64 -o " + out.string());
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(ReadAll(out),
+            "{\"timestamp\": 500, \"input_length\": 40, \"output_length\": 7, \"hash_ids\": [3]}\n"
+            "{\"timestamp\": 61114, \"input_length\": 144, \"output_length\": 3, \"hash_ids\": "
+            "[4, 8, 9]}\n");
+  EXPECT_THAT(run.err, HasSubstr("wrote 2 requests (4 blocks of 64 tokens)"));
+  const CommandResult check = Exec("validate " + out.string() + " --block-tokens 64");
+  EXPECT_EQ(check.exit_code, 0) << check.err;
+}
+
+TEST_F(KvbenchTraceTest, ConvertUsageErrors) {
+  const fs::path trace = Write("t.jsonl",
+                               "{\"timestamp\": 1, \"input_length\": 16, "
+                               "\"output_length\": 1, \"hash_ids\": [1]}\n");
+  const std::vector<std::pair<std::string, std::string>> rows = {
+      {"--format azure", "--format: unknown format 'azure' (known: mooncake, bailian)"},
+      {"--timestamp-unit min", "--timestamp-unit: 'min': expected ms, s or us"},
+      {"--reblock-tokens 100",
+       "--reblock-tokens: 100 is not a multiple of the file's 512-token "
+       "blocks"},
+  };
+  for (const auto& [args, message] : rows) {
+    SCOPED_TRACE(args);
+    const CommandResult run = Exec("convert " + trace.string() + " " + args + " -o -");
+    EXPECT_EQ(run.exit_code, 2);
+    EXPECT_THAT(run.err, HasSubstr(message));
+  }
 }
 
 // Every bad input of the reader's contract gives exit status 2 and one line on stderr

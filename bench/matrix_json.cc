@@ -371,9 +371,32 @@ class Parser {
     if (o.Has("file")) {
       t.file = o.String("file");
       t.resolved_path = Resolve(t.file);
+      if (o.Has("format")) {
+        t.format = o.String("format");
+        if (FindTraceFormat(t.format) == nullptr) {
+          o.Fail("format", absl::StrCat("unknown format '", t.format,
+                                        "' (known: ", JoinNames(TraceFormats()), ")"));
+        }
+      }
+      const TraceFormat& format = *FindTraceFormat(t.format);
+      t.block_tokens = format.block_tokens;
+      t.timestamp_unit = std::string(TimestampUnitName(format.timestamp_unit));
       if (o.Has("block_tokens")) {
         t.block_tokens = static_cast<uint32_t>(o.Unsigned("block_tokens", 1u << 20));
         if (t.block_tokens == 0) o.Fail("block_tokens", "must be >= 1");
+      }
+      if (o.Has("timestamp_unit")) {
+        t.timestamp_unit = o.String("timestamp_unit");
+        if (!TimestampUnitFromName(t.timestamp_unit)) {
+          o.Fail("timestamp_unit", absl::StrCat("'", t.timestamp_unit, "': expected ms, s or us"));
+        }
+      }
+      if (o.Has("reblock_tokens")) {
+        t.reblock_tokens = static_cast<uint32_t>(o.Unsigned("reblock_tokens", 1u << 20));
+        if (t.reblock_tokens == 0 || t.reblock_tokens % t.block_tokens != 0) {
+          o.Fail("reblock_tokens",
+                 absl::StrCat("must be a multiple of block_tokens (", t.block_tokens, ")"));
+        }
       }
       if (o.Has("skip_invalid")) t.skip_invalid = o.Bool("skip_invalid");
     } else {
@@ -591,7 +614,13 @@ nlohmann::ordered_json MatrixConfigToJson(const MatrixConfig& c) {
     nlohmann::ordered_json j = {{"name", t.name}};
     if (!t.file.empty()) {
       j["file"] = t.file;
+      // Defaults are left out, so configs written before these fields keep their hash.
+      if (t.format != "mooncake") j["format"] = t.format;
       j["block_tokens"] = t.block_tokens;
+      if (t.timestamp_unit != TimestampUnitName(FindTraceFormat(t.format)->timestamp_unit)) {
+        j["timestamp_unit"] = t.timestamp_unit;
+      }
+      if (t.reblock_tokens != 0) j["reblock_tokens"] = t.reblock_tokens;
       j["skip_invalid"] = t.skip_invalid;
     } else {
       j["preset"] = t.preset;
@@ -670,7 +699,8 @@ std::shared_ptr<const Trace> TraceCache::Get(const TraceConfig& t, const std::st
           ? absl::StrCat("preset\n", t.resolved_path.empty() ? t.preset : t.resolved_path, "\n",
                          t.requests, "\n", t.seed)
           : absl::StrCat("file\n", fs::absolute(t.resolved_path).lexically_normal().string(), "\n",
-                         t.block_tokens, "\n", t.skip_invalid);
+                         t.block_tokens, "\n", t.skip_invalid, "\n", t.timestamp_unit, "\n",
+                         t.reblock_tokens);
   auto it = loaded_.find(key);
   if (it == loaded_.end()) {
     std::shared_ptr<const Trace> trace;
@@ -678,8 +708,15 @@ std::shared_ptr<const Trace> TraceCache::Get(const TraceConfig& t, const std::st
       if (!t.file.empty()) {
         MooncakeReadOptions options;
         options.block_tokens = t.block_tokens;
+        options.reblock_tokens = t.reblock_tokens;
+        options.timestamp_unit = *TimestampUnitFromName(t.timestamp_unit);
         options.skip_invalid = t.skip_invalid;
-        trace = ReadMooncakeTrace(t.resolved_path, options).trace;
+        LoadedTrace loaded = ReadMooncakeTrace(t.resolved_path, options);
+        for (std::string& line :
+             DescribeReadWarnings(absl::StrCat(where, " (", t.file, ")"), loaded.report)) {
+          warnings_.push_back(std::move(line));
+        }
+        trace = std::move(loaded.trace);
       } else {
         WorkloadFile workload;
         if (!t.resolved_path.empty()) {
@@ -741,9 +778,15 @@ MatrixSpec BuildMatrixSpec(const MatrixConfig& c, TraceCache& traces) {
     if (config.mode == SimMode::kRealistic) {
       for (const MatrixTrace& t : spec.traces) {
         if (t.trace->block_tokens() != config.cost.block_tokens()) {
+          const uint32_t want = config.cost.block_tokens();
+          const uint32_t have = t.trace->block_tokens();
           throw InputError(absl::StrCat(
-              c.source, ": clusters[", i, "].profile: ", config.cost.block_tokens(),
-              " tokens per block, but trace '", t.name, "' has ", t.trace->block_tokens()));
+              c.source, ": clusters[", i, "].profile: ", want, " tokens per block, but trace '",
+              t.name, "' has ", have,
+              want % have == 0
+                  ? absl::StrCat(" (give the trace reblock_tokens: ", want,
+                                 " to re-block it; --reblock-tokens on the command line)")
+                  : std::string()));
         }
       }
     }

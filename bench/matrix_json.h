@@ -50,13 +50,16 @@ struct ClusterConfig {
 
 struct TraceConfig {
   std::string name;
-  std::string file;             // a Mooncake JSONL trace (path as written), or
-  std::string preset;           // a generator preset name or workload .json
-  uint64_t requests = 0;        // preset: requests to generate (default: the preset's)
-  uint64_t seed = 1;            // preset: generator seed
-  uint32_t block_tokens = 512;  // file: tokens per hash id
-  bool skip_invalid = false;    // file: skip bad lines instead of failing
-  std::string resolved_path;    // file or workload .json, resolved against the config
+  std::string file;                   // a Mooncake JSONL trace (path as written), or
+  std::string preset;                 // a generator preset name or workload .json
+  uint64_t requests = 0;              // preset: requests to generate (default: the preset's)
+  uint64_t seed = 1;                  // preset: generator seed
+  std::string format = "mooncake";    // file: its dialect (TraceFormats())
+  uint32_t block_tokens = 512;        // file: tokens per hash id (default: the format's)
+  std::string timestamp_unit = "ms";  // file: ms, s or us (default: the format's)
+  uint32_t reblock_tokens = 0;        // file: re-block to this many tokens; 0: keep
+  bool skip_invalid = false;          // file: skip bad lines instead of failing
+  std::string resolved_path;          // file or workload .json, resolved against the config
 };
 
 struct PricesConfig {
@@ -122,10 +125,13 @@ class TraceCache {
   std::shared_ptr<const Trace> Get(const TraceConfig& trace, const std::string& where);
   // "name=<16 hex digest>" of every trace loaded, in load order.
   const std::vector<std::pair<std::string, std::string>>& digests() const { return digests_; }
+  // Read warnings of every file loaded (DescribeReadWarnings), for the person running.
+  const std::vector<std::string>& warnings() const { return warnings_; }
 
  private:
   std::map<std::string, std::shared_ptr<const Trace>> loaded_;
   std::vector<std::pair<std::string, std::string>> digests_;
+  std::vector<std::string> warnings_;
 };
 
 // The runnable matrix of a config: traces loaded through `traces`, clusters resolved into

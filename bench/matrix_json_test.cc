@@ -291,6 +291,29 @@ std::vector<BadConfig> BadConfigs() {
          c["traces"][0] = {{"name", "f"}, {"file", "t.jsonl"}, {"block_tokens", 0}};
        },
        "m.json: traces[0].block_tokens: must be >= 1"},
+      {"unknown trace format",
+       [](json& c) {
+         c["traces"][0] = {{"name", "f"}, {"file", "t.jsonl"}, {"format", "azure"}};
+       },
+       "m.json: traces[0].format: unknown format 'azure' (known: mooncake, bailian)"},
+      {"unknown timestamp unit",
+       [](json& c) {
+         c["traces"][0] = {{"name", "f"}, {"file", "t.jsonl"}, {"timestamp_unit", "sec"}};
+       },
+       "m.json: traces[0].timestamp_unit: 'sec': expected ms, s or us"},
+      {"reblock_tokens not a multiple of the format's blocks",
+       [](json& c) {
+         c["traces"][0] = {
+             {"name", "f"}, {"file", "t.jsonl"}, {"format", "bailian"}, {"reblock_tokens", 40}};
+       },
+       "m.json: traces[0].reblock_tokens: must be a multiple of block_tokens (16)"},
+      {"zero reblock_tokens",
+       [](json& c) {
+         c["traces"][0] = {{"name", "f"}, {"file", "t.jsonl"}, {"reblock_tokens", 0}};
+       },
+       "m.json: traces[0].reblock_tokens: must be a multiple of block_tokens (512)"},
+      {"timestamp_unit on a preset", [](json& c) { c["traces"][0]["timestamp_unit"] = "s"; },
+       "m.json: traces[0].timestamp_unit: unknown field"},
       {"duplicate trace name",
        [](json& c) {
          c["traces"].push_back({{"name", "c"}, {"preset", "toolagent"}});
@@ -611,6 +634,11 @@ TEST(MatrixJsonTest, ConfigToJsonRoundTripsThroughParse) {
   config["clusters"][1]["track_hotspots"] = true;
   config["traces"].push_back(
       {{"name", "f"}, {"file", "t.jsonl"}, {"block_tokens", 256}, {"skip_invalid", true}});
+  config["traces"].push_back({{"name", "q"},
+                              {"file", "q.jsonl.gz"},
+                              {"format", "bailian"},
+                              {"timestamp_unit", "us"},
+                              {"reblock_tokens", 512}});
   config["cells"] = {{{"strategy", "random"}, {"cluster", "s"}, {"trace", "f"}},
                      {{"strategy", "kvcache_centric"},
                       {"cluster", "r"},
@@ -628,6 +656,15 @@ TEST(MatrixJsonTest, ConfigToJsonRoundTripsThroughParse) {
     error = e.what();
   }
   EXPECT_EQ(once["cell_memory_limit"], "12GiB");
+  // A Mooncake file at its defaults writes no format, unit or re-blocking (older configs
+  // keep their hash); a Bailian one writes what differs from its format's defaults.
+  EXPECT_FALSE(once["traces"][1].contains("format"));
+  EXPECT_FALSE(once["traces"][1].contains("timestamp_unit"));
+  EXPECT_FALSE(once["traces"][1].contains("reblock_tokens"));
+  EXPECT_EQ(once["traces"][2]["format"], "bailian");
+  EXPECT_EQ(once["traces"][2]["block_tokens"], 16);
+  EXPECT_EQ(once["traces"][2]["timestamp_unit"], "us");
+  EXPECT_EQ(once["traces"][2]["reblock_tokens"], 512);
   EXPECT_EQ(twice, once);
 }
 

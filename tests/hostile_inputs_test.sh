@@ -720,6 +720,53 @@ expect_ok 15-disaggregated-runs \
   -- "$kvbench" --config m_pd_ok.json --out r_pd_ok.json --summary=false
 
 # ---------------------------------------------------------------------------------------
+# 16. Trace dialects (issue 22): Qwen-Bailian lines, timestamp units, re-blocking, gzip.
+#     Bad values name the file, line and field (or the config path); a gzip bomb of one
+#     2 GiB line is refused like the plain one; a good Bailian file re-blocked runs.
+bl() {  # bl TIMESTAMP IDS: a Qwen-Bailian line, 16-token ids
+  printf '{"chat_id": 1, "parent_chat_id": -1, "timestamp": %s, "input_length": 48, "output_length": 2, "type": "text", "turn": 1, "hash_ids": [%s]}\n' "$1" "$2"
+}
+bl -1.5 '1, 2, 3' > q_negative.jsonl
+bl 1e400 '1, 2, 3' > q_overflow.jsonl
+bl '"0.5"' '1, 2, 3' > q_string.jsonl
+{ for i in $(seq 0 199); do bl "$i.25" "1, 2, $(( 3 + i % 5 ))"; done; } > q_good.jsonl
+gzip -c q_good.jsonl > q_good.jsonl.gz
+head -c 600 q_good.jsonl.gz > q_truncated.jsonl.gz
+cp q_good.jsonl q_plain.jsonl.gz
+head -c 2147483648 /dev/zero | gzip -1 > bomb.jsonl.gz
+expect_error 16-bailian-negative-seconds 2 "q_negative.jsonl:1:" "timestamp:" "non-negative number of s" -- \
+  "$kvtrace" validate q_negative.jsonl --format bailian
+expect_error 16-bailian-seconds-overflow 2 "q_overflow.jsonl:1:" -- "$kvtrace" validate q_overflow.jsonl --format bailian
+expect_error 16-bailian-seconds-string 2 "q_string.jsonl:1:" "timestamp:" "a string" -- \
+  "$kvtrace" validate q_string.jsonl --format bailian
+expect_error 16-unit-unknown 2 "--timestamp-unit" "min" -- "$kvtrace" validate q_good.jsonl --timestamp-unit min
+expect_error 16-format-unknown 2 "--format" "azure" -- "$kvtrace" validate q_good.jsonl --format azure
+expect_error 16-reblock-not-a-multiple 2 "--reblock-tokens" "100" -- \
+  "$kvtrace" validate q_good.jsonl --format bailian --reblock-tokens 100
+expect_error 16-gzip-truncated 2 "q_truncated.jsonl.gz" "gzip: truncated" -- "$kvtrace" validate q_truncated.jsonl.gz --format bailian
+expect_error 16-gzip-not-gzip 2 "q_plain.jsonl.gz" "gzip:" -- "$kvtrace" validate q_plain.jsonl.gz --format bailian
+max_s=30
+expect_error 16-gzip-bomb-line 2 "bomb.jsonl.gz:1:" "line longer than" -- "$kvtrace" validate bomb.jsonl.gz
+rm -f bomb.jsonl.gz
+printf '{"name": "q", "strategies": ["random"], "clusters": [{"name": "r", "mode": "realistic", "nodes": 2}], "traces": [{"name": "q", "file": "q_good.jsonl.gz", "format": "%s"%s}]}\n' \
+  bailian ', "reblock_tokens": 500' > m_q_bad_reblock.json
+expect_error 16-reblock-not-a-multiple-matrix 2 "m_q_bad_reblock.json" "traces[0].reblock_tokens" -- \
+  "$kvbench" --config m_q_bad_reblock.json --list
+printf '{"name": "q", "strategies": ["random"], "clusters": [{"name": "r", "mode": "realistic", "nodes": 2}], "traces": [{"name": "q", "file": "q_good.jsonl.gz", "format": "bailian", "timestamp_unit": "h"}]}\n' \
+  > m_q_bad_unit.json
+expect_error 16-timestamp-unit-unknown-matrix 2 "m_q_bad_unit.json" "traces[0].timestamp_unit" -- \
+  "$kvbench" --config m_q_bad_unit.json --list
+printf '{"name": "q", "strategies": ["random"], "clusters": [{"name": "r", "mode": "realistic", "nodes": 2}], "traces": [{"name": "q", "file": "q_good.jsonl.gz", "format": "bailian"}]}\n' \
+  > m_q_unblocked.json
+expect_error 16-bailian-unblocked-matrix 2 "m_q_unblocked.json" "reblock_tokens: 512" -- \
+  "$kvbench" --config m_q_unblocked.json --list
+printf '{"name": "q", "strategies": ["random"], "clusters": [{"name": "r", "mode": "realistic", "nodes": 2}], "traces": [{"name": "q", "file": "q_good.jsonl.gz", "format": "bailian", "reblock_tokens": 512}]}\n' \
+  > m_q_ok.json
+expect_ok 16-bailian-gzip-reblocked-runs \
+  'check cells r_q_ok.json "c[\"served\"] == 200 and c[\"hit_rate\"] > 0"' \
+  -- "$kvbench" --config m_q_ok.json --out r_q_ok.json --summary=false
+
+# ---------------------------------------------------------------------------------------
 total_ms=$(( ($(usec) - ${test_start/./}) / 1000 ))
 echo "hostile_inputs_test: $passed passed, $failed failed, $known known failures in $(( total_ms / 1000 )) s"
 if (( ${#fixed[@]} > 0 )); then

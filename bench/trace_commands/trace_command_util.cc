@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <iostream>
+#include <optional>
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
@@ -51,29 +52,54 @@ bool ParseCommand(const std::string& command, const std::vector<std::string>& ar
 }
 
 MooncakeReadOptions ReadOptionsFrom(const po::variables_map& vm) {
+  const std::string format_name = vm["format"].as<std::string>();
+  const TraceFormat* format = FindTraceFormat(format_name);
+  if (format == nullptr) {
+    throw UsageError{absl::StrCat("--format: unknown format '", format_name,
+                                  "' (known: ", JoinNames(TraceFormats()), ")")};
+  }
   MooncakeReadOptions options;
-  options.block_tokens = vm["block-tokens"].as<uint32_t>();
+  options.block_tokens =
+      vm.count("block-tokens") ? vm["block-tokens"].as<uint32_t>() : format->block_tokens;
+  if (options.block_tokens == 0) throw UsageError{"--block-tokens: must be >= 1"};
+  options.timestamp_unit = format->timestamp_unit;
+  if (vm.count("timestamp-unit")) {
+    const std::string unit = vm["timestamp-unit"].as<std::string>();
+    const std::optional<TimestampUnit> parsed = TimestampUnitFromName(unit);
+    if (!parsed)
+      throw UsageError{absl::StrCat("--timestamp-unit: '", unit, "': expected ms, s or us")};
+    options.timestamp_unit = *parsed;
+  }
+  if (vm.count("reblock-tokens")) {
+    options.reblock_tokens = vm["reblock-tokens"].as<uint32_t>();
+    if (options.reblock_tokens % options.block_tokens != 0) {
+      throw UsageError{absl::StrCat("--reblock-tokens: ", options.reblock_tokens,
+                                    " is not a multiple of the file's ", options.block_tokens,
+                                    "-token blocks")};
+    }
+  }
   options.skip_invalid = vm.count("skip-invalid") > 0;
   return options;
 }
 
 void AddReadOptions(po::options_description& options) {
-  options.add_options()("block-tokens", po::value<uint32_t>()->default_value(512),
-                        "tokens per block of hash_ids")(
+  options.add_options()("format", po::value<std::string>()->default_value("mooncake"),
+                        "the file's dialect: mooncake (512-token ids, ms) or bailian "
+                        "(Qwen-Bailian: 16-token ids, s)")(
+      "block-tokens", po::value<uint32_t>(),
+      "tokens per hash id in the file (default: the format's)")(
+      "timestamp-unit", po::value<std::string>(),
+      "unit of the timestamps: ms, s or us (default: the format's); read into ms")(
+      "reblock-tokens", po::value<uint32_t>(),
+      "re-block to this many tokens per block (a multiple of --block-tokens): every k-th id, "
+      "as each id names its whole prefix")(
       "skip-invalid", "skip invalid lines (counted and reported) instead of failing");
 }
 
 void ReportWarnings(const std::string& name, const MooncakeReadReport& r) {
-  auto warn = [&](uint64_t count, const std::string& what) {
-    if (count > 0) {
-      std::cerr << "kvbench-trace: warning: " << name << ": " << count << " " << what << "\n";
-    }
-  };
-  warn(r.skipped_invalid, "invalid lines skipped (--skip-invalid)");
-  warn(r.block_count_mismatches, "requests whose hash_ids count is not ceil(input_length / block)");
-  warn(r.timestamps_backwards,
-       "requests with a timestamp earlier than the previous line's (stable-sorted by timestamp)");
-  for (const std::string& m : r.messages) std::cerr << "  " << m << "\n";
+  for (const std::string& line : DescribeReadWarnings(name, r)) {
+    std::cerr << (line.starts_with("  ") ? "" : "kvbench-trace: warning: ") << line << "\n";
+  }
 }
 
 namespace {

@@ -7,14 +7,18 @@
 namespace kvb {
 namespace {
 
-constexpr std::array<TraceCommand, 6> kTraceCommands = {{
+constexpr std::array<TraceCommand, 7> kTraceCommands = {{
     {"stats", "stats FILE | --preset NAME",
      "statistics of a trace (requests, blocks, reuse, hot prefixes)", RunStats},
     {"cachesim", "cachesim FILE | --preset NAME",
      "replay a trace through one cache: hits, evictions", RunCacheSim},
     {"simulate", "simulate FILE | --preset NAME",
      "one cell: a trace through a cluster under a router", RunSimulate},
-    {"validate", "validate FILE", "check a Mooncake JSONL trace and report problems", RunValidate},
+    {"validate", "validate FILE", "check a trace file (see --format) and report problems",
+     RunValidate},
+    {"convert", "convert FILE -o FILE",
+     "rewrite a trace (Mooncake, Qwen-Bailian; any unit, re-blocked) as Mooncake JSONL",
+     RunConvert},
     {"generate", "generate WORKLOAD -o FILE", "write a generated trace as Mooncake JSONL",
      RunGenerate},
     {"presets", "presets [--show NAME]", "list the workload presets, or print one as JSON",
@@ -47,7 +51,7 @@ std::string TraceUsage() {
   absl::StrAppend(&usage,
                   "\n"
                   "Run 'kvbench-trace COMMAND --help' for a command's options.\n"
-                  "FILE may be '-' (standard input) or end in .zst (zstd-compressed).\n"
+                  "FILE may be '-' (standard input) or end in .zst or .gz (decompressed).\n"
                   "WORKLOAD is a preset name or a workload file (.json, e.g. configs/workloads/).\n"
                   "Exit status: 0 ok, 1 failure (e.g. cannot write), 2 bad input or usage.\n");
   return usage;

@@ -25,6 +25,7 @@ int RunStats(const std::vector<std::string>& args);
 int RunCacheSim(const std::vector<std::string>& args);
 int RunSimulate(const std::vector<std::string>& args);
 int RunValidate(const std::vector<std::string>& args);
+int RunConvert(const std::vector<std::string>& args);
 int RunGenerate(const std::vector<std::string>& args);
 int RunPresets(const std::vector<std::string>& args);
 
