@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <limits>
 #include <numeric>
 #include <queue>
@@ -160,6 +161,64 @@ struct Segment {
   uint64_t content;  // kUniqueContent or a shared content identity
 };
 
+// Names a prompt's blocks: a block of shared content only (system prompts, documents) gets
+// the id that content has after the same parent; a block with any unique text, a fresh id.
+class BlockNamer {
+ public:
+  explicit BlockNamer(uint64_t block_tokens) : block_(block_tokens) {}
+
+  // Recomputes ids[keep_blocks, ceil(prompt_tokens / B)) of the prompt `segments` make up;
+  // the first keep_blocks ids are full blocks already named by an earlier turn.
+  void Name(const std::vector<Segment>& segments, uint64_t prompt_tokens, size_t keep_blocks,
+            std::vector<uint64_t>& ids) {
+    const size_t block_count = (prompt_tokens + block_ - 1) / block_;
+    ids.resize(keep_blocks);
+    size_t cursor =
+        std::partition_point(segments.begin(), segments.end(),
+                             [&](const Segment& s) { return s.end <= keep_blocks * block_; }) -
+        segments.begin();
+    for (size_t i = keep_blocks; i < block_count; ++i) {
+      const uint64_t begin = i * block_;
+      const uint64_t end = std::min(begin + block_, prompt_tokens);
+      while (segments[cursor].end <= begin) ++cursor;
+      bool unique = false;
+      Fingerprint fingerprint;
+      for (size_t j = cursor; j < segments.size(); ++j) {
+        const Segment& s = segments[j];
+        const uint64_t s_begin = s.end - s.tokens;
+        if (s_begin >= end) break;
+        if (s.content == kUniqueContent) {
+          unique = true;
+          break;
+        }
+        const uint64_t from = std::max(begin, s_begin);
+        const uint64_t to = std::min(end, s.end);
+        fingerprint.Add(s.content);
+        fingerprint.Add(((from - s_begin) << 32) | (to - from));
+      }
+      const uint64_t parent = i == 0 ? kNoParentRaw : ids[i - 1];
+      if (unique) {
+        ids.push_back(next_id_++);
+      } else {
+        auto [it, inserted] = shared_blocks_.try_emplace(
+            SharedBlockKey{parent, fingerprint.lo(), fingerprint.hi()}, next_id_);
+        if (inserted) ++next_id_;
+        ids.push_back(it->second);
+      }
+    }
+  }
+
+  // Ids handed out so far (they are 0 .. next_id() - 1).
+  uint64_t next_id() const { return next_id_; }
+  // Frees the shared blocks' table: no block is named after this.
+  void Release() { shared_blocks_ = {}; }
+
+ private:
+  uint64_t block_;
+  absl::flat_hash_map<SharedBlockKey, uint64_t> shared_blocks_;
+  uint64_t next_id_ = 0;
+};
+
 // ---------------------------------------------------------------------------------------
 // Validation.
 
@@ -212,6 +271,7 @@ class WorkloadGenerator {
   WorkloadGenerator(const WorkloadSpec& spec, uint64_t seed)
       : spec_(spec),
         rng_(seed),
+        namer_(spec.block_tokens),
         system_prompt_zipf_(spec.system_prompts.count, spec.system_prompts.zipf_exponent),
         document_zipf_(spec.documents.use_probability > 0 ? spec.documents.count : 1,
                        spec.documents.zipf_exponent) {
@@ -272,45 +332,8 @@ class WorkloadGenerator {
     segments_.push_back(Segment{start + tokens, tokens, content});
   }
 
-  // Recomputes the ids of blocks [keep_blocks, ceil(prompt/B)) of the current session; the
-  // first keep_blocks ids are full blocks already named by an earlier turn.
   void ComputeBlocks(uint64_t prompt_tokens, size_t keep_blocks) {
-    const uint64_t block = spec_.block_tokens;
-    const size_t block_count = (prompt_tokens + block - 1) / block;
-    ids_.resize(keep_blocks);
-    size_t cursor =
-        std::partition_point(segments_.begin(), segments_.end(),
-                             [&](const Segment& s) { return s.end <= keep_blocks * block; }) -
-        segments_.begin();
-    for (size_t i = keep_blocks; i < block_count; ++i) {
-      const uint64_t begin = i * block;
-      const uint64_t end = std::min(begin + block, prompt_tokens);
-      while (segments_[cursor].end <= begin) ++cursor;
-      bool unique = false;
-      Fingerprint fingerprint;
-      for (size_t j = cursor; j < segments_.size(); ++j) {
-        const Segment& s = segments_[j];
-        const uint64_t s_begin = s.end - s.tokens;
-        if (s_begin >= end) break;
-        if (s.content == kUniqueContent) {
-          unique = true;
-          break;
-        }
-        const uint64_t from = std::max(begin, s_begin);
-        const uint64_t to = std::min(end, s.end);
-        fingerprint.Add(s.content);
-        fingerprint.Add(((from - s_begin) << 32) | (to - from));
-      }
-      const uint64_t parent = i == 0 ? kNoParentRaw : ids_[i - 1];
-      if (unique) {
-        ids_.push_back(next_id_++);
-      } else {
-        auto [it, inserted] = shared_blocks_.try_emplace(
-            SharedBlockKey{parent, fingerprint.lo(), fingerprint.hi()}, next_id_);
-        if (inserted) ++next_id_;
-        ids_.push_back(it->second);
-      }
-    }
+    namer_.Name(segments_, prompt_tokens, keep_blocks, ids_);
   }
 
   // Records a request whose ids are ids_; with keep > 0 it continues the session of the
@@ -318,7 +341,7 @@ class WorkloadGenerator {
   void Record(double t_s, uint64_t prompt_tokens, uint32_t output_tokens, size_t requests,
               size_t keep) {
     const int64_t arrival_ms = QuantizedMs(t_s);
-    if (next_id_ > std::numeric_limits<uint32_t>::max()) {
+    if (namer_.next_id() > std::numeric_limits<uint32_t>::max()) {
       throw InputError("workload: more than 2^32 distinct blocks; generate fewer requests");
     }
     if (pending_.size() >= std::numeric_limits<uint32_t>::max()) {
@@ -389,13 +412,13 @@ class WorkloadGenerator {
       return pending_[a].arrival_ms < pending_[b].arrival_ms;
     });
     order.resize(std::min(order.size(), requests));
-    shared_blocks_ = {};  // no longer needed: their memory goes to the trace
+    namer_.Release();  // no longer needed: its memory goes to the trace
     earliest_ = {};
     size_t block_refs = 0;
     for (uint32_t index : order) block_refs += BlockCount(pending_[index]);
-    builder.Reserve(order.size(), block_refs, next_id_);
+    builder.Reserve(order.size(), block_refs, namer_.next_id());
     constexpr uint32_t kUnassigned = std::numeric_limits<uint32_t>::max();
-    std::vector<uint32_t> dense_id(next_id_, kUnassigned);
+    std::vector<uint32_t> dense_id(namer_.next_id(), kUnassigned);
     uint32_t next_dense = 0;
     std::vector<RawBlockId> raw;
     std::vector<uint32_t> turns;  // a request and its earlier turns, newest first
@@ -436,18 +459,196 @@ class WorkloadGenerator {
 
   const WorkloadSpec& spec_;
   Random rng_;
+  BlockNamer namer_;
   ZipfSampler system_prompt_zipf_;
   ZipfSampler document_zipf_;
   std::vector<uint32_t> document_tokens_;  // length of each document
 
-  absl::flat_hash_map<SharedBlockKey, uint64_t> shared_blocks_;
-  uint64_t next_id_ = 0;
   std::vector<Segment> segments_;  // the current session's prompt
   std::vector<uint64_t> ids_;      // the current session's block ids
 
   std::vector<PendingRequest> pending_;    // every generated request, in generation order
   std::vector<uint32_t> pending_ids_;      // their new ids, below 2^32 (checked in Record)
   std::priority_queue<int64_t> earliest_;  // the smallest arrivals seen (max on top)
+};
+
+// Gives observed requests (arrival, lengths, maybe a session) the generator's prefixes:
+// AssignSyntheticPrefixes' contract.
+class SyntheticPrefixAssigner {
+ public:
+  SyntheticPrefixAssigner(const WorkloadSpec& spec, uint64_t seed)
+      : spec_(spec),
+        rng_(seed),
+        namer_(spec.block_tokens),
+        system_prompt_zipf_(spec.system_prompts.count, spec.system_prompts.zipf_exponent),
+        document_zipf_(spec.documents.use_probability > 0 ? spec.documents.count : 1,
+                       spec.documents.zipf_exponent),
+        window_ms_(static_cast<int64_t>(kOpenThinkTimes * spec.sessions.think_time_mean_s * 1000)) {
+    if (spec.documents.use_probability > 0) {
+      document_tokens_.resize(spec.documents.count);
+      for (uint32_t& tokens : document_tokens_) tokens = rng_.Length(spec.documents.tokens);
+    }
+  }
+
+  std::shared_ptr<const Trace> Assign(std::span<const ObservedRequest> requests) {
+    std::vector<uint32_t> order(requests.size());
+    std::iota(order.begin(), order.end(), 0u);
+    std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+      return requests[a].arrival_ms < requests[b].arrival_ms;
+    });
+    TraceBuilder builder(spec_.block_tokens);
+    const double continue_probability = 1.0 - 1.0 / spec_.sessions.turns_mean;
+    for (uint32_t index : order) {
+      const ObservedRequest& r = requests[index];
+      Expire(r.arrival_ms);
+      uint32_t session = kNone;
+      if (r.session != kNoSession) {
+        const auto it = by_key_.find(r.session);
+        if (it != by_key_.end() && Fits(it->second, r.input_tokens)) session = it->second;
+      } else if (rng_.Bernoulli(continue_probability)) {
+        session = PickOpen(r.arrival_ms, r.input_tokens);
+      }
+      if (session == kNone) {
+        session = Start(r.input_tokens);
+        if (r.session != kNoSession) by_key_[r.session] = session;
+      } else {
+        Continue(session, r.input_tokens);
+      }
+      Session& x = sessions_[session];
+      x.output = r.output_tokens;
+      x.stamp = ++stamp_;
+      x.keyed = r.session != kNoSession;
+      recent_.push_back({session, x.stamp, r.arrival_ms});
+      if (namer_.next_id() > std::numeric_limits<uint32_t>::max()) {
+        throw InputError("synthetic prefixes: more than 2^32 distinct blocks");
+      }
+      if (auto conflict = builder.Add(r.arrival_ms, r.input_tokens, r.output_tokens, x.ids)) {
+        throw std::logic_error("AssignSyntheticPrefixes: ids break prefix semantics at id " +
+                               std::to_string(conflict->id));
+      }
+    }
+    return builder.Finish();
+  }
+
+ private:
+  static constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
+  // A session stays open this many mean think times after its last request (e^-10 of
+  // follow-ups come later): a guess, as a trace without sessions cannot say.
+  static constexpr double kOpenThinkTimes = 10;
+  // A follow-up is drawn among at most this many of the most recently active open sessions
+  // that fit it, found among at most kScanned of them: bounded work per request.
+  static constexpr size_t kCandidates = 32;
+  static constexpr size_t kScanned = 256;
+
+  struct Session {
+    std::vector<Segment> segments;
+    std::vector<uint64_t> ids;
+    uint64_t prompt = 0;
+    uint32_t output = 0;
+    uint64_t stamp = 0;  // the request that used it last
+    bool keyed = false;  // named by the trace: never reused for another session
+  };
+  struct Recent {
+    uint32_t session;
+    uint64_t stamp;
+    int64_t arrival_ms;
+  };
+
+  // A follow-up extends the previous prompt and its output: it cannot be shorter.
+  bool Fits(uint32_t session, uint32_t input) const {
+    const Session& x = sessions_[session];
+    return x.prompt + x.output <= input;
+  }
+
+  void Append(Session& x, uint64_t content, uint64_t tokens) {
+    if (tokens == 0) return;
+    const uint64_t start = x.segments.empty() ? 0 : x.segments.back().end;
+    x.segments.push_back(Segment{start + tokens, static_cast<uint32_t>(tokens), content});
+  }
+
+  // A new session: a system prompt and a document as the spec draws them, cut to the
+  // request's length, then its own text.
+  uint32_t Start(uint32_t input) {
+    uint32_t session = 0;
+    if (!free_.empty()) {
+      session = free_.back();
+      free_.pop_back();
+    } else {
+      session = static_cast<uint32_t>(sessions_.size());
+      sessions_.emplace_back();
+    }
+    Session& x = sessions_[session];
+    x.segments.clear();
+    uint64_t used = 0;
+    if (rng_.Bernoulli(spec_.system_prompts.use_probability)) {
+      const uint64_t tokens = std::min<uint64_t>(spec_.system_prompts.tokens, input);
+      Append(x, kSystemPromptContent | system_prompt_zipf_.Sample(rng_), tokens);
+      used += tokens;
+    }
+    if (spec_.documents.use_probability > 0 && rng_.Bernoulli(spec_.documents.use_probability)) {
+      const uint32_t document = document_zipf_.Sample(rng_);
+      const uint64_t tokens = std::min<uint64_t>(document_tokens_[document], input - used);
+      Append(x, kDocumentContent | document, tokens);
+      used += tokens;
+    }
+    Append(x, kUniqueContent, input - used);
+    x.prompt = input;
+    namer_.Name(x.segments, input, 0, x.ids);
+    return session;
+  }
+
+  // The next turn: the previous prompt, then its output and a new message (unique text).
+  void Continue(uint32_t session, uint32_t input) {
+    Session& x = sessions_[session];
+    const size_t keep = x.prompt / spec_.block_tokens;
+    Append(x, kUniqueContent, input - x.prompt);
+    x.prompt = input;
+    namer_.Name(x.segments, input, keep, x.ids);
+  }
+
+  // One of the most recently active open sessions the request fits, or kNone.
+  uint32_t PickOpen(int64_t now_ms, uint32_t input) {
+    uint32_t candidates[kCandidates];
+    size_t found = 0;
+    size_t scanned = 0;
+    for (size_t i = recent_.size(); i-- > 0 && found < kCandidates && scanned < kScanned;) {
+      const Recent& e = recent_[i];
+      if (e.arrival_ms < now_ms - window_ms_) break;
+      const Session& x = sessions_[e.session];
+      if (x.stamp != e.stamp || x.keyed) continue;  // used again later, or the trace's own
+      ++scanned;
+      if (Fits(e.session, input)) candidates[found++] = e.session;
+    }
+    if (found == 0) return kNone;
+    return candidates[std::min<size_t>(static_cast<size_t>(rng_.Uniform() * found), found - 1)];
+  }
+
+  // Closes sessions idle for longer than the window: their slots and memory are reused.
+  void Expire(int64_t now_ms) {
+    while (!recent_.empty() && recent_.front().arrival_ms < now_ms - window_ms_) {
+      const Recent e = recent_.front();
+      recent_.pop_front();
+      Session& x = sessions_[e.session];
+      if (x.stamp != e.stamp || x.keyed) continue;
+      x.segments = {};
+      x.ids = {};
+      x.stamp = 0;
+      free_.push_back(e.session);
+    }
+  }
+
+  const WorkloadSpec& spec_;
+  Random rng_;
+  BlockNamer namer_;
+  ZipfSampler system_prompt_zipf_;
+  ZipfSampler document_zipf_;
+  std::vector<uint32_t> document_tokens_;
+  const int64_t window_ms_;
+  std::vector<Session> sessions_;
+  std::vector<uint32_t> free_;                      // closed sessions' slots
+  std::deque<Recent> recent_;                       // requests by arrival, oldest first
+  absl::flat_hash_map<uint64_t, uint32_t> by_key_;  // the trace's session ids
+  uint64_t stamp_ = 0;
 };
 
 std::vector<WorkloadPreset> MakePresets() {
@@ -576,6 +777,16 @@ std::shared_ptr<const Trace> GenerateWorkload(const WorkloadSpec& spec, size_t r
 std::span<const WorkloadPreset> WorkloadPresets() {
   static const std::vector<WorkloadPreset> presets = MakePresets();
   return presets;
+}
+
+std::shared_ptr<const Trace> AssignSyntheticPrefixes(const WorkloadSpec& spec,
+                                                     std::span<const ObservedRequest> requests,
+                                                     uint64_t seed) {
+  ValidateWorkloadSpec(spec);
+  if (requests.size() >= std::numeric_limits<uint32_t>::max()) {
+    throw InputError("synthetic prefixes: more than 2^32 - 1 requests");
+  }
+  return SyntheticPrefixAssigner(spec, seed).Assign(requests);
 }
 
 const WorkloadPreset* FindWorkloadPreset(std::string_view name) {

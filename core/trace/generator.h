@@ -79,6 +79,28 @@ void ValidateWorkloadSpec(const WorkloadSpec& spec);
 std::shared_ptr<const Trace> GenerateWorkload(const WorkloadSpec& spec, size_t requests,
                                               uint64_t seed);
 
+// A request of a trace without block hashes (Azure LLM inference, BurstGPT): when it
+// arrived, its lengths and, when the trace has one, its session.
+inline constexpr uint64_t kNoSession = ~uint64_t{0};
+struct ObservedRequest {
+  int64_t arrival_ms = 0;
+  uint32_t input_tokens = 0;
+  uint32_t output_tokens = 0;
+  uint64_t session = kNoSession;
+};
+
+// Synthetic prefixes for observed requests, drawn from `spec`'s system prompts, documents
+// and sessions (its arrivals and lengths are the trace's, not drawn). In arrival order, a
+// request with a session continues it when it is at least that session's previous prompt
+// plus output; one without continues, with probability 1 - 1/turns_mean, an open session
+// it fits (one of the 32 most recently active, idle under 10 mean think times; a guess);
+// otherwise it opens a session: a system prompt and a document as the spec draws them,
+// cut to its length, then unique text. A follow-up keeps the full blocks of its session's
+// previous prompt. Deterministic for a seed. Throws InputError on an invalid spec.
+std::shared_ptr<const Trace> AssignSyntheticPrefixes(const WorkloadSpec& spec,
+                                                     std::span<const ObservedRequest> requests,
+                                                     uint64_t seed);
+
 // A named spec shaped like one of the public traces.
 struct WorkloadPreset {
   std::string_view name;

@@ -404,5 +404,100 @@ TEST(GeneratorValidationTest, MessageNamesTheBadValue) {
   }
 }
 
+// ---------------------------------------------------------------------------------------
+// Synthetic prefixes for traces without hashes.
+
+// One 512-token system prompt in every session, no documents; sessions average 2 turns.
+WorkloadSpec ChatSpec() {
+  WorkloadSpec spec;
+  spec.system_prompts = {1, 512, 1.0, 1.0};
+  spec.sessions.turns_mean = 2;
+  return spec;
+}
+
+TEST(SyntheticPrefixesTest, ATraceSessionContinuesWhenItFitsElseStartsAgain) {
+  // Session 7: 1024 tokens + 100 output, then 2048 (fits: it keeps both full blocks), then
+  // 1500 (< 2048 + 50: the context was cut, so a new session). Session 9: its own text
+  // after the shared system block.
+  const std::vector<ObservedRequest> requests = {
+      {0, 1024, 100, 7}, {1000, 2048, 50, 7}, {2000, 1024, 5, 9}, {3000, 1500, 5, 7}};
+  const auto trace = AssignSyntheticPrefixes(ChatSpec(), requests, 1);
+  ASSERT_EQ(trace->size(), 4u);
+  const std::vector<RawBlockId> first = RawIds(*trace, 0);
+  const std::vector<RawBlockId> second = RawIds(*trace, 1);
+  ASSERT_EQ(first.size(), 2u);
+  ASSERT_EQ(second.size(), 4u);
+  EXPECT_EQ(second[0], first[0]);  // the system prompt
+  EXPECT_EQ(second[1], first[1]);  // the first turn's own text
+  const std::vector<RawBlockId> other = RawIds(*trace, 2);
+  EXPECT_EQ(other[0], first[0]);
+  EXPECT_NE(other[1], first[1]);
+  const std::vector<RawBlockId> restarted = RawIds(*trace, 3);
+  ASSERT_EQ(restarted.size(), 3u);
+  EXPECT_EQ(restarted[0], first[0]);
+  EXPECT_NE(restarted[1], first[1]);
+  EXPECT_EQ((*trace)[0].arrival_ms, 0);
+  EXPECT_EQ((*trace)[3].input_tokens, 1500u);
+  EXPECT_EQ((*trace)[3].output_tokens, 5u);
+}
+
+TEST(SyntheticPrefixesTest, OneTurnSessionsNeverContinue) {
+  WorkloadSpec spec = ChatSpec();
+  spec.sessions.turns_mean = 1;
+  std::vector<ObservedRequest> requests;
+  for (int i = 0; i < 200; ++i) requests.push_back({i * 100, 4096, 10});
+  const auto trace = AssignSyntheticPrefixes(spec, requests, 3);
+  // Every request: the shared system block, then 7 blocks of its own.
+  EXPECT_EQ(trace->distinct_blocks(), 1u + 200u * 7u);
+}
+
+TEST(SyntheticPrefixesTest, FollowUpsWithoutSessionIdsKeepTheirSessionsFullBlocks) {
+  // Turns grow by 1,000 tokens every second: with turns_mean 2 about half the requests
+  // continue an open session, keeping its previous prompt's full blocks.
+  std::vector<ObservedRequest> requests;
+  for (int i = 0; i < 400; ++i) requests.push_back({i * 1000, 1000u + 1000u * (i % 8), 20});
+  const auto trace = AssignSyntheticPrefixes(ChatSpec(), requests, 5);
+  size_t continued = 0;
+  for (size_t i = 0; i < trace->size(); ++i) {
+    const auto ids = RawIds(*trace, i);
+    // A request longer than one block whose second block is an earlier request's.
+    for (size_t j = 0; j < i && ids.size() > 1; ++j) {
+      const auto earlier = RawIds(*trace, j);
+      if (earlier.size() > 1 && earlier[1] == ids[1]) {
+        ++continued;
+        break;
+      }
+    }
+  }
+  EXPECT_GT(continued, 100u);
+  EXPECT_LT(continued, 300u);
+}
+
+TEST(SyntheticPrefixesTest, DocumentsAreCutToTheRequestAndSharedWhereTheyMatch) {
+  WorkloadSpec spec;
+  spec.system_prompts.use_probability = 0;
+  spec.documents = {1, 1.0, {1024, 0, 1024, 1024}, 1.0, 0};
+  spec.sessions.turns_mean = 1;
+  const std::vector<ObservedRequest> requests = {{0, 600, 1}, {1, 600, 1}, {2, 2000, 1}};
+  const auto trace = AssignSyntheticPrefixes(spec, requests, 1);
+  const auto a = RawIds(*trace, 0), b = RawIds(*trace, 1), c = RawIds(*trace, 2);
+  ASSERT_EQ(a.size(), 2u);
+  EXPECT_EQ(a, b);        // the document's first 600 tokens, twice
+  EXPECT_EQ(c[0], a[0]);  // its first full block
+  EXPECT_NE(c[1], a[1]);  // a whole second block of it, not the 88-token tail
+  EXPECT_NE(c[2], c[1]);
+}
+
+TEST(SyntheticPrefixesTest, SameSeedSameTraceOtherSeedDiffers) {
+  std::vector<ObservedRequest> requests;
+  for (int i = 0; i < 300; ++i) requests.push_back({(i * 7919) % 5000, 600u + 300u * (i % 11), 9});
+  const auto a = AssignSyntheticPrefixes(ChatSpec(), requests, 11);
+  const auto b = AssignSyntheticPrefixes(ChatSpec(), requests, 11);
+  const auto c = AssignSyntheticPrefixes(ChatSpec(), requests, 12);
+  EXPECT_EQ(TraceDigest(*a), TraceDigest(*b));
+  EXPECT_NE(TraceDigest(*a), TraceDigest(*c));
+  for (size_t i = 1; i < a->size(); ++i) EXPECT_LE((*a)[i - 1].arrival_ms, (*a)[i].arrival_ms);
+}
+
 }  // namespace
 }  // namespace kvb
