@@ -22,17 +22,22 @@ po::options_description KvbenchOptions() {
       "config,c", po::value<std::vector<std::string>>(),
       "matrix file (repeatable); see configs/ and --print-config")(
       "trace", po::value<std::string>(),
-      "run every matrix on this trace file instead (Mooncake JSONL; .zst, .gz)")(
+      "run every matrix on this trace file instead (see --trace-format; .zst, .gz)")(
       "trace-format", po::value<std::string>(),
-      "with --trace: mooncake (512-token ids, ms) or bailian (Qwen-Bailian: 16-token ids, s)")(
+      "with --trace: mooncake (512-token ids, ms), bailian (Qwen-Bailian: 16-token ids, s), "
+      "azure or burstgpt (CSV without hashes: synthetic prefixes)")(
       "timestamp-unit", po::value<std::string>(),
       "with --trace: its timestamps' unit, ms, s or us (default: the format's)")(
       "reblock-tokens", po::value<uint32_t>(),
       "with --trace: re-block it to this many tokens per block (the profile's block size)")(
+      "prefixes", po::value<std::string>(),
+      "with --trace of a CSV without hashes (azure, burstgpt): the preset or workload .json "
+      "giving its synthetic prefixes (default conversation; --trace-seed seeds them)")(
       "preset", po::value<std::string>(),
       "run every matrix on this generated workload instead (preset name or workload .json)")(
       "requests", po::value<uint64_t>(), "with --preset: requests to generate")(
-      "trace-seed", po::value<uint64_t>()->default_value(1), "with --preset: generator seed")(
+      "trace-seed", po::value<uint64_t>()->default_value(1),
+      "with --preset, or --trace without hashes: generator seed")(
       "threads,j", po::value<size_t>()->default_value(0),
       "TBB workers running cells (0: one per core)")(
       "shard", po::value<std::string>(), "run only the cells of shard k/N (by cell hash)")(
@@ -88,6 +93,7 @@ KvbenchFlags ParseKvbenchFlags(int argc, const char* const* argv) {
   flags.trace_format = Optional<std::string>(vm, "trace-format");
   flags.timestamp_unit = Optional<std::string>(vm, "timestamp-unit");
   flags.reblock_tokens = Optional<uint32_t>(vm, "reblock-tokens");
+  flags.prefixes = Optional<std::string>(vm, "prefixes");
   flags.preset = Optional<std::string>(vm, "preset");
   flags.requests = Optional<uint64_t>(vm, "requests");
   flags.trace_seed = vm["trace-seed"].as<uint64_t>();

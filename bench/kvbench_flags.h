@@ -24,6 +24,7 @@ struct KvbenchFlags {
   std::optional<std::string> trace_format;    // with trace: TraceConfig.format
   std::optional<std::string> timestamp_unit;  // with trace: TraceConfig.timestamp_unit
   std::optional<uint32_t> reblock_tokens;     // with trace: TraceConfig.reblock_tokens
+  std::optional<std::string> prefixes;        // with trace: TraceConfig.prefixes
   std::optional<std::string> preset;
   std::optional<uint64_t> requests;
   uint64_t trace_seed = 1;

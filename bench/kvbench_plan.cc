@@ -19,6 +19,7 @@
 #include "bench/cli_common.h"
 #include "core/sim/memory_estimate.h"
 #include "core/sim/simulator.h"
+#include "core/trace/trace_file.h"
 #include "core/util/fnv.h"
 #include "core/util/input_error.h"
 #include "oneapi/tbb/info.h"
@@ -144,8 +145,10 @@ size_t RunPlan::CellsTotal() const {
 std::vector<MatrixConfig> ReadRunConfigs(const KvbenchFlags& flags) {
   if (flags.trace && flags.preset) throw UsageError("give --trace or --preset, not both");
   if (flags.requests && !flags.preset) throw UsageError("--requests needs --preset");
-  if (!flags.trace && (flags.trace_format || flags.timestamp_unit || flags.reblock_tokens)) {
-    throw UsageError("--trace-format, --timestamp-unit and --reblock-tokens need --trace");
+  if (!flags.trace &&
+      (flags.trace_format || flags.timestamp_unit || flags.reblock_tokens || flags.prefixes)) {
+    throw UsageError(
+        "--trace-format, --timestamp-unit, --reblock-tokens and --prefixes need --trace");
   }
   std::vector<MatrixConfig> configs;
   for (const std::string& file : flags.config_files) {
@@ -167,6 +170,9 @@ std::vector<MatrixConfig> ReadRunConfigs(const KvbenchFlags& flags) {
         if (flags.trace_format) entry["format"] = *flags.trace_format;
         if (flags.timestamp_unit) entry["timestamp_unit"] = *flags.timestamp_unit;
         if (flags.reblock_tokens) entry["reblock_tokens"] = *flags.reblock_tokens;
+        if (flags.prefixes) entry["prefixes"] = *flags.prefixes;
+        const TraceFormat* format = FindTraceFormat(flags.trace_format.value_or("mooncake"));
+        if (format != nullptr && !format->hashed()) entry["seed"] = flags.trace_seed;
       } else {
         entry = {{"name", std::filesystem::path(*flags.preset).stem().string()},
                  {"preset", *flags.preset},

@@ -308,7 +308,7 @@ TEST(KvbenchTest, UsageErrorsExitTwo) {
       {config + " --repetitions 0", "--repetitions: must be >= 1"},
       {config + " --trace t.jsonl --preset conversation", "give --trace or --preset, not both"},
       {config + " --timestamp-unit s",
-       "--trace-format, --timestamp-unit and --reblock-tokens need --trace"},
+       "--trace-format, --timestamp-unit, --reblock-tokens and --prefixes need --trace"},
   };
   for (const auto& [args, message] : rows) {
     SCOPED_TRACE(args);
@@ -373,6 +373,40 @@ TEST(KvbenchTest, BailianReblockedRunsLikeTheSameMooncakeTrace) {
   EXPECT_THAT(c.err, HasSubstr("512 tokens per block, but trace 't' has 16 (give the trace "
                                "reblock_tokens: 512 to re-block it; --reblock-tokens on the "
                                "command line)"));
+}
+
+// A CSV without hashes runs on synthetic prefixes: deterministic for a seed, another
+// seed gives other prefixes (not the arrivals or lengths), and stderr says so.
+TEST(KvbenchTest, AzureCsvRunsOnSyntheticPrefixesSeeded) {
+  const TempDir dir;
+  std::string text = "TIMESTAMP,ContextTokens,GeneratedTokens\n";
+  for (int i = 0; i < 200; ++i) {
+    text += absl::StrFormat("2023-11-16 18:%02d:%02d.%07d,%d,%d\n", i / 60, i % 60, i * 4999,
+                            400 + (i * 131) % 3000, 10 + i % 90);
+  }
+  WriteText(dir / "azure.csv", text);
+  WriteText(dir / "two.json", kTwoCellConfig);
+  auto run = [&](const std::string& seed, const std::string& out) {
+    return Exec("--config " + (dir / "two.json") + " --trace " + (dir / "azure.csv") +
+                " --trace-format azure --trace-seed " + seed +
+                " --progress=false --summary=false --out " + (dir / out));
+  };
+  const CommandRun a = run("1", "a.json"), b = run("1", "b.json"), c = run("2", "c.json");
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  EXPECT_THAT(a.err, HasSubstr("prefixes are synthetic, drawn from the 'conversation' workload"));
+  const auto ca = CellEntries(ReadJson(dir / "a.json"));
+  const auto cb = CellEntries(ReadJson(dir / "b.json"));
+  const auto cc = CellEntries(ReadJson(dir / "c.json"));
+  ASSERT_EQ(ca.size(), 2u);
+  bool any_differs = false;
+  for (auto ia = ca.begin(), ib = cb.begin(), ic = cc.begin(); ia != ca.end(); ++ia, ++ib, ++ic) {
+    EXPECT_EQ(ia->second["token_hit_rate"], ib->second["token_hit_rate"]);
+    EXPECT_EQ(ia->second["requests"], 200);
+    EXPECT_GT(ia->second["token_hit_rate"].get<double>(), 0);
+    any_differs |= ia->second["token_hit_rate"] != ic->second["token_hit_rate"];
+  }
+  EXPECT_TRUE(any_differs);
 }
 
 // Timestamps in seconds read as milliseconds: a warning naming the unit option.

@@ -172,7 +172,8 @@ TEST_F(KvbenchTraceTest, ConvertUsageErrors) {
                                "{\"timestamp\": 1, \"input_length\": 16, "
                                "\"output_length\": 1, \"hash_ids\": [1]}\n");
   const std::vector<std::pair<std::string, std::string>> rows = {
-      {"--format azure", "--format: unknown format 'azure' (known: mooncake, bailian)"},
+      {"--format sharegpt",
+       "--format: unknown format 'sharegpt' (known: mooncake, bailian, azure, burstgpt)"},
       {"--timestamp-unit min", "--timestamp-unit: 'min': expected ms, s or us"},
       {"--reblock-tokens 100",
        "--reblock-tokens: 100 is not a multiple of the file's 512-token "

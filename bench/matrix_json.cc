@@ -23,6 +23,7 @@
 #include "core/strategy/strategy.h"
 #include "core/trace/generator.h"
 #include "core/trace/mooncake_reader.h"
+#include "core/trace/trace_file.h"
 #include "core/util/input_error.h"
 #include "core/util/names.h"
 
@@ -398,6 +399,22 @@ class Parser {
                  absl::StrCat("must be a multiple of block_tokens (", t.block_tokens, ")"));
         }
       }
+      if (!format.hashed()) {
+        for (const char* field : {"timestamp_unit", "reblock_tokens"}) {
+          if (o.Has(field)) {
+            o.Fail(field, absl::StrCat("not for format '", t.format, "' (a CSV without hashes)"));
+          }
+        }
+        if (o.Has("prefixes")) t.prefixes = o.String("prefixes");
+        if (t.prefixes.ends_with(".json")) {
+          t.prefixes_path = Resolve(t.prefixes);
+        } else if (FindWorkloadPreset(t.prefixes) == nullptr) {
+          o.Fail("prefixes", absl::StrCat("unknown preset '", t.prefixes,
+                                          "' (known: ", JoinNames(WorkloadPresets()),
+                                          "; or a workload file ending in .json)"));
+        }
+        if (o.Has("seed")) t.seed = o.Unsigned("seed", UINT64_MAX);
+      }
       if (o.Has("skip_invalid")) t.skip_invalid = o.Bool("skip_invalid");
     } else {
       t.preset = o.String("preset");
@@ -621,6 +638,10 @@ nlohmann::ordered_json MatrixConfigToJson(const MatrixConfig& c) {
         j["timestamp_unit"] = t.timestamp_unit;
       }
       if (t.reblock_tokens != 0) j["reblock_tokens"] = t.reblock_tokens;
+      if (!FindTraceFormat(t.format)->hashed()) {
+        j["prefixes"] = t.prefixes;
+        j["seed"] = t.seed;
+      }
       j["skip_invalid"] = t.skip_invalid;
     } else {
       j["preset"] = t.preset;
@@ -693,6 +714,17 @@ void OverrideTraces(MatrixConfig& config, const TraceConfig& trace) {
   for (CellConfigEntry& e : config.cells) e.trace = trace.name;
 }
 
+namespace {
+
+// A workload preset by name, or the workload file at `resolved_path` when there is one.
+WorkloadFile LoadWorkload(const std::string& preset, const std::string& resolved_path) {
+  if (!resolved_path.empty()) return ReadWorkloadFile(resolved_path);
+  const WorkloadPreset* found = FindWorkloadPreset(preset);
+  return WorkloadFile{std::string(found->description), found->default_requests, found->spec};
+}
+
+}  // namespace
+
 std::shared_ptr<const Trace> TraceCache::Get(const TraceConfig& t, const std::string& where) {
   const std::string key =
       t.file.empty()
@@ -700,32 +732,32 @@ std::shared_ptr<const Trace> TraceCache::Get(const TraceConfig& t, const std::st
                          t.requests, "\n", t.seed)
           : absl::StrCat("file\n", fs::absolute(t.resolved_path).lexically_normal().string(), "\n",
                          t.block_tokens, "\n", t.skip_invalid, "\n", t.timestamp_unit, "\n",
-                         t.reblock_tokens);
+                         t.reblock_tokens, "\n", t.format, "\n",
+                         t.prefixes_path.empty() ? t.prefixes : t.prefixes_path, "\n", t.seed);
   auto it = loaded_.find(key);
   if (it == loaded_.end()) {
     std::shared_ptr<const Trace> trace;
     try {
       if (!t.file.empty()) {
-        MooncakeReadOptions options;
-        options.block_tokens = t.block_tokens;
-        options.reblock_tokens = t.reblock_tokens;
-        options.timestamp_unit = *TimestampUnitFromName(t.timestamp_unit);
-        options.skip_invalid = t.skip_invalid;
-        LoadedTrace loaded = ReadMooncakeTrace(t.resolved_path, options);
+        TraceFileOptions options;
+        options.format = t.format;
+        options.read.block_tokens = t.block_tokens;
+        options.read.reblock_tokens = t.reblock_tokens;
+        options.read.timestamp_unit = *TimestampUnitFromName(t.timestamp_unit);
+        options.read.skip_invalid = t.skip_invalid;
+        if (!FindTraceFormat(t.format)->hashed()) {
+          options.prefix_spec = LoadWorkload(t.prefixes, t.prefixes_path).spec;
+          options.prefix_name = t.prefixes;
+          options.prefix_seed = t.seed;
+        }
+        LoadedTrace loaded = ReadTraceFile(t.resolved_path, options);
         for (std::string& line :
              DescribeReadWarnings(absl::StrCat(where, " (", t.file, ")"), loaded.report)) {
           warnings_.push_back(std::move(line));
         }
         trace = std::move(loaded.trace);
       } else {
-        WorkloadFile workload;
-        if (!t.resolved_path.empty()) {
-          workload = ReadWorkloadFile(t.resolved_path);
-        } else {
-          const WorkloadPreset* preset = FindWorkloadPreset(t.preset);
-          workload = WorkloadFile{std::string(preset->description), preset->default_requests,
-                                  preset->spec};
-        }
+        const WorkloadFile workload = LoadWorkload(t.preset, t.resolved_path);
         trace = GenerateWorkload(workload.spec, t.requests, t.seed);
       }
     } catch (const InputError& e) {

@@ -50,16 +50,18 @@ struct ClusterConfig {
 
 struct TraceConfig {
   std::string name;
-  std::string file;                   // a Mooncake JSONL trace (path as written), or
-  std::string preset;                 // a generator preset name or workload .json
-  uint64_t requests = 0;              // preset: requests to generate (default: the preset's)
-  uint64_t seed = 1;                  // preset: generator seed
-  std::string format = "mooncake";    // file: its dialect (TraceFormats())
-  uint32_t block_tokens = 512;        // file: tokens per hash id (default: the format's)
-  std::string timestamp_unit = "ms";  // file: ms, s or us (default: the format's)
-  uint32_t reblock_tokens = 0;        // file: re-block to this many tokens; 0: keep
-  bool skip_invalid = false;          // file: skip bad lines instead of failing
-  std::string resolved_path;          // file or workload .json, resolved against the config
+  std::string file;                       // a trace file (path as written), or
+  std::string preset;                     // a generator preset name or workload .json
+  uint64_t requests = 0;                  // preset: requests to generate (default: the preset's)
+  uint64_t seed = 1;                      // preset, or a file without hashes: generator seed
+  std::string format = "mooncake";        // file: its dialect (TraceFormats())
+  uint32_t block_tokens = 512;            // file: tokens per hash id (default: the format's)
+  std::string timestamp_unit = "ms";      // file: ms, s or us (default: the format's)
+  uint32_t reblock_tokens = 0;            // file: re-block to this many tokens; 0: keep
+  std::string prefixes = "conversation";  // file without hashes: its prefixes' workload
+  std::string prefixes_path;              // resolved, when prefixes names a .json
+  bool skip_invalid = false;              // file: skip bad lines instead of failing
+  std::string resolved_path;              // file or workload .json, resolved against the config
 };
 
 struct PricesConfig {

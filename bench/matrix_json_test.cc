@@ -293,9 +293,28 @@ std::vector<BadConfig> BadConfigs() {
        "m.json: traces[0].block_tokens: must be >= 1"},
       {"unknown trace format",
        [](json& c) {
-         c["traces"][0] = {{"name", "f"}, {"file", "t.jsonl"}, {"format", "azure"}};
+         c["traces"][0] = {{"name", "f"}, {"file", "t.jsonl"}, {"format", "sharegpt"}};
        },
-       "m.json: traces[0].format: unknown format 'azure' (known: mooncake, bailian)"},
+       "m.json: traces[0].format: unknown format 'sharegpt' (known: mooncake, bailian, azure, "
+       "burstgpt)"},
+      {"timestamp unit on a CSV without hashes",
+       [](json& c) {
+         c["traces"][0] = {
+             {"name", "f"}, {"file", "t.csv"}, {"format", "azure"}, {"timestamp_unit", "s"}};
+       },
+       "m.json: traces[0].timestamp_unit: not for format 'azure' (a CSV without hashes)"},
+      {"unknown prefixes workload",
+       [](json& c) {
+         c["traces"][0] = {
+             {"name", "f"}, {"file", "t.csv"}, {"format", "burstgpt"}, {"prefixes", "chat"}};
+       },
+       "m.json: traces[0].prefixes: unknown preset 'chat' (known: conversation, toolagent, "
+       "synthetic; or a workload file ending in .json)"},
+      {"prefixes on a hashed trace",
+       [](json& c) {
+         c["traces"][0] = {{"name", "f"}, {"file", "t.jsonl"}, {"prefixes", "conversation"}};
+       },
+       "m.json: traces[0].prefixes: unknown field"},
       {"unknown timestamp unit",
        [](json& c) {
          c["traces"][0] = {{"name", "f"}, {"file", "t.jsonl"}, {"timestamp_unit", "sec"}};

@@ -740,7 +740,7 @@ expect_error 16-bailian-seconds-overflow 2 "q_overflow.jsonl:1:" -- "$kvtrace" v
 expect_error 16-bailian-seconds-string 2 "q_string.jsonl:1:" "timestamp:" "a string" -- \
   "$kvtrace" validate q_string.jsonl --format bailian
 expect_error 16-unit-unknown 2 "--timestamp-unit" "min" -- "$kvtrace" validate q_good.jsonl --timestamp-unit min
-expect_error 16-format-unknown 2 "--format" "azure" -- "$kvtrace" validate q_good.jsonl --format azure
+expect_error 16-format-unknown 2 "--format" "sharegpt" -- "$kvtrace" validate q_good.jsonl --format sharegpt
 expect_error 16-reblock-not-a-multiple 2 "--reblock-tokens" "100" -- \
   "$kvtrace" validate q_good.jsonl --format bailian --reblock-tokens 100
 expect_error 16-gzip-truncated 2 "q_truncated.jsonl.gz" "gzip: truncated" -- "$kvtrace" validate q_truncated.jsonl.gz --format bailian
@@ -765,6 +765,25 @@ printf '{"name": "q", "strategies": ["random"], "clusters": [{"name": "r", "mode
 expect_ok 16-bailian-gzip-reblocked-runs \
   'check cells r_q_ok.json "c[\"served\"] == 200 and c[\"hit_rate\"] > 0"' \
   -- "$kvbench" --config m_q_ok.json --out r_q_ok.json --summary=false
+
+# CSV traces without hashes (Azure LLM inference, BurstGPT): bad rows name the row and
+# column; a good one runs on synthetic prefixes and says so.
+{ echo 'TIMESTAMP,ContextTokens,GeneratedTokens'
+  for i in $(seq 0 99); do printf '2023-11-16 18:%02d:%02d.2500000,%d,%d\n' $(( i / 60 )) $(( i % 60 )) $(( 500 + 37 * (i % 11) )) 20; done
+} > azure_good.csv
+printf 'TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:00:00,12,4\n2023-13-45 99:00:00,12,4\n' > azure_bad_date.csv
+printf 'TIMESTAMP,ContextTokens\n2023-11-16 18:00:00,12\n' > azure_no_column.csv
+printf 'Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type\n5,ChatGPT,472,18,490,Conversation log\n6,ChatGPT,-3,18,490,Conversation log\n' > burst_negative.csv
+printf 'Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type\n5,ChatGPT,472,18,490,"Conversation log\n' > burst_open_quote.csv
+expect_error 16-azure-bad-date 2 "azure_bad_date.csv:3:" "TIMESTAMP:" -- "$kvtrace" validate azure_bad_date.csv --format azure
+expect_error 16-azure-missing-column 2 "azure_no_column.csv:1:" "GeneratedTokens" -- "$kvtrace" validate azure_no_column.csv --format azure
+expect_error 16-burstgpt-negative-tokens 2 "burst_negative.csv:3:" "Request tokens:" -- "$kvtrace" validate burst_negative.csv --format burstgpt
+expect_error 16-burstgpt-open-quote 2 "burst_open_quote.csv:2:" "quoted" -- "$kvtrace" validate burst_open_quote.csv --format burstgpt
+expect_error 16-csv-reblock 2 "--reblock-tokens" "azure" -- "$kvtrace" validate azure_good.csv --format azure --reblock-tokens 1024
+expect_error 16-csv-unknown-prefixes 2 "chatbot" -- "$kvtrace" validate azure_good.csv --format azure --prefixes chatbot
+expect_ok 16-azure-synthetic-prefixes-run \
+  'check cells r_azure.json "c[\"served\"] == 100 and c[\"hit_rate\"] > 0" && grep -q "prefixes are synthetic" "$ERR"' \
+  -- "$kvbench" --config m_q_ok.json --trace azure_good.csv --trace-format azure --prefixes toolagent --out r_azure.json --summary=false
 
 # ---------------------------------------------------------------------------------------
 total_ms=$(( ($(usec) - ${test_start/./}) / 1000 ))

@@ -24,7 +24,7 @@ int RunConvert(const std::vector<std::string>& args) {
   if (!vm.count("file")) throw UsageError{"convert: FILE is required"};
   if (!vm.count("output")) throw UsageError{"convert: -o FILE is required"};
   const std::string name = vm["file"].as<std::string>();
-  const LoadedTrace loaded = ReadMooncakeTrace(name, ReadOptionsFrom(vm));
+  const LoadedTrace loaded = ReadTraceFile(name, ReadOptionsFrom(vm));
   ReportWarnings(name, loaded.report);
   const Trace& trace = *loaded.trace;
   const std::string out = vm["output"].as<std::string>();

@@ -51,23 +51,42 @@ bool ParseCommand(const std::string& command, const std::vector<std::string>& ar
   return true;
 }
 
-MooncakeReadOptions ReadOptionsFrom(const po::variables_map& vm) {
-  const std::string format_name = vm["format"].as<std::string>();
-  const TraceFormat* format = FindTraceFormat(format_name);
+TraceFileOptions ReadOptionsFrom(const po::variables_map& vm) {
+  TraceFileOptions file;
+  file.format = vm["format"].as<std::string>();
+  const TraceFormat* format = FindTraceFormat(file.format);
   if (format == nullptr) {
-    throw UsageError{absl::StrCat("--format: unknown format '", format_name,
+    throw UsageError{absl::StrCat("--format: unknown format '", file.format,
                                   "' (known: ", JoinNames(TraceFormats()), ")")};
   }
-  MooncakeReadOptions options;
+  MooncakeReadOptions& options = file.read;
   options.block_tokens =
       vm.count("block-tokens") ? vm["block-tokens"].as<uint32_t>() : format->block_tokens;
   if (options.block_tokens == 0) throw UsageError{"--block-tokens: must be >= 1"};
   options.timestamp_unit = format->timestamp_unit;
+  if (!format->hashed()) {
+    for (const char* flag : {"timestamp-unit", "reblock-tokens"}) {
+      if (vm.count(flag)) {
+        throw UsageError{absl::StrCat("--", flag, ": not for --format ", file.format,
+                                      " (a CSV without hashes)")};
+      }
+    }
+    const WorkloadFile prefixes = ResolveWorkload(vm["prefixes"].as<std::string>());
+    file.prefix_spec = prefixes.spec;
+    file.prefix_name = vm["prefixes"].as<std::string>();
+    file.prefix_seed = vm["prefix-seed"].as<uint64_t>();
+  } else if (!vm["prefixes"].defaulted() || !vm["prefix-seed"].defaulted()) {
+    throw UsageError{
+        absl::StrCat("--prefixes and --prefix-seed are for traces without hashes "
+                     "(--format azure or burstgpt), not ",
+                     file.format)};
+  }
   if (vm.count("timestamp-unit")) {
     const std::string unit = vm["timestamp-unit"].as<std::string>();
     const std::optional<TimestampUnit> parsed = TimestampUnitFromName(unit);
-    if (!parsed)
+    if (!parsed) {
       throw UsageError{absl::StrCat("--timestamp-unit: '", unit, "': expected ms, s or us")};
+    }
     options.timestamp_unit = *parsed;
   }
   if (vm.count("reblock-tokens")) {
@@ -79,20 +98,24 @@ MooncakeReadOptions ReadOptionsFrom(const po::variables_map& vm) {
     }
   }
   options.skip_invalid = vm.count("skip-invalid") > 0;
-  return options;
+  return file;
 }
 
 void AddReadOptions(po::options_description& options) {
   options.add_options()("format", po::value<std::string>()->default_value("mooncake"),
-                        "the file's dialect: mooncake (512-token ids, ms) or bailian "
-                        "(Qwen-Bailian: 16-token ids, s)")(
+                        "the file's dialect: mooncake (512-token ids, ms), bailian (Qwen-Bailian: "
+                        "16-token ids, s), azure or burstgpt (CSV without hashes)")(
       "block-tokens", po::value<uint32_t>(),
-      "tokens per hash id in the file (default: the format's)")(
+      "tokens per hash id in the file, or per synthetic block of a CSV (default: the format's)")(
       "timestamp-unit", po::value<std::string>(),
       "unit of the timestamps: ms, s or us (default: the format's); read into ms")(
       "reblock-tokens", po::value<uint32_t>(),
       "re-block to this many tokens per block (a multiple of --block-tokens): every k-th id, "
       "as each id names its whole prefix")(
+      "prefixes", po::value<std::string>()->default_value("conversation"),
+      "a CSV without hashes: the preset or workload .json whose system prompts, documents and "
+      "sessions give its synthetic prefixes")(
+      "prefix-seed", po::value<uint64_t>()->default_value(1), "seed of the synthetic prefixes")(
       "skip-invalid", "skip invalid lines (counted and reported) instead of failing");
 }
 
@@ -145,7 +168,7 @@ TraceArgument LoadTraceArgument(const std::string& command, const po::variables_
   TraceArgument input;
   if (vm.count("file")) {
     input.name = vm["file"].as<std::string>();
-    LoadedTrace loaded = ReadMooncakeTrace(input.name, ReadOptionsFrom(vm));
+    LoadedTrace loaded = ReadTraceFile(input.name, ReadOptionsFrom(vm));
     input.trace = loaded.trace;
     input.report = std::move(loaded.report);
     ReportWarnings(input.name, *input.report);

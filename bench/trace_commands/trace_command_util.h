@@ -14,6 +14,7 @@
 #include "boost/program_options.hpp"
 #include "core/trace/mooncake_reader.h"
 #include "core/trace/trace.h"
+#include "core/trace/trace_file.h"
 
 namespace kvb {
 
@@ -35,7 +36,7 @@ bool ParseCommand(const std::string& command, const std::vector<std::string>& ar
 
 // --block-tokens and --skip-invalid, and the reader options they give.
 void AddReadOptions(po::options_description& options);
-MooncakeReadOptions ReadOptionsFrom(const po::variables_map& vm);
+TraceFileOptions ReadOptionsFrom(const po::variables_map& vm);
 
 // Prints what reading tolerated, one line each, to stderr.
 void ReportWarnings(const std::string& name, const MooncakeReadReport& r);

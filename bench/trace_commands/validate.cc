@@ -19,7 +19,7 @@ int RunValidate(const std::vector<std::string>& args) {
   }
   if (!vm.count("file")) throw UsageError{"validate: FILE is required"};
   const std::string name = vm["file"].as<std::string>();
-  const LoadedTrace loaded = ReadMooncakeTrace(name, ReadOptionsFrom(vm));
+  const LoadedTrace loaded = ReadTraceFile(name, ReadOptionsFrom(vm));
   if (vm.count("json")) {
     nlohmann::ordered_json out;
     out["trace"] = name;

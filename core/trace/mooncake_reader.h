@@ -4,7 +4,6 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,17 +35,6 @@ enum class TimestampUnit { kMilliseconds, kSeconds, kMicroseconds };
 std::optional<TimestampUnit> TimestampUnitFromName(std::string_view name);
 std::string_view TimestampUnitName(TimestampUnit unit);
 
-// A trace file's dialect: the defaults of its block size and timestamp unit.
-struct TraceFormat {
-  std::string_view name;
-  std::string_view description;
-  uint32_t block_tokens;
-  TimestampUnit timestamp_unit;
-};
-// "mooncake" (512-token ids, ms) and "bailian" (16-token ids, s).
-std::span<const TraceFormat> TraceFormats();
-const TraceFormat* FindTraceFormat(std::string_view name);
-
 struct MooncakeReadOptions {
   uint32_t block_tokens = 512;  // tokens per hash id in the file
   // 0: keep the file's blocks. Else a multiple k of block_tokens: every id names its whole
@@ -72,6 +60,8 @@ struct MooncakeReadReport {
   uint64_t timestamps_backwards = 0;
   // Set when the arrival rate suggests the wrong timestamp unit: what it looks like.
   std::string implausible_rate;
+  // Set for a file without hashes: where its synthetic prefixes come from.
+  std::string synthetic_prefixes;
   // The first max_messages warnings and skipped-line errors, each "FILE:LINE: FIELD: ...".
   std::vector<std::string> messages;
 };

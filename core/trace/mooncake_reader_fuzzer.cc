@@ -1,6 +1,7 @@
 // libFuzzer target for the Mooncake JSONL reader. The first two bytes pick the options
-// (skip, block size, messages; timestamp unit, re-blocking); the rest is the file's text. Any exception other than InputError, any sanitizer report and
-// any broken invariant of an accepted trace is a finding.
+// (skip, block size, messages; timestamp unit, re-blocking); the rest is the file's text. Any
+// exception other than InputError, any sanitizer report and any broken invariant of an accepted
+// trace is a finding.
 
 #include <cstddef>
 #include <cstdint>
@@ -65,10 +66,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.block_tokens = kBlockTokens[(selector >> 1) & 3];
   options.max_messages = (selector >> 3) & 7;
   // The second byte: the timestamp unit and a re-blocking factor (1: none, up to 4).
-  constexpr kvb::TimestampUnit kUnits[] = {kvb::TimestampUnit::kMilliseconds,
-                                           kvb::TimestampUnit::kSeconds,
-                                           kvb::TimestampUnit::kMicroseconds,
-                                           kvb::TimestampUnit::kMilliseconds};
+  constexpr kvb::TimestampUnit kUnits[] = {
+      kvb::TimestampUnit::kMilliseconds, kvb::TimestampUnit::kSeconds,
+      kvb::TimestampUnit::kMicroseconds, kvb::TimestampUnit::kMilliseconds};
   options.timestamp_unit = kUnits[dialect & 3];
   const uint32_t factor = 1 + ((dialect >> 2) & 3);
   options.reblock_tokens = factor == 1 ? 0 : factor * options.block_tokens;
