@@ -27,8 +27,9 @@
 namespace kvb {
 namespace {
 
-int Run(int argc, char** argv) {
-  const KvbenchFlags flags = ParseKvbenchFlags(argc, argv);
+int Run(int argc, char** argv, bool benchmark_json) {
+  KvbenchFlags flags = ParseKvbenchFlags(argc, argv);
+  flags.benchmark_json = benchmark_json;
   if (flags.help) {
     std::cout << KvbenchHelpText();
     return kExitOk;
@@ -56,7 +57,8 @@ int Run(int argc, char** argv) {
 
 // Google Benchmark answers --help itself and exits: keep it from seeing ours. Returns the
 // arguments left once it took its --benchmark_* flags.
-std::vector<char*> TakeGoogleBenchmarkFlags(int argc, char** argv) {
+// `*json` tells whether they asked for --benchmark_format=json.
+std::vector<char*> TakeGoogleBenchmarkFlags(int argc, char** argv, bool* json) {
   std::vector<char*> args;
   bool help = false;
   for (int i = 0; i < argc; ++i) {
@@ -64,6 +66,7 @@ std::vector<char*> TakeGoogleBenchmarkFlags(int argc, char** argv) {
     if (i > 0 && (arg == "--help" || arg == "-h")) {
       help = true;
     } else {
+      if (arg.starts_with("--benchmark_format=")) *json = arg == "--benchmark_format=json";
       args.push_back(argv[i]);
     }
   }
@@ -82,12 +85,13 @@ int main(int argc, char** argv) {
   kvb::CellDistribution::Init(&argc, &argv);
   int code = kvb::kExitOk;
   try {
-    std::vector<char*> args = kvb::TakeGoogleBenchmarkFlags(argc, argv);
+    bool benchmark_json = false;
+    std::vector<char*> args = kvb::TakeGoogleBenchmarkFlags(argc, argv, &benchmark_json);
     const int count = static_cast<int>(args.size());
     if (count >= 2 && std::string_view(args[1]) == "merge") {
       code = kvb::RunKvbenchMerge(std::vector<std::string>(args.begin() + 2, args.end()));
     } else {
-      code = kvb::Run(count, args.data());
+      code = kvb::Run(count, args.data(), benchmark_json);
     }
   } catch (const kvb::UsageError& e) {
     std::fprintf(stderr, "kvbench: error: %s (see kvbench --help)\n", e.what());

@@ -309,7 +309,7 @@ std::string ReportThroughGoogleBenchmark(const RunPlan& plan, RunOutcomes& resul
   json.SetOutputStream(&json_text);
   json.SetErrorStream(&std::cerr);
   std::optional<benchmark::ConsoleReporter> console;
-  if (plan.flags.timing()) console.emplace();
+  if (plan.flags.timing() && !(plan.flags.benchmark_json && !plan.flags.out)) console.emplace();
   TeeReporter tee(console ? &*console : nullptr, &json);
   benchmark::RunSpecifiedBenchmarks(&tee);
   return json_text.str();
@@ -323,12 +323,16 @@ Outcome ToOutcome(const LoadedMatrix& m, const Cell& cell, const CellRun& run) {
   o.details = CellDetails(m, cell, run);
   o.error = run.error;
   o.wall_s = run.wall_s;
+  o.cpu_s = run.cpu_s;
   return o;
 }
 
 std::string OutcomePayload(const Outcome& o, size_t index) {
-  nlohmann::ordered_json p = {
-      {"index", index}, {"error", o.error}, {"wall_s", o.wall_s}, {"details", o.details}};
+  nlohmann::ordered_json p = {{"index", index},
+                              {"error", o.error},
+                              {"wall_s", o.wall_s},
+                              {"cpu_s", o.cpu_s},
+                              {"details", o.details}};
   nlohmann::ordered_json counters = nlohmann::ordered_json::array();
   for (const auto& [name, value] : o.counters) counters.push_back({name, value});
   p["counters"] = std::move(counters);
@@ -340,6 +344,7 @@ std::pair<size_t, Outcome> OutcomeFromPayload(const std::string& text) {
   Outcome o;
   o.error = p.at("error").get<std::string>();
   o.wall_s = p.at("wall_s").get<double>();
+  o.cpu_s = p.value("cpu_s", 0.0);  // journals written before it have none
   o.details = p.at("details");
   for (const auto& c : p.at("counters")) {
     // null: a metric that does not apply (NaN, e.g. goodput without an SLO).

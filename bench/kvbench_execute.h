@@ -24,6 +24,7 @@ struct Outcome {
   nlohmann::ordered_json details;
   std::string error;
   double wall_s = 0;
+  double cpu_s = 0;  // the cell's thread CPU time (the result's cpu_time)
 };
 
 // The outcome of `cell` of `m` from its run: counters only when it succeeded.

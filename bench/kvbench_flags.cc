@@ -116,7 +116,8 @@ std::string KvbenchHelpText() {
           "       kvbench merge SHARD.json... -o ALL.json\n"
           "       kvbench --list-strategies | --print-config [--config FILE]\n\n"
           "Google Benchmark's flags are accepted too: --benchmark_filter=<regex>\n"
-          "(report only matching cells), --benchmark_format,\n"
+          "(run only the cells whose names match; -<regex>: the others),\n"
+          "--benchmark_format=json (without --out: the result JSON on stdout),\n"
           "--benchmark_counters_tabular, --benchmark_context=<key>=<value>,...\n\n"
        << KvbenchOptions();
   return text.str();

@@ -38,6 +38,9 @@ struct KvbenchFlags {
   std::optional<std::string> cell_memory_limit;
   double grace_s = 30;
   bool summary = true;
+  // --benchmark_format=json (taken by Google Benchmark): without --out, the result JSON goes
+  // to stdout instead of the summary.
+  bool benchmark_json = false;
 
   bool timing() const { return mode == "timing"; }
 };

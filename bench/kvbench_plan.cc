@@ -11,12 +11,14 @@
 #include <filesystem>
 #include <iostream>
 #include <optional>
+#include <regex>
 #include <set>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "bench/cli_common.h"
+#include "benchmark/benchmark.h"
 #include "core/sim/memory_estimate.h"
 #include "core/sim/simulator.h"
 #include "core/trace/trace_file.h"
@@ -186,6 +188,24 @@ std::vector<MatrixConfig> ReadRunConfigs(const KvbenchFlags& flags) {
   return configs;
 }
 
+BenchmarkFilter::BenchmarkFilter(const std::string& filter) {
+  std::string pattern = filter;
+  if (pattern.empty() || pattern == "all" || pattern == ".") return;
+  if (pattern.front() == '-') {
+    negative_ = true;
+    pattern.erase(0, 1);
+  }
+  try {
+    regex_.emplace(pattern, std::regex::extended | std::regex::nosubs);
+  } catch (const std::regex_error& e) {
+    throw UsageError(absl::StrCat("--benchmark_filter: '", filter, "' is not a regex: ", e.what()));
+  }
+}
+
+bool BenchmarkFilter::Matches(const std::string& name) const {
+  return !regex_ || std::regex_search(name, *regex_) != negative_;
+}
+
 RunPlan MakeRunPlan(const KvbenchFlags& flags, std::vector<MatrixConfig> configs,
                     const BuildStamp& build, size_t processes) {
   if (configs.empty()) {
@@ -209,6 +229,8 @@ RunPlan MakeRunPlan(const KvbenchFlags& flags, std::vector<MatrixConfig> configs
                                    : static_cast<size_t>(oneapi::tbb::info::default_concurrency());
   const MemoryLimit default_memory_limit = DefaultMemoryLimit(flags.timing() ? 1 : plan.workers);
 
+  // --benchmark_filter picks cells before they run, by the names they are reported under.
+  const BenchmarkFilter filter(benchmark::GetBenchmarkFilter());
   // Every matrix (traces once per process), expanded and checked.
   Fnv1a config_hash;
   std::map<const Trace*, TraceShape> trace_shapes;
@@ -227,7 +249,10 @@ RunPlan MakeRunPlan(const KvbenchFlags& flags, std::vector<MatrixConfig> configs
     // Cells too big for the machine: refused now, not found by the OOM killer.
     CheckCellMemory(m, all, MemoryLimitOf(flags, c, default_memory_limit), trace_shapes);
     for (Cell& cell : all) {
-      if (InShard(cell, plan.shard.k, plan.shard.n)) m.cells.push_back(std::move(cell));
+      if (InShard(cell, plan.shard.k, plan.shard.n) &&
+          filter.Matches(absl::StrCat(m.spec.name, "/", cell.key))) {
+        m.cells.push_back(std::move(cell));
+      }
     }
     m.cell_time_limit_s = flags.cell_time_limit_s.value_or(c.cell_time_limit_s);
     config_hash.Add(MatrixConfigToJson(c).dump());

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -72,9 +74,23 @@ struct RunPlan {
 // conflicting trace flags, InputError for a bad file or two configs of one name.
 std::vector<MatrixConfig> ReadRunConfigs(const KvbenchFlags& flags);
 
+// Google Benchmark's --benchmark_filter as it selects benchmarks: a POSIX extended regex
+// searched in the name; "", "all" and "." match all; a leading '-' negates it.
+class BenchmarkFilter {
+ public:
+  // Throws UsageError for a pattern that is not a regex.
+  explicit BenchmarkFilter(const std::string& filter);
+  bool Matches(const std::string& name) const;
+
+ private:
+  std::optional<std::regex> regex_;
+  bool negative_ = false;
+};
+
 // Checks the flags (CheckRunFlagValues, --out's directory, timing on one process), loads
 // every trace once, expands each matrix and refuses, before any cell runs, settings no
-// simulation accepts and cells over the memory limit; keeps the cells of --shard.
+// simulation accepts and cells over the memory limit; keeps the cells of --shard whose
+// names --benchmark_filter matches.
 // Throws UsageError or InputError naming the config.
 RunPlan MakeRunPlan(const KvbenchFlags& flags, std::vector<MatrixConfig> configs,
                     const BuildStamp& build, size_t processes);

@@ -1,6 +1,7 @@
 #include "bench/kvbench_report.h"
 
 #include <cstdio>
+#include <iostream>
 #include <map>
 #include <string_view>
 #include <vector>
@@ -115,6 +116,18 @@ std::string NonFiniteToNull(const std::string& text) {
   return out;
 }
 
+namespace {
+
+// How many of Google Benchmark's `time_unit` make a second.
+double TimeUnitPerSecond(const std::string& unit) {
+  if (unit == "s") return 1;
+  if (unit == "ms") return 1e3;
+  if (unit == "us") return 1e6;
+  return 1e9;
+}
+
+}  // namespace
+
 nlohmann::ordered_json MakeResultJson(const RunPlan& plan, const RunOutcomes& outcomes) {
   nlohmann::ordered_json result =
       nlohmann::ordered_json::parse(NonFiniteToNull(outcomes.benchmark_json));
@@ -126,9 +139,25 @@ nlohmann::ordered_json MakeResultJson(const RunPlan& plan, const RunOutcomes& ou
   }
   result["context"]["cells_run"] = std::to_string(plan.CellsToRun() - outcomes.not_run);
   if (outcomes.resumed > 0) result["context"]["resumed_cells"] = std::to_string(outcomes.resumed);
+  // Metrics mode reports cells already run on TBB workers: their cpu_time is the CPU time
+  // of the thread that ran each, not of the (empty) reporting loop.
+  std::map<std::string, double> cpu_s_of_hash;
+  if (!plan.flags.timing()) {
+    for (size_t mi = 0; mi < plan.matrices.size(); ++mi) {
+      for (size_t i = 0; i < plan.matrices[mi].cells.size(); ++i) {
+        cpu_s_of_hash[plan.matrices[mi].cells[i].hash] = outcomes.cells[mi][i].cpu_s;
+      }
+    }
+  }
   for (auto& entry : result["benchmarks"]) {
     for (const char* field : {"name", "run_name"}) {
       if (entry.contains(field)) entry[field] = CellEntryName(entry[field].get<std::string>());
+    }
+    const std::string label = entry.value("label", "");
+    const auto cpu =
+        label.starts_with("cell=") ? cpu_s_of_hash.find(label.substr(5)) : cpu_s_of_hash.end();
+    if (cpu != cpu_s_of_hash.end() && entry.contains("cpu_time")) {
+      entry["cpu_time"] = cpu->second * TimeUnitPerSecond(entry.value("time_unit", "ns"));
     }
   }
   nlohmann::ordered_json kv = {{"format", 1}};
@@ -173,9 +202,12 @@ int WriteRunReport(RunPlan& plan, const RunOutcomes& outcomes) {
   if (plan.journal)
     plan.journal->Sync();  // a write error surfaces before the result claims success
   if (plan.flags.out) WriteFileAtomically(*plan.flags.out, result.dump(1) + "\n");
+  // --benchmark_format=json without --out: the result on stdout, as Google Benchmark does.
+  const bool json_to_stdout = plan.flags.benchmark_json && !plan.flags.out;
+  if (json_to_stdout) std::cout << result.dump(1) << "\n" << std::flush;
   // The result holds every cell: the journal is needed again only if some must run again.
   if (plan.journal && outcomes.Failed() == 0 && outcomes.stop_signal == 0) plan.journal->Remove();
-  if (plan.flags.summary && !plan.flags.timing()) {
+  if (plan.flags.summary && !plan.flags.timing() && !json_to_stdout) {
     for (size_t mi = 0; mi < plan.matrices.size(); ++mi) {
       PrintSummary(plan.matrices[mi], outcomes.cells[mi]);
     }

@@ -409,6 +409,67 @@ TEST(KvbenchTest, AzureCsvRunsOnSyntheticPrefixesSeeded) {
   EXPECT_TRUE(any_differs);
 }
 
+// Google Benchmark's conventions: --benchmark_filter picks cells before they run (the
+// others never run: no outcome, not counted); --benchmark_format=json without --out prints
+// the result on stdout; a cell's cpu_time is its thread's CPU time, not ~0.
+TEST(KvbenchTest, BenchmarkFilterFormatAndCpuTimeFollowGoogleBenchmark) {
+  const TempDir dir;
+  WriteText(dir / "two.json", kTwoCellConfig);
+  const std::string config = "--config " + (dir / "two.json") + " --progress=false";
+  const CommandRun filtered = Exec(config + " --benchmark_filter=strategy=kvcache --out " +
+                                   (dir / "f.json") + " --summary=false");
+  ASSERT_EQ(filtered.exit_code, 0) << filtered.err;
+  const json f = ReadJson(dir / "f.json");
+  EXPECT_EQ(f["context"]["cells_run"], "1");
+  ASSERT_EQ(f["kvbench"]["cells"].size(), 1u);
+  EXPECT_EQ(f["kvbench"]["cells"].begin().value()["strategy"], "kvcache_centric");
+  const auto cells = CellEntries(f);
+  ASSERT_EQ(cells.size(), 1u);
+  const json& cell = cells.begin()->second;
+  EXPECT_GT(cell["cpu_time"].get<double>(), 0.05 * cell["real_time"].get<double>());
+  EXPECT_LT(cell["cpu_time"].get<double>(), 1.5 * cell["real_time"].get<double>() + 1);
+
+  const CommandRun negated = Exec(config + " --benchmark_filter=-strategy=kvcache --out " +
+                                  (dir / "n.json") + " --summary=false");
+  ASSERT_EQ(negated.exit_code, 0) << negated.err;
+  EXPECT_EQ(ReadJson(dir / "n.json")["kvbench"]["cells"].begin().value()["strategy"], "random");
+
+  const CommandRun printed = Exec(config + " --benchmark_format=json");
+  ASSERT_EQ(printed.exit_code, 0) << printed.err;
+  const json stdout_json = json::parse(printed.out);  // nothing but the result
+  EXPECT_EQ(stdout_json["kvbench"]["cells"].size(), 2u);
+
+  const CommandRun bad = Exec(config + " --benchmark_filter='('");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("--benchmark_filter: '(' is not a regex"));
+}
+
+// Debian's libbenchmark-tools compare.py reads two timing-mode results and compares every
+// cell (its U test needs the repetitions).
+TEST(KvbenchTest, GoogleBenchmarkComparePyReadsTimingResults) {
+  const std::string compare_py = "/usr/share/benchmark/compare.py";
+  if (!fs::exists(compare_py)) GTEST_SKIP() << "libbenchmark-tools is not installed";
+  const TempDir dir;
+  WriteText(dir / "two.json", kTwoCellConfig);
+  for (const char* out : {"a.json", "b.json"}) {
+    const CommandRun run =
+        Exec("--config " + (dir / "two.json") +
+             " --mode timing --repetitions 3 --progress=false --out " + (dir / out));
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+  }
+  const std::string command = "/usr/bin/python3 " + compare_py + " --no-color benchmarks " +
+                              (dir / "a.json") + " " + (dir / "b.json") + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  std::string text;
+  std::array<char, 4096> buffer;
+  size_t n;
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) text.append(buffer.data(), n);
+  ASSERT_EQ(pclose(pipe), 0) << text;
+  EXPECT_THAT(text, HasSubstr("two/strategy=random/cluster=r"));
+  EXPECT_THAT(text, HasSubstr("two/strategy=kvcache_centric/cluster=r"));
+  EXPECT_THAT(text, HasSubstr("_pvalue"));
+}
+
 // Timestamps in seconds read as milliseconds: a warning naming the unit option.
 TEST(KvbenchTest, ImplausibleArrivalRateIsAWarning) {
   const TempDir dir;

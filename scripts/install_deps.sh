@@ -2,6 +2,7 @@
 # Installs the Debian packages kvbench needs, only those missing.
 #   scripts/install_deps.sh            build and run
 #   scripts/install_deps.sh --test     also what the tests need (clang for the fuzzers, zstd,
+#                                      Google Benchmark's compare.py,
 #                                      Open MPI for the MPI test)
 set -euo pipefail
 
@@ -10,7 +11,8 @@ packages=(cmake ninja-build g++ pkg-config
   libsimdjson-dev nlohmann-json3-dev libgtest-dev libgmock-dev libzstd-dev zlib1g-dev
   python3-pandas python3-matplotlib python3-scipy)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(clang libclang-rt-14-dev zstd libopenmpi-dev openmpi-bin chromium python3-pytest)
+  packages+=(clang libclang-rt-14-dev zstd libopenmpi-dev openmpi-bin chromium python3-pytest
+    libbenchmark-tools)
 fi
 
 missing=()

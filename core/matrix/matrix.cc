@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <ctime>
 #include <exception>
 #include <map>
 #include <set>
@@ -177,9 +178,21 @@ SimConfig CellConfig(const MatrixSpec& spec, const Cell& cell) {
   return config;
 }
 
+namespace {
+
+// CPU seconds the calling thread has used.
+double ThreadCpuSeconds() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
+
+}  // namespace
+
 CellRun RunCell(const MatrixSpec& spec, const Cell& cell, const MatrixRunOptions& options) {
   CellRun out;
   const auto start = std::chrono::steady_clock::now();
+  const double cpu_start = ThreadCpuSeconds();
   try {
     SimConfig config = CellConfig(spec, cell);
     config.wall_time_limit_s = options.cell_time_limit_s;
@@ -190,6 +203,7 @@ CellRun RunCell(const MatrixSpec& spec, const Cell& cell, const MatrixRunOptions
     out.error = e.what();
   }
   out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  out.cpu_s = ThreadCpuSeconds() - cpu_start;
   return out;
 }
 

@@ -90,6 +90,7 @@ struct CellRun {
   RunResult result;
   std::string error;  // empty on success
   double wall_s = 0;  // wall time of the cell's simulation (contended when cells run together)
+  double cpu_s = 0;   // CPU time of the thread that ran it (not inflated by contention)
   bool ran = true;    // false: not started because MatrixRunOptions::stop was raised
 };
 
