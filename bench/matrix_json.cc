@@ -211,8 +211,9 @@ class Parser {
       }
       k.eviction = o.Has("eviction") ? o.String("eviction") : (seed ? "lfu" : "lru");
       if (FindEvictionPolicy(k.eviction) == nullptr) {
-        o.Fail("eviction", absl::StrCat("unknown policy '", k.eviction,
-                                        "' (known: ", JoinNames(EvictionPolicies()), ")"));
+        o.Fail("eviction", absl::StrCat("unknown policy '", k.eviction, "'",
+                                        DidYouMeanName(k.eviction, EvictionPolicies()),
+                                        " (known: ", JoinNames(EvictionPolicies()), ")"));
       }
       if (o.Has("scope")) k.scope = o.String("scope");
       if (k.scope != "local" && k.scope != "global") {
@@ -246,8 +247,10 @@ class Parser {
         k.decode_selector = o.String("decode_selector");
         if (!disaggregated) o.Fail("decode_selector", "needs shape \"disaggregated\"");
         if (FindDecodeSelector(k.decode_selector) == nullptr) {
-          o.Fail("decode_selector", absl::StrCat("unknown policy '", k.decode_selector,
-                                                 "' (known: ", JoinNames(DecodeSelectors()), ")"));
+          o.Fail("decode_selector",
+                 absl::StrCat("unknown policy '", k.decode_selector, "'",
+                              DidYouMeanName(k.decode_selector, DecodeSelectors()),
+                              " (known: ", JoinNames(DecodeSelectors()), ")"));
         }
       }
       if (o.Has("early_rejection")) {
@@ -327,7 +330,8 @@ class Parser {
   }
 
   // A profile name is looked up as profiles/<name>.json in the config's folder and the
-  // folders above it; a value ending in .json is a path relative to the config.
+  // folders above it, then among the shipped profiles (configs/profiles); a value ending
+  // in .json is a path relative to the config.
   std::string FindProfile(const std::string& profile, const std::string& path) const {
     if (profile.ends_with(".json")) {
       const std::string file = Resolve(profile);
@@ -335,16 +339,29 @@ class Parser {
       return file;
     }
     CheckLabel(source_, path, profile);
-    fs::path dir = fs::absolute(base_dir_.empty() ? fs::path(".") : base_dir_);
-    while (true) {
-      const fs::path candidate = dir / "profiles" / (profile + ".json");
-      if (fs::is_regular_file(candidate)) return candidate.string();
+    std::vector<fs::path> dirs;
+    for (fs::path dir = fs::absolute(base_dir_.empty() ? fs::path(".") : base_dir_);;
+         dir = dir.parent_path()) {
+      if (fs::is_directory(dir / "profiles")) dirs.push_back(dir / "profiles");
       if (!dir.has_parent_path() || dir.parent_path() == dir) break;
-      dir = dir.parent_path();
+    }
+    dirs.emplace_back(KVB_SHIPPED_PROFILES_DIR);
+    std::set<std::string> available;
+    for (const fs::path& dir : dirs) {
+      const fs::path candidate = dir / (profile + ".json");
+      if (fs::is_regular_file(candidate)) return candidate.string();
+      std::error_code error;
+      for (const auto& entry : fs::directory_iterator(dir, error)) {
+        if (entry.path().extension() == ".json") available.insert(entry.path().stem().string());
+      }
     }
     if (profile == DefaultProfile().name) return "";  // the built-in twin of its file
+    const std::vector<std::string_view> names(available.begin(), available.end());
     Fail(source_, path,
-         absl::StrCat("no profiles/", profile, ".json beside the config or in a folder above it"));
+         absl::StrCat("no profile '", profile, "'", DidYouMean(profile, names),
+                      " in profiles/ beside the config or above it, or among the shipped ones "
+                      "(available: ",
+                      absl::StrJoin(available, ", "), ")"));
   }
 
   void ParseTraces(MatrixConfig& c) {
@@ -375,8 +392,9 @@ class Parser {
       if (o.Has("format")) {
         t.format = o.String("format");
         if (FindTraceFormat(t.format) == nullptr) {
-          o.Fail("format", absl::StrCat("unknown format '", t.format,
-                                        "' (known: ", JoinNames(TraceFormats()), ")"));
+          o.Fail("format", absl::StrCat("unknown format '", t.format, "'",
+                                        DidYouMeanName(t.format, TraceFormats()),
+                                        " (known: ", JoinNames(TraceFormats()), ")"));
         }
       }
       const TraceFormat& format = *FindTraceFormat(t.format);
@@ -409,8 +427,9 @@ class Parser {
         if (t.prefixes.ends_with(".json")) {
           t.prefixes_path = Resolve(t.prefixes);
         } else if (FindWorkloadPreset(t.prefixes) == nullptr) {
-          o.Fail("prefixes", absl::StrCat("unknown preset '", t.prefixes,
-                                          "' (known: ", JoinNames(WorkloadPresets()),
+          o.Fail("prefixes", absl::StrCat("unknown preset '", t.prefixes, "'",
+                                          DidYouMeanName(t.prefixes, WorkloadPresets()),
+                                          " (known: ", JoinNames(WorkloadPresets()),
                                           "; or a workload file ending in .json)"));
         }
         if (o.Has("seed")) t.seed = o.Unsigned("seed", UINT64_MAX);
@@ -421,8 +440,9 @@ class Parser {
       if (t.preset.ends_with(".json")) {
         t.resolved_path = Resolve(t.preset);
       } else if (FindWorkloadPreset(t.preset) == nullptr) {
-        o.Fail("preset", absl::StrCat("unknown preset '", t.preset,
-                                      "' (known: ", JoinNames(WorkloadPresets()),
+        o.Fail("preset", absl::StrCat("unknown preset '", t.preset, "'",
+                                      DidYouMeanName(t.preset, WorkloadPresets()),
+                                      " (known: ", JoinNames(WorkloadPresets()),
                                       "; or a workload file ending in .json)"));
       }
       if (o.Has("requests")) {

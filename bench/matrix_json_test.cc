@@ -112,7 +112,7 @@ std::vector<BadConfig> BadConfigs() {
       {"bad scope", [](json& c) { c["clusters"][2]["scope"] = "cluster"; },
        "m.json: clusters[2].scope: expected \"local\" or \"global\", got \"cluster\""},
       {"unknown eviction", [](json& c) { c["clusters"][0]["eviction"] = "mru"; },
-       "m.json: clusters[0].eviction: unknown policy 'mru' (known: " +
+       "m.json: clusters[0].eviction: unknown policy 'mru' (did you mean 'lru'?) (known: " +
            JoinNames(EvictionPolicies()) + ")"},
       {"zero nodes", [](json& c) { c["clusters"][0]["nodes"] = 0; },
        "m.json: clusters[0].nodes: must be >= 1"},
@@ -508,7 +508,7 @@ TEST(MatrixJsonTest, MisspeltExcludeFieldIsReportedAsUnknown) {
   json config = BaseConfig();
   config["exclude"] = {{{"stratgy", "random"}}};
   const std::string error = ErrorOf(config);
-  EXPECT_EQ(error, "m.json: exclude[0].stratgy: unknown field");
+  EXPECT_EQ(error, "m.json: exclude[0].stratgy: unknown field (did you mean 'strategy'?)");
 }
 
 // A config built in code holds small integers as signed JSON numbers; seeds given that way
@@ -820,11 +820,33 @@ TEST(MatrixJsonTest, ProfileNameIsFoundInAProfilesFolderAbove) {
     ReadMatrixConfig(file.string());
     ADD_FAILURE() << "a missing profile was accepted";
   } catch (const InputError& e) {
+    // The nearest name among those beside the config and the shipped ones is suggested.
     EXPECT_EQ(std::string(e.what()),
               file.string() +
-                  ": clusters[1].profile: no profiles/llama3-9b_nowhere.json beside the config or "
-                  "in a folder above it");
+                  ": clusters[1].profile: no profile 'llama3-9b_nowhere' in profiles/ beside "
+                  "the config or above it, or among the shipped ones (available: "
+                  "llama3-70b_8xa800, llama3-70b_8xh800, llama3-8b_1xh100)");
   }
+  config["clusters"][1]["profile"] = "llama3-8b_1xh10";
+  WriteFile(file, config.dump(2));
+  try {
+    ReadMatrixConfig(file.string());
+    ADD_FAILURE() << "a misspelt profile was accepted";
+  } catch (const InputError& e) {
+    EXPECT_THAT(std::string(e.what()), ::testing::HasSubstr("(did you mean 'llama3-8b_1xh100'?)"));
+  }
+}
+
+// A config anywhere (here a temporary folder with no profiles/) finds the shipped profiles.
+TEST(MatrixJsonTest, ShippedProfilesAreFoundFromAConfigAnywhere) {
+  const TempDir dir;
+  json config = BaseConfig();
+  config["clusters"][1] = {{"name", "r"}, {"mode", "realistic"}, {"profile", "llama3-70b_8xh800"}};
+  const fs::path file = dir.path() / "m.json";
+  WriteFile(file, config.dump(2));
+  const MatrixConfig c = ReadMatrixConfig(file.string());
+  EXPECT_EQ(fs::canonical(c.clusters[1].profile_path),
+            fs::canonical(kProfileDir / "llama3-70b_8xh800.json"));
 }
 
 TEST(MatrixJsonTest, ReadMatrixConfigReportsSyntaxErrorsAndMissingFiles) {

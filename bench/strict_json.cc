@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/util/input_error.h"
+#include "core/util/names.h"
 
 namespace kvb {
 
@@ -98,7 +99,10 @@ bool StrictObject::Bool(std::string_view key) {
 
 const nlohmann::json& StrictObject::Raw(std::string_view key) { return Get(key); }
 
-bool StrictObject::Has(std::string_view key) const { return json_.contains(key); }
+bool StrictObject::Has(std::string_view key) const {
+  asked_.emplace(key);
+  return json_.contains(key);
+}
 
 StrictObject StrictObject::Object(std::string_view key) {
   return StrictObject(Get(key), source_, PathOf(key));
@@ -106,7 +110,10 @@ StrictObject StrictObject::Object(std::string_view key) {
 
 void StrictObject::Finish() const {
   for (const auto& [key, value] : json_.items()) {
-    if (read_.find(key) == read_.end()) Fail(key, "unknown field");
+    if (read_.find(key) != read_.end()) continue;
+    std::vector<std::string_view> known(read_.begin(), read_.end());
+    known.insert(known.end(), asked_.begin(), asked_.end());
+    Fail(key, absl::StrCat("unknown field", DidYouMean(key, known)));
   }
 }
 
@@ -129,8 +136,8 @@ nlohmann::json ReadJsonFile(const std::string& path) {
     // parsing '1e400'" is bad input, not an internal failure.
     std::string what = e.what();
     const size_t at = what.find("] ");
-    throw InputError(absl::StrCat(path, ": invalid JSON: ",
-                                  at == std::string::npos ? what : what.substr(at + 2)));
+    throw InputError(absl::StrCat(
+        path, ": invalid JSON: ", at == std::string::npos ? what : what.substr(at + 2)));
   }
 }
 

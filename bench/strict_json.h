@@ -41,6 +41,7 @@ class StrictObject {
   std::string source_;
   std::string path_;
   std::set<std::string, std::less<>> read_;
+  mutable std::set<std::string, std::less<>> asked_;  // every key Has() or Get() looked for
 };
 
 // A value as error messages name it, short whatever its size: "the integer 7", "the

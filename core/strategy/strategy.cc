@@ -32,15 +32,17 @@ ResolvedStrategy ResolveStrategy(std::string_view spec) {
   const SpecText router_spec = ParseSpecText(router_text, "router");
   const RouterInfo* router = FindRouter(router_spec.name);
   if (router == nullptr) {
-    throw InputError(absl::StrCat("strategy '", std::string(spec), "': unknown router '",
-                                  router_spec.name, "' (known: ", JoinNames(Routers()), ")"));
+    throw InputError(absl::StrCat(
+        "strategy '", std::string(spec), "': unknown router '", router_spec.name, "'",
+        DidYouMeanName(router_spec.name, Routers()), " (known: ", JoinNames(Routers()), ")"));
   }
   const SpecText replication_spec = ParseSpecText(replication_text, "replication");
   const ReplicationInfo* replication = FindReplicationPolicy(replication_spec.name);
   if (replication == nullptr) {
     throw InputError(absl::StrCat("strategy '", std::string(spec),
-                                  "': unknown replication policy '", replication_spec.name,
-                                  "' (known: ", JoinNames(ReplicationPolicies()), ")"));
+                                  "': unknown replication policy '", replication_spec.name, "'",
+                                  DidYouMeanName(replication_spec.name, ReplicationPolicies()),
+                                  " (known: ", JoinNames(ReplicationPolicies()), ")"));
   }
   ResolvedStrategy r{
       router,

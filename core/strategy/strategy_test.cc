@@ -115,6 +115,13 @@ TEST(StrategyTest, ReplicationPoliciesDeclareWhatTheyDo) {
 }
 
 TEST(StrategyTest, ErrorsNameTheStrategyAndTheKey) {
+  EXPECT_THAT(ErrorOf("dynamo:overlap_credt=0.5"),
+              HasSubstr("unknown key 'overlap_credt' (did you mean 'overlap_credit'?)"));
+  EXPECT_THAT(ErrorOf("kvcache_centrik"),
+              HasSubstr("unknown router 'kvcache_centrik' (did you mean 'kvcache_centric'?)"));
+  EXPECT_THAT(ErrorOf("random+seed_dinamic"),
+              HasSubstr("unknown replication policy 'seed_dinamic' (did you mean "
+                        "'seed_dynamic'?)"));
   EXPECT_THAT(ErrorOf("nosuch"), HasSubstr("strategy 'nosuch': unknown router 'nosuch' (known: "));
   EXPECT_THAT(ErrorOf("random+nosuch"),
               HasSubstr("strategy 'random+nosuch': unknown replication policy 'nosuch' (known: "

@@ -3,8 +3,10 @@
 
 #include <cstddef>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace kvb {
 
@@ -52,6 +54,23 @@ constexpr std::optional<E> ValueNamed(const EnumName<E> (&table)[N], std::string
     if (row.name == name) return row.value;
   }
   return std::nullopt;
+}
+
+// The candidate nearest to `word` by edit distance (insert, delete, substitute, swap two
+// neighbours: one step each) when it is a likely typo: at most 2 steps, and fewer than
+// half of `word`'s letters; ties go to the earlier candidate. nullopt otherwise.
+std::optional<std::string> NearestName(std::string_view word,
+                                       std::span<const std::string_view> candidates);
+
+// " (did you mean 'x'?)" when NearestName finds x, else "": for "unknown X" messages.
+std::string DidYouMean(std::string_view word, std::span<const std::string_view> candidates);
+
+// The same over a registry's entries (anything with a `name` member).
+template <typename Entries>
+std::string DidYouMeanName(std::string_view word, const Entries& entries) {
+  std::vector<std::string_view> names;
+  for (const auto& entry : entries) names.push_back(entry.name);
+  return DidYouMean(word, names);
 }
 
 }  // namespace kvb

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "core/util/input_error.h"
+#include "core/util/names.h"
 
 namespace kvb {
 
@@ -131,7 +132,8 @@ Params ResolveParams(std::string_view kind, std::string_view name, std::span<con
   for (const auto& [key, text] : args) {
     const size_t i = IndexOf(specs, key);
     if (i == specs.size()) {
-      throw InputError(absl::StrCat(who, ": unknown key '", key, "' (", Known(specs), ")"));
+      throw InputError(absl::StrCat(who, ": unknown key '", key, "'", DidYouMeanName(key, specs),
+                                    " (", Known(specs), ")"));
     }
     if (seen[i]) throw InputError(absl::StrCat(who, ": key '", key, "' given twice"));
     seen[i] = true;
