@@ -5,9 +5,11 @@
 
 Metric deltas against per-metric thresholds (defaults below, --threshold to change), timing
 deltas of each cell's real_time with a Mann-Whitney U test over repetitions, cells present in
-one file only, failed cells. Markdown summary. Exit status: 1 when a metric moved past its
-threshold in the direction that counts as a regression (or a cell newly failed, or with
---fail-on-time a significant slowdown), 0 otherwise, 2 on malformed input.
+one file only, failed cells. --pair KEY=A KEY=B compares cells that differ in one parameter
+(an A/B within one run or across two). Markdown summary. Exit status: 1 when a metric moved
+past its threshold in the direction that counts as a regression (or a cell newly failed, or
+with --fail-on-time a significant slowdown), 0 otherwise, 2 on malformed input or when no
+cell pairs up ("nothing compared").
 """
 
 import argparse
@@ -168,8 +170,9 @@ def judge(threshold, base, new):
     return "regression" if got_higher == (threshold.worse == "higher") else "improvement"
 
 
-def metric_deltas(base_row, new_row, thresholds):
-    """One Delta per threshold whose metric either cell has."""
+def metric_deltas(base_row, new_row, thresholds, cell=None):
+    """One Delta per threshold whose metric either cell has, named `cell` (default: the base
+    row's name)."""
     deltas = []
     for t in thresholds:
         if t.metric not in base_row and t.metric not in new_row:
@@ -178,7 +181,8 @@ def metric_deltas(base_row, new_row, thresholds):
         verdict = judge(t, b, n)
         change = n - b if verdict != "missing" else math.nan
         relative = relative_change(b, n) if verdict != "missing" else math.nan
-        deltas.append(Delta(base_row["name"], t.metric, b, n, change, relative, verdict, t))
+        deltas.append(Delta(cell or base_row["name"], t.metric, b, n, change, relative, verdict,
+                            t))
     return deltas
 
 
@@ -292,31 +296,131 @@ def failed_cells(base_rows, new_rows):
     return failed
 
 
+def flatten(value, path=""):
+    """{path: leaf} of a JSON value: "clusters[0].nodes" -> 4."""
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            out.update(flatten(v, f"{path}.{k}" if path else str(k)))
+        return out
+    if isinstance(value, list):
+        out = {}
+        for i, v in enumerate(value):
+            out.update(flatten(v, f"{path}[{i}]"))
+        return out
+    return {path: value}
+
+
+def config_changes(base, new):
+    """(field, base, new) for each leaf of the matrix configs that differs between the files;
+    matrices are matched by name (one matrix each: matched whatever their names)."""
+    def configs(results):
+        section = next(iter(results.kvbench.values()), {}) or {}
+        return {m.get("name"): m.get("config", {}) for m in section.get("matrices", [])}
+    b, n = configs(base), configs(new)
+    if len(b) == 1 and len(n) == 1:
+        pairs = [("", next(iter(b.values())), next(iter(n.values())))]
+    else:
+        pairs = [(f"{name}: ", b[name], n[name]) for name in b if name in n]
+    out = []
+    for prefix, bc, nc in pairs:
+        fb, fn = flatten(bc), flatten(nc)
+        for key in list(fb) + [k for k in fn if k not in fb]:
+            if key != "name" and fb.get(key) != fn.get(key):
+                out.append((f"{prefix}{key}", fb.get(key, "–"), fn.get(key, "–")))
+    return out
+
+
 def context_changes(base, new):
+    """Context fields that differ, then the config fields behind a config_hash change."""
     b = next(iter(base.contexts.values()), {})
     n = next(iter(new.contexts.values()), {})
-    return [(k, b.get(k), n.get(k)) for k in CONTEXT_KEYS if b.get(k) != n.get(k)]
+    changes = [(k, b.get(k), n.get(k)) for k in CONTEXT_KEYS if b.get(k) != n.get(k)]
+    if b.get("config_hash") != n.get("config_hash"):
+        changes += [(f"config: {k}", bv, nv) for k, bv, nv in config_changes(base, new)]
+    return changes
 
 
-def compare(base, new, thresholds=DEFAULT_THRESHOLDS, fail_on_time=None, alpha=0.05):
-    """Everything compare.py reports, from two loaded Results."""
-    base_rows, new_rows = rows_by_name(base), rows_by_name(new)
-    common = [n for n in base_rows if n in new_rows]
+# ---- Pairing cells by a parameter (--pair KEY=A KEY=B). ----
+
+PAIR_KEYS = ("matrix", "strategy", "cluster", "trace", "prices", "rate_scale", "seed")
+
+
+def parse_pair(a_spec, b_spec):
+    """(key, a, b) from "KEY=A" and "KEY=B"; ValueError naming what is wrong."""
+    parts = []
+    for spec in (a_spec, b_spec):
+        key, eq, value = spec.partition("=")
+        if not eq or not value:
+            raise ValueError(f"--pair: expected KEY=VALUE, got '{spec}'")
+        if key not in PAIR_KEYS:
+            raise ValueError(f"--pair: unknown key '{key}' (keys: {', '.join(PAIR_KEYS)})")
+        parts.append((key, value))
+    if parts[0][0] != parts[1][0]:
+        raise ValueError(f"--pair: both sides must name one key, got '{parts[0][0]}' and "
+                         f"'{parts[1][0]}'")
+    return parts[0][0], parts[0][1], parts[1][1]
+
+
+def same_value(cell_value, text):
+    """A cell's parameter equals the text a user wrote (numbers compared as numbers)."""
+    try:
+        return float(cell_value) == float(text)
+    except (TypeError, ValueError):
+        return str(cell_value) == text
+
+
+def paired_rows(base, new, pair):
+    """Rows of base with KEY=A and of new with KEY=B that agree on every other parameter,
+    keyed by one label per pair; also {label: (base name, new name)} and the unpaired."""
+    key, a, b = pair
+    others = [k for k in PAIR_KEYS if k != key]
+    def identity(row):
+        return tuple(str(row.get(k)) for k in others)
+    base_side = [r for r in rows_by_name(base).values() if same_value(r.get(key), a)]
+    new_side = {identity(r): r for r in rows_by_name(new).values() if same_value(r.get(key), b)}
+    base_rows, new_rows, names, paired = {}, {}, {}, set()
+    for row in base_side:
+        match = new_side.get(identity(row))
+        if match is None:
+            continue
+        label = f"{key}: {a} -> {b}; " + " ".join(f"{k}={row.get(k)}" for k in others)
+        base_rows[label], new_rows[label] = row, match
+        names[label] = (row["name"], match["name"])
+        paired.add(match["name"])
+    only_base = [r["name"] for r in base_side if r["name"] not in {n[0] for n in names.values()}]
+    only_new = [r["name"] for r in new_side.values() if r["name"] not in paired]
+    return base_rows, new_rows, names, only_base, only_new
+
+
+def compare(base, new, thresholds=DEFAULT_THRESHOLDS, fail_on_time=None, alpha=0.05, pair=None):
+    """Everything compare.py reports, from two loaded Results: cells paired by name, or with
+    `pair` (key, a, b) base's KEY=A cells with new's KEY=B cells equal in the rest."""
+    if pair is None:
+        base_rows, new_rows = rows_by_name(base), rows_by_name(new)
+        common = [n for n in base_rows if n in new_rows]
+        only_base = [n for n in base_rows if n not in new_rows]
+        only_new = [n for n in new_rows if n not in base_rows]
+        timing_list = timings(base, new, common)
+    else:
+        base_rows, new_rows, names, only_base, only_new = paired_rows(base, new, pair)
+        common = list(base_rows)
+        timing_list = [timing_of(label, base.repetition_times_s.get(names[label][0], []),
+                                 new.repetition_times_s.get(names[label][1], []))
+                       for label in common]
     deltas, newly_failed = [], []
     for name in common:
         b, n = base_rows[name], new_rows[name]
         if n["failed"] and not b["failed"]:
             newly_failed.append(name)
         if not b["failed"] and not n["failed"]:
-            deltas += metric_deltas(b, n, thresholds)
-    timing_list = timings(base, new, common)
+            deltas += metric_deltas(b, n, thresholds, name)
     return Comparison(
         base_path=base.paths[0], new_path=new.paths[0], common=common,
-        only_base=[n for n in base_rows if n not in new_rows],
-        only_new=[n for n in new_rows if n not in base_rows],
+        only_base=only_base, only_new=only_new,
         failed=failed_cells(base_rows, new_rows), newly_failed=newly_failed, deltas=deltas,
         timings=timing_list, slowdowns=timing_regressions(timing_list, fail_on_time, alpha),
-        context_changes=context_changes(base, new))
+        context_changes=[] if base.paths == new.paths else context_changes(base, new))
 
 
 # ---- Markdown. ----
@@ -442,13 +546,25 @@ def markdown(c, thresholds, alpha, show_all):
     return "\n".join(out)
 
 
+def nothing_compared(base, new, pair):
+    """The message when no cell pairs up, with a few names from each side."""
+    def some(results):
+        names = list(rows_by_name(results))
+        return ", ".join(names[:3]) + (f" (+{len(names) - 3} more)" if len(names) > 3 else "")
+    how = (f"no cell with {pair[0]}={pair[1]} in base pairs with one with {pair[0]}={pair[2]} "
+           f"in new" if pair else "no cell name is in both files")
+    return (f"compare.py: nothing compared: {how}; base {base.paths[0]}: {some(base) or 'none'}; "
+            f"new {new.paths[0]}: {some(new) or 'none'} (--pair KEY=A KEY=B pairs cells that "
+            "differ in one parameter)")
+
+
 def parse_args(argv):
     defaults = ", ".join(f"{t.metric} {threshold_text(t)}" for t in DEFAULT_THRESHOLDS)
     parser = argparse.ArgumentParser(
         description="Compare two kvbench result files cell by cell (matched by name): metric "
                     "deltas against thresholds, timing deltas with a Mann-Whitney U test, "
                     "one-sided and failed cells. Exit 1 on a regression, 0 otherwise, 2 on "
-                    "malformed input.",
+                    "malformed input or when nothing pairs up.",
         epilog=f"Default thresholds: {defaults}.")
     parser.add_argument("base", help="the reference result JSON (e.g. the committed baseline)")
     parser.add_argument("new", help="the result JSON to check")
@@ -469,6 +585,11 @@ def parse_args(argv):
                         help="zero tolerance: any change of any counter of the metric table, "
                              "either way, is a difference (for changes meant to leave results "
                              "bit-identical); --threshold still applies on top")
+    parser.add_argument("--pair", nargs=2, metavar=("KEY=A", "KEY=B"),
+                        help="pair base's cells with KEY=A with new's cells with KEY=B that "
+                             "agree on every other parameter (KEY: " + ", ".join(PAIR_KEYS) +
+                             "), e.g. --pair strategy=dynamo strategy=dynamo:overlap_credit=0.5; "
+                             "base and new may be one file")
     parser.add_argument("-o", "--output", metavar="FILE", help="write the summary here")
     args = parser.parse_args(argv)
     thresholds = exact_thresholds() if args.exact else DEFAULT_THRESHOLDS
@@ -478,6 +599,7 @@ def parse_args(argv):
         if args.fail_on_time is not None:
             kind, value = parse_threshold_value(args.fail_on_time)
             args.fail_on_time = value if kind == "rel" else value / 100.0
+        args.pair = parse_pair(*args.pair) if args.pair else None
     except ValueError as e:
         parser.error(str(e))
     args.thresholds = thresholds
@@ -495,7 +617,10 @@ def main(argv=None):
     args.thresholds = exact_thresholds(table) if args.exact else default_thresholds(table)
     for spec in args.threshold:
         args.thresholds = apply_override(args.thresholds, spec, table)
-    comparison = compare(base, new, args.thresholds, args.fail_on_time, args.alpha)
+    comparison = compare(base, new, args.thresholds, args.fail_on_time, args.alpha, args.pair)
+    if not comparison.common:
+        print(nothing_compared(base, new, args.pair), file=sys.stderr)
+        return 2
     text = markdown(comparison, args.thresholds, args.alpha, args.all)
     if args.output:
         kvbresults.write_atomically(args.output, text)

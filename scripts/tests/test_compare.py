@@ -2,6 +2,7 @@
 cells listed, thresholds and their overrides, timing with the Mann-Whitney U test."""
 
 import copy
+import json
 
 import pytest
 
@@ -178,3 +179,85 @@ def test_output_file_and_bad_input(tmp_path):
     bad = run_script("compare.py", fixture_path("mixed.json"), fixture_path("malformed_no_name.json"))
     assert bad.returncode == 2
     assert bad.stderr.strip().endswith('malformed_no_name.json: benchmarks[1]: entry has no "name"')
+
+
+# ---- Pairing by a parameter, and nothing to compare. ----
+
+PAIRED_METRICS = [m for m, _, _ in compare.DEFAULT_THRESHOLD_VALUES]
+
+
+def test_disjoint_names_say_nothing_compared(tmp_path, mixed_document):
+    text = json.dumps(mixed_document).replace("fixture/", "other/")
+    new = tmp_path / "other.json"
+    new.write_text(text)
+    done = run_compare(fixture_path("mixed.json"), str(new))
+    assert done.returncode == 2, done.stdout
+    assert "nothing compared: no cell name is in both files" in done.stderr
+    assert "fixture/strategy=random/cluster=seed4" in done.stderr   # names from each side
+    assert "other/strategy=random/cluster=seed4" in done.stderr
+
+
+def test_pair_within_one_file_compares_the_two_strategies(tmp_path, mixed_document):
+    # prefix_greedy's cells made equal to random's: an A/B with no difference.
+    for cluster in ("seed4", "real4"):
+        a, b = cell_entry(mixed_document, "random", cluster), cell_entry(mixed_document,
+                                                                         "prefix_greedy", cluster)
+        for metric in PAIRED_METRICS:
+            if metric in a:
+                b[metric] = a[metric]
+    same = write_json(tmp_path / "same.json", mixed_document)
+    done = run_compare(same, same, "--pair", "strategy=random", "strategy=prefix_greedy")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 cells in both, 0 only in base, 0 only in new" in done.stdout
+    assert "**OK**: no regression" in done.stdout
+    # Then prefix_greedy loses 1 pp of hit rate on real4: a regression of the pair.
+    cell_entry(mixed_document, "prefix_greedy", "real4")["hit_rate"] -= 0.01
+    worse = write_json(tmp_path / "worse.json", mixed_document)
+    done = run_compare(worse, worse, "--pair", "strategy=random", "strategy=prefix_greedy")
+    assert done.returncode == 1, done.stdout
+    assert ("| `strategy: random -> prefix_greedy; matrix=fixture cluster=real4 trace=conv "
+            "prices=default rate_scale=1 seed=1` | hit_rate |") in done.stdout
+
+
+def test_pair_across_files_and_numbers_compare_as_numbers(tmp_path, mixed_document):
+    renamed = json.loads(json.dumps(mixed_document).replace("prefix_greedy", "greedy2"))
+    new = write_json(tmp_path / "new.json", renamed)
+    done = run_compare(fixture_path("mixed.json"), new,
+                       "--pair", "strategy=prefix_greedy", "strategy=greedy2")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 cells in both" in done.stdout
+    # rate_scale=1 and 1.0 are one value: the file against itself by rate scale pairs all 6.
+    done = run_compare(fixture_path("mixed.json"), fixture_path("mixed.json"),
+                       "--pair", "rate_scale=1", "rate_scale=1.0")
+    assert "6 cells in both" in done.stdout, done.stdout + done.stderr
+    # A value no cell has: nothing compared, exit 2.
+    done = run_compare(fixture_path("mixed.json"), new, "--pair", "strategy=random",
+                       "strategy=dynamo")
+    assert done.returncode == 2
+    assert ("nothing compared: no cell with strategy=random in base pairs with one with "
+            "strategy=dynamo in new") in done.stderr
+
+
+def test_config_difference_is_shown_field_by_field(tmp_path, mixed_document):
+    mixed_document["context"]["config_hash"] = "ffeeddccbbaa0099"
+    config = mixed_document["kvbench"]["matrices"][0]["config"]
+    config["strategies"][1] = "prefix_greedy"  # unchanged
+    config["clusters"] = [{"name": "seed4", "nodes": 8}]
+    new = write_json(tmp_path / "new.json", mixed_document)
+    done = run_compare(fixture_path("mixed.json"), new)
+    assert "| config_hash | 00112233445566ff | ffeeddccbbaa0099 |" in done.stdout
+    assert "| config: clusters[0].name | – | seed4 |" in done.stdout
+    assert "| config: clusters[0].nodes | – | 8 |" in done.stdout
+    assert "config: strategies" not in done.stdout
+
+
+@pytest.mark.parametrize("pair, message", [
+    (("strat=random", "strat=x"), "--pair: unknown key 'strat'"),
+    (("strategy=random", "cluster=x"), "--pair: both sides must name one key"),
+    (("strategy", "strategy=x"), "--pair: expected KEY=VALUE, got 'strategy'"),
+])
+def test_bad_pair_is_a_usage_error(pair, message):
+    done = run_script("compare.py", fixture_path("mixed.json"), fixture_path("mixed.json"),
+                      "--pair", *pair)
+    assert done.returncode == 2
+    assert message in done.stderr
