@@ -8,12 +8,14 @@
 #include <cstdio>
 #include <iostream>
 #include <limits>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <sstream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "bench/cell_distribution.h"
 #include "bench/run_result_json.h"
@@ -76,33 +78,75 @@ void StopWatchdog() {
   if (g_watchdog.joinable()) g_watchdog.join();
 }
 
-// ---- Progress on stderr: cells done / total, rate, ETA ----
+// ---- Progress on stderr: cells done / total, rate, ETA, and the cells running ----
 
 class Progress {
  public:
   Progress(bool enabled, size_t total) : enabled_(enabled), total_(total) {}
 
-  void Update(size_t done) {
+  // `done` cells have finished; `finished_key`, when given, is one of them.
+  void Update(size_t done, const std::string* finished_key = nullptr) {
     if (!enabled_) return;
     std::lock_guard<std::mutex> lock(mutex_);
-    const auto now = std::chrono::steady_clock::now();
-    if (done < total_ && now - last_ < std::chrono::milliseconds(tty_ ? 200 : 2000)) return;
-    last_ = now;
-    const double elapsed = std::chrono::duration<double>(now - start_).count();
-    const double rate = elapsed > 0 ? static_cast<double>(done) / elapsed : 0;
-    const double eta = rate > 0 ? static_cast<double>(total_ - done) / rate : 0;
-    std::fprintf(stderr, "%skvbench: %zu/%zu cells, %.1f cells/s, ETA %.0f s%s", tty_ ? "\r" : "",
-                 done, total_, rate, eta, tty_ && done < total_ ? "" : "\n");
-    std::fflush(stderr);
+    done_ = done;
+    if (finished_key != nullptr) running_.erase(*finished_key);
+    Print(done < total_);
+  }
+
+  // A running cell has simulated `requests` of `total` requests, up to arrival `arrival_s`.
+  void InCell(const std::string& key, size_t requests, size_t total, double arrival_s) {
+    if (!enabled_) return;
+    std::lock_guard<std::mutex> lock(mutex_);
+    running_[key] = Running{requests, total, arrival_s};
+    Print(true);
   }
 
  private:
+  struct Running {
+    size_t requests;
+    size_t total;
+    double arrival_s;
+  };
+
+  // One line: cells done (plus the running cells' shares), rate, ETA, the least advanced
+  // running cell. Rate-limited unless `throttle` is false (the last line).
+  void Print(bool throttle) {
+    const auto now = std::chrono::steady_clock::now();
+    if (throttle && now - last_ < std::chrono::milliseconds(tty_ ? 200 : 2000)) return;
+    last_ = now;
+    double progressed = static_cast<double>(done_);
+    const std::pair<const std::string, Running>* slowest = nullptr;
+    for (const auto& entry : running_) {
+      const Running& r = entry.second;
+      progressed += r.total > 0 ? static_cast<double>(r.requests) / r.total : 0;
+      if (slowest == nullptr ||
+          r.requests * slowest->second.total < slowest->second.requests * r.total) {
+        slowest = &entry;
+      }
+    }
+    const double elapsed = std::chrono::duration<double>(now - start_).count();
+    const double rate = elapsed > 0 ? progressed / elapsed : 0;
+    const double eta = rate > 0 ? (static_cast<double>(total_) - progressed) / rate : 0;
+    std::string running;
+    if (slowest != nullptr && done_ < total_) {
+      const Running& r = slowest->second;
+      running = absl::StrFormat("; %zu running, slowest %s: %zu/%zu requests, %.0f s simulated",
+                                running_.size(), slowest->first, r.requests, r.total, r.arrival_s);
+    }
+    std::fprintf(stderr, "%skvbench: %zu/%zu cells, %.2f cells/s, ETA %.0f s%s%s%s",
+                 tty_ ? "\r" : "", done_, total_, rate, eta, running.c_str(), tty_ ? "\033[K" : "",
+                 tty_ && done_ < total_ ? "" : "\n");
+    std::fflush(stderr);
+  }
+
   const bool enabled_;
   const size_t total_;
   const bool tty_ = isatty(STDERR_FILENO) != 0;
   std::mutex mutex_;
   const std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point last_{};
+  size_t done_ = 0;
+  std::map<std::string, Running> running_;  // by cell key
 };
 
 nlohmann::ordered_json CellDetails(const LoadedMatrix& m, const Cell& cell, const CellRun& run) {
@@ -152,12 +196,16 @@ void RunMatrixCells(RunPlan& plan, size_t mi, Progress& progress, size_t done_be
   run_options.cell_time_limit_s = m.cell_time_limit_s;
   run_options.stop = &g_stop_new_cells;
   run_options.cancel = &g_cancel_running_cells;
-  run_options.progress = [&](size_t done, size_t) { progress.Update(done_before + done); };
+  run_options.in_cell = [&](const Cell& cell, size_t done, size_t total, double arrival_s) {
+    progress.InCell(cell.key, done, total, arrival_s);
+  };
   // Each outcome is made once, on the worker that ran the cell: journaled there (failures
   // are not: they run again on --resume), and serialised again only to cross MPI ranks.
   std::vector<std::optional<Outcome>> finished(mine.size());
   Journal* journal = plan.journal.get();
+  std::atomic<size_t> cells_done{0};
   run_options.on_cell = [&](size_t j, const CellRun& run) {
+    progress.Update(done_before + cells_done.fetch_add(1) + 1, &mine[j].key);
     finished[j] = ToOutcome(m, mine[j], run);
     if (journal != nullptr && run.error.empty()) {
       journal->Append(absl::StrCat(m.spec.name, "/", mine[j].hash),

@@ -17,6 +17,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "bench/cell_distribution.h"
 #include "bench/cli_common.h"
 #include "benchmark/benchmark.h"
 #include "core/sim/memory_estimate.h"
@@ -229,6 +230,8 @@ RunPlan MakeRunPlan(const KvbenchFlags& flags, std::vector<MatrixConfig> configs
                                    : static_cast<size_t>(oneapi::tbb::info::default_concurrency());
   const MemoryLimit default_memory_limit = DefaultMemoryLimit(flags.timing() ? 1 : plan.workers);
 
+  plan.traces.set_progress(flags.progress.value_or(isatty(STDERR_FILENO) != 0) &&
+                           CellDistribution::Get().rank() == 0);
   // --benchmark_filter picks cells before they run, by the names they are reported under.
   const BenchmarkFilter filter(benchmark::GetBenchmarkFilter());
   // Every matrix (traces once per process), expanded and checked.

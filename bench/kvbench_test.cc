@@ -470,6 +470,22 @@ TEST(KvbenchTest, GoogleBenchmarkComparePyReadsTimingResults) {
   EXPECT_THAT(text, HasSubstr("_pvalue"));
 }
 
+// --progress: a line while the trace is generated, then lines from inside running cells
+// (requests done of total, simulated time), then the last line at all cells done.
+TEST(KvbenchTest, ProgressShowsTraceLoadingAndCellsFromInside) {
+  const TempDir dir;
+  WriteText(dir / "two.json", kTwoCellConfig);
+  const CommandRun run = Exec("--config " + (dir / "two.json") +
+                              " --progress=true --summary=false --out " + (dir / "r.json"));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.err, HasSubstr("kvbench: generating trace 'c' (conversation)...\n"));
+  EXPECT_THAT(run.err, HasSubstr("kvbench: trace 'c': 200 requests, "));
+  EXPECT_THAT(run.err, ::testing::ContainsRegex(
+                           "running, slowest strategy=[a-z_]+/cluster=r/trace=c/prices=profile/"
+                           "rate_scale=1/seed=1: [0-9]+/200 requests, [0-9]+ s simulated"));
+  EXPECT_THAT(run.err, HasSubstr("kvbench: 2/2 cells, "));
+}
+
 // Timestamps in seconds read as milliseconds: a warning naming the unit option.
 TEST(KvbenchTest, ImplausibleArrivalRateIsAWarning) {
   const TempDir dir;

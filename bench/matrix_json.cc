@@ -1,7 +1,9 @@
 #include "bench/matrix_json.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <optional>
 #include <set>
@@ -757,6 +759,12 @@ std::shared_ptr<const Trace> TraceCache::Get(const TraceConfig& t, const std::st
   auto it = loaded_.find(key);
   if (it == loaded_.end()) {
     std::shared_ptr<const Trace> trace;
+    const auto start = std::chrono::steady_clock::now();
+    if (progress_) {
+      std::fprintf(stderr, "kvbench: %s trace '%s' (%s)...\n",
+                   t.file.empty() ? "generating" : "reading", t.name.c_str(),
+                   t.file.empty() ? t.preset.c_str() : t.file.c_str());
+    }
     try {
       if (!t.file.empty()) {
         TraceFileOptions options;
@@ -784,6 +792,11 @@ std::shared_ptr<const Trace> TraceCache::Get(const TraceConfig& t, const std::st
       throw InputError(absl::StrCat(where, ": ", e.what()));
     }
     if (trace->empty()) throw InputError(absl::StrCat(where, ": the trace has no requests"));
+    if (progress_) {
+      std::fprintf(stderr, "kvbench: trace '%s': %zu requests, %zu blocks in %.1f s\n",
+                   t.name.c_str(), trace->size(), trace->block_count(),
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    }
     it = loaded_.emplace(key, std::move(trace)).first;
   }
   const std::string digest = absl::StrFormat("%016x", TraceDigest(*it->second));

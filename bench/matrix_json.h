@@ -129,11 +129,14 @@ class TraceCache {
   const std::vector<std::pair<std::string, std::string>>& digests() const { return digests_; }
   // Read warnings of every file loaded (DescribeReadWarnings), for the person running.
   const std::vector<std::string>& warnings() const { return warnings_; }
+  // With `show` set, each trace read or generated gets a line on stderr before and after.
+  void set_progress(bool show) { progress_ = show; }
 
  private:
   std::map<std::string, std::shared_ptr<const Trace>> loaded_;
   std::vector<std::pair<std::string, std::string>> digests_;
   std::vector<std::string> warnings_;
+  bool progress_ = false;
 };
 
 // The runnable matrix of a config: traces loaded through `traces`, clusters resolved into

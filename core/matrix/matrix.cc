@@ -197,6 +197,11 @@ CellRun RunCell(const MatrixSpec& spec, const Cell& cell, const MatrixRunOptions
     SimConfig config = CellConfig(spec, cell);
     config.wall_time_limit_s = options.cell_time_limit_s;
     config.cancel = options.cancel;
+    if (options.in_cell) {
+      config.on_progress = [&options, &cell](size_t done, size_t total, double arrival_s) {
+        options.in_cell(cell, done, total, arrival_s);
+      };
+    }
     Strategy strategy = MakeStrategy(cell.strategy_spec, config.seed);
     out.result = Simulate(*spec.traces[cell.choice.trace].trace, config, strategy);
   } catch (const std::exception& e) {

@@ -103,6 +103,8 @@ struct MatrixRunOptions {
   std::function<void(size_t done, size_t total)> progress;
   // Called after each cell that ran, from its worker, with its index in `cells`.
   std::function<void(size_t index, const CellRun& run)> on_cell;
+  // Called while a cell runs, from its worker (SimConfig::on_progress), naming the cell.
+  std::function<void(const Cell& cell, size_t done, size_t total, double arrival_s)> in_cell;
 };
 
 // The SimConfig of one cell: its cluster's, with the cell's rate scale, seed and prices.

@@ -548,6 +548,7 @@ class Simulator final {
       reused = best;
       result_.transfer_bytes += bytes;
       result_.fetch_bytes += bytes;
+      CountFetch(source, node, fetched);
     }
     const double prefill_s = TruePrefill(r, node, reused);
     prediction_error_.Add(std::abs(q.predicted_s / prefill_s - 1));
@@ -635,6 +636,12 @@ class Simulator final {
     busy_until_s_[node] = -std::numeric_limits<double>::infinity();
     --queue_length_[node];
     result_.makespan_s = std::max(result_.makespan_s, t);
+  }
+
+  // `blocks` fetched from `source` for a request `node` serves: per-node in and out.
+  void CountFetch(uint32_t source, uint32_t node, uint32_t blocks) {
+    result_.nodes[node].fetched_blocks_in += blocks;
+    result_.nodes[source].fetched_blocks_out += blocks;
   }
 
   void RecordService(const Request& r, uint32_t node, uint32_t hit_blocks, uint32_t fetched,
@@ -887,6 +894,7 @@ class Simulator final {
       p.transfer_s = links_.Reserve(node, plan.source, t, FetchSeconds(p.fetched)) - t;
       result_.transfer_bytes += bytes;
       result_.fetch_bytes += bytes;
+      CountFetch(plan.source, node, p.fetched);
     }
     const uint32_t reused_tokens = ReusedTokens(r, reused);
     // Loaded whole before the request joins a batch: vLLM's asynchronous KV load (the
@@ -1196,6 +1204,12 @@ class Simulator final {
   // for every request (it reads the clock every kStopCheckPeriod calls).
   void CheckStop(size_t done) {
     if (++stop_check_count_ % kStopCheckPeriod != 0) return;
+    if (config_.on_progress && !trace_.empty()) {
+      const size_t at = std::min(done, trace_.size() - 1);
+      config_.on_progress(
+          done, trace_.size(),
+          static_cast<double>(trace_[at].arrival_ms - trace_.first_arrival_ms()) / 1000.0);
+    }
     if (config_.cancel != nullptr && config_.cancel->load(std::memory_order_relaxed)) {
       throw SimulationStopped(
           absl::StrCat("cancelled after ", done, " of ", trace_.size(), " requests"));

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -99,6 +100,9 @@ struct SimConfig {
   // limit) or once *cancel is true; both are checked every few hundred requests.
   double wall_time_limit_s = 0;
   const std::atomic<bool>* cancel = nullptr;
+  // Called by the simulating thread every 256 requests with requests done, their total and
+  // the arrival time (s, from the first request) reached: a progress display. Empty: none.
+  std::function<void(size_t done, size_t total, double arrival_s)> on_progress;
 };
 
 // Sizes of the engine's private records (x86-64 here), for the memory estimate.
