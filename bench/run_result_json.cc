@@ -13,7 +13,11 @@ nlohmann::ordered_json RunResultToJson(const RunResult& r) {
                      {"busy_s", n.busy_s},
                      {"block_refs", n.block_refs},
                      {"hit_blocks", n.hit_blocks},
-                     {"resident_blocks_end", n.resident_blocks_end}});
+                     {"resident_blocks_end", n.resident_blocks_end},
+                     {"fetched_blocks_in", n.fetched_blocks_in},
+                     {"fetched_blocks_out", n.fetched_blocks_out},
+                     {"replica_blocks_in", n.replica_blocks_in},
+                     {"replica_blocks_out", n.replica_blocks_out}});
   }
   nlohmann::ordered_json windows = nlohmann::ordered_json::array();
   for (const WindowRow& w : r.windows) {

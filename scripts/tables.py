@@ -16,6 +16,8 @@ import kvbresults
 pd = kvbresults.pd
 
 TABLE_KINDS = ("seed", "full", "serving", "pareto")
+# Kinds made only when asked for (--table nodes): one table per cell is long.
+EXTRA_KINDS = ("nodes",)
 
 
 @dataclass
@@ -25,6 +27,7 @@ class TableOptions:
     seed_rows: str = "seed"         # "seed": seed-mode (and unknown-mode) groups; "all"
     sort: str = ""                  # counter to sort the full table's rows by (best first)
     kinds: tuple = TABLE_KINDS
+    cell: str = ""                  # the nodes table: cells whose name contains this
 
 
 # ---- Number formats: each takes a raw value (maybe NaN/None) and returns text. ----
@@ -456,6 +459,43 @@ def pareto_tables(results, cells, options):
     return tables
 
 
+# -- (5) Where each cell's work and blocks went, node by node. --
+
+NODE_COLUMNS = (
+    ("requests", "requests", fmt_fixed(0)),
+    ("busy_s", "busy (s)", fmt_seconds),
+    ("block_refs", "block refs", fmt_fixed(0)),
+    ("hit_blocks", "hit blocks", fmt_fixed(0)),
+    ("fetched_blocks_in", "fetched in", fmt_fixed(0)),
+    ("fetched_blocks_out", "fetched out", fmt_fixed(0)),
+    ("replica_blocks_in", "replicas in", fmt_fixed(0)),
+    ("replica_blocks_out", "replicas out", fmt_fixed(0)),
+    ("resident_blocks_end", "resident at end", fmt_fixed(0)),
+)
+
+
+def node_tables(results, cells, options):
+    """Per cell (whose name contains options.cell): one row per node: requests served, busy
+    time, hits, blocks fetched in and out, replica blocks received and sent, residents."""
+    tables = []
+    for _, cell in cells.iterrows():
+        name = cell["name"]
+        result = results.result_of(name) or {}
+        nodes = result.get("nodes") or []
+        if options.cell not in name or not nodes:
+            continue
+        keys = [k for k, _, _ in NODE_COLUMNS if any(k in n for n in nodes)]
+        columns = [Column("node", "node", str, numeric=False)]
+        columns += [Column(k, h, f) for k, h, f in NODE_COLUMNS if k in keys]
+        rows = [{"node": i, **{k: n.get(k) for k in keys}} for i, n in enumerate(nodes)]
+        notes = ["fetched: blocks moved for a request the node served (in) or sent to "
+                 "another node's request (out); replicas: blocks a replication policy copied"]
+        if "fetched_blocks_in" not in keys:
+            notes = ["written before kvbench counted transfers per node"]
+        tables.append(Table("nodes", f"Nodes: {name}", columns, rows, {"cell": name}, notes))
+    return tables
+
+
 def build_tables(results, options=None):
     """Every table requested by options.kinds, in the order seed, full, serving, Pareto."""
     options = options or TableOptions()
@@ -469,6 +509,8 @@ def build_tables(results, options=None):
         tables += serving_tables(results, cells, options)
     if "pareto" in options.kinds:
         tables += pareto_tables(results, cells, options)
+    if "nodes" in options.kinds:
+        tables += node_tables(results, cells, options)
     return tables
 
 
@@ -476,7 +518,7 @@ def build_tables(results, options=None):
 
 SECTION_TITLES = {"seed_traditional": "The seed's tables", "seed_net_benefit": "The seed's tables",
                   "full": "Full table", "serving": "Serving (clusters whose nodes decode)",
-                  "pareto": "Pareto set of realistic cells"}
+                  "pareto": "Pareto set of realistic cells", "nodes": "Per node"}
 
 
 def markdown_escape(text):
@@ -583,7 +625,8 @@ def add_table_arguments(parser):
 
 def options_from(args, kinds=TABLE_KINDS):
     return TableOptions(baseline=args.baseline, cost_ratio=args.cost_ratio,
-                        seed_rows=args.seed_rows, sort=args.sort, kinds=kinds)
+                        seed_rows=args.seed_rows, sort=args.sort, kinds=kinds,
+                        cell=getattr(args, "cell", ""))
 
 
 def parse_args(argv):
@@ -595,8 +638,11 @@ def parse_args(argv):
     parser.add_argument("files", nargs="+", help="result JSON written by kvbench --out")
     parser.add_argument("--format", choices=("md", "csv"), default="md",
                         help="Markdown (default) or CSV of raw values (one table kind)")
-    parser.add_argument("--table", choices=("all",) + TABLE_KINDS, default=None,
-                        help="which tables (default: all for md, full for csv)")
+    parser.add_argument("--table", choices=("all",) + TABLE_KINDS + EXTRA_KINDS, default=None,
+                        help="which tables (default: all for md, full for csv); nodes: per "
+                             "cell, where its requests, fetched and replica blocks went")
+    parser.add_argument("--cell", default="", metavar="TEXT",
+                        help="--table nodes: only cells whose name contains TEXT")
     parser.add_argument("-o", "--output", metavar="FILE", help="write here (default: stdout)")
     add_table_arguments(parser)
     args = parser.parse_args(argv)

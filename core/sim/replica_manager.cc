@@ -61,6 +61,8 @@ uint32_t ReplicaManager::SeedCopy(uint32_t source, uint32_t target,
   if (copied > 0) {
     ++result_.copies;
     result_.copied_blocks += copied;
+    result_.nodes[target].replica_blocks_in += copied;
+    result_.nodes[source].replica_blocks_out += copied;
     on_copy_landed_();
   }
   return copied;
@@ -86,6 +88,8 @@ uint32_t ReplicaManager::StartCopy(uint32_t source, uint32_t target,
   result_.transfer_bytes += bytes;
   ++result_.copies;
   result_.copied_blocks += missing;
+  result_.nodes[target].replica_blocks_in += missing;
+  result_.nodes[source].replica_blocks_out += missing;
   const uint64_t id = next_copy_++;
   pending_copies_.emplace(
       id, PendingCopy{target, std::vector<BlockId>(prefix.begin(), prefix.begin() + have), key,

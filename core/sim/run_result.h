@@ -14,6 +14,12 @@ struct NodeResult {
   uint64_t block_refs = 0;  // blocks of the requests it served
   uint64_t hit_blocks = 0;  // of which reused (local or fetched)
   uint64_t resident_blocks_end = 0;
+  // Where the blocks went: fetched for requests it served (in) or sent to other nodes'
+  // requests (out); replica copies it received (in) or sent (out).
+  uint64_t fetched_blocks_in = 0;
+  uint64_t fetched_blocks_out = 0;
+  uint64_t replica_blocks_in = 0;
+  uint64_t replica_blocks_out = 0;
 };
 
 // One window of simulated time (realistic mode) or of requests (seed mode: no time).

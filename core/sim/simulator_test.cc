@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/replication/replication_policy.h"
 #include "core/routing/router.h"
 #include "core/sim/testing/sim_testing.h"
 #include "core/trace/generator.h"
@@ -112,6 +113,10 @@ TEST(SimulatorTest, GlobalScopeFetchesThePrefixAndPaysTheTransfer) {
   EXPECT_EQ(global.transfer_bytes, 4u * 8);
   EXPECT_NEAR(global.ttft_mean_s, (0.016 + 0.012) / 2, kEps);
   EXPECT_EQ(global.replicas_created, 4u);  // node 1 now holds copies of 1..4
+  // Per node: node 1 fetched the 4 blocks in, node 0 sent them out.
+  EXPECT_EQ(global.nodes[1].fetched_blocks_in, 4u);
+  EXPECT_EQ(global.nodes[0].fetched_blocks_out, 4u);
+  EXPECT_EQ(global.nodes[0].fetched_blocks_in + global.nodes[1].fetched_blocks_out, 0u);
   EXPECT_EQ(global.peak_holders, 2u);
   // Network $: 32 bytes at the configured price per GB.
   EXPECT_NEAR(global.network_usd, 32e-9 * config.prices.network_dollars_per_gb, 1e-15);
@@ -249,6 +254,30 @@ TEST(SimulatorTest, OneUnboundedNodeReachesTheTracesReusableShareExactly) {
     EXPECT_EQ(r.hit_blocks, stats.reusable_blocks) << eviction;
     EXPECT_EQ(r.evictions, 0u) << eviction;
   }
+}
+
+// Where blocks went, per node, adds up to the cell's totals: every fetched block left one
+// node and entered another, every copied block likewise.
+TEST(SimulatorTest, PerNodeTransfersAddUpToTheTotals) {
+  const auto trace = GenerateWorkload(FindWorkloadPreset("toolagent")->spec, 2000, 9);
+  SimConfig config = RealisticConfig(8, 300, CacheScope::kGlobal);
+  config.cost = MillisecondPerTokenCost(trace->block_tokens());
+  std::unique_ptr<Router> router = MakeRouter("random", 42);
+  std::unique_ptr<ReplicationPolicy> replication = MakeReplicationPolicy("seed_dynamic", 42);
+  const RunResult r = Simulate(*trace, config, *router, replication.get());
+  uint64_t fetched_in = 0, fetched_out = 0, replica_in = 0, replica_out = 0;
+  for (const NodeResult& n : r.nodes) {
+    fetched_in += n.fetched_blocks_in;
+    fetched_out += n.fetched_blocks_out;
+    replica_in += n.replica_blocks_in;
+    replica_out += n.replica_blocks_out;
+  }
+  EXPECT_GT(r.fetched_blocks, 0u);
+  EXPECT_EQ(fetched_in, r.fetched_blocks);
+  EXPECT_EQ(fetched_out, r.fetched_blocks);
+  EXPECT_GT(r.copied_blocks, 0u);
+  EXPECT_EQ(replica_in, r.copied_blocks);
+  EXPECT_EQ(replica_out, r.copied_blocks);
 }
 
 TEST(SimulatorTest, SameCellTwiceGivesTheSameResult) {

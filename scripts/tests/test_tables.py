@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from conftest import fixture_path, run_script, write_json
+from conftest import fixture_path, run_main, run_script, write_json
 import kvbresults
 import tables
 
@@ -209,3 +209,28 @@ def test_tables_cli_csv(tmp_path):
 def test_tables_cli_rejects_csv_of_every_table():
     done = run_script("tables.py", fixture_path("mixed.json"), "--format", "csv", "--table", "all")
     assert done.returncode == 2 and "one table kind" in done.stderr
+
+
+def test_nodes_table_says_where_blocks_went(tmp_path, mixed_document):
+    # The real4 random cell's two nodes, with transfers counted per node.
+    cells = mixed_document["kvbench"]["cells"]
+    name = next(e["name"] for e in mixed_document["benchmarks"]
+                if "/strategy=random/cluster=real4/" in e["name"])
+    details = next(c for c in cells.values()
+                   if c.get("strategy") == "random" and c.get("cluster") == "real4")
+    details["result"]["nodes"] = [
+        {"requests": 3, "busy_s": 1.5, "block_refs": 9, "hit_blocks": 4, "resident_blocks_end": 7,
+         "fetched_blocks_in": 2, "fetched_blocks_out": 0, "replica_blocks_in": 5,
+         "replica_blocks_out": 0},
+        {"requests": 1, "busy_s": 0.5, "block_refs": 3, "hit_blocks": 0, "resident_blocks_end": 3,
+         "fetched_blocks_in": 0, "fetched_blocks_out": 2, "replica_blocks_in": 0,
+         "replica_blocks_out": 5}]
+    path = write_json(tmp_path / "nodes.json", mixed_document)
+    done = run_main(tables, path, "--table", "nodes", "--cell", "strategy=random/cluster=real4")
+    assert done.returncode == 0, done.stderr
+    assert f"### Nodes: {name}" in done.stdout
+    assert ("| node | requests | busy (s) | block refs | hit blocks | fetched in | fetched out | "
+            "replicas in | replicas out | resident at end |") in done.stdout
+    assert "| `0` | 3 | 1.50 | 9 | 4 | 2 | 0 | 5 | 0 | 7 |" in done.stdout
+    assert "| `1` | 1 | 0.500 | 3 | 0 | 0 | 2 | 0 | 5 | 3 |" in done.stdout
+    assert done.stdout.count("### Nodes:") == 1   # --cell picked one cell
