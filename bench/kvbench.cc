@@ -38,6 +38,10 @@ int Run(int argc, char** argv, bool benchmark_json) {
     ListStrategies();
     return kExitOk;
   }
+  if (flags.list_metrics) {
+    std::cout << MetricsMarkdown();
+    return kExitOk;
+  }
   std::vector<MatrixConfig> configs = ReadRunConfigs(flags);
   if (flags.print_config) {
     std::cout << ResolvedConfigsJson(configs).dump(2) << "\n";

@@ -62,6 +62,7 @@ po::options_description KvbenchOptions() {
       "summary", po::value<bool>()->default_value(true)->implicit_value(true),
       "print a table per matrix and cluster")(
       "list-strategies", "every router and replication policy, with defaults and sources")(
+      "list-metrics", "every result column: unit, better direction, meaning (Markdown)")(
       "print-config", "print the resolved configs with every default (or a template) and exit");
   return options;
 }
@@ -85,6 +86,7 @@ KvbenchFlags ParseKvbenchFlags(int argc, const char* const* argv) {
   KvbenchFlags flags;
   flags.help = vm.count("help") > 0;
   flags.list_strategies = vm.count("list-strategies") > 0;
+  flags.list_metrics = vm.count("list-metrics") > 0;
   flags.print_config = vm.count("print-config") > 0;
   flags.list = vm.count("list") > 0;
   flags.resume = vm.count("resume") > 0;
@@ -114,7 +116,7 @@ std::string KvbenchHelpText() {
   std::ostringstream text;
   text << "usage: kvbench --config FILE [--config FILE...] [--out RESULT.json] [options]\n"
           "       kvbench merge SHARD.json... -o ALL.json\n"
-          "       kvbench --list-strategies | --print-config [--config FILE]\n\n"
+          "       kvbench --list-strategies | --list-metrics | --print-config [--config FILE]\n\n"
           "Google Benchmark's flags are accepted too: --benchmark_filter=<regex>\n"
           "(run only the cells whose names match; -<regex>: the others),\n"
           "--benchmark_format=json (without --out: the result JSON on stdout),\n"

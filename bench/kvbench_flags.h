@@ -16,6 +16,7 @@ namespace kvb {
 struct KvbenchFlags {
   bool help = false;
   bool list_strategies = false;
+  bool list_metrics = false;
   bool print_config = false;
   bool list = false;
   bool resume = false;

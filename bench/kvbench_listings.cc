@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/replication/replication_policy.h"
 #include "core/routing/router.h"
+#include "core/sim/metric_table.h"
 #include "core/util/params.h"
 
 namespace kvb {
@@ -37,6 +38,22 @@ void PrintParams(const Infos& infos) {
 }
 
 }  // namespace
+
+std::string MetricsMarkdown() {
+  std::string out = "| column | unit | better | what it is |\n|---|---|---|---|\n";
+  std::string_view section;
+  for (const MetricSpec& m : Metrics()) {
+    if (m.section != section) {
+      section = m.section;
+      absl::StrAppend(&out, "| **", std::string(section), "** | | | |\n");
+    }
+    absl::StrAppend(&out, "| `", std::string(m.name), "` | ",
+                    m.fraction ? std::string("share (0-1)") : std::string(m.unit), " | ",
+                    std::string(BetterName(m.better)), " | ", std::string(m.description),
+                    m.nullable ? " (empty where it does not apply)" : "", " |\n");
+  }
+  return out;
+}
 
 void ListStrategies() {
   std::printf(

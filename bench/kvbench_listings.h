@@ -3,6 +3,7 @@
 
 // kvbench's answers that run no cell: --list-strategies, --print-config and --list.
 
+#include <string>
 #include <vector>
 
 #include "bench/kvbench_plan.h"
@@ -13,6 +14,10 @@ namespace kvb {
 
 // --list-strategies: every router and replication policy with defaults, source and
 // parameters, on stdout.
+// Every metric a cell reports (core/sim/metric_table.h) as a Markdown table: column, unit,
+// better direction, description; docs/METRICS.md is this text.
+std::string MetricsMarkdown();
+
 void ListStrategies();
 
 // --print-config: the template without configs, the one config, or an array of them.

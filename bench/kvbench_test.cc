@@ -486,6 +486,18 @@ TEST(KvbenchTest, ProgressShowsTraceLoadingAndCellsFromInside) {
   EXPECT_THAT(run.err, HasSubstr("kvbench: 2/2 cells, "));
 }
 
+// docs/METRICS.md is --list-metrics' table (regenerate it with that command).
+TEST(KvbenchTest, MetricsPageIsTheBinarysTable) {
+  const CommandRun run = Exec("--list-metrics");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.out, HasSubstr("| `token_hit_rate` | share (0-1) | higher | "));
+  const std::string page = ReadText(fs::path(KVB_DOCS_DIR) / "METRICS.md");
+  const size_t table = page.find("| column | unit | better | what it is |");
+  ASSERT_NE(table, std::string::npos);
+  EXPECT_EQ(page.substr(table), run.out)
+      << "docs/METRICS.md is stale: regenerate its table with kvbench --list-metrics";
+}
+
 // Timestamps in seconds read as milliseconds: a warning naming the unit option.
 TEST(KvbenchTest, ImplausibleArrivalRateIsAWarning) {
   const TempDir dir;

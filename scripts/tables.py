@@ -497,18 +497,19 @@ def node_tables(results, cells, options):
 
 
 def build_tables(results, options=None):
-    """Every table requested by options.kinds, in the order seed, full, serving, Pareto."""
+    """Every table requested by options.kinds: the realistic results first (serving, full,
+    Pareto), then the earlier simulator's compat tables, then per-node tables."""
     options = options or TableOptions()
     cells = cells_of(results)
     tables = []
-    if "seed" in options.kinds:
-        tables += seed_tables(results, cells, options)
-    if "full" in options.kinds:
-        tables += full_tables(results, cells, options)
     if "serving" in options.kinds:
         tables += serving_tables(results, cells, options)
+    if "full" in options.kinds:
+        tables += full_tables(results, cells, options)
     if "pareto" in options.kinds:
         tables += pareto_tables(results, cells, options)
+    if "seed" in options.kinds:
+        tables += seed_tables(results, cells, options)
     if "nodes" in options.kinds:
         tables += node_tables(results, cells, options)
     return tables
@@ -516,7 +517,8 @@ def build_tables(results, options=None):
 
 # ---- Rendering. ----
 
-SECTION_TITLES = {"seed_traditional": "The seed's tables", "seed_net_benefit": "The seed's tables",
+SECTION_TITLES = {"seed_traditional": "Seed-compat: the earlier Go simulator's tables (its model, not a serving cluster)",
+                  "seed_net_benefit": "Seed-compat: the earlier Go simulator's tables (its model, not a serving cluster)",
                   "full": "Full table", "serving": "Serving (clusters whose nodes decode)",
                   "pareto": "Pareto set of realistic cells", "nodes": "Per node"}
 
