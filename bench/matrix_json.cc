@@ -379,6 +379,20 @@ class Parser {
     }
   }
 
+  // A workload named in `field`: a preset (returns "") or a .json file (returns its path,
+  // resolved against the config). Fails naming the field for an unknown preset.
+  std::string ResolveWorkload(const StrictObject& o, const char* field,
+                              const std::string& name) const {
+    if (name.ends_with(".json")) return Resolve(name);
+    if (FindWorkloadPreset(name) == nullptr) {
+      o.Fail(field,
+             absl::StrCat("unknown preset '", name, "'", DidYouMeanName(name, WorkloadPresets()),
+                          " (known: ", JoinNames(WorkloadPresets()),
+                          "; or a workload file ending in .json)"));
+    }
+    return "";
+  }
+
  public:
   TraceConfig ParseTrace(const nlohmann::json& json, const std::string& path) {
     StrictObject o(json, source_, path);
@@ -426,27 +440,13 @@ class Parser {
           }
         }
         if (o.Has("prefixes")) t.prefixes = o.String("prefixes");
-        if (t.prefixes.ends_with(".json")) {
-          t.prefixes_path = Resolve(t.prefixes);
-        } else if (FindWorkloadPreset(t.prefixes) == nullptr) {
-          o.Fail("prefixes", absl::StrCat("unknown preset '", t.prefixes, "'",
-                                          DidYouMeanName(t.prefixes, WorkloadPresets()),
-                                          " (known: ", JoinNames(WorkloadPresets()),
-                                          "; or a workload file ending in .json)"));
-        }
+        t.prefixes_path = ResolveWorkload(o, "prefixes", t.prefixes);
         if (o.Has("seed")) t.seed = o.Unsigned("seed", UINT64_MAX);
       }
       if (o.Has("skip_invalid")) t.skip_invalid = o.Bool("skip_invalid");
     } else {
       t.preset = o.String("preset");
-      if (t.preset.ends_with(".json")) {
-        t.resolved_path = Resolve(t.preset);
-      } else if (FindWorkloadPreset(t.preset) == nullptr) {
-        o.Fail("preset", absl::StrCat("unknown preset '", t.preset, "'",
-                                      DidYouMeanName(t.preset, WorkloadPresets()),
-                                      " (known: ", JoinNames(WorkloadPresets()),
-                                      "; or a workload file ending in .json)"));
-      }
+      t.resolved_path = ResolveWorkload(o, "preset", t.preset);
       if (o.Has("requests")) {
         t.requests = o.Unsigned("requests", uint64_t{1} << 32);
         if (t.requests == 0) o.Fail("requests", "must be >= 1");

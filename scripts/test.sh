@@ -5,7 +5,7 @@
 #   2. the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer;
 #   3. the unit tests of the concurrent code (index, hotspot tracker, matrix runner,
 #      journal) under ThreadSanitizer;
-#   4. each libFuzzer target for KVB_FUZZ_SECONDS (default 60) when clang is present;
+#   4. each libFuzzer target for KVB_FUZZ_SECONDS (default 45) when clang is present;
 #   5. clang's thread-safety analysis over every library and unit test (compile only).
 # Exits non-zero on any failure.
 set -euo pipefail
@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 
 ./scripts/install_deps.sh --test
 jobs=$(nproc)
-fuzz_seconds=${KVB_FUZZ_SECONDS:-60}
+fuzz_seconds=${KVB_FUZZ_SECONDS:-45}
 
 step() { printf '\n=== %s ===\n' "$*"; }
 

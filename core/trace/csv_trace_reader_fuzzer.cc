@@ -14,20 +14,8 @@
 #include "core/trace/byte_source.h"
 #include "core/trace/csv_trace_reader.h"
 #include "core/trace/generator.h"
+#include "core/util/fuzz_require.h"
 #include "core/util/input_error.h"
-
-namespace kvb {
-namespace {
-
-void Require(bool condition, const char* what) {
-  if (!condition) {
-    std::fprintf(stderr, "invariant broken: %s\n", what);
-    std::abort();
-  }
-}
-
-}  // namespace
-}  // namespace kvb
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
@@ -40,14 +28,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {
     const std::unique_ptr<kvb::ByteSource> source = kvb::MemoryByteSource(text);
     const kvb::CsvReadResult r = kvb::ReadCsvRequests(*source, "fuzz", dialect, options);
-    kvb::Require(!r.requests.empty(), "an accepted file has requests");
-    kvb::Require(r.report.requests == r.requests.size(), "report.requests == requests");
+    kvb::FuzzRequire(!r.requests.empty(), "an accepted file has requests");
+    kvb::FuzzRequire(r.report.requests == r.requests.size(), "report.requests == requests");
     int64_t earliest = INT64_MAX;
     for (const kvb::ObservedRequest& q : r.requests) {
-      kvb::Require(q.arrival_ms >= 0, "arrivals from the earliest row");
+      kvb::FuzzRequire(q.arrival_ms >= 0, "arrivals from the earliest row");
       earliest = std::min(earliest, q.arrival_ms);
     }
-    kvb::Require(earliest == 0, "the earliest row arrives at 0");
+    kvb::FuzzRequire(earliest == 0, "the earliest row arrives at 0");
     // Synthetic prefixes for a bounded prefix of the requests (lengths up to 2^32 tokens).
     const auto presets = kvb::WorkloadPresets();
     const kvb::WorkloadPreset& preset = presets[(selector >> 2) % presets.size()];
@@ -55,10 +43,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::vector<kvb::ObservedRequest> some(r.requests.begin(), r.requests.begin() + n);
     for (kvb::ObservedRequest& q : some) q.input_tokens %= 1u << 16;
     const auto trace = kvb::AssignSyntheticPrefixes(preset.spec, some, selector);
-    kvb::Require(trace->size() == n, "one request per row");
+    kvb::FuzzRequire(trace->size() == n, "one request per row");
     for (size_t i = 0; i < trace->size(); ++i) {
       const kvb::Request q = (*trace)[i];
-      kvb::Require(q.blocks.size() == (q.input_tokens + 511) / 512, "one id per 512 tokens");
+      kvb::FuzzRequire(q.blocks.size() == (q.input_tokens + 511) / 512, "one id per 512 tokens");
     }
   } catch (const kvb::InputError&) {
     // Rejected input: fine.

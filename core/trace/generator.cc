@@ -263,23 +263,34 @@ void ValidateLength(const std::string& field, const LengthDistribution& d) {
 
 constexpr uint32_t kMaxContentItems = 10'000'000;
 
+// What every session draws from: the random stream, the block namer, and the spec's system
+// prompts and documents (each document's length drawn once, first, from the stream).
+struct ContentModel {
+  ContentModel(const WorkloadSpec& spec, uint64_t seed)
+      : rng(seed),
+        namer(spec.block_tokens),
+        system_prompts(spec.system_prompts.count, spec.system_prompts.zipf_exponent),
+        documents(spec.documents.use_probability > 0 ? spec.documents.count : 1,
+                  spec.documents.zipf_exponent) {
+    if (spec.documents.use_probability > 0) {
+      document_tokens.resize(spec.documents.count);
+      for (uint32_t& tokens : document_tokens) tokens = rng.Length(spec.documents.tokens);
+    }
+  }
+
+  Random rng;
+  BlockNamer namer;
+  ZipfSampler system_prompts;
+  ZipfSampler documents;
+  std::vector<uint32_t> document_tokens;  // length of each document
+};
+
 // ---------------------------------------------------------------------------------------
 // The generator.
 
 class WorkloadGenerator {
  public:
-  WorkloadGenerator(const WorkloadSpec& spec, uint64_t seed)
-      : spec_(spec),
-        rng_(seed),
-        namer_(spec.block_tokens),
-        system_prompt_zipf_(spec.system_prompts.count, spec.system_prompts.zipf_exponent),
-        document_zipf_(spec.documents.use_probability > 0 ? spec.documents.count : 1,
-                       spec.documents.zipf_exponent) {
-    if (spec.documents.use_probability > 0) {
-      document_tokens_.resize(spec.documents.count);
-      for (uint32_t& tokens : document_tokens_) tokens = rng_.Length(spec.documents.tokens);
-    }
-  }
+  WorkloadGenerator(const WorkloadSpec& spec, uint64_t seed) : spec_(spec), c_(spec, seed) {}
 
   std::shared_ptr<const Trace> Generate(size_t requests) {
     TraceBuilder builder(spec_.block_tokens);
@@ -318,13 +329,13 @@ class WorkloadGenerator {
   double NextSessionGap() {
     const double mean_s = 1.0 / spec_.arrivals.sessions_per_s;
     if (spec_.arrivals.process == ArrivalSpec::Process::kPoisson) {
-      return rng_.Exponential(mean_s);
+      return c_.rng.Exponential(mean_s);
     }
     // Two exponential phases with balanced means: overall mean mean_s, CV burstiness_cv.
     const double cv2 = spec_.arrivals.burstiness_cv * spec_.arrivals.burstiness_cv;
     const double p = 0.5 * (1.0 + std::sqrt((cv2 - 1.0) / (cv2 + 1.0)));
-    return rng_.Uniform() < p ? rng_.Exponential(mean_s / (2.0 * p))
-                              : rng_.Exponential(mean_s / (2.0 * (1.0 - p)));
+    return c_.rng.Uniform() < p ? c_.rng.Exponential(mean_s / (2.0 * p))
+                                : c_.rng.Exponential(mean_s / (2.0 * (1.0 - p)));
   }
 
   void Append(uint64_t content, uint32_t tokens) {
@@ -333,7 +344,7 @@ class WorkloadGenerator {
   }
 
   void ComputeBlocks(uint64_t prompt_tokens, size_t keep_blocks) {
-    namer_.Name(segments_, prompt_tokens, keep_blocks, ids_);
+    c_.namer.Name(segments_, prompt_tokens, keep_blocks, ids_);
   }
 
   // Records a request whose ids are ids_; with keep > 0 it continues the session of the
@@ -341,7 +352,7 @@ class WorkloadGenerator {
   void Record(double t_s, uint64_t prompt_tokens, uint32_t output_tokens, size_t requests,
               size_t keep) {
     const int64_t arrival_ms = QuantizedMs(t_s);
-    if (namer_.next_id() > std::numeric_limits<uint32_t>::max()) {
+    if (c_.namer.next_id() > std::numeric_limits<uint32_t>::max()) {
       throw InputError("workload: more than 2^32 distinct blocks; generate fewer requests");
     }
     if (pending_.size() >= std::numeric_limits<uint32_t>::max()) {
@@ -365,19 +376,19 @@ class WorkloadGenerator {
     const uint64_t limit = sessions.context_limit_tokens;
     segments_.clear();
     ids_.clear();
-    if (rng_.Bernoulli(spec_.system_prompts.use_probability)) {
-      Append(kSystemPromptContent | system_prompt_zipf_.Sample(rng_), spec_.system_prompts.tokens);
+    if (c_.rng.Bernoulli(spec_.system_prompts.use_probability)) {
+      Append(kSystemPromptContent | c_.system_prompts.Sample(c_.rng), spec_.system_prompts.tokens);
     }
     bool has_document = false;
-    if (spec_.documents.use_probability > 0 && rng_.Bernoulli(spec_.documents.use_probability)) {
+    if (spec_.documents.use_probability > 0 && c_.rng.Bernoulli(spec_.documents.use_probability)) {
       has_document = true;
-      const uint32_t document = document_zipf_.Sample(rng_);
-      Append(kDocumentContent | document, document_tokens_[document]);
+      const uint32_t document = c_.documents.Sample(c_.rng);
+      Append(kDocumentContent | document, c_.document_tokens[document]);
     }
     uint64_t prompt = segments_.empty() ? 0 : segments_.back().end;
     // Validation guarantees prompt + first_message.min_tokens <= limit.
     const uint32_t message = static_cast<uint32_t>(
-        std::min<uint64_t>(rng_.Length(sessions.first_message_tokens), limit - prompt));
+        std::min<uint64_t>(c_.rng.Length(sessions.first_message_tokens), limit - prompt));
     Append(kUniqueContent, message);
     prompt += message;
 
@@ -389,17 +400,17 @@ class WorkloadGenerator {
     size_t keep_blocks = 0;
     while (true) {
       ComputeBlocks(prompt, keep_blocks);
-      const uint32_t output = rng_.Length(sessions.output_tokens);
+      const uint32_t output = c_.rng.Length(sessions.output_tokens);
       Record(t_s, prompt, output, requests, keep_blocks);
-      if (!rng_.Bernoulli(continue_probability)) break;
-      const uint32_t followup = rng_.Length(sessions.followup_message_tokens);
+      if (!c_.rng.Bernoulli(continue_probability)) break;
+      const uint32_t followup = c_.rng.Length(sessions.followup_message_tokens);
       const uint64_t next_prompt = prompt + output + followup;
       if (next_prompt > limit) break;
       // Output and new message are both unique text: one segment.
       Append(kUniqueContent, output + followup);
       keep_blocks = prompt / spec_.block_tokens;
       prompt = next_prompt;
-      t_s += rng_.Exponential(sessions.think_time_mean_s);
+      t_s += c_.rng.Exponential(sessions.think_time_mean_s);
     }
   }
 
@@ -412,13 +423,13 @@ class WorkloadGenerator {
       return pending_[a].arrival_ms < pending_[b].arrival_ms;
     });
     order.resize(std::min(order.size(), requests));
-    namer_.Release();  // no longer needed: its memory goes to the trace
+    c_.namer.Release();  // no longer needed: its memory goes to the trace
     earliest_ = {};
     size_t block_refs = 0;
     for (uint32_t index : order) block_refs += BlockCount(pending_[index]);
-    builder.Reserve(order.size(), block_refs, namer_.next_id());
+    builder.Reserve(order.size(), block_refs, c_.namer.next_id());
     constexpr uint32_t kUnassigned = std::numeric_limits<uint32_t>::max();
-    std::vector<uint32_t> dense_id(namer_.next_id(), kUnassigned);
+    std::vector<uint32_t> dense_id(c_.namer.next_id(), kUnassigned);
     uint32_t next_dense = 0;
     std::vector<RawBlockId> raw;
     std::vector<uint32_t> turns;  // a request and its earlier turns, newest first
@@ -458,11 +469,7 @@ class WorkloadGenerator {
   }
 
   const WorkloadSpec& spec_;
-  Random rng_;
-  BlockNamer namer_;
-  ZipfSampler system_prompt_zipf_;
-  ZipfSampler document_zipf_;
-  std::vector<uint32_t> document_tokens_;  // length of each document
+  ContentModel c_;
 
   std::vector<Segment> segments_;  // the current session's prompt
   std::vector<uint64_t> ids_;      // the current session's block ids
@@ -478,16 +485,8 @@ class SyntheticPrefixAssigner {
  public:
   SyntheticPrefixAssigner(const WorkloadSpec& spec, uint64_t seed)
       : spec_(spec),
-        rng_(seed),
-        namer_(spec.block_tokens),
-        system_prompt_zipf_(spec.system_prompts.count, spec.system_prompts.zipf_exponent),
-        document_zipf_(spec.documents.use_probability > 0 ? spec.documents.count : 1,
-                       spec.documents.zipf_exponent),
+        c_(spec, seed),
         window_ms_(static_cast<int64_t>(kOpenThinkTimes * spec.sessions.think_time_mean_s * 1000)) {
-    if (spec.documents.use_probability > 0) {
-      document_tokens_.resize(spec.documents.count);
-      for (uint32_t& tokens : document_tokens_) tokens = rng_.Length(spec.documents.tokens);
-    }
   }
 
   std::shared_ptr<const Trace> Assign(std::span<const ObservedRequest> requests) {
@@ -505,7 +504,7 @@ class SyntheticPrefixAssigner {
       if (r.session != kNoSession) {
         const auto it = by_key_.find(r.session);
         if (it != by_key_.end() && Fits(it->second, r.input_tokens)) session = it->second;
-      } else if (rng_.Bernoulli(continue_probability)) {
+      } else if (c_.rng.Bernoulli(continue_probability)) {
         session = PickOpen(r.arrival_ms, r.input_tokens);
       }
       if (session == kNone) {
@@ -519,7 +518,7 @@ class SyntheticPrefixAssigner {
       x.stamp = ++stamp_;
       x.keyed = r.session != kNoSession;
       recent_.push_back({session, x.stamp, r.arrival_ms});
-      if (namer_.next_id() > std::numeric_limits<uint32_t>::max()) {
+      if (c_.namer.next_id() > std::numeric_limits<uint32_t>::max()) {
         throw InputError("synthetic prefixes: more than 2^32 distinct blocks");
       }
       if (auto conflict = builder.Add(r.arrival_ms, r.input_tokens, r.output_tokens, x.ids)) {
@@ -580,20 +579,20 @@ class SyntheticPrefixAssigner {
     Session& x = sessions_[session];
     x.segments.clear();
     uint64_t used = 0;
-    if (rng_.Bernoulli(spec_.system_prompts.use_probability)) {
+    if (c_.rng.Bernoulli(spec_.system_prompts.use_probability)) {
       const uint64_t tokens = std::min<uint64_t>(spec_.system_prompts.tokens, input);
-      Append(x, kSystemPromptContent | system_prompt_zipf_.Sample(rng_), tokens);
+      Append(x, kSystemPromptContent | c_.system_prompts.Sample(c_.rng), tokens);
       used += tokens;
     }
-    if (spec_.documents.use_probability > 0 && rng_.Bernoulli(spec_.documents.use_probability)) {
-      const uint32_t document = document_zipf_.Sample(rng_);
-      const uint64_t tokens = std::min<uint64_t>(document_tokens_[document], input - used);
+    if (spec_.documents.use_probability > 0 && c_.rng.Bernoulli(spec_.documents.use_probability)) {
+      const uint32_t document = c_.documents.Sample(c_.rng);
+      const uint64_t tokens = std::min<uint64_t>(c_.document_tokens[document], input - used);
       Append(x, kDocumentContent | document, tokens);
       used += tokens;
     }
     Append(x, kUniqueContent, input - used);
     x.prompt = input;
-    namer_.Name(x.segments, input, 0, x.ids);
+    c_.namer.Name(x.segments, input, 0, x.ids);
     return session;
   }
 
@@ -603,7 +602,7 @@ class SyntheticPrefixAssigner {
     const size_t keep = x.prompt / spec_.block_tokens;
     Append(x, kUniqueContent, input - x.prompt);
     x.prompt = input;
-    namer_.Name(x.segments, input, keep, x.ids);
+    c_.namer.Name(x.segments, input, keep, x.ids);
   }
 
   // One of the most recently active open sessions the request fits, or kNone.
@@ -620,7 +619,7 @@ class SyntheticPrefixAssigner {
       if (Fits(e.session, input)) candidates[found++] = e.session;
     }
     if (found == 0) return kNone;
-    return candidates[std::min<size_t>(static_cast<size_t>(rng_.Uniform() * found), found - 1)];
+    return candidates[std::min<size_t>(static_cast<size_t>(c_.rng.Uniform() * found), found - 1)];
   }
 
   // Closes sessions idle for longer than the window: their slots and memory are reused.
@@ -638,11 +637,7 @@ class SyntheticPrefixAssigner {
   }
 
   const WorkloadSpec& spec_;
-  Random rng_;
-  BlockNamer namer_;
-  ZipfSampler system_prompt_zipf_;
-  ZipfSampler document_zipf_;
-  std::vector<uint32_t> document_tokens_;
+  ContentModel c_;
   const int64_t window_ms_;
   std::vector<Session> sessions_;
   std::vector<uint32_t> free_;                      // closed sessions' slots

@@ -11,45 +11,39 @@
 
 #include "core/trace/mooncake_reader.h"
 #include "core/trace/trace.h"
+#include "core/util/fuzz_require.h"
 #include "core/util/input_error.h"
 
 namespace kvb {
 namespace {
 
-void Require(bool condition, const char* what) {
-  if (!condition) {
-    std::fprintf(stderr, "invariant broken: %s\n", what);
-    std::abort();
-  }
-}
-
 void CheckInvariants(const LoadedTrace& loaded, const MooncakeReadOptions& options) {
   const Trace& trace = *loaded.trace;
   const MooncakeReadReport& report = loaded.report;
-  Require(!trace.empty(), "an accepted trace has requests");
-  Require(report.requests == trace.size(), "report.requests == trace size");
-  Require(report.messages.size() <= options.max_messages, "messages capped");
-  Require(report.lines >= report.requests + report.blank_lines + report.skipped_invalid,
-          "every request, blank and skipped line is a line");
-  Require(options.skip_invalid || report.skipped_invalid == 0, "no skips without the option");
-  Require(trace.block_tokens() ==
-              (options.reblock_tokens == 0 ? options.block_tokens : options.reblock_tokens),
-          "block tokens kept or re-blocked");
+  FuzzRequire(!trace.empty(), "an accepted trace has requests");
+  FuzzRequire(report.requests == trace.size(), "report.requests == trace size");
+  FuzzRequire(report.messages.size() <= options.max_messages, "messages capped");
+  FuzzRequire(report.lines >= report.requests + report.blank_lines + report.skipped_invalid,
+              "every request, blank and skipped line is a line");
+  FuzzRequire(options.skip_invalid || report.skipped_invalid == 0, "no skips without the option");
+  FuzzRequire(trace.block_tokens() ==
+                  (options.reblock_tokens == 0 ? options.block_tokens : options.reblock_tokens),
+              "block tokens kept or re-blocked");
   size_t refs = 0;
   for (size_t i = 0; i < trace.size(); ++i) {
     const Request r = trace[i];
-    if (i > 0) Require(trace[i - 1].arrival_ms <= r.arrival_ms, "sorted by arrival");
-    Require(r.arrival_ms >= 0, "non-negative arrival");
+    if (i > 0) FuzzRequire(trace[i - 1].arrival_ms <= r.arrival_ms, "sorted by arrival");
+    FuzzRequire(r.arrival_ms >= 0, "non-negative arrival");
     for (size_t pos = 0; pos < r.blocks.size(); ++pos) {
       const BlockId id = r.blocks[pos];
-      Require(id < trace.distinct_blocks(), "interned id in range");
-      Require(trace.depth(id) == pos, "depth == position");
-      Require(trace.parent(id) == (pos == 0 ? kNoParent : r.blocks[pos - 1]),
-              "parent == previous block");
+      FuzzRequire(id < trace.distinct_blocks(), "interned id in range");
+      FuzzRequire(trace.depth(id) == pos, "depth == position");
+      FuzzRequire(trace.parent(id) == (pos == 0 ? kNoParent : r.blocks[pos - 1]),
+                  "parent == previous block");
     }
     refs += r.blocks.size();
   }
-  Require(refs == trace.block_count(), "block refs add up");
+  FuzzRequire(refs == trace.block_count(), "block refs add up");
 }
 
 }  // namespace
