@@ -84,13 +84,19 @@ class Progress {
  public:
   Progress(bool enabled, size_t total) : enabled_(enabled), total_(total) {}
 
-  // `done` cells have finished; `finished_key`, when given, is one of them.
-  void Update(size_t done, const std::string* finished_key = nullptr) {
+  // `done` cells have finished.
+  void Update(size_t done) {
     if (!enabled_) return;
     std::lock_guard<std::mutex> lock(mutex_);
     done_ = done;
-    if (finished_key != nullptr) running_.erase(*finished_key);
     Print(done < total_);
+  }
+
+  // The cell `key` no longer runs (the next Update counts it done).
+  void Finished(const std::string& key) {
+    if (!enabled_) return;
+    std::lock_guard<std::mutex> lock(mutex_);
+    running_.erase(key);
   }
 
   // A running cell has simulated `requests` of `total` requests, up to arrival `arrival_s`.
@@ -196,6 +202,7 @@ void RunMatrixCells(RunPlan& plan, size_t mi, Progress& progress, size_t done_be
   run_options.cell_time_limit_s = m.cell_time_limit_s;
   run_options.stop = &g_stop_new_cells;
   run_options.cancel = &g_cancel_running_cells;
+  run_options.progress = [&](size_t done, size_t) { progress.Update(done_before + done); };
   run_options.in_cell = [&](const Cell& cell, size_t done, size_t total, double arrival_s) {
     progress.InCell(cell.key, done, total, arrival_s);
   };
@@ -203,9 +210,8 @@ void RunMatrixCells(RunPlan& plan, size_t mi, Progress& progress, size_t done_be
   // are not: they run again on --resume), and serialised again only to cross MPI ranks.
   std::vector<std::optional<Outcome>> finished(mine.size());
   Journal* journal = plan.journal.get();
-  std::atomic<size_t> cells_done{0};
   run_options.on_cell = [&](size_t j, const CellRun& run) {
-    progress.Update(done_before + cells_done.fetch_add(1) + 1, &mine[j].key);
+    progress.Finished(mine[j].key);  // RunMatrix calls progress (the count) after on_cell
     finished[j] = ToOutcome(m, mine[j], run);
     if (journal != nullptr && run.error.empty()) {
       journal->Append(absl::StrCat(m.spec.name, "/", mine[j].hash),

@@ -38,7 +38,6 @@ def load_results(*paths):
 
 def metrics(*paths):
     """The metric table as a DataFrame: name, unit, better direction, fraction, counter."""
+    import dataclasses
     import pandas as pd
-    table = load_results(*paths).metrics
-    return pd.DataFrame([vars(m) if hasattr(m, "__dict__") else m._asdict()
-                         for m in table.values()])
+    return pd.DataFrame([dataclasses.asdict(m) for m in load_results(*paths).metrics.values()])
