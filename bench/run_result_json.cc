@@ -42,7 +42,11 @@ nlohmann::ordered_json RunResultToJson(const RunResult& r) {
   }
   nlohmann::ordered_json heat = nlohmann::ordered_json::array();
   for (const TrackedKey& k : r.heat_keys) {
-    heat.push_back({{"rank", k.rank}, {"id", k.id}, {"accesses", k.accesses}});
+    heat.push_back({{"rank", k.rank},
+                    {"id", k.id},
+                    {"accesses", k.accesses},
+                    {"chain_first_id", k.chain_first_id},
+                    {"chain_length", k.chain_length}});
   }
   nlohmann::ordered_json hot = nlohmann::ordered_json::array();
   for (const RunResult::HotPrefixStat& h : r.hot_prefixes) {

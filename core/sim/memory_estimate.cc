@@ -142,11 +142,12 @@ CellMemoryEstimate EstimateCellMemory(const TraceShape& t, const SimConfig& c,
     e.per_request = std::max(running, end) + 128 * sizeof(double);
   }
 
-  // Per id: a heat-key rank (uint16) per id; ranking the keys takes a count (4 B) per id and
-  // a histogram of counts (4 B per count up to the requests) during setup, freed before the
-  // run: the part of it that later growth does not cover is counted here.
+  // Per id: a heat-key rank (uint16) per id; ranking the keys takes a count (4 B) per id, a
+  // second one for the heat chains, and a histogram of counts (4 B per count up to the
+  // requests) during setup, freed before the run: the part later growth does not cover.
   const uint64_t ranks = heat_keys > 0 ? d * sizeof(uint16_t) : 0;
-  const uint64_t scratch = d * sizeof(uint32_t) + (t.requests + 1) * sizeof(uint32_t);
+  const uint64_t scratch =
+      (heat_keys > 0 ? 2 : 1) * d * sizeof(uint32_t) + (t.requests + 1) * sizeof(uint32_t);
   const uint64_t growth = e.per_request + e.time_series;
   e.per_id = ranks + (scratch > growth ? scratch - growth : 0);
 

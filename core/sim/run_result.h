@@ -51,6 +51,9 @@ struct TrackedKey {
   RawBlockId id = 0;
   uint64_t accesses = 0;          // requests containing it
   std::vector<uint32_t> holders;  // nodes holding it at each sample
+  // Heat keys only: the chain of ids in exactly the same requests that `id` ends.
+  RawBlockId chain_first_id = 0;
+  uint32_t chain_length = 1;
 };
 
 // Everything one cell measures. Rates are fractions; times in seconds of simulated time.
@@ -150,8 +153,9 @@ struct RunResult {
   std::vector<WindowRow> windows;
   double sample_period_s = 0;
   std::vector<TrackedKey> tracked_keys;
-  // The keys in most requests, most accessed first (SimConfig::heat_keys of them), whose
-  // accesses each window counts; and TTFT percentiles 0, 1, ..., 100 (realistic mode).
+  // The prefix chains in most requests, most accessed first (SimConfig::heat_keys of them),
+  // each named by its deepest id, whose accesses each window counts; and TTFT percentiles 0, 1,
+  // ..., 100 (realistic mode).
   std::vector<TrackedKey> heat_keys;
   std::vector<double> ttft_percentiles;
 

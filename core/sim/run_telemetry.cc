@@ -142,7 +142,7 @@ void RunTelemetry::PrepareTrackedKeys() {
       config_.tracked_key_ranks.empty()
           ? 0
           : *std::max_element(config_.tracked_key_ranks.begin(), config_.tracked_key_ranks.end());
-  const size_t k = std::min<size_t>(std::max<size_t>(max_rank, config_.heat_keys), count.size());
+  const size_t k = std::min<size_t>(max_rank, count.size());
   const std::vector<BlockId> order = TopIdsByCount(count, k);
   for (uint32_t rank : config_.tracked_key_ranks) {
     if (rank == 0 || rank > order.size()) continue;
@@ -151,12 +151,34 @@ void RunTelemetry::PrepareTrackedKeys() {
     tracked_ids_.push_back(id);
   }
   result_.sample_period_s = config_.replica_sample_s;
-  const size_t heat = std::min(config_.heat_keys, order.size());
-  if (heat > 0) heat_rank_.assign(trace_.distinct_blocks(), 0);
-  for (size_t i = 0; i < heat; ++i) {
-    heat_rank_[order[i]] = static_cast<uint16_t>(i + 1);
-    result_.heat_keys.push_back(
-        TrackedKey{static_cast<uint32_t>(i + 1), trace_.raw_id(order[i]), count[order[i]], {}});
+  PrepareHeatChains(count);
+}
+
+// A heat key is a prefix chain: ids whose requests are the same set (a parent and a child
+// with equal counts) count once, at the deepest id; the chain's head is its first id.
+void RunTelemetry::PrepareHeatChains(const std::vector<uint32_t>& count) {
+  if (config_.heat_keys == 0 || count.empty()) return;
+  std::vector<uint32_t> chain_count = count;
+  for (BlockId id = 0; id < count.size(); ++id) {
+    // Every request containing `id` contains its parent: equal counts mean equal sets.
+    const BlockId parent = trace_.parent(id);
+    if (parent != kNoParent && count[parent] == count[id]) chain_count[parent] = 0;
+  }
+  const size_t ends = static_cast<size_t>(
+      std::count_if(chain_count.begin(), chain_count.end(), [](uint32_t c) { return c > 0; }));
+  const std::vector<BlockId> order = TopIdsByCount(chain_count, std::min(config_.heat_keys, ends));
+  heat_rank_.assign(trace_.distinct_blocks(), 0);
+  for (size_t i = 0; i < order.size(); ++i) {
+    const BlockId end = order[i];
+    BlockId head = end;
+    while (trace_.parent(head) != kNoParent && count[trace_.parent(head)] == count[end]) {
+      head = trace_.parent(head);
+    }
+    heat_rank_[end] = static_cast<uint16_t>(i + 1);
+    TrackedKey key{static_cast<uint32_t>(i + 1), trace_.raw_id(end), count[end], {}};
+    key.chain_first_id = trace_.raw_id(head);
+    key.chain_length = trace_.depth(end) - trace_.depth(head) + 1;
+    result_.heat_keys.push_back(std::move(key));
   }
 }
 

@@ -60,6 +60,7 @@ class RunTelemetry {
 
  private:
   void PrepareTrackedKeys();
+  void PrepareHeatChains(const std::vector<uint32_t>& count);
   void EnsureWindow(size_t index);
   // Records the end state of the window, which ends at end_s.
   void CloseWindow(WindowRow& row, double end_s);

@@ -406,6 +406,49 @@ TEST(SimulatorTest, HeatKeysRankByRequestsAndCountArrivalsPerWindow) {
   }
 }
 
+TEST(SimulatorTest, HeatKeysAreChainsOfIdsInTheSameRequests) {
+  // Requests: {1, 2, 3, 4}, {1, 2, 3, 5}, {1, 2, 3}, {1, 6}, {7, 8}. Counts: 1: 4; 2, 3: 3;
+  // 4, 5, 6, 7, 8: 1. 2 and 3 are in exactly the same requests (3 = 2's only child of equal
+  // count): one chain ending at 3, of length 2; 7 -> 8 likewise. 1 (4 requests) has no child
+  // in all of them and stands alone. Ranks: 1 (4), 3 (3), then the count-1 ends 4, 5, 6, 8.
+  const auto trace = MakeTrace({{0, 16, {1, 2, 3, 4}},
+                                {100, 16, {1, 2, 3, 5}},
+                                {200, 12, {1, 2, 3}},
+                                {300, 8, {1, 6}},
+                                {1200, 8, {7, 8}}},
+                               4);
+  SimConfig config = RealisticConfig(1, 100);
+  config.window_s = 1;
+  config.heat_keys = 3;
+  ScriptedRouter router({0, 0, 0, 0, 0});
+  const RunResult r = Simulate(*trace, config, router);
+  ASSERT_EQ(r.heat_keys.size(), 3u);
+  EXPECT_EQ(r.heat_keys[0].id, 1u);
+  EXPECT_EQ(r.heat_keys[0].chain_first_id, 1u);
+  EXPECT_EQ(r.heat_keys[0].chain_length, 1u);
+  EXPECT_EQ(r.heat_keys[0].accesses, 4u);
+  EXPECT_EQ(r.heat_keys[1].id, 3u);
+  EXPECT_EQ(r.heat_keys[1].chain_first_id, 2u);
+  EXPECT_EQ(r.heat_keys[1].chain_length, 2u);
+  EXPECT_EQ(r.heat_keys[1].accesses, 3u);
+  EXPECT_EQ(r.heat_keys[2].id, 4u);  // the first count-1 end by interned id
+  EXPECT_EQ(r.heat_keys[2].chain_length, 1u);
+  // Window 0 holds the first four requests, window 1 the last.
+  ASSERT_EQ(r.windows.size(), 2u);
+  EXPECT_EQ(r.windows[0].heat_key_accesses, (std::vector<uint32_t>{4, 3, 1}));
+  EXPECT_EQ(r.windows[1].heat_key_accesses, (std::vector<uint32_t>{0, 0, 0}));
+
+  // All chain ends: 1, 3, 4, 5, 6, 8 (2 and 7 are absorbed by their children).
+  config.heat_keys = 100;
+  ScriptedRouter all_router({0, 0, 0, 0, 0});
+  const RunResult all = Simulate(*trace, config, all_router);
+  std::vector<RawBlockId> ends;
+  for (const TrackedKey& k : all.heat_keys) ends.push_back(k.id);
+  EXPECT_EQ(ends, (std::vector<RawBlockId>{1, 3, 4, 5, 6, 8}));
+  EXPECT_EQ(all.heat_keys[5].chain_first_id, 7u);
+  EXPECT_EQ(all.heat_keys[5].chain_length, 2u);
+}
+
 TEST(SimulatorTest, TtftPercentilesFollowTheNearestRankRule) {
   // One node, arrivals 100 ms apart, no reuse: TTFT = prefill = 12, 4, 20, 8, 16 ms. Sorted
   // 4, 8, 12, 16, 20: percentile p is rank max(1, ceil(5p / 100)), i.e. 4 ms x max(1, ceil(p /
