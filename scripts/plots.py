@@ -25,6 +25,7 @@ plt = kvbresults.require("matplotlib.pyplot")
 np = kvbresults.require("numpy")
 
 import tables  # noqa: E402  (after the dependency checks)
+import verdict  # noqa: E402
 
 matplotlib.rcParams.update({
     "svg.hashsalt": "kvbench",      # stable ids: the same data gives the same SVG
@@ -59,6 +60,8 @@ class PlotOptions:
     cells: str = ""               # regex over cell names choosing the per-cell plots' cells
     max_cells: int = 6            # at most this many cells in the per-cell plots
     ranks: tuple = (10, 100, 1000)  # tracked keys whose replica counts are plotted
+    all_strategies: bool = False  # CDF and capacity plots: every strategy, not the best few
+    baseline: str = "random"      # always drawn in the CDF and capacity plots
 
 
 # ---- Colours and labels. ----
@@ -156,6 +159,53 @@ def pareto_groups(results, cells):
             tables.groups(results, cells, exclude=("strategy", "cluster"), always=())]
 
 
+def log_if_wide(ax, axis, values, ratio=20.0):
+    """A log scale on `axis` ("x" or "y") when the positive values span more than `ratio`."""
+    positive = [v for v in values if v > 0]
+    if positive and max(positive) / min(positive) > ratio:
+        (ax.set_xscale if axis == "x" else ax.set_yscale)("log")
+        return True
+    return False
+
+
+DIRECT_LABELS = 8   # a Pareto set up to this size is labelled beside its points; else numbered
+# Label offsets tried in turn (points) until a label overlaps none placed before it.
+LABEL_OFFSETS = ((5, 4), (5, -11), (-9, 6), (-9, -13), (8, 14), (8, -20), (-14, 16), (-14, -24))
+
+
+class LabelPlacer:
+    """Greedy placement of short labels beside points, avoiding labels placed before."""
+
+    def __init__(self, ax, fontsize):
+        self.ax, self.fontsize, self.boxes = ax, fontsize, []
+
+    def place(self, x, y, text):
+        px, py = self.ax.transData.transform((x, y)) * 72.0 / self.ax.figure.dpi
+        width, height = 0.6 * self.fontsize * len(text), self.fontsize
+        chosen = LABEL_OFFSETS[0]
+        for dx, dy in LABEL_OFFSETS:
+            left = px + dx if dx >= 0 else px + dx - width
+            box = (left, py + dy, left + width, py + dy + height)
+            if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
+                       for b in self.boxes):
+                chosen = (dx, dy)
+                self.boxes.append(box)
+                break
+        dx, dy = chosen
+        self.ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points",
+                         fontsize=self.fontsize, ha="left" if dx >= 0 else "right", zorder=4)
+
+
+def off_scale_limit(values):
+    """The y value above which a cell is drawn at the top edge: the overload rule of the
+    verdict (verdict.OVERLOAD_FACTOR x the median), or None when no value is that far out."""
+    positive = sorted(v for v in values if v > 0)
+    if not positive:
+        return None
+    limit = verdict.OVERLOAD_FACTOR * positive[len(positive) // 2]
+    return limit if positive[-1] > limit else None
+
+
 def pareto_scatter(results, colours):
     stem, title = "pareto", "TTFT p99 vs $ per 1K requests"
     cells = realistic_cells(results)
@@ -163,38 +213,92 @@ def pareto_scatter(results, colours):
         return skip(stem, title, "no realistic cells (seed mode has no TTFT or dollars)")
     all_groups = pareto_groups(results, cells)
     grouped = all_groups[:MAX_PANELS]
-    figure, axes = panel_grid(len(grouped), width=6.4, height=4.2)
+    figure, axes = panel_grid(len(grouped), width=6.4, height=4.6)
     clusters = sorted(cells["cluster"].astype(str).unique()) if "cluster" in cells else ["?"]
     markers = {c: CLUSTER_MARKERS[i % len(CLUSTER_MARKERS)] for i, c in enumerate(clusters)}
-    for ax, (group_title, frame) in zip(axes, grouped):
-        records = [dict(r) for _, r in frame.iterrows()]
-        front = {id(r) for r in tables.pareto_front(records)}
-        for r in records:
-            on_front = id(r) in front
-            ax.scatter(r["usd_per_1k_requests"], r["ttft_p99_s"], s=70 if on_front else 40,
-                       color=colours[r["strategy"]], marker=markers[str(r.get("cluster", "?"))],
-                       edgecolors="black" if on_front else "none", linewidths=1.4, zorder=3)
-        ax.set_xlabel("cost ($ per 1,000 requests)")
-        ax.set_ylabel("TTFT p99 (s)")
-        ax.set_title(plain(group_title) or "all realistic cells")
     handles, labels = [], []
-    for name in sorted(cells["strategy"].unique()):
-        handles.append(plt.Line2D([], [], marker="o", linestyle="", color=colours[name]))
-        labels.append(short(name))
+    clipped_any = False
+    for panel, (ax, (group_title, frame)) in enumerate(zip(axes, grouped)):
+        letter = "ABCDEFGH"[panel] if len(grouped) > 1 else ""  # numbers are per panel
+        records = [dict(r) for _, r in frame.iterrows()]
+        front = tables.pareto_front(records)
+        front_ids = {id(r) for r in front}
+        limit = off_scale_limit([r["ttft_p99_s"] for r in records])
+        in_scale = [r["ttft_p99_s"] for r in records if limit is None or r["ttft_p99_s"] <= limit]
+        log_y = log_if_wide(ax, "y", in_scale)
+        top = max(in_scale) * (1.6 if log_y else 1.12) if in_scale else 1.0
+
+        def y_of(r):
+            return top if limit is not None and r["ttft_p99_s"] > limit else r["ttft_p99_s"]
+
+        for r in records:
+            if id(r) in front_ids:
+                continue
+            clipped = y_of(r) != r["ttft_p99_s"]
+            clipped_any |= clipped
+            ax.scatter(r["usd_per_1k_requests"], y_of(r), s=22, color="#b8bec6", zorder=2,
+                       marker="^" if clipped else markers[str(r.get("cluster", "?"))],
+                       linewidths=0)
+        numbered = len(front) > DIRECT_LABELS
+        for r in front:
+            clipped = y_of(r) != r["ttft_p99_s"]
+            clipped_any |= clipped
+            ax.scatter(r["usd_per_1k_requests"], y_of(r), s=70, color=colours[r["strategy"]],
+                       edgecolors="black", linewidths=1.2, zorder=3,
+                       marker="^" if clipped else markers[str(r.get("cluster", "?"))])
+        if limit is not None:
+            ax.axhline(top, color="#8a1c00", linewidth=0.8, linestyle=":", zorder=1)
+            ax.set_ylim(top=top * (1.25 if log_y else 1.05))
+        log_x = log_if_wide(ax, "x", [r["usd_per_1k_requests"] for r in records])
+        ax.get_xlim(), ax.get_ylim()  # settles the limits: the labels are placed in them
+        placer = LabelPlacer(ax, 7 if numbered else 7.5)
+        for number, r in enumerate(front, start=1):
+            clipped = y_of(r) != r["ttft_p99_s"]
+            name = short(r["strategy"], 30) + (f" @ {r.get('cluster')}" if len(clusters) > 1 else "")
+            text = f"{letter}{number}" if numbered else name
+            placer.place(r["usd_per_1k_requests"], y_of(r),
+                         text + (f" ({tables.fmt_seconds(r['ttft_p99_s'])} s)" if clipped else ""))
+            if numbered:
+                handles.append(plt.Line2D([], [], marker=markers[str(r.get("cluster", "?"))],
+                                          linestyle="", color=colours[r["strategy"]],
+                                          markeredgecolor="black"))
+                labels.append(f"{letter}{number}: {name}")
+        ax.set_xlabel("cost ($ per 1,000 requests)" + (", log scale" if log_x else ""))
+        ax.set_ylabel("TTFT p99 (s)" + (", log scale" if log_y else ""))
+        ax.set_title((f"{letter}: " if letter else "") + (plain(group_title) or "all realistic cells"))
+    handles.append(plt.Line2D([], [], marker="o", linestyle="", color="#b8bec6"))
+    labels.append("dominated cells (in the tables)")
     if len(clusters) > 1:
         for c in clusters:
             handles.append(plt.Line2D([], [], marker=markers[c], linestyle="", color="black",
                                       markerfacecolor="none"))  # hollow: not a strategy
             labels.append(f"cluster {c}")
     rows = legend_outside(figure, handles, labels)
-    finish(figure, "TTFT p99 vs cost (black edge: on the Pareto set of hit rate, TTFT p99, $)", rows)
+    finish(figure, "TTFT p99 vs cost: the Pareto set labelled, dominated cells in grey", rows)
+    clipped_note = (f" Triangles on the dotted line: cells whose TTFT p99 is over "
+                    f"{verdict.OVERLOAD_FACTOR:g}x the median cell's (overloaded), drawn off scale "
+                    "with their value." if clipped_any else "")
     return Plot(stem, title, figure, caption=(
-        "Realistic cells; one colour per strategy, one marker per cluster; a black edge marks "
-        "the cells no other beats on hit rate, TTFT p99 and cost at once. Lower left is better."
+        "Realistic cells. Coloured, black-edged and labelled: the Pareto set (no other cell "
+        "has a higher hit rate, a lower TTFT p99 and a lower cost at once), numbered cheapest "
+        f"first when it has more than {DIRECT_LABELS} cells; grey: the dominated cells, whose "
+        "figures are in the tables. One marker per cluster. Lower left is better." + clipped_note
         + truncation_note(len(grouped), len(all_groups))))
 
 
-def ttft_cdf(results, colours):
+def shown_strategies(frame, options):
+    """Strategies a per-strategy plot draws for this group: all with options.all_strategies,
+    else the group's Pareto set plus the baseline."""
+    if options.all_strategies:
+        return set(frame["strategy"])
+    needed = ("hit_rate", "ttft_p99_s", "usd_per_1k_requests")
+    records = [dict(r) for _, r in frame.dropna(subset=list(needed)).iterrows()] \
+        if all(k in frame.columns for k in needed) else []
+    return {r["strategy"] for r in tables.pareto_front(records)} | \
+        ({options.baseline} & set(frame["strategy"]))
+
+
+def ttft_cdf(results, colours, options):
     stem, title = "ttft_cdf", "TTFT CDF per strategy"
     cells = realistic_cells(results)
     series = [(r, results.result_of(r["name"])) for _, r in cells.iterrows()]
@@ -207,12 +311,20 @@ def ttft_cdf(results, colours):
     grouped = all_groups[:MAX_PANELS]
     figure, axes = panel_grid(len(grouped))
     by_name = {r["name"]: p for r, p in series}
+    drawn, hidden = set(), 0
     for ax, (group_title, frame) in zip(axes, grouped):
         positive = []
+        chosen = shown_strategies(frame, options)
+        hidden += sum(1 for s in frame["strategy"] if s not in chosen)
         for _, r in frame.iterrows():
+            if r["strategy"] not in chosen:
+                continue
             values = by_name[r["name"]]
             q = np.linspace(0, 100, len(values))
-            ax.plot(values, q, color=colours[r["strategy"]], linewidth=1.6)
+            dashed = r["strategy"] == options.baseline and not options.all_strategies
+            ax.plot(values, q, color=colours[r["strategy"]], linewidth=1.6,
+                    linestyle="--" if dashed else "-")
+            drawn.add(r["strategy"])
             positive += [v for v in values if v > 0]
         if positive and max(positive) / min(positive) > 100:
             ax.set_xscale("log")
@@ -220,13 +332,18 @@ def ttft_cdf(results, colours):
         ax.set_ylabel("requests with a lower TTFT (%)")
         ax.set_ylim(0, 100)
         ax.set_title(plain(group_title))
-    names = sorted(with_data["strategy"].unique())
-    rows = legend_outside(figure, [plt.Line2D([], [], color=colours[n], linewidth=2) for n in names],
-                          [short(n) for n in names])
+    names = sorted(drawn)
+    rows = legend_outside(figure, [plt.Line2D([], [], color=colours[n], linewidth=2,
+                                              linestyle="--" if n == options.baseline
+                                              and not options.all_strategies else "-")
+                                   for n in names], [short(n) for n in names])
     finish(figure, "TTFT distribution (percentiles 0-100)", rows)
+    which = ("every strategy" if options.all_strategies else
+             f"the Pareto set of each panel plus the baseline `{options.baseline}` (dashed); "
+             f"{hidden} other cells hidden (--all-strategies draws them)")
     return Plot(stem, title, figure, caption=(
-        "Share of requests served within a given TTFT, per strategy (from each cell's TTFT "
-        "percentiles 0-100); further left is faster." + truncation_note(len(grouped), len(all_groups))))
+        f"Share of requests served within a given TTFT: {which}; further left is faster."
+        + truncation_note(len(grouped), len(all_groups))))
 
 
 def capacity_series(results):
@@ -245,9 +362,13 @@ def capacity_series(results):
     return series, keys
 
 
-def hit_rate_vs_capacity(results, colours):
+MAX_COLOURED_LINES = 8  # beyond: the best lines and the baseline coloured, the rest grey
+
+
+def hit_rate_vs_capacity(results, colours, options):
     """One panel per combination of the other settings that vary (rate scale, scope, ...),
-    one line per strategy."""
+    one line per strategy; with many strategies only the best at the largest capacity and
+    the baseline are coloured."""
     stem, title = "hit_rate_vs_capacity", "Hit rate vs cache capacity"
     series, keys = capacity_series(results)
     if not series:
@@ -264,10 +385,21 @@ def hit_rate_vs_capacity(results, colours):
     shown = list(panels.items())[:MAX_PANELS]
     figure, axes = panel_grid(len(shown), width=5.6, height=3.6)
     capacities = sorted({int(c) for f in series.values() for c in f["capacity_blocks"]})
+    coloured, greyed = set(), 0
     for ax, (panel, lines) in zip(axes, shown):
+        keep = {s for s, _ in lines}
+        if len(lines) > MAX_COLOURED_LINES and not options.all_strategies:
+            by_last = sorted(lines, key=lambda line: -line[1]["hit_rate"].iloc[-1])
+            keep = {s for s, _ in by_last[:MAX_COLOURED_LINES]} | {options.baseline}
         for strategy, frame in lines:
-            ax.plot(frame["capacity_blocks"], 100.0 * frame["hit_rate"], marker="o",
-                    color=colours[strategy], linewidth=1.6)
+            if strategy in keep:
+                ax.plot(frame["capacity_blocks"], 100.0 * frame["hit_rate"], marker="o",
+                        color=colours[strategy], linewidth=1.6, zorder=3)
+                coloured.add(strategy)
+            else:
+                ax.plot(frame["capacity_blocks"], 100.0 * frame["hit_rate"], color="#c4c9cf",
+                        linewidth=0.9, zorder=2)
+                greyed += 1
         ax.set_xscale("log", base=2)
         ax.set_xticks(capacities)
         ax.set_xticklabels([f"{c:,}" for c in capacities])
@@ -275,13 +407,20 @@ def hit_rate_vs_capacity(results, colours):
         ax.set_xlabel("cache capacity per node (blocks, log scale)")
         ax.set_ylabel("block hit rate (%)")
         ax.set_title(plain(panel))
-    names = sorted({s for lines in panels.values() for s, _ in lines})
-    rows = legend_outside(figure, [plt.Line2D([], [], color=colours[n], marker="o") for n in names],
-                          [short(n) for n in names])
+    names = sorted(coloured)
+    handles = [plt.Line2D([], [], color=colours[n], marker="o") for n in names]
+    labels = [short(n) for n in names]
+    if greyed:
+        handles.append(plt.Line2D([], [], color="#c4c9cf"))
+        labels.append("other strategies")
+    rows = legend_outside(figure, handles, labels)
     finish(figure, title, rows)
+    grey_note = (f" Only the {MAX_COLOURED_LINES} best at the largest capacity and the baseline "
+                 "are coloured; the others are grey (--all-strategies colours every line)."
+                 if greyed else "")
     return Plot(stem, title, figure, caption=(
         "Block hit rate of cells whose clusters differ only in capacity per node, one line per "
-        "strategy, one panel per value of the other settings that vary."
+        "strategy, one panel per value of the other settings that vary." + grey_note
         + truncation_note(len(shown), len(panels))))
 
 
@@ -391,6 +530,14 @@ def draw_replicas(ranks):
     return draw
 
 
+def heat_label(key):
+    """"#3 id 40", or for a chain of ids in exactly the same requests "#3 ids 17..40 (5)"."""
+    length = key.get("chain_length", 1)
+    if length > 1:
+        return f"#{key['rank']} ids {key.get('chain_first_id')}..{key['id']} ({length})"
+    return f"#{key['rank']} id {key['id']}"
+
+
 def draw_heat(ax, row, result):
     """Rows: the hottest keys (rank 1 at the top); columns: windows; colour: accesses."""
     keys = result.get("heat_keys") or []
@@ -404,20 +551,18 @@ def draw_heat(ax, row, result):
                         for w in windows] for k in range(len(keys))], dtype=float)
     x, xlabel = window_axis(result)
     step = x[1] - x[0] if len(x) > 1 else 1
-    # Log colours: the top prefix (often a system prompt in every request) would otherwise
-    # flatten the rest; windows without an access are drawn light grey.
-    colour_map = matplotlib.colormaps["magma"].copy()
-    colour_map.set_bad("#e8e8e8")  # light grey: no access in the window
+    # Log colours, light to dark: the top prefix (often a system prompt in every request)
+    # would otherwise flatten the rest; 0 (white) and 1 (the palest) both read as cold.
+    colour_map = matplotlib.colormaps["YlOrRd"].copy()
+    colour_map.set_bad("#ffffff")  # no access in the window
     masked = np.ma.masked_less_equal(matrix, 0)
-    norm = matplotlib.colors.LogNorm(vmin=1, vmax=max(1.0, float(matrix.max()))) \
-        if matrix.max() > 1 else None
+    norm = matplotlib.colors.LogNorm(vmin=1, vmax=max(2.0, float(matrix.max())))
     image = ax.imshow(masked, aspect="auto", cmap=colour_map, norm=norm, interpolation="nearest",
                       extent=(x[0], x[-1] + step, len(keys) - 0.5, -0.5))
     ax.figure.colorbar(image, ax=ax, label="requests containing it, per window (log)")
     ax.set_yticks(range(len(keys)))
-    labels = [f"#{k['rank']} id {k['id']}" for k in keys]
-    ax.set_yticklabels(labels, fontsize=7 if len(keys) <= 20 else 5)
-    ax.set_ylabel("hottest prefixes (rank, block id)")
+    ax.set_yticklabels([heat_label(k) for k in keys], fontsize=7 if len(keys) <= 20 else 5)
+    ax.set_ylabel("hottest prefixes (rank: block ids)")
     ax.set_xlabel(xlabel)
     ax.grid(False)
     return True
@@ -444,8 +589,11 @@ def per_cell_plots(results, options):
                         "containing it, sampled periodically. " + CHOSEN_CELLS),
         per_cell_figure("hot_prefixes", "Accesses of the hottest prefixes over time", chosen,
                         draw_heat, "no heat keys in the results",
-                        "Requests per window containing each of the most shared prefixes "
-                        "(rank 1 on top). " + CHOSEN_CELLS),
+                        "Requests per window containing each of the most shared prefixes, "
+                        "rank 1 on top. A prefix is a chain of block ids found in exactly the "
+                        "same requests, named by its first and deepest ids and its length "
+                        "(files written before kvbench grouped chains show one id per row). "
+                        "White: no request. " + CHOSEN_CELLS),
     ]
 
 
@@ -453,8 +601,8 @@ def make_plots(results, options=None):
     """Every plot, in a fixed order; skipped ones carry a note instead of a figure."""
     options = options or PlotOptions()
     colours = strategy_colours(kvbresults.strategy_order(results))
-    return [pareto_scatter(results, colours), ttft_cdf(results, colours),
-            hit_rate_vs_capacity(results, colours)] + per_cell_plots(results, options)
+    return [pareto_scatter(results, colours), ttft_cdf(results, colours, options),
+            hit_rate_vs_capacity(results, colours, options)] + per_cell_plots(results, options)
 
 
 # ---- Output. ----
@@ -518,6 +666,12 @@ def parse_ranks(text):
     return ranks
 
 
+def options_from(args):
+    """PlotOptions from parsed arguments (add_plot_arguments, and --baseline)."""
+    return PlotOptions(args.cells, args.max_cells, args.ranks, args.all_strategies,
+                       args.baseline)
+
+
 def add_plot_arguments(parser):
     """The options shared by plots.py and report.py."""
     parser.add_argument("--cells", default="", metavar="REGEX",
@@ -527,6 +681,10 @@ def add_plot_arguments(parser):
                         help="at most N cells in the per-cell plots (default 6)")
     parser.add_argument("--ranks", type=parse_ranks, default=(10, 100, 1000), metavar="R,R,...",
                         help="tracked keys whose replica counts to plot (default 10,100,1000)")
+    parser.add_argument("--all-strategies", action="store_true",
+                        help="draw every strategy in the TTFT CDF and colour every line of the "
+                             "capacity plot (default: the Pareto set, or the 8 best, plus the "
+                             "baseline)")
 
 
 def main(argv=None):
@@ -541,12 +699,14 @@ def main(argv=None):
     parser.add_argument("--format", default="png,svg", metavar="png,svg",
                         help="comma-separated formats (default png,svg)")
     add_plot_arguments(parser)
+    parser.add_argument("--baseline", default="random", metavar="STRATEGY",
+                        help="strategy always drawn in the CDF and capacity plots (default random)")
     args = parser.parse_args(argv)
     formats = [f for f in args.format.split(",") if f]
     if not formats or any(f not in ("png", "svg") for f in formats):
         parser.error("--format: png, svg or png,svg")
     results = kvbresults.load_many(args.files)
-    plots = make_plots(results, PlotOptions(args.cells, args.max_cells, args.ranks))
+    plots = make_plots(results, options_from(args))
     try:
         for line in write_plots(plots, args.output_dir, formats):
             print(line)

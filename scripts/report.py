@@ -1,6 +1,8 @@
 #!/usr/bin/python3
-"""One self-contained HTML page of kvbench results: run context, the tables, the plots as
-inline SVG. No scripts, no external fonts or styles, no network requests.
+"""One self-contained HTML page of kvbench results: the verdict first (best strategy per
+objective, the Pareto set, the cells to distrust), then the tables, the plots as inline SVG,
+and the run context folded at the end. No scripts, no external fonts or styles, no network
+requests.
 
     /usr/bin/python3 scripts/report.py results/latest.json -o results/report.html
 """
@@ -14,6 +16,7 @@ import re
 import kvbresults
 import plots
 import tables
+import verdict
 
 # Context fields shown first, in this order (the rest follow as the file has them).
 CONTEXT_ORDER = ("kvbench_version", "git_commit", "date", "host_name", "matrices", "mode",
@@ -43,6 +46,11 @@ figure svg { max-width: 100%; height: auto; display: block; }
 figcaption { font-size: 0.9rem; color: #444; margin-top: 0.3rem; }
 p.skipped { color: #6a4b00; background: #fff8e1; padding: 0.3rem 0.6rem; border-left: 3px solid #e0a800; }
 .muted { color: #57606a; font-size: 0.85rem; }
+table.verdict td:first-child { font-weight: 600; white-space: nowrap; }
+.distrusted { color: #8a1c00; }
+ul.distrust li { margin-bottom: 0.15rem; }
+details > summary { cursor: pointer; font-size: 1.3rem; font-weight: 600; margin-top: 2rem;
+                    border-bottom: 1px solid #d0d7de; padding-bottom: 0.2rem; }
 """
 
 
@@ -70,13 +78,80 @@ def context_value(key, value):
     return str(value)
 
 
+def cell_code(record, clusters, distrusted_ids=()):
+    text = f"<code>{breakable(verdict.label(record, clusters))}</code>"
+    if id(record) in distrusted_ids:
+        text += ' <span class="distrusted">(distrusted)</span>'
+    return text
+
+
+def cell_list(records, clusters, distrusted_ids=()):
+    return ", ".join(cell_code(r, clusters, distrusted_ids) for r in records)
+
+
+def verdict_html(v):
+    """One group's verdict: best per objective, the Pareto set, cells to distrust, notes."""
+    out = [f"<h3>{inline(v.title)}</h3>" if v.title else "",
+           f'<p class="muted">{v.cells} realistic cells. The best among the cells not '
+           "distrusted; ties are cells equal as shown.</p>"]
+    distrusted_ids = {id(r) for r, _ in v.distrusted}
+    if v.best:
+        out.append('<table class="verdict"><thead><tr><th>objective</th><th>best</th>'
+                   "<th>value</th><th>next best</th><th>its value</th><th>margin</th></tr>"
+                   "</thead><tbody>")
+        for b in v.best:
+            winners = cell_list(b.winners[:6], v.clusters)
+            if len(b.winners) > 6:
+                winners += f" and {len(b.winners) - 6} more"
+            if b.beaten_by_distrusted:
+                winners += ('<br><span class="distrusted">better but distrusted: '
+                            + cell_list([r for r, _ in b.beaten_by_distrusted[:3]], v.clusters)
+                            + "</span>")
+            runner = cell_code(b.runner_up, v.clusters) if b.runner_up is not None else "–"
+            out.append(f"<tr><td>{esc(b.objective)}</td><td>{winners}</td>"
+                       f'<td class="num">{esc(b.value)}</td><td>{runner}</td>'
+                       f'<td class="num">{esc(b.runner_value or "–")}</td>'
+                       f'<td class="num">{esc(b.margin or "–")}</td></tr>')
+        out.append("</tbody></table>")
+    if v.pareto:
+        out.append(f"<p><strong>Pareto set</strong> ({len(v.pareto)} of {v.cells} cells: no other "
+                   "cell has a higher hit rate, a lower TTFT p99 and a lower $ / 1K requests at "
+                   f"once; cheapest first): {cell_list(v.pareto, v.clusters, distrusted_ids)}.</p>")
+    if v.distrusted:
+        out.append("<p><strong>Cells to distrust</strong> (their figures describe a degenerate "
+                   'run, not the strategy):</p><ul class="distrust">')
+        out += [f"<li>{cell_code(r, v.clusters)}: {esc('; '.join(why))}</li>"
+                for r, why in v.distrusted]
+        out.append("</ul>")
+    else:
+        out.append('<p class="muted">No cell to distrust: every node served requests, none '
+                   "rejected, no queue ran away.</p>")
+    if v.notes:
+        out.append('<ul class="notes">' + "".join(f"<li>{inline(n)}</li>" for n in v.notes)
+                   + "</ul>")
+    return out
+
+
+def verdict_section(results):
+    found = verdict.verdicts(results)
+    out = ['<section id="verdict"><h2>Verdict</h2>']
+    if not found:
+        out.append('<p class="muted">No realistic cells: nothing to judge on time or dollars. '
+                   "The seed-compat tables below rank the earlier simulator's model only.</p>")
+    for v in found:
+        out += verdict_html(v)
+    out.append("</section>")
+    return out
+
+
 def context_section(results):
-    """One table of context fields (a column per file), then each file's matrices."""
+    """Folded at the end: one table of context fields (a column per file), then each file's
+    matrices."""
     contexts = [results.contexts.get(path, {}) for path in results.paths]
     present = {k for c in contexts for k in c}
     keys = [k for k in CONTEXT_ORDER if k in present] + \
         sorted(k for k in present if k not in CONTEXT_ORDER)
-    out = ['<section id="context"><h2>Run context</h2>']
+    out = ['<section id="context"><details><summary>Run context</summary>']
     if keys:
         out.append('<div class="scroll"><table class="context"><thead><tr><th>field</th>'
                    + "".join(f"<th>{esc(p)}</th>" for p in results.paths) + "</tr></thead><tbody>")
@@ -95,7 +170,7 @@ def context_section(results):
         rows = matrices_table(kvbench, results.matrices, path)
         if rows:
             out += [f"<h3>Matrices of {esc(path)}</h3>"] + rows
-    out.append("</section>")
+    out.append("</details></section>")
     return out
 
 
@@ -200,8 +275,8 @@ def render(results, table_options, plot_options):
     all_tables = tables.build_tables(results, table_options)
     all_plots = plots.make_plots(results, plot_options)
     try:
-        body = (context_section(results) + failed_section(results) +
-                tables_section(all_tables) + plots_section(all_plots))
+        body = (verdict_section(results) + failed_section(results) +
+                tables_section(all_tables) + plots_section(all_plots) + context_section(results))
     finally:
         plots.close_all(all_plots)
     cells = results.cells
@@ -215,8 +290,8 @@ def render(results, table_options, plot_options):
         "<header><h1>kvbench report</h1>",
         f'<p class="muted">{esc(", ".join(results.paths))}: {len(cells)} cells '
         f"({int(cells['failed'].sum())} failed); generated {esc(generated)}.</p>",
-        '<nav><a href="#context">Run context</a><a href="#tables">Tables</a>'
-        '<a href="#plots">Plots</a></nav></header><main>',
+        '<nav><a href="#verdict">Verdict</a><a href="#tables">Tables</a>'
+        '<a href="#plots">Plots</a><a href="#context">Run context</a></nav></header><main>',
     ]
     return "\n".join(head + body + ["</main></body></html>", ""])
 
@@ -234,7 +309,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     results = kvbresults.load_many(args.files)
     page = render(results, tables.options_from(args),
-                  plots.PlotOptions(args.cells, args.max_cells, args.ranks))
+                  plots.options_from(args))
     kvbresults.write_atomically(args.output, page)
     print(f"wrote {args.output} ({os.path.getsize(args.output) / 1e6:.1f} MB)")
     return 0

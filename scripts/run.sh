@@ -30,5 +30,6 @@ status=0
 "$build/bench/kvbench" --config "$config" --out results/latest.json --summary=false || status=$?
 /usr/bin/python3 scripts/report.py results/latest.json -o results/report.html
 /usr/bin/python3 scripts/tables.py results/latest.json
+/usr/bin/python3 scripts/verdict.py results/latest.json
 echo "JSON: results/latest.json, results/latest/; report: results/report.html"
 exit "$status"

@@ -331,9 +331,11 @@ def sort_rows(rows, key, table=None):
 
 
 def full_tables(results, cells, options):
-    """One full table per group (cluster, and trace/prices/rate_scale/... when several)."""
+    """One full table per group (cluster, and trace/prices/rate_scale/... when several); the
+    seed-mode groups after the others."""
     tables = []
-    for title, values, frame in groups(results, cells):
+    ordered = sorted(groups(results, cells), key=lambda g: group_mode(g[2]) == "seed")
+    for title, values, frame in ordered:
         mode = group_mode(frame)
         records = [dict(r) for _, r in frame.iterrows()]
         base = next((r for r in records if r["strategy"] == options.baseline), None)

@@ -135,8 +135,11 @@ def per_cell_result(mode, cnt, strategy_index):
                    "hit_blocks": 5, "resident_blocks_end": 100} for _ in range(nodes)],
         "window_s": 60.0 if realistic else 0.0, "windows": windows,
         "sample_period_s": 30.0, "tracked_keys": tracked,
-        "heat_keys": [{"rank": 1, "id": 7, "accesses": 750}, {"rank": 2, "id": 42, "accesses": 420},
-                      {"rank": 3, "id": 99, "accesses": 60}],
+        "heat_keys": [{"rank": 1, "id": 7, "accesses": 750, "chain_first_id": 7, "chain_length": 1},
+                      {"rank": 2, "id": 42, "accesses": 420, "chain_first_id": 31,
+                       "chain_length": 12},
+                      {"rank": 3, "id": 99, "accesses": 60, "chain_first_id": 99,
+                       "chain_length": 1}],
         "hot_prefixes": [],
     }
 
@@ -248,6 +251,48 @@ def sweep_document():
                                                    "config": {}}], "cells": cells}}
 
 
+# The verdict's fixture: 6 realistic cells of 1,000 requests on 4 nodes with an SLO set
+# (goodput present). Each of the last four is distrusted for one reason; storage_heavy's
+# storage is 75% of its dollars. $ per 1K: 10.00, 11.00, 4.00, 6.00, 7.00, 20.00.
+VERDICT_CELLS = {
+    "random": dict(hit_blocks=3000, busiest=260, load_cv=0.04, ttft_p99_s=10.0, goodput=0.90,
+                   gpu_usd=8.0, storage_usd=2.0),
+    "storage_heavy": dict(hit_blocks=4000, busiest=300, load_cv=0.20, ttft_p99_s=8.0,
+                          goodput=0.92, gpu_usd=2.75, storage_usd=8.25),
+    "one_node": dict(hit_blocks=7000, busiest=1000, load_cv=1.73, ttft_p99_s=12.0, goodput=0.80,
+                     gpu_usd=3.0, storage_usd=1.0, idle_nodes=3),
+    "rejecting": dict(hit_blocks=3500, busiest=250, load_cv=0.05, ttft_p99_s=9.0, goodput=0.85,
+                      gpu_usd=5.0, storage_usd=1.0, rejected=100),
+    "slo_miss": dict(hit_blocks=3200, busiest=255, load_cv=0.06, ttft_p99_s=11.0, goodput=0.30,
+                     slo_attainment=0.30, gpu_usd=6.0, storage_usd=1.0),
+    "overloaded": dict(hit_blocks=3100, busiest=270, load_cv=0.08, ttft_p99_s=500.0,
+                       goodput=0.60, gpu_usd=16.0, storage_usd=4.0),
+}
+
+
+def verdict_document():
+    matrix = "verdict"
+    benchmarks, cells = [], {}
+    info = dict(CLUSTERS["real4"], scope="local")
+    for index, (strategy, numbers) in enumerate(VERDICT_CELLS.items()):
+        key = cell_key(strategy, "real4")
+        cnt = counters("realistic", 1000, 10000, numbers)
+        cnt["goodput"] = numbers["goodput"]
+        cnt["rejected"] = numbers.get("rejected", 0)
+        cnt["served"] = 1000 - cnt["rejected"]
+        benchmarks.append(gbench_entry(matrix, key, index, cnt, 5.0 + index))
+        result = per_cell_result("realistic", cnt, index)
+        idle = numbers.get("idle_nodes", 0)
+        for n, node in enumerate(result["nodes"]):
+            node["requests"] = 0 if n < idle else 1000 // (4 - idle)
+        cells[cell_hash(matrix, key)] = kvbench_cell(matrix, key, strategy, "real4", info, result)
+    benchmarks.append(matrix_entry(matrix, len(VERDICT_CELLS), 0, 60.0))
+    context = dict(CONTEXT, matrices="verdict", cells_total="6", cells_run="6")
+    return {"context": context, "benchmarks": benchmarks,
+            "kvbench": {"format": 1, "matrices": [{"name": matrix, "file": "configs/x.json",
+                                                   "config": {}}], "cells": cells}}
+
+
 # Timing mode: real_time (ms) of 9 repetitions per cell.
 TIMING_BASE = {"random": [10.0, 10.2, 9.9, 10.1, 10.3, 9.8, 10.0, 10.1, 10.2],
                "prefix_greedy": [20.0, 20.4, 19.8, 20.2, 20.6, 19.6, 20.0, 20.2, 20.4]}
@@ -297,6 +342,7 @@ def main():
     write("no_kvbench.json", no_kvbench_document())
     write("failed.json", failed_document())
     write("sweep.json", sweep_document())
+    write("verdict.json", verdict_document())
     write("timing_base.json", timing_document(TIMING_BASE))
     write("timing_new.json", timing_document(TIMING_NEW))
     write("malformed_not_json.json", '{"context": {}, "benchmarks": [\n  {"name": "x",\n')

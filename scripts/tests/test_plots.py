@@ -113,3 +113,87 @@ def test_inline_svg_prefixes_ids(drawn):
     assert ids and all(i.startswith("p0-") for i in ids)
     refs = plots.re.findall(r'(?:href="#|url\(#)([^")]+)', svg)
     assert refs and all(r.startswith("p0-") for r in refs)
+
+
+@pytest.fixture(scope="module")
+def verdict_plots():
+    made = plots.make_plots(kvbresults.load(fixture_path("verdict.json")))
+    yield {p.stem: p for p in made}
+    plots.close_all(made)
+
+
+def annotations(ax):
+    return [t.get_text() for t in ax.texts]
+
+
+def test_pareto_labels_its_set_and_greys_the_rest(verdict_plots):
+    ax = verdict_plots["pareto"].figure.axes[0]
+    # verdict.json's Pareto set, cheapest first, three cells: labelled by name beside them.
+    assert annotations(ax) == ["one_node", "rejecting", "storage_heavy"]
+    grey = [c for c in ax.collections if tuple(c.get_facecolor()[0][:3]) ==
+            plots.matplotlib.colors.to_rgb("#b8bec6")]
+    assert len(grey) == 3   # random, slo_miss, overloaded
+
+
+def test_pareto_draws_an_overloaded_cell_off_scale(verdict_plots):
+    ax = verdict_plots["pareto"].figure.axes[0]
+    # overloaded's TTFT p99 500 s is over 10 x the median 10.5 s: drawn on a line above the
+    # others (12 s is the highest in scale: the line at 12 x 1.12), not stretching the axis.
+    top = 12.0 * 1.12
+    assert ax.get_ylim()[1] == pytest.approx(top * 1.05)
+    assert any(c.get_offsets()[0][1] == pytest.approx(top) for c in ax.collections)
+    assert "off scale" in verdict_plots["pareto"].caption
+
+
+def test_many_pareto_cells_are_numbered_with_a_legend(monkeypatch):
+    monkeypatch.setattr(plots, "DIRECT_LABELS", 2)
+    made = {p.stem: p for p in plots.make_plots(kvbresults.load(fixture_path("verdict.json")))}
+    try:
+        figure = made["pareto"].figure
+        assert annotations(figure.axes[0]) == ["1", "2", "3"]
+        legend = [t.get_text() for t in figure.legends[0].get_texts()]
+        assert legend[:3] == ["1: one_node", "2: rejecting", "3: storage_heavy"]
+    finally:
+        plots.close_all(made.values())
+
+
+def test_ttft_cdf_draws_the_pareto_set_and_the_baseline(verdict_plots):
+    lines = verdict_plots["ttft_cdf"].figure.axes[0].get_lines()
+    assert len(lines) == 4   # one_node, rejecting, storage_heavy + random (dashed)
+    assert sorted(l.get_linestyle() for l in lines) == ["-", "-", "-", "--"]
+    assert "2 other cells hidden" in verdict_plots["ttft_cdf"].caption
+    everything = plots.make_plots(kvbresults.load(fixture_path("verdict.json")),
+                                  plots.PlotOptions(all_strategies=True))
+    try:
+        assert len(everything[1].figure.axes[0].get_lines()) == 6
+    finally:
+        plots.close_all(everything)
+
+
+def test_capacity_plot_greys_lines_beyond_the_best(monkeypatch):
+    monkeypatch.setattr(plots, "MAX_COLOURED_LINES", 1)
+    results = kvbresults.load(fixture_path("sweep.json"))
+    made = plots.make_plots(results, plots.PlotOptions(baseline="none"))
+    try:
+        ax = made[2].figure.axes[0]
+        grey = plots.matplotlib.colors.to_rgba("#c4c9cf")
+        # prefix_greedy is best at 4,096 blocks (47.5%): coloured; random greyed.
+        styled = {tuple(l.get_ydata()): plots.matplotlib.colors.to_rgba(l.get_color()) == grey
+                  for l in ax.get_lines()}
+        assert styled == {(25.0, 40.0, 47.5): False, (10.0, 20.0, 30.0): True}
+        assert "others are grey" in made[2].caption
+    finally:
+        plots.close_all(made)
+
+
+def test_heat_rows_name_prefix_chains(drawn):
+    # mixed.json's heat keys: id 7 alone; ids 31..42, a chain of 12 in the same requests.
+    assert plots.heat_label({"rank": 2, "id": 42, "chain_first_id": 31, "chain_length": 12}) == \
+        "#2 ids 31..42 (12)"
+    assert plots.heat_label({"rank": 1, "id": 7}) == "#1 id 7"   # files before chains
+    ax = drawn["hot_prefixes"].figure.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["#1 id 7", "#2 ids 31..42 (12)",
+                                                            "#3 id 99"]
+    # Light to dark: 1 access is the palest colour, as cold as none.
+    image = ax.get_images()[0]
+    assert image.norm.vmin == 1 and image.cmap.name.startswith("YlOrRd")

@@ -1,5 +1,6 @@
-"""report.py: one self-contained page (context, tables, inline SVG plots; no scripts, no
-external resources), rendered in headless Chromium without console errors or requests."""
+"""report.py: one self-contained page (verdict, tables, inline SVG plots, folded context; no
+scripts, no external resources), rendered in headless Chromium without console errors or
+requests."""
 
 import html.parser
 import os
@@ -55,9 +56,9 @@ def test_report_holds_context_tables_and_plots(report, parsed):
     # Context: one column per file, kvbench's fields first.
     assert "<td>config_hash</td><td>00112233445566ff</td><td>00112233445566ff</td>" in text
     assert "configs/smoke/fixture.json" in text
-    # Tables: 2 seed tables + 5 full tables (seed4, real4, cap256, cap1024, cap4096)
-    # + 2 Pareto sets (one per matrix) + the context table + 2 matrix tables = 12.
-    assert parsed.tags["table"] == 12
+    # Tables: 2 verdicts (one per matrix) + 2 seed tables + 5 full tables (seed4, real4,
+    # cap256, cap1024, cap4096) + 2 Pareto sets + the context table + 2 matrix tables = 14.
+    assert parsed.tags["table"] == 14
     assert "net $ / 1K vs <code>random</code>" in text
     assert '<td class="num best"><strong>1.51</strong></td>' in text
     # The long strategy spec may wrap after ':', ',' and '+'.
@@ -67,6 +68,38 @@ def test_report_holds_context_tables_and_plots(report, parsed):
     for stem in ("pareto", "ttft_cdf", "hit_rate_vs_capacity", "load_over_time",
                  "replicas_over_time", "hot_prefixes"):
         assert f'<figure id="{stem}">' in text
+
+
+def test_report_leads_with_the_verdict_and_folds_the_context(report):
+    text = report.read_text(encoding="utf-8")
+    order = [text.index(f'<section id="{s}">') for s in ("verdict", "tables", "plots", "context")]
+    assert order == sorted(order)
+    assert '<section id="context"><details><summary>Run context</summary>' in text
+    verdict = text[order[0]:order[1]]
+    # mixed.json's realistic cells: prefix_greedy is cheapest ($6.50 vs 7.54: +16.0%).
+    assert ("<tr><td>cost ($ / 1K requests)</td><td><code>prefix_greedy</code></td>"
+            '<td class="num">6.50</td>') in verdict
+    assert '<td class="num">+16.0%</td>' in verdict
+    assert "no SLO set" in verdict and "No cell to distrust" in verdict
+    # The realistic full table comes before the seed-mode one.
+    assert text.index("cluster <code>real4</code>") < text.index("cluster <code>seed4</code>")
+
+
+def test_report_names_the_cells_to_distrust(tmp_path):
+    out = tmp_path / "verdict.html"
+    done = run_script("report.py", fixture_path("verdict.json"), "-o", out)
+    assert done.returncode == 0, done.stderr
+    text = out.read_text(encoding="utf-8")
+    assert "<li><code>one_node</code>: 3 of 4 nodes served no request</li>" in text
+    assert "<li><code>rejecting</code>: rejected 10.0% of requests</li>" in text
+    assert '<span class="distrusted">better but distrusted: <code>one_node</code>' in text
+    assert "<code>one_node</code> <span class=\"distrusted\">(distrusted)</span>" in text
+    if CHROMIUM is not None:
+        screenshot = tmp_path / "verdict.png"
+        check = check_report.check_page(str(out), screenshot=str(screenshot))
+        print(f"screenshot: {screenshot}")
+        assert check.problems == [] and check.requests == []
+        assert screenshot.read_bytes().startswith(b"\x89PNG")
 
 
 def test_report_is_self_contained(report, parsed):
@@ -117,7 +150,7 @@ def test_report_renders_in_chromium_without_console_errors(report, tmp_path):
     assert check.problems == [], check.problems
     assert check.requests == [], check.requests   # nothing fetched besides the page
     assert check.title == "kvbench report"
-    assert check.tables == 12 and check.svgs == 6
+    assert check.tables == 14 and check.svgs == 6
     png = screenshot.read_bytes()
     assert png.startswith(b"\x89PNG") and len(png) > 50_000
 
@@ -130,7 +163,7 @@ def test_report_dump_dom_and_screenshot_flags(report, tmp_path):
     url = "file://" + os.path.abspath(report)
     dom = subprocess.run(flags + ["--dump-dom", url], capture_output=True, text=True, timeout=60)
     assert dom.returncode == 0, dom.stderr[-2000:]
-    assert dom.stdout.count("<table") == 12 and dom.stdout.count("<svg") == 6
+    assert dom.stdout.count("<table") == 14 and dom.stdout.count("<svg") == 6
     console = [l for l in dom.stderr.splitlines() if ":CONSOLE" in l]
     assert console == []   # the page has no scripts: any console line is an error
     screenshot = tmp_path / "flags.png"
