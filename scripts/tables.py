@@ -94,13 +94,14 @@ class Table:
     notes: list = field(default_factory=list)
 
     def best_keys(self):
-        """Per row, the column keys where it holds the best value. A column whose values
-        are all equal marks nothing."""
+        """Per row, the column keys where it holds the best value; distrusted rows (a
+        "distrusted" entry) are never best. A column whose values are all equal marks
+        nothing."""
         marks = [set() for _ in self.rows]
         for column in self.columns:
             if not column.better:
                 continue
-            values = [r.get(column.key) for r in self.rows]
+            values = [None if r.get("distrusted") else r.get(column.key) for r in self.rows]
             present = [v for v in values if not missing(v)]
             if len(set(present)) < 2:
                 continue
@@ -112,7 +113,10 @@ class Table:
 
     def cell_text(self, row, column):
         value = row.get(column.key)
-        return column.fmt(value) if column.numeric else ("" if missing(value) else str(value))
+        if column.numeric:
+            return column.fmt(value)
+        text = "" if missing(value) else str(value)
+        return text + " (distrusted)" if column.key == "strategy" and row.get("distrusted") else text
 
 
 def cells_of(results):
@@ -195,6 +199,26 @@ def groups(results, cells, exclude=("strategy",), always=("cluster",)):
         values = values if isinstance(values, tuple) else (values,)
         out.append((group_title(results, frame, shown), dict(zip(columns, values)), frame))
     return out
+
+
+def distrusted_cells(results):
+    """{cell name: [reasons]}: realistic cells whose figures come from a degenerate run
+    (verdict.py's rules)."""
+    import verdict  # here: verdict imports this module
+    return verdict.distrusted_cells(results)
+
+
+def mark_distrusted(rows, records, distrusted):
+    """Copies each record's reasons of distrust into its row; returns the table's note."""
+    named = []
+    for row, record in zip(rows, records):
+        why = distrusted.get(record.get("name"))
+        if why:
+            row["distrusted"] = "; ".join(why)
+            named.append(f"`{record['strategy']}`: {row['distrusted']}")
+    if not named:
+        return []
+    return ["distrusted, never marked best (verdict.py's rules): " + "; ".join(named)]
 
 
 def failed_notes(results, group_values):
@@ -334,6 +358,7 @@ def full_tables(results, cells, options):
     """One full table per group (cluster, and trace/prices/rate_scale/... when several); the
     seed-mode groups after the others."""
     tables = []
+    distrusted = distrusted_cells(results)
     ordered = sorted(groups(results, cells), key=lambda g: group_mode(g[2]) == "seed")
     for title, values, frame in ordered:
         mode = group_mode(frame)
@@ -354,11 +379,10 @@ def full_tables(results, cells, options):
         if options.sort:
             records = sort_rows(records, options.sort, results.metrics)
         columns = full_columns(frame, mode, options.baseline, results.metrics)
-        tables.append(Table("full", title or "all cells", columns, records, values,
+        rows = [{c.key: r.get(c.key) for c in columns} | {"mode": r.get("mode")} for r in records]
+        notes += mark_distrusted(rows, records, distrusted)
+        tables.append(Table("full", title or "all cells", columns, rows, values,
                             notes + failed_notes(results, values)))
-    for table in tables:
-        table.rows = [{c.key: r.get(c.key) for c in table.columns} | {"mode": r.get("mode")}
-                      for r in table.rows]
     return tables
 
 
@@ -394,6 +418,7 @@ def decodes(frame):
 def serving_tables(results, cells, options):
     """Per group of serving cells: goodput, TTFT, TBT, ITL, E2E, throughput, rejections."""
     tables = []
+    distrusted = distrusted_cells(results)
     for title, values, frame in groups(results, cells):
         if not decodes(frame):
             continue
@@ -407,6 +432,7 @@ def serving_tables(results, cells, options):
                  "paper's, the mean of a request's slowest 10% of gaps) / all requests"]
         if all(missing(r.get("goodput")) for r in records):
             notes.append("no SLO set in this group: goodput does not apply")
+        notes += mark_distrusted(rows, records, distrusted)
         tables.append(Table("serving", titled("Serving", title), columns, rows, values,
                             notes + failed_notes(results, values)))
     return tables
@@ -443,6 +469,7 @@ def pareto_tables(results, cells, options):
     if cells.empty or any(k not in cells.columns for k in needed):
         return []
     realistic = cells[cells.apply(is_realistic, axis=1)].dropna(subset=list(needed))
+    distrusted = distrusted_cells(results)
     tables = []
     for title, values, frame in groups(results, realistic, exclude=("strategy", "cluster"),
                                        always=()):
@@ -454,10 +481,10 @@ def pareto_tables(results, cells, options):
                    Column("ttft_p99_s", "TTFT p99 (s)", fmt_seconds, "min"),
                    Column("usd_per_1k_requests", "$ / 1K req", fmt_dollars, "min")]
         rows = [{c.key: r.get(c.key) for c in columns} for r in front]
+        notes = [f"{len(front)} of {len(records)} realistic cells; the others are dominated"]
+        notes += mark_distrusted(rows, front, distrusted)
         tables.append(Table("pareto", titled("Pareto set (hit rate up, TTFT p99 down, $ down)", title),
-                            columns, rows, values,
-                            [f"{len(front)} of {len(records)} realistic cells; the others are "
-                             "dominated"]))
+                            columns, rows, values, notes))
     return tables
 
 
@@ -581,11 +608,12 @@ def csv_frame(tables):
                 record["mode"] = row.get("mode")
             record.update({c.key: row.get(c.key) for c in table.columns})
             record["best"] = ";".join(c.key for c in table.columns if c.key in best)
+            record["distrusted"] = row.get("distrusted", "")
             records.append(record)
     columns = []
     for record in records:
-        columns += [k for k in record if k not in columns and k != "best"]
-    return pd.DataFrame(records, columns=columns + ["best"])
+        columns += [k for k in record if k not in columns and k not in ("best", "distrusted")]
+    return pd.DataFrame(records, columns=columns + ["best", "distrusted"])
 
 
 def csv_tables_for(tables, kind):

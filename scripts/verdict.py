@@ -201,6 +201,11 @@ def verdicts(results):
             tables.groups(results, realistic, exclude=("strategy", "cluster"), always=())]
 
 
+def distrusted_cells(results):
+    """{cell name: [reasons]} of every distrusted realistic cell."""
+    return {r["name"]: why for v in verdicts(results) for r, why in v.distrusted}
+
+
 def names(records, clusters, limit=4, distrusted=()):
     shown = [f"`{label(r, clusters)}`" + (" (distrusted)" if id(r) in distrusted else "")
              for r in records[:limit]]

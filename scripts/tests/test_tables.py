@@ -238,3 +238,25 @@ def test_nodes_table_says_where_blocks_went(tmp_path, mixed_document):
     assert "| `0` | 3 | 1.50 | 9 | 4 | 2 | 0 | 5 | 0 | 7 |" in done.stdout
     assert "| `1` | 1 | 0.500 | 3 | 0 | 0 | 2 | 0 | 5 | 3 |" in done.stdout
     assert done.stdout.count("### Nodes:") == 1   # --cell picked one cell
+
+
+# ---- Distrusted cells (verdict.py's rules) in the tables. ----
+
+def test_distrusted_cells_are_never_marked_best():
+    results = kvbresults.load(fixture_path("verdict.json"))
+    full = only(tables.build_tables(results, tables.TableOptions(kinds=("full",))), "full")
+    rows = by_strategy(full)
+    assert rows["one_node"]["distrusted"] == "3 of 4 nodes served no request"
+    assert "distrusted" not in rows["random"]
+    best = dict(zip([r["strategy"] for r in full.rows], full.best_keys()))
+    # one_node has the highest hit rate (70%) and the lowest $ (4.00): neither is marked;
+    # storage_heavy's 40% and random's $10.00 are the best of the trusted cells.
+    assert "hit_rate" not in best["one_node"] and "usd_per_1k_requests" not in best["one_node"]
+    assert "hit_rate" in best["storage_heavy"] and "usd_per_1k_requests" in best["random"]
+    assert full.cell_text(rows["one_node"], full.columns[0]) == "one_node (distrusted)"
+    assert any(n.startswith("distrusted, never marked best") and "`rejecting`: rejected 10.0%"
+               in n for n in full.notes)
+    frame = tables.csv_frame([full])
+    assert list(frame.columns[-2:]) == ["best", "distrusted"]
+    assert frame.set_index("strategy").loc["overloaded", "distrusted"] == \
+        "TTFT p99 48x the median cell's (overloaded)"
