@@ -32,7 +32,8 @@ OBJECTIVES = (
 COST_TERMS = (("gpu_usd", "GPU"), ("storage_usd", "storage"), ("network_usd", "network"))
 
 # Thresholds of distrust (heuristics of this script, not of any paper).
-IDLE_NODE_SHARE = 0.25       # more than this share of the nodes served no request
+IDLE_NODE_SHARE = 0.25       # more than this share of the nodes served no request, and
+IDLE_HARM_FACTOR = 2.0       # TTFT p99 over 2x the median cell's (or goodput 5 pp under it)
 REJECTED_SHARE = 0.01        # 1% or more of the requests rejected
 SLO_FLOOR = 0.5              # with an SLO set, fewer than half the requests within it
 OVERLOAD_FACTOR = 10.0       # TTFT p99 over 10x the group's median cell
@@ -95,12 +96,29 @@ def dominant_term(record):
     return (name, value / total) if value / total > DOMINANT_TERM else None
 
 
-def distrust_reasons(results, record, median_ttft_p99, slo_set):
-    """Why this cell's figures describe a degenerate run, not its strategy ([] if none)."""
-    reasons = []
+def idle_share(results, record):
+    """(idle nodes, nodes) when more than IDLE_NODE_SHARE of the nodes served no request."""
     idle = idle_nodes(results, record)
-    if idle and idle[0] / idle[1] > IDLE_NODE_SHARE:
-        reasons.append(f"{idle[0]} of {idle[1]} nodes served no request")
+    return idle if idle and idle[0] / idle[1] > IDLE_NODE_SHARE else None
+
+
+def harmed(record, median_ttft_p99, median_goodput, slo_set):
+    """Its service is clearly worse than the group's median cell's."""
+    ttft, goodput = record.get("ttft_p99_s"), record.get("goodput")
+    if median_ttft_p99 and not tables.missing(ttft) and ttft > IDLE_HARM_FACTOR * median_ttft_p99:
+        return True
+    return bool(slo_set and not tables.missing(goodput) and not tables.missing(median_goodput)
+                and goodput < median_goodput - 0.05)
+
+
+def distrust_reasons(results, record, median_ttft_p99, median_goodput, slo_set):
+    """Why this cell's figures describe a degenerate run, not its strategy ([] if none).
+    Idle nodes alone are no reason: at light load few nodes may serve everything well."""
+    reasons = []
+    idle = idle_share(results, record)
+    if idle and harmed(record, median_ttft_p99, median_goodput, slo_set):
+        reasons.append(f"{idle[0]} of {idle[1]} nodes served no request, and its service "
+                       "suffers for it")
     requests, rejected = record.get("requests"), record.get("rejected")
     if not tables.missing(requests) and requests > 0 and not tables.missing(rejected) \
             and rejected / requests >= REJECTED_SHARE:
@@ -147,10 +165,19 @@ def group_verdict(results, title, frame):
     slo_set = present(frame, "goodput")
     ttfts = [r["ttft_p99_s"] for r in records if not tables.missing(r.get("ttft_p99_s"))]
     median_ttft = statistics.median(ttfts) if ttfts else 0
-    reasons = [(r, distrust_reasons(results, r, median_ttft, slo_set)) for r in records]
+    goodputs = [r["goodput"] for r in records if not tables.missing(r.get("goodput"))]
+    median_goodput = statistics.median(goodputs) if goodputs else None
+    reasons = [(r, distrust_reasons(results, r, median_ttft, median_goodput, slo_set))
+               for r in records]
     distrusted = [(r, why) for r, why in reasons if why]
     trusted = [r for r, why in reasons if not why]
     notes = []
+    idle = [(r, idle_share(results, r)) for r in trusted]
+    idle = [(r, share) for r, share in idle if share]
+    if idle:
+        notes.append("nodes left idle, service unharmed (light load lets few nodes serve "
+                     "everything): " + ", ".join(f"`{label(r, clusters)}` {n} of {total}"
+                                                 for r, (n, total) in idle))
     if not slo_set:
         notes.append("no SLO set: SLO attainment counts every request, goodput does not apply "
                      "(set `ttft_slo_s` in the cluster)")

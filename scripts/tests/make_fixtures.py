@@ -251,15 +251,16 @@ def sweep_document():
                                                    "config": {}}], "cells": cells}}
 
 
-# The verdict's fixture: 6 realistic cells of 1,000 requests on 4 nodes with an SLO set
-# (goodput present). Each of the last four is distrusted for one reason; storage_heavy's
-# storage is 75% of its dollars. $ per 1K: 10.00, 11.00, 4.00, 6.00, 7.00, 20.00.
+# The verdict's fixture: 7 realistic cells of 1,000 requests on 4 nodes with an SLO set
+# (goodput present). one_node .. overloaded are distrusted for one reason each; storage_heavy's
+# storage is 75% of its dollars; idle_fine leaves 2 nodes idle but serves well.
+# $ per 1K: 10.00, 11.00, 4.00, 6.00, 7.00, 20.00, 12.00.
 VERDICT_CELLS = {
     "random": dict(hit_blocks=3000, busiest=260, load_cv=0.04, ttft_p99_s=10.0, goodput=0.90,
                    gpu_usd=8.0, storage_usd=2.0),
     "storage_heavy": dict(hit_blocks=4000, busiest=300, load_cv=0.20, ttft_p99_s=8.0,
                           goodput=0.92, gpu_usd=2.75, storage_usd=8.25),
-    "one_node": dict(hit_blocks=7000, busiest=1000, load_cv=1.73, ttft_p99_s=12.0, goodput=0.80,
+    "one_node": dict(hit_blocks=7000, busiest=1000, load_cv=1.73, ttft_p99_s=25.0, goodput=0.80,
                      gpu_usd=3.0, storage_usd=1.0, idle_nodes=3),
     "rejecting": dict(hit_blocks=3500, busiest=250, load_cv=0.05, ttft_p99_s=9.0, goodput=0.85,
                       gpu_usd=5.0, storage_usd=1.0, rejected=100),
@@ -267,6 +268,8 @@ VERDICT_CELLS = {
                      slo_attainment=0.30, gpu_usd=6.0, storage_usd=1.0),
     "overloaded": dict(hit_blocks=3100, busiest=270, load_cv=0.08, ttft_p99_s=500.0,
                        goodput=0.60, gpu_usd=16.0, storage_usd=4.0),
+    "idle_fine": dict(hit_blocks=3300, busiest=500, load_cv=0.9, ttft_p99_s=10.5, goodput=0.90,
+                      gpu_usd=9.0, storage_usd=3.0, idle_nodes=2),
 }
 
 
@@ -287,7 +290,7 @@ def verdict_document():
             node["requests"] = 0 if n < idle else 1000 // (4 - idle)
         cells[cell_hash(matrix, key)] = kvbench_cell(matrix, key, strategy, "real4", info, result)
     benchmarks.append(matrix_entry(matrix, len(VERDICT_CELLS), 0, 60.0))
-    context = dict(CONTEXT, matrices="verdict", cells_total="6", cells_run="6")
+    context = dict(CONTEXT, matrices="verdict", cells_total="7", cells_run="7")
     return {"context": context, "benchmarks": benchmarks,
             "kvbench": {"format": 1, "matrices": [{"name": matrix, "file": "configs/x.json",
                                                    "config": {}}], "cells": cells}}

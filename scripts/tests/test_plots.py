@@ -132,14 +132,14 @@ def test_pareto_labels_its_set_and_greys_the_rest(verdict_plots):
     assert annotations(ax) == ["one_node", "rejecting", "storage_heavy"]
     grey = [c for c in ax.collections if tuple(c.get_facecolor()[0][:3]) ==
             plots.matplotlib.colors.to_rgb("#b8bec6")]
-    assert len(grey) == 3   # random, slo_miss, overloaded
+    assert len(grey) == 4   # random, slo_miss, overloaded, idle_fine
 
 
 def test_pareto_draws_an_overloaded_cell_off_scale(verdict_plots):
     ax = verdict_plots["pareto"].figure.axes[0]
     # overloaded's TTFT p99 500 s is over 10 x the median 10.5 s: drawn on a line above the
-    # others (12 s is the highest in scale: the line at 12 x 1.12), not stretching the axis.
-    top = 12.0 * 1.12
+    # others (25 s is the highest in scale: the line at 25 x 1.12), not stretching the axis.
+    top = 25.0 * 1.12
     assert ax.get_ylim()[1] == pytest.approx(top * 1.05)
     assert any(c.get_offsets()[0][1] == pytest.approx(top) for c in ax.collections)
     assert "off scale" in verdict_plots["pareto"].caption
@@ -161,11 +161,11 @@ def test_ttft_cdf_draws_the_pareto_set_and_the_baseline(verdict_plots):
     lines = verdict_plots["ttft_cdf"].figure.axes[0].get_lines()
     assert len(lines) == 4   # one_node, rejecting, storage_heavy + random (dashed)
     assert sorted(l.get_linestyle() for l in lines) == ["-", "-", "-", "--"]
-    assert "2 other cells hidden" in verdict_plots["ttft_cdf"].caption
+    assert "3 other cells hidden" in verdict_plots["ttft_cdf"].caption
     everything = plots.make_plots(kvbresults.load(fixture_path("verdict.json")),
                                   plots.PlotOptions(all_strategies=True))
     try:
-        assert len(everything[1].figure.axes[0].get_lines()) == 6
+        assert len(everything[1].figure.axes[0].get_lines()) == 7
     finally:
         plots.close_all(everything)
 

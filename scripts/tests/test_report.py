@@ -90,7 +90,8 @@ def test_report_names_the_cells_to_distrust(tmp_path):
     done = run_script("report.py", fixture_path("verdict.json"), "-o", out)
     assert done.returncode == 0, done.stderr
     text = out.read_text(encoding="utf-8")
-    assert "<li><code>one_node</code>: 3 of 4 nodes served no request</li>" in text
+    assert ("<li><code>one_node</code>: 3 of 4 nodes served no request, and its service "
+            "suffers for it</li>") in text
     assert "<li><code>rejecting</code>: rejected 10.0% of requests</li>" in text
     assert '<span class="distrusted">better but distrusted: <code>one_node</code>' in text
     assert "<code>one_node</code> <span class=\"distrusted\">(distrusted)</span>" in text

@@ -246,7 +246,8 @@ def test_distrusted_cells_are_never_marked_best():
     results = kvbresults.load(fixture_path("verdict.json"))
     full = only(tables.build_tables(results, tables.TableOptions(kinds=("full",))), "full")
     rows = by_strategy(full)
-    assert rows["one_node"]["distrusted"] == "3 of 4 nodes served no request"
+    assert rows["one_node"]["distrusted"] == \
+        "3 of 4 nodes served no request, and its service suffers for it"
     assert "distrusted" not in rows["random"]
     best = dict(zip([r["strategy"] for r in full.rows], full.best_keys()))
     # one_node has the highest hit rate (70%) and the lowest $ (4.00): neither is marked;
