@@ -464,7 +464,9 @@ class Parser {
  private:
   void ParsePrices(MatrixConfig& c) {
     if (!root_.Has("prices")) {
-      c.prices = {PricesConfig{"profile", std::nullopt}};
+      PricesConfig defaults;
+      defaults.name = "profile";
+      c.prices = {defaults};
       return;
     }
     const nlohmann::json& list = Array("prices");
@@ -482,18 +484,19 @@ class Parser {
         out = o.Number(key);
         if (!(out >= 0) || !std::isfinite(out)) o.Fail(key, "must be a finite number >= 0");
       };
-      if (o.Has("gpu_dollars_per_node_hour")) {
-        if (o.Raw("gpu_dollars_per_node_hour") == "profile") {
-          o.String("gpu_dollars_per_node_hour");
-        } else {
-          double v = 0;
-          price("gpu_dollars_per_node_hour", v);
-          p.gpu_dollars_per_node_hour = v;
+      // A number, or "profile" (the default): the cluster's hardware profile's price.
+      auto profile_or_price = [&](std::string_view key, std::optional<double>& out) {
+        if (!o.Has(key)) return;
+        if (o.Raw(key) == "profile") {
+          o.String(key);
+          return;
         }
-      }
-      if (o.Has("storage_dollars_per_gb_hour")) {
-        price("storage_dollars_per_gb_hour", p.storage_dollars_per_gb_hour);
-      }
+        double v = 0;
+        price(key, v);
+        out = v;
+      };
+      profile_or_price("gpu_dollars_per_node_hour", p.gpu_dollars_per_node_hour);
+      profile_or_price("storage_dollars_per_gb_hour", p.storage_dollars_per_gb_hour);
       if (o.Has("network_dollars_per_gb")) {
         price("network_dollars_per_gb", p.network_dollars_per_gb);
       }
@@ -502,6 +505,13 @@ class Parser {
         if (p.gpu_billing != "busy" && p.gpu_billing != "provisioned") {
           o.Fail("gpu_billing",
                  absl::StrCat("expected \"busy\" or \"provisioned\", got \"", p.gpu_billing, "\""));
+        }
+      }
+      if (o.Has("storage_billing")) {
+        p.storage_billing = o.String("storage_billing");
+        if (p.storage_billing != "provisioned" && p.storage_billing != "occupied") {
+          o.Fail("storage_billing", absl::StrCat("expected \"provisioned\" or \"occupied\", got \"",
+                                                 p.storage_billing, "\""));
         }
       }
       o.Finish();
@@ -679,9 +689,12 @@ nlohmann::ordered_json MatrixConfigToJson(const MatrixConfig& c) {
          {"gpu_dollars_per_node_hour", p.gpu_dollars_per_node_hour
                                            ? nlohmann::ordered_json(*p.gpu_dollars_per_node_hour)
                                            : nlohmann::ordered_json("profile")},
-         {"storage_dollars_per_gb_hour", p.storage_dollars_per_gb_hour},
+         {"storage_dollars_per_gb_hour",
+          p.storage_dollars_per_gb_hour ? nlohmann::ordered_json(*p.storage_dollars_per_gb_hour)
+                                        : nlohmann::ordered_json("profile")},
          {"network_dollars_per_gb", p.network_dollars_per_gb},
-         {"gpu_billing", p.gpu_billing}});
+         {"gpu_billing", p.gpu_billing},
+         {"storage_billing", p.storage_billing}});
   }
   nlohmann::ordered_json exclude = nlohmann::ordered_json::array();
   for (const ExclusionConfig& x : c.exclude) {
@@ -861,10 +874,15 @@ MatrixSpec BuildMatrixSpec(const MatrixConfig& c, TraceCache& traces) {
   for (const PricesConfig& p : c.prices) {
     MatrixPrices m;
     m.name = p.name;
-    m.prices.storage_dollars_per_gb_hour = p.storage_dollars_per_gb_hour;
     m.prices.network_dollars_per_gb = p.network_dollars_per_gb;
     m.prices.gpu_billing =
         p.gpu_billing == "provisioned" ? GpuBilling::kProvisioned : GpuBilling::kBusy;
+    m.prices.storage_billing =
+        p.storage_billing == "occupied" ? StorageBilling::kOccupied : StorageBilling::kProvisioned;
+    m.storage_price_from_profile = !p.storage_dollars_per_gb_hour.has_value();
+    if (p.storage_dollars_per_gb_hour) {
+      m.prices.storage_dollars_per_gb_hour = *p.storage_dollars_per_gb_hour;
+    }
     m.gpu_price_from_profile = !p.gpu_dollars_per_node_hour.has_value();
     if (p.gpu_dollars_per_node_hour)
       m.prices.gpu_dollars_per_node_hour = *p.gpu_dollars_per_node_hour;

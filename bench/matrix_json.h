@@ -66,10 +66,12 @@ struct TraceConfig {
 
 struct PricesConfig {
   std::string name;
-  std::optional<double> gpu_dollars_per_node_hour;  // unset ("profile"): the cluster's hardware
-  double storage_dollars_per_gb_hour = 0.02;
-  double network_dollars_per_gb = 0.01;
+  std::optional<double> gpu_dollars_per_node_hour;    // unset ("profile"): the cluster's hardware
+  std::optional<double> storage_dollars_per_gb_hour;  // unset ("profile"): its DRAM list price
+  double network_dollars_per_gb = 0.0;
   std::string gpu_billing = "busy";  // "busy" (GPU seconds used) or "provisioned" (rented)
+  // "provisioned" (every node's KV capacity for the run) or "occupied" (bytes resident)
+  std::string storage_billing = "provisioned";
 };
 
 struct ExclusionConfig {

@@ -628,16 +628,28 @@ TEST(MatrixJsonTest, GpuPriceProfileIsAcceptedAndNumbersAreKept) {
                        {"gpu_dollars_per_node_hour", 1.5},
                        {"storage_dollars_per_gb_hour", 0},
                        {"network_dollars_per_gb", 0.5},
-                       {"gpu_billing", "provisioned"}}};
+                       {"gpu_billing", "provisioned"},
+                       {"storage_billing", "occupied"}},
+                      {{"name", "dram"}, {"storage_dollars_per_gb_hour", "profile"}}};
   const MatrixConfig c = ParseMatrixConfig(config, "m.json");
-  ASSERT_EQ(c.prices.size(), 2u);
+  ASSERT_EQ(c.prices.size(), 3u);
   EXPECT_FALSE(c.prices[0].gpu_dollars_per_node_hour.has_value());
-  EXPECT_EQ(c.prices[0].storage_dollars_per_gb_hour, 0.02);
+  EXPECT_FALSE(c.prices[0].storage_dollars_per_gb_hour.has_value());  // the profile's DRAM
+  EXPECT_EQ(c.prices[0].network_dollars_per_gb, 0);
   EXPECT_EQ(c.prices[1].gpu_dollars_per_node_hour, 1.5);
   EXPECT_EQ(c.prices[1].storage_dollars_per_gb_hour, 0);
   EXPECT_EQ(c.prices[1].network_dollars_per_gb, 0.5);
   EXPECT_EQ(c.prices[0].gpu_billing, "busy");
   EXPECT_EQ(c.prices[1].gpu_billing, "provisioned");
+  EXPECT_EQ(c.prices[0].storage_billing, "provisioned");
+  EXPECT_EQ(c.prices[1].storage_billing, "occupied");
+  EXPECT_FALSE(c.prices[2].storage_dollars_per_gb_hour.has_value());
+
+  json bad = BaseConfig();
+  bad["prices"] = {{{"name", "x"}, {"storage_billing", "used"}}};
+  EXPECT_EQ(ErrorOf(bad),
+            "m.json: prices[0].storage_billing: expected \"provisioned\" or \"occupied\", got "
+            "\"used\"");
 }
 
 // --print-config shows MatrixConfigToJson; feeding that back must give the same config.

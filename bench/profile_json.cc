@@ -41,6 +41,9 @@ HardwareProfile HardwareFromJson(StrictObject o) {
   h.nic_bytes_per_s = o.Number("nic_bytes_per_s");
   h.dram_bytes = o.Unsigned("dram_bytes", std::numeric_limits<uint64_t>::max());
   h.gpu_dollars_per_node_hour = o.Number("gpu_dollars_per_node_hour");
+  if (o.Has("dram_dollars_per_gb_hour")) {
+    h.dram_dollars_per_gb_hour = o.Number("dram_dollars_per_gb_hour");
+  }
   if (h.name.empty()) o.Fail("name", "must not be empty");
   o.Finish();
   return h;
@@ -111,7 +114,8 @@ nlohmann::ordered_json CostProfileToJson(const CostProfile& p) {
                                    {"host_to_device_bytes_per_s", h.host_to_device_bytes_per_s},
                                    {"nic_bytes_per_s", h.nic_bytes_per_s},
                                    {"dram_bytes", h.dram_bytes},
-                                   {"gpu_dollars_per_node_hour", h.gpu_dollars_per_node_hour}}}};
+                                   {"gpu_dollars_per_node_hour", h.gpu_dollars_per_node_hour},
+                                   {"dram_dollars_per_gb_hour", h.dram_dollars_per_gb_hour}}}};
   if (p.serving) json["serving"] = ServingToJson(*p.serving);
   return json;
 }

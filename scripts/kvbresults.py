@@ -142,6 +142,7 @@ _BUILTIN_METRICS = (
     ("gpu_seconds_no_reuse", "s", "neither", False, True),
     ("gpu_seconds_saved", "s", "higher", False, True),
     ("cached_gb_hours", "GB-hours", "neither", False, True),
+    ("provisioned_gb_hours", "GB-hours", "neither", False, True),
     ("replica_gb_hours", "GB-hours", "lower", False, True),
     ("replica_blocks", "blocks", "lower", False, True),
     ("replica_bytes", "bytes", "lower", False, True),

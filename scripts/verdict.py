@@ -111,6 +111,16 @@ def harmed(record, median_ttft_p99, median_goodput, slo_set):
                 and goodput < median_goodput - 0.05)
 
 
+def cost_shares(records):
+    """[(term name, median share of the cell's dollars)] over cells with dollars, or []."""
+    rows = [[r.get(key) for key, _ in COST_TERMS] for r in records]
+    rows = [v for v in rows if not any(tables.missing(x) for x in v) and sum(v) > 0]
+    if not rows:
+        return []
+    return [(name, statistics.median(v[i] / sum(v) for v in rows))
+            for i, (_, name) in enumerate(COST_TERMS)]
+
+
 def distrust_reasons(results, record, median_ttft_p99, median_goodput, slo_set):
     """Why this cell's figures describe a degenerate run, not its strategy ([] if none).
     Idle nodes alone are no reason: at light load few nodes may serve everything well."""
@@ -181,6 +191,10 @@ def group_verdict(results, title, frame):
     if not slo_set:
         notes.append("no SLO set: SLO attainment counts every request, goodput does not apply "
                      "(set `ttft_slo_s` in the cluster)")
+    shares = cost_shares(records)
+    if shares:
+        notes.append("cost terms, median share of a cell's dollars: " + ", ".join(
+            f"{name} {tables.fmt_percent(share, 0)}" for name, share in shares))
     terms = [(r, dominant_term(r)) for r in records]
     heavy = [(r, t) for r, t in terms if t]
     if heavy and len(heavy) >= GROUP_WIDE * len(records):

@@ -786,6 +786,34 @@ expect_ok 16-azure-synthetic-prefixes-run \
   -- "$kvbench" --config m_q_ok.json --trace azure_good.csv --trace-format azure --prefixes toolagent --out r_azure.json --summary=false
 
 # ---------------------------------------------------------------------------------------
+# 17. Prices (issue 19): storage billing and the profile's DRAM price. Bad values name the
+#     config path or the profile field; provisioned storage bills every node's capacity
+#     over the makespan, occupied storage only what was resident.
+prices() {  # prices FILE NAME PRICES_JSON: a realistic 2-node cluster on same.jsonl
+  matrix "$1" "$2" '["least_loaded"]' '[{"name": "c", "mode": "realistic", "nodes": 2, "capacity": "100blocks"}]' same.jsonl "\"prices\": $3"
+}
+prices m_sb_bad.json sb_bad '[{"name": "x", "storage_billing": "used"}]'
+expect_error 17-storage-billing-unknown 2 "m_sb_bad.json" "prices[0].storage_billing" "used" -- "$kvbench" --config m_sb_bad.json --list
+prices m_sp_text.json sp_text '[{"name": "x", "storage_dollars_per_gb_hour": "cheap"}]'
+expect_error 17-storage-price-text 2 "m_sp_text.json" "prices[0].storage_dollars_per_gb_hour" -- "$kvbench" --config m_sp_text.json --list
+prices m_sp_neg.json sp_neg '[{"name": "x", "storage_dollars_per_gb_hour": -1}]'
+expect_error 17-storage-price-negative 2 "m_sp_neg.json" "prices[0].storage_dollars_per_gb_hour" ">= 0" -- "$kvbench" --config m_sp_neg.json --list
+"$py" - <<'PY'
+import json
+with open("p_ok.json") as f:
+    p = json.load(f)
+p["hardware"]["dram_dollars_per_gb_hour"] = -0.5
+with open("p_dram_negative.json", "w") as f:
+    json.dump(p, f)
+PY
+expect_error 17-profile-dram-price-negative 2 "p_dram_negative.json" "hardware.dram_dollars_per_gb_hour" -- \
+  "$kvtrace" simulate same.jsonl --profile p_dram_negative.json
+prices m_sb_ok.json sb_ok '[{"name": "prov", "storage_dollars_per_gb_hour": 1}, {"name": "occ", "storage_dollars_per_gb_hour": 1, "storage_billing": "occupied"}]'
+expect_ok 17-provisioned-and-occupied-storage \
+  'check cells r_sb_ok.json "c[\"provisioned_gb_hours\"] > c[\"cached_gb_hours\"] > 0 and abs(c[\"storage_usd\"] - (c[\"provisioned_gb_hours\"] if \"prices=prov\" in c[\"name\"] else c[\"cached_gb_hours\"])) < 1e-12 and c[\"network_usd\"] == 0"' \
+  -- "$kvbench" --config m_sb_ok.json --out r_sb_ok.json --summary=false
+
+# ---------------------------------------------------------------------------------------
 total_ms=$(( ($(usec) - ${test_start/./}) / 1000 ))
 echo "hostile_inputs_test: $passed passed, $failed failed, $known known failures in $(( total_ms / 1000 )) s"
 if (( ${#fixed[@]} > 0 )); then

@@ -41,8 +41,10 @@ void PrintRunText(const std::string& trace_name, const std::string& cell, const 
     std::printf("SLO attainment     %s\n", Percent(r.slo_attainment).c_str());
     std::printf("GPU                %.1f s used, %.1f s saved by reuse (%.1f s without)\n",
                 r.gpu_seconds, r.gpu_seconds_saved, r.gpu_seconds_no_reuse);
-    std::printf("storage            %.3f GB-hours cached (%.3f as replicas)\n", r.cached_gb_hours,
-                r.replica_gb_hours);
+    std::printf(
+        "storage            %.3f GB-hours provisioned (billed by default), %.3f cached (%.3f as "
+        "replicas)\n",
+        r.provisioned_gb_hours, r.cached_gb_hours, r.replica_gb_hours);
     std::printf("network            %s bytes moved\n", WithCommas(r.transfer_bytes).c_str());
     std::printf(
         "cost               $%.4f per 1,000 requests (GPU $%.4f, storage $%.4f, network "

@@ -175,6 +175,9 @@ SimConfig CellConfig(const MatrixSpec& spec, const Cell& cell) {
   if (prices.gpu_price_from_profile) {
     config.prices.gpu_dollars_per_node_hour = config.cost.hardware().gpu_dollars_per_node_hour;
   }
+  if (prices.storage_price_from_profile) {
+    config.prices.storage_dollars_per_gb_hour = config.cost.hardware().dram_dollars_per_gb_hour;
+  }
   return config;
 }
 

@@ -35,8 +35,10 @@ struct MatrixTrace {
 struct MatrixPrices {
   std::string name;  // label in cell keys
   Prices prices;
-  // Take the GPU price per node-hour from each cluster's hardware profile.
+  // Take the GPU price per node-hour, and the storage price per GB-hour, from each
+  // cluster's hardware profile.
   bool gpu_price_from_profile = false;
+  bool storage_price_from_profile = false;
 };
 
 // Excludes the cells matching every non-empty field (strategy: canonical spec).

@@ -224,21 +224,29 @@ TEST(CostModelTest, InvalidProfilesNameTheField) {
   EXPECT_EQ(ErrorOf(m, bad_h, 4), "hardware.gpus: must be >= 1, got 0");
 }
 
-TEST(PricesTest, DefaultsArePerNodeFromTheSeedsFacts) {
+TEST(PricesTest, DefaultsAreListPricesAndProvisionedStorage) {
   const Prices prices;
   EXPECT_DOUBLE_EQ(prices.gpu_dollars_per_node_hour, 24);  // 8 GPUs x $3 per GPU-hour
-  EXPECT_DOUBLE_EQ(prices.storage_dollars_per_gb_hour, 0.02);
-  EXPECT_DOUBLE_EQ(prices.network_dollars_per_gb, 0.01);
+  // GCP N2 memory: $0.004237 per GiB-hour; a GiB is 1.073741824 GB.
+  EXPECT_NEAR(prices.storage_dollars_per_gb_hour, 0.0039460, 1e-7);
+  EXPECT_DOUBLE_EQ(prices.network_dollars_per_gb, 0);  // RDMA inside a cluster
+  EXPECT_EQ(prices.gpu_billing, GpuBilling::kBusy);
+  EXPECT_EQ(prices.storage_billing, StorageBilling::kProvisioned);
   EXPECT_EQ(PricesFor(DefaultProfile().hardware), prices);
   EXPECT_DOUBLE_EQ(PricesFor(TinyHardware()).gpu_dollars_per_node_hour, 1);
+  HardwareProfile dear = TinyHardware();
+  dear.dram_dollars_per_gb_hour = 0.5;
+  EXPECT_DOUBLE_EQ(PricesFor(dear).storage_dollars_per_gb_hour, 0.5);
 }
 
 TEST(PricesTest, DollarsByHand) {
-  const Prices prices;
+  Prices prices;
+  prices.storage_dollars_per_gb_hour = 0.02;
+  prices.network_dollars_per_gb = 0.01;
   EXPECT_DOUBLE_EQ(prices.GpuDollars(2 * 3600), 48);             // 2 node-hours x $24
   EXPECT_DOUBLE_EQ(prices.GpuDollars(90), 0.6);                  // 90 s = 1/40 h x $24
-  EXPECT_DOUBLE_EQ(prices.StorageDollars(1e9 * 3600), 0.02);     // 1 GB-hour
-  EXPECT_DOUBLE_EQ(prices.StorageDollars(5e8 * 7200), 0.02);     // 0.5 GB for 2 hours
+  EXPECT_DOUBLE_EQ(prices.StorageDollars(1), 0.02);              // 1 GB-hour
+  EXPECT_DOUBLE_EQ(prices.StorageDollars(2.5), 0.05);            // 0.5 GB for 5 hours
   EXPECT_DOUBLE_EQ(prices.NetworkDollars(5'000'000'000), 0.05);  // 5 GB x $0.01
 }
 

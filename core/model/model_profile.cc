@@ -51,7 +51,10 @@ CostProfile DefaultProfile() {
       "(3e6 x 327,680 B = 983.04 GB), the paper's 'about 3M tokens per node'. Assumptions, not "
       "from the paper: utilisation 0.5 (a typical prefill MFU for long prompts on A100-class "
       "GPUs) and 10 ms fixed overhead per prefill; price $24 per node-hour = 8 GPUs x $3 per "
-      "GPU-hour, the seed's A100 price (an A800 is an export variant of the A100).";
+      "GPU-hour, the seed's A100 price (an A800 is an export variant of the A100). DRAM price: "
+      "$0.004237 per GiB-hour = $0.003946 per GB-hour, GCP N2 memory on-demand in us-central1, "
+      "as opencost/opencost configs/default.json (commit 0d1f69cc975b, 'RAM', read 2026-12-05) "
+      "lists it; storage is billed for the whole DRAM capacity of every node by default.";
   p.model = {.name = "llama3-70b",
              .layers = 80,
              .hidden = 8192,
@@ -135,6 +138,7 @@ void ValidateHardwareProfile(const HardwareProfile& h) {
   RequirePositive("hardware.nic_bytes_per_s", h.nic_bytes_per_s);
   RequireAtLeastOne("hardware.dram_bytes", h.dram_bytes);
   RequireNonNegative("hardware.gpu_dollars_per_node_hour", h.gpu_dollars_per_node_hour);
+  RequireNonNegative("hardware.dram_dollars_per_gb_hour", h.dram_dollars_per_gb_hour);
 }
 
 void ValidateCostProfile(const CostProfile& p) {

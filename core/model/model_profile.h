@@ -27,7 +27,11 @@ struct ModelProfile {
   bool operator==(const ModelProfile&) const = default;
 };
 
-// One prefill node: its GPUs, bandwidths, KV DRAM and rental price.
+// Host DRAM's list price: GCP N2 memory, $0.004237 per GiB-hour (us-central1 on-demand, as
+// opencost/opencost configs/default.json, commit 0d1f69c, "RAM"), per decimal GB-hour.
+inline constexpr double kListDramDollarsPerGbHour = 0.004237 / 1.073741824;
+
+// One prefill node: its GPUs, bandwidths, KV DRAM and rental prices.
 struct HardwareProfile {
   std::string name;
   uint32_t gpus = 0;                      // GPUs per node, all serving one prefill
@@ -38,6 +42,7 @@ struct HardwareProfile {
   double nic_bytes_per_s = 0;             // node's network bandwidth (800 Gbps = 100e9)
   uint64_t dram_bytes = 0;                // DRAM set aside for the KV cache, per node
   double gpu_dollars_per_node_hour = 0;   // rental price of the whole node (all its GPUs)
+  double dram_dollars_per_gb_hour = kListDramDollarsPerGbHour;  // the KV DRAM's, per GB
 
   bool operator==(const HardwareProfile&) const = default;
 };

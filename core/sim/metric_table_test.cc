@@ -51,6 +51,7 @@ TEST(MetricTableTest, EachMetricReadsItsField) {
   r.rejected_engine = 68, r.hbm_utilisation_mean = 0.69, r.batch_size_mean = 70;
   r.load_bytes = 71, r.fetch_bytes = 72, r.rejected_decode = 74, r.wasted_prefill_s = 75;
   r.pd_transfer_bytes = 76, r.prediction_error_mean = 77, r.prediction_error_p90 = 78;
+  r.provisioned_gb_hours = 79;
   std::set<double> seen;
   for (const MetricSpec& m : Metrics()) seen.insert(m.read(r));
   EXPECT_EQ(seen.size(), Metrics().size()) << "two metrics read the same field";
@@ -59,7 +60,8 @@ TEST(MetricTableTest, EachMetricReadsItsField) {
   EXPECT_DOUBLE_EQ(FindMetric("hit_rate")->read(r), 0.09);
   EXPECT_DOUBLE_EQ(FindMetric("goodput")->read(r), 0.52);
   EXPECT_DOUBLE_EQ(FindMetric("fetch_bytes")->read(r), 72);
-  EXPECT_EQ(Metrics().size(), 78u);
+  EXPECT_DOUBLE_EQ(FindMetric("provisioned_gb_hours")->read(r), 79);
+  EXPECT_EQ(Metrics().size(), 79u);
 }
 
 TEST(MetricTableTest, DirectionsOfTheHeadlineMetrics) {

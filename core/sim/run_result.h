@@ -127,9 +127,10 @@ struct RunResult {
   double gpu_seconds = 0;           // prefill GPU time used (node-seconds)
   double gpu_seconds_no_reuse = 0;  // what the same requests would cost without any reuse
   double gpu_seconds_saved = 0;
-  double cached_gb_hours = 0;   // KV bytes resident, integrated over time
-  double replica_gb_hours = 0;  // the part held as second and later copies
-  uint64_t transfer_bytes = 0;  // fetched or replicated over the network
+  double cached_gb_hours = 0;       // KV bytes resident, integrated over time
+  double provisioned_gb_hours = 0;  // every node's KV capacity over the makespan
+  double replica_gb_hours = 0;      // the part held as second and later copies
+  uint64_t transfer_bytes = 0;      // fetched or replicated over the network
   double gpu_usd = 0, storage_usd = 0, network_usd = 0;
   double usd_per_1k_requests = 0;
 

@@ -617,6 +617,15 @@ class Simulator final {
     return config_.cost.TransferSeconds(uint64_t{blocks} * config_.cost.BlockBytes());
   }
 
+  // Every node's KV capacity held for `span_s`, in GB-hours (what provisioned storage bills).
+  double ProvisionedGbHours(double span_s) const {
+    double blocks = 0;
+    for (const NodeSpec& node : config_.cluster.nodes)
+      blocks += static_cast<double>(node.capacity_blocks);
+    return blocks * static_cast<double>(config_.cost.BlockBytes()) * span_s /
+           (Prices::kBytesPerGb * Prices::kSecondsPerHour);
+  }
+
   // The prefill of the request in service on `node` ended at t: its blocks are stored.
   void Complete(uint32_t node, double t) {
     NodeState& s = nodes_[node];
@@ -1190,6 +1199,7 @@ class Simulator final {
       r.gpu_seconds += decode_busy_s_;
       r.node_seconds =
           static_cast<double>(engines_.empty() ? nodes_.size() : engines_.size()) * r.makespan_s;
+      r.provisioned_gb_hours = ProvisionedGbHours(r.makespan_s);
       // prefill_only: the first token is the only one, so only a TTFT SLO applies.
       if (engines_.empty()) {
         r.goodput =
@@ -1293,10 +1303,11 @@ RunResult Simulate(const Trace& trace, const SimConfig& config, Router& router,
 }
 
 void ApplyPrices(const Prices& prices, RunResult& r) {
-  constexpr double kByteSecondsPerGbHour = Prices::kBytesPerGb * Prices::kSecondsPerHour;
   r.gpu_usd =
       prices.GpuDollars(prices.gpu_billing == GpuBilling::kBusy ? r.gpu_seconds : r.node_seconds);
-  r.storage_usd = prices.StorageDollars(r.cached_gb_hours * kByteSecondsPerGbHour);
+  r.storage_usd = prices.StorageDollars(prices.storage_billing == StorageBilling::kProvisioned
+                                            ? r.provisioned_gb_hours
+                                            : r.cached_gb_hours);
   r.network_usd = prices.NetworkDollars(r.transfer_bytes);
   r.usd_per_1k_requests =
       r.served > 0 ? (r.gpu_usd + r.storage_usd + r.network_usd) * 1000.0 / r.served : 0;

@@ -559,19 +559,27 @@ TEST(SimulatorTest, ApplyPricesPricesGpuStorageAndNetwork) {
   prices.gpu_dollars_per_node_hour = 10;
   prices.storage_dollars_per_gb_hour = 0.5;
   prices.network_dollars_per_gb = 2;
+  prices.storage_billing = StorageBilling::kOccupied;
   RunResult r;
   r.gpu_seconds = 7200;
   r.cached_gb_hours = 50;
+  r.provisioned_gb_hours = 400;
   r.transfer_bytes = 3'000'000'000;
   r.served = 4;
   r.gpu_usd = 99;  // overwritten
   ApplyPrices(prices, r);
-  // GPU 2 h x $10 = $20; storage 50 GB-h x $0.5 = $25; network 3 GB x $2 = $6; $51 over
-  // 4 requests = $12,750 per 1000.
+  // GPU 2 h x $10 = $20; storage 50 GB-h occupied x $0.5 = $25; network 3 GB x $2 = $6;
+  // $51 over 4 requests = $12,750 per 1000.
   EXPECT_NEAR(r.gpu_usd, 20, kEps);
   EXPECT_NEAR(r.storage_usd, 25, kEps);
   EXPECT_NEAR(r.network_usd, 6, kEps);
   EXPECT_NEAR(r.usd_per_1k_requests, 12750, 1e-6);
+  // Provisioned: 400 GB-h x $0.5 = $200; ($20 + $200 + $6) / 4 x 1000 = $56,500.
+  prices.storage_billing = StorageBilling::kProvisioned;
+  ApplyPrices(prices, r);
+  EXPECT_NEAR(r.storage_usd, 200, kEps);
+  EXPECT_NEAR(r.usd_per_1k_requests, 56500, 1e-6);
+  prices.storage_billing = StorageBilling::kOccupied;
   r.served = 0;
   ApplyPrices(prices, r);
   EXPECT_NEAR(r.gpu_usd, 20, kEps);
@@ -587,6 +595,8 @@ TEST(SimulatorTest, ApplyPricesPricesGpuStorageAndNetwork) {
   const RunResult run = Simulate(*trace, config, router);
   EXPECT_NEAR(run.gpu_seconds, 0.024, kEps);
   EXPECT_NEAR(run.cached_gb_hours, 4 * 8 * 0.096 / 3.6e12, 1e-24);
+  // 2 nodes x 100 blocks x 8 bytes held for the 112 ms makespan.
+  EXPECT_NEAR(run.provisioned_gb_hours, 2 * 100 * 8 * 0.112 / 3.6e12, 1e-24);
   EXPECT_EQ(run.transfer_bytes, 32u);
   EXPECT_NEAR(run.gpu_usd, 0.024 / 3600 * 10, 1e-15);
   RunResult repriced = run;

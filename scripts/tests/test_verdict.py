@@ -68,14 +68,17 @@ def test_idle_nodes_without_harm_are_a_note_not_distrust():
 def test_a_dominant_cost_term_is_named_per_cell_or_for_the_group():
     v = only_verdict("verdict.json")
     # storage_heavy: 8.25 of 11.00 = 75% storage; the only such cell: a note of its own.
-    assert v.notes[1:] == ["`storage_heavy`: storage is 75% of its cost; its cost rank follows "
+    # GPU shares: 8/10, 2.75/11, 3/4, 5/6, 6/7, 16/20, 9/12: median 0.8 (network 0 everywhere).
+    assert v.notes[1] == "cost terms, median share of a cell's dollars: GPU 80%, storage 20%, " \
+        "network 0%"
+    assert v.notes[2:] == ["`storage_heavy`: storage is 75% of its cost; its cost rank follows "
                            "that price"]
     # The same cell alone in its group: the reason covers every cell, said once.
     results = kvbresults.load(fixture_path("verdict.json"))
     results.cells = results.cells[results.cells["strategy"].isin(["storage_heavy"])]
     [alone] = verdict.verdicts(results)
-    assert alone.notes == ["storage is over half the cost in 1 of 1 cells (median 75%): the "
-                           "cost ranking follows the storage price more than the GPUs'"]
+    assert alone.notes[-1] == ("storage is over half the cost in 1 of 1 cells (median 75%): "
+                               "the cost ranking follows the storage price more than the GPUs'")
 
 
 def test_no_slo_no_goodput_and_nothing_distrusted():
