@@ -178,6 +178,8 @@ def metric_deltas(base_row, new_row, thresholds, cell=None):
         if t.metric not in base_row and t.metric not in new_row:
             continue
         b, n = base_row.get(t.metric, math.nan), new_row.get(t.metric, math.nan)
+        if all(isinstance(v, float) and math.isnan(v) for v in (b, n)):
+            continue  # measured by neither (e.g. goodput without an SLO): nothing to compare
         verdict = judge(t, b, n)
         change = n - b if verdict != "missing" else math.nan
         relative = relative_change(b, n) if verdict != "missing" else math.nan

@@ -261,3 +261,19 @@ def test_bad_pair_is_a_usage_error(pair, message):
                       "--pair", *pair)
     assert done.returncode == 2
     assert message in done.stderr
+
+
+def test_a_metric_neither_file_measured_is_not_listed(tmp_path, mixed_document):
+    # goodput is NaN (null) in both files, as without an SLO; hit_rate is null in the new one.
+    base, new = copy.deepcopy(mixed_document), copy.deepcopy(mixed_document)
+    for doc in (base, new):
+        for entry in doc["benchmarks"]:
+            if "/matrix" not in entry["name"]:
+                entry["goodput"] = None
+    cell_entry(new, "random", "real4")["hit_rate"] = None
+    write_json(tmp_path / "b.json", base)
+    write_json(tmp_path / "n.json", new)
+    done = run_compare(tmp_path / "b.json", tmp_path / "n.json", "--exact")
+    assert done.returncode == 0, done.stdout
+    missing = done.stdout.split("## Metrics missing in one file")[1]
+    assert "| hit_rate |" in missing and "goodput" not in missing
