@@ -5,15 +5,22 @@
 // running requests over the node's HBM blocks); max-score picker, random among ties. The
 // prefix index is the router's own record of what it routed where (LRU per node, written
 // when routed); prefix_source=cache reads the nodes' real caches (the precise scorer).
+// Off by default (weight 0), llm-d's load-aware scorer (0.5 for an empty waiting queue,
+// else 0.5 x (1 - min(w, threshold) / threshold)) and active-request scorer (per node the
+// requests routed and not yet answered, dropped after a timeout; 1 for none, else
+// (max - count) / max): llm-d/llm-d-inference-scheduler@d5cbb322
+// pkg/plugins/scorer/{load_aware,active_request}.go.
 
 #include <algorithm>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <random>
 #include <span>
 #include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "core/cache/id_index.h"
 #include "core/routing/approx_tree.h"
 #include "core/routing/router.h"
@@ -24,6 +31,10 @@ namespace kvb {
 namespace {
 
 constexpr std::string_view kPrefixSources[] = {"routed", "cache"};
+// When an active request stops counting: GIE runs PostResponse on the response headers,
+// which a streaming response sends with its first chunk (first_token); a non-streaming
+// one only at the end (finish).
+constexpr std::string_view kActiveUntil[] = {"first_token", "finish"};
 
 // Weights: llm-d's default scheduling profile (prefix-cache-scorer 3, queue-scorer 2,
 // kv-cache-utilization-scorer 2). Prefix index: maxPrefixBlocksToMatch 256 and
@@ -37,6 +48,14 @@ constexpr ParamSpec kParams[] = {
     {"lru_blocks", 977, 1, 1e9, "blocks the routed-prefix index keeps per node", true},
     {"prefix_source", 0, 0, 1, "routed: the router's own history; cache: the nodes' caches", true,
      kPrefixSources},
+    {"load_aware_weight", 0, 0, 1000, "weight of llm-d's load-aware scorer (waiting requests)"},
+    {"load_threshold", 128, 1, 1e6, "waiting requests at which the load-aware score is 0", true},
+    {"active_request_weight", 0, 0, 1000,
+     "weight of llm-d's active-request scorer (requests in flight per node)"},
+    {"active_request_timeout_s", 120, 1e-3, 1e6,
+     "an in-flight request stops counting after this, at the next sweep (every timeout)"},
+    {"active_until", 0, 0, 1, "first_token (streaming: PostResponse on the first chunk) or finish",
+     true, kActiveUntil},
 };
 
 class LlmDRouter final : public Router {
@@ -48,11 +67,28 @@ class LlmDRouter final : public Router {
         max_prefix_blocks_(static_cast<size_t>(p.GetInt("max_prefix_blocks"))),
         lru_blocks_(static_cast<size_t>(p.GetInt("lru_blocks"))),
         routed_(p.GetChoice("prefix_source") == "routed"),
+        load_aware_weight_(p.Get("load_aware_weight")),
+        load_threshold_(p.Get("load_threshold")),
+        active_weight_(p.Get("active_request_weight")),
+        active_timeout_s_(p.Get("active_request_timeout_s")),
+        active_until_finish_(p.GetChoice("active_until") == "finish"),
+        next_sweep_s_(active_timeout_s_),
         rng_(seed) {}
+
+  void OnFirstToken(const RoutedRequest& r) override {
+    if (!active_until_finish_) Answered(r.request);
+  }
+  void OnFinished(const RoutedRequest& r) override { Answered(r.request); }
 
   RouteDecision Route(const ClusterView& view) override {
     const size_t n = view.nodes();
     if (routed_ && index_.size() != n) index_.assign(n, ApproxTree());
+    if (active_weight_ > 0) {
+      if (active_.size() != n) active_.assign(n, 0);
+      Sweep(view.now_s());
+    }
+    uint32_t max_active = 0;
+    for (const uint32_t count : active_) max_active = std::max(max_active, count);
     uint32_t min_q = view.waiting_requests(0);
     uint32_t max_q = min_q;
     for (size_t i = 1; i < n; ++i) {
@@ -73,7 +109,18 @@ class LlmDRouter final : public Router {
                                           : static_cast<double>(max_q - view.waiting_requests(i)) /
                                                 static_cast<double>(max_q - min_q);
       const double kv = 1.0 - std::clamp(view.kv_utilisation(i), 0.0, 1.0);
-      const double score = prefix_weight_ * prefix + queue_weight_ * queue + kv_weight_ * kv;
+      double score = prefix_weight_ * prefix + queue_weight_ * queue + kv_weight_ * kv;
+      if (load_aware_weight_ > 0) {
+        const double waiting = std::min<double>(view.waiting_requests(i), load_threshold_);
+        score +=
+            load_aware_weight_ * (waiting == 0 ? 0.5 : 0.5 * (1.0 - waiting / load_threshold_));
+      }
+      if (active_weight_ > 0) {
+        const uint32_t count = active_[i];
+        score += active_weight_ * (count == 0 ? 1.0
+                                              : static_cast<double>(max_active - count) /
+                                                    static_cast<double>(max_active));
+      }
       if (score > best) {
         best = score;
         tied_.clear();
@@ -82,25 +129,75 @@ class LlmDRouter final : public Router {
     }
     const uint32_t chosen = tied_.size() == 1 ? tied_[0] : tied_[rng_() % tied_.size()];
     if (routed_) index_[chosen].Touch(ids, lru_blocks_);
+    if (active_weight_ > 0) {
+      ++active_[chosen];
+      in_flight_[view.request_index()] = chosen;
+      routed_order_.push_back({view.request_index(), view.now_s()});
+    }
     return chosen;
   }
 
  private:
+  struct Routed {
+    uint32_t request;
+    double t_s;
+  };
+
+  // PostResponse: the request no longer counts on its node (if it still did).
+  void Answered(uint32_t request) {
+    const auto it = in_flight_.find(request);
+    if (it == in_flight_.end()) return;
+    --active_[it->second];
+    in_flight_.erase(it);
+  }
+
+  // The TTL cache's cleaner runs every timeout from the start, dropping the requests routed
+  // a timeout or more before it (ttlcache's DeleteExpired on a ticker).
+  void Sweep(double now_s) {
+    while (next_sweep_s_ <= now_s) {
+      while (!routed_order_.empty() &&
+             routed_order_.front().t_s + active_timeout_s_ <= next_sweep_s_) {
+        Answered(routed_order_.front().request);
+        routed_order_.pop_front();
+      }
+      next_sweep_s_ += active_timeout_s_;
+    }
+  }
+
   double prefix_weight_;
   double queue_weight_;
   double kv_weight_;
   size_t max_prefix_blocks_;
   size_t lru_blocks_;
   bool routed_;
+  double load_aware_weight_;
+  double load_threshold_;
+  double active_weight_;
+  double active_timeout_s_;
+  bool active_until_finish_;
+  double next_sweep_s_;
   std::mt19937_64 rng_;
-  std::vector<ApproxTree> index_;  // per node: the prefixes routed there
+  std::vector<uint32_t> active_;                       // per node: requests in flight
+  absl::flat_hash_map<uint32_t, uint32_t> in_flight_;  // request -> node, while it counts
+  std::deque<Routed> routed_order_;                    // routed requests, oldest first
+  std::vector<ApproxTree> index_;                      // per node: the prefixes routed there
   std::vector<uint32_t> tied_;
 };
 
 // Per node a tie slot and, with the routed index, an LRU set of at most lru_blocks ids
-// (at most the trace's distinct ids; a map and a slot pool that grow by doubling).
+// (at most the trace's distinct ids; a map and a slot pool that grow by doubling); with
+// the active-request scorer a count per node and, at worst every request in flight, a
+// map entry and a routed record per request (the map grows by doubling, erases leave
+// tombstones that may double it once; the deque's blocks hold 512 bytes of records).
 uint64_t LlmDStateBytes(const Params& params, const PolicySizing& cell) {
   uint64_t bytes = cell.nodes * sizeof(uint32_t);
+  if (params.Get("active_request_weight") > 0) {
+    const uint64_t requests = cell.trace.requests;
+    const uint64_t capacity = 2 * IdIndex::HashCapacityGrown(requests) + 1;
+    bytes += cell.nodes * sizeof(uint32_t) +
+             IdIndex::HashTableBytes(capacity, 2 * sizeof(uint32_t), alignof(uint32_t)) +
+             (requests * 16 + 511) / 512 * 512 + 4096;
+  }
   if (params.GetChoice("prefix_source") == "routed") {
     const uint64_t per_node = std::min<uint64_t>(static_cast<uint64_t>(params.GetInt("lru_blocks")),
                                                  cell.trace.distinct_blocks);
@@ -126,7 +223,8 @@ RouterInfo LlmDRouterInfo() {
           LlmDStateBytes,
           "kubernetes-sigs/gateway-api-inference-extension@a172f54a "
           "pkg/epp/scheduling/framework/plugins/{prefixcachescorer,queuescorer}; llm-d's "
-          "default profile weights 3/2/2"};
+          "default profile weights 3/2/2; load-aware and active-request scorers: "
+          "llm-d/llm-d-inference-scheduler@d5cbb322 pkg/plugins/scorer"};
 }
 
 }  // namespace kvb

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -473,6 +474,82 @@ TEST(LlmDRouterTest, TiesAreBrokenUniformlyAtRandom) {
   const std::vector<int> counts = FreshCounts("llm_d", c, draws);
   EXPECT_EQ(counts[3], 0);
   for (int i = 0; i < 3; ++i) ExpectBinomial(counts[i], draws, 1.0 / 3);
+}
+
+TEST(LlmDRouterTest, LoadAwareScorerHalvesFromAnEmptyQueueToTheThreshold) {
+  // Scores 0.5 (no waiting request), 0.5 x (1 - 64 / 128) = 0.25, and 0 (200 capped at 128).
+  const std::string only =
+      "llm_d:prefix_source=cache,max_prefix_blocks=4,queue_weight=0,kv_weight=0,"
+      "load_aware_weight=1";
+  ClusterViewForTest c(3);
+  c.SetRequest(Ids(1, 4), 16);
+  c.waiting_requests = {0, 64, 200};
+  c.Hold(1, Ids(1, 4));
+  c.Hold(2, Ids(1, 4));
+  // node 1 with its whole prefix: 0.24 + 0.25 = 0.49 < 0.5 -> node 0; 0.26 -> node 1.
+  EXPECT_EQ(RouteNode(*MakeRouter(only + ",prefix_weight=0.24", 1), c), 0u);
+  EXPECT_EQ(RouteNode(*MakeRouter(only + ",prefix_weight=0.26", 1), c), 1u);
+  // Node 2 scores 0 whatever its queue past the threshold: with threshold 400 it scores
+  // 0.5 x (1 - 200 / 400) = 0.25 and node 1 0.5 x (1 - 64 / 400) = 0.42.
+  EXPECT_EQ(RouteNode(*MakeRouter(only + ",prefix_weight=0.09,load_threshold=400", 1), c), 1u);
+  // Off by default: the default profile (queue min-max over 0..200, kv 1 everywhere) gives
+  // node 0 2 + 2 = 4, node 1 3 + 2 x 0.68 + 2 = 6.36, node 2 3 + 0 + 2 = 5 -> node 1.
+  EXPECT_EQ(RouteNode(*MakeRouter("llm_d:prefix_source=cache,max_prefix_blocks=4", 1), c), 1u);
+}
+
+TEST(LlmDRouterTest, ActiveRequestScorerCountsUntilTheFirstTokenOrTheEnd) {
+  const std::string only =
+      "llm_d:prefix_weight=0,queue_weight=0,kv_weight=0,active_request_weight=1";
+  for (const bool until_finish : {false, true}) {
+    SCOPED_TRACE(until_finish ? "finish" : "first_token");
+    auto router = MakeRouter(only + (until_finish ? ",active_until=finish" : ""), 7);
+    ClusterViewForTest c(3);
+    c.SetRequest(Ids(1, 4), 16);
+    // Each new request avoids the nodes with one in flight: (1 - 1) / 1 = 0 against 1.
+    std::vector<uint32_t> node;
+    for (uint32_t k = 0; k < 3; ++k) {
+      c.request_index = k;
+      node.push_back(RouteNode(*router, c));
+    }
+    EXPECT_EQ(std::set<uint32_t>(node.begin(), node.end()).size(), 3u);
+    router->OnFirstToken({0, node[0], 1.0});
+    if (until_finish) {
+      // First tokens do not count down; only request 2's end frees its node (the
+      // first_token rule would have freed all three: a tie).
+      router->OnFirstToken({1, node[1], 1.5});
+      router->OnFinished({2, node[2], 2.0});
+    }
+    c.request_index = 3;
+    EXPECT_EQ(RouteNode(*router, c), until_finish ? node[2] : node[0]);
+  }
+}
+
+TEST(LlmDRouterTest, ActiveRequestsExpireAtTheSweepAfterTheirTimeout) {
+  // Two nodes, timeout 10 s: sweeps at 10, 20, ... drop requests routed a timeout or more
+  // before. Over 20 seeds, so that a tie (the wrong rule) would show.
+  for (uint64_t seed = 0; seed < 20; ++seed) {
+    auto router = MakeRouter(
+        "llm_d:prefix_weight=0,queue_weight=0,kv_weight=0,active_request_weight=1,"
+        "active_request_timeout_s=10",
+        seed);
+    ClusterViewForTest c(2);
+    c.SetRequest(Ids(1, 4), 16);
+    auto route = [&](uint32_t request, double t) {
+      c.request_index = request;
+      c.now_s = t;
+      return RouteNode(*router, c);
+    };
+    const uint32_t a = route(0, 0);
+    const uint32_t b = route(1, 1);
+    ASSERT_NE(a, b);
+    router->OnFirstToken({0, a, 2});
+    // At 15 request 1 is past its timeout (1 + 10) but the sweep at 10 kept it: b counts 1,
+    // a 0 -> a (an exact expiry would make this a tie).
+    EXPECT_EQ(route(2, 15), a);
+    // The sweep at 20 drops request 1; request 2 (routed at 15) still counts -> b (without
+    // expiry: a tie).
+    EXPECT_EQ(route(3, 20), b);
+  }
 }
 
 // ---- preble_e2 ----
