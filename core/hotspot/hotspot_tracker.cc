@@ -53,17 +53,20 @@ const HotspotConfig& Validated(const HotspotConfig& c) {
 
 // One lock shard: a space-saving table of at most `capacity` ids. `heap` is a min-heap
 // (by count) of slots, so the replacement victim is heap[0]; `history` holds K window
-// counts per slot as a ring.
+// counts per slot as a ring. Without decay a window's close is lazy: an entry catches up
+// (its window counts move to its history) when next touched, so a close costs nothing per
+// tracked id; with decay every count changes at a close, which stays eager.
 struct alignas(64) HotspotTracker::Shard {
   struct Entry {
     BlockId id = 0;
     uint32_t heap_pos = 0;
     double count = 0;
     double error = 0;
-    uint32_t current = 0;   // count in the shard's current window
-    uint32_t previous = 0;  // count in the window before
+    uint32_t current = 0;   // count in the entry's window
+    uint32_t previous = 0;  // count in the window before it
     uint32_t history_head = 0;
     uint32_t history_size = 0;
+    int64_t window = 0;  // the window `current` counts (<= the shard's)
   };
 
   Mutex mu;
@@ -85,22 +88,36 @@ struct alignas(64) HotspotTracker::Shard {
     }
   }
 
-  // Closes every window before `target`: window counts go to the histories, counts decay.
+  // Closes the entry's windows before `target`: its window count, then a 0 for each window
+  // it missed, go to its history (at most K of them matter).
+  void CloseEntryWindows(uint32_t slot, int64_t target, size_t k)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    Entry& e = entries[slot];
+    if (e.window >= target) return;
+    const int64_t gap = target - e.window;
+    const size_t zeros = static_cast<size_t>(std::min<int64_t>(gap - 1, static_cast<int64_t>(k)));
+    PushHistory(slot, e.current, k);
+    for (size_t z = 0; z < zeros; ++z) PushHistory(slot, 0, k);
+    e.previous = gap == 1 ? e.current : 0;
+    e.current = 0;
+    e.window = target;
+  }
+
+  // Brings the entry to the shard's window (before it is read or counted).
+  void CatchUpEntry(uint32_t slot, size_t k) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    CloseEntryWindows(slot, window, k);
+  }
+
+  // Closes every window before `target`: lazily without decay; with decay every entry's
+  // windows close now and counts decay.
   void AdvanceTo(int64_t target, const HotspotConfig& config) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     if (target <= window) return;
-    const int64_t gap = target - window;
-    const size_t k = config.history_length;
-    const size_t zeros = static_cast<size_t>(std::min<int64_t>(gap - 1, static_cast<int64_t>(k)));
-    const double factor = config.decay == 1 ? 1 : std::pow(config.decay, static_cast<double>(gap));
-    for (uint32_t slot = 0; slot < entries.size(); ++slot) {
-      Entry& e = entries[slot];
-      PushHistory(slot, e.current, k);
-      for (size_t z = 0; z < zeros; ++z) PushHistory(slot, 0, k);
-      e.previous = gap == 1 ? e.current : 0;
-      e.current = 0;
-      if (factor != 1) {
-        e.count *= factor;
-        e.error *= factor;
+    if (config.decay != 1) {
+      const double factor = std::pow(config.decay, static_cast<double>(target - window));
+      for (uint32_t slot = 0; slot < entries.size(); ++slot) {
+        CloseEntryWindows(slot, target, config.history_length);
+        entries[slot].count *= factor;
+        entries[slot].error *= factor;
       }
     }
     window = target;
@@ -141,6 +158,7 @@ struct alignas(64) HotspotTracker::Shard {
   void Record(BlockId id, size_t capacity, size_t k) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     auto [it, inserted] = slot_of.try_emplace(id, 0);
     if (!inserted) {
+      CatchUpEntry(it->second, k);
       Entry& e = entries[it->second];
       e.count += 1;
       ++e.current;
@@ -154,6 +172,7 @@ struct alignas(64) HotspotTracker::Shard {
       e.id = id;
       e.count = 1;
       e.current = 1;
+      e.window = window;
       history.resize(history.size() + k);
       heap.push_back(slot);
       SiftUp(heap.size() - 1);
@@ -170,6 +189,7 @@ struct alignas(64) HotspotTracker::Shard {
     e.previous = 0;
     e.history_head = 0;
     e.history_size = 0;
+    e.window = window;
     SiftDown(0);
   }
 };
@@ -241,27 +261,38 @@ void HotspotTracker::RecordRequest(std::span<const BlockId> ids, double t_s) {
   }
 }
 
-HotspotStats HotspotTracker::StatsOf(const Shard& shard, uint32_t slot, const Clock& clock,
-                                     std::vector<int64_t>& scratch) const
+void HotspotTracker::AppendHistory(const Shard& shard, uint32_t slot,
+                                   std::vector<int64_t>& out) const
     ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu) {
   const Shard::Entry& e = shard.entries[slot];
   const size_t k = config_.history_length;
   const uint32_t* ring = shard.history.data() + static_cast<size_t>(slot) * k;
+  for (uint32_t i = 0; i < e.history_size; ++i) out.push_back(ring[(e.history_head + i) % k]);
+}
+
+double HotspotTracker::IntensityOf(const Shard& shard, uint32_t slot, const Clock& clock)
+    ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu) {
+  const Shard::Entry& e = shard.entries[slot];
+  const int64_t requests = clock.current_requests + clock.previous_requests;
+  if (requests <= 0) return 0;
+  // At most 1 single-threaded; a request counted across a concurrent roll-over could make
+  // the share exceed 1 by a hair, so clamp.
+  return std::min(1.0, static_cast<double>(e.current + e.previous) / static_cast<double>(requests));
+}
+
+HotspotStats HotspotTracker::StatsOf(const Shard& shard, uint32_t slot, const Clock& clock,
+                                     std::vector<int64_t>& scratch) const
+    ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu) {
+  const Shard::Entry& e = shard.entries[slot];
   scratch.clear();
-  for (uint32_t i = 0; i < e.history_size; ++i) scratch.push_back(ring[(e.history_head + i) % k]);
+  AppendHistory(shard, slot, scratch);
 
   HotspotStats s;
   s.id = e.id;
   s.count = e.count;
   s.error = e.error;
   s.window_count = e.current;
-  const int64_t requests = clock.current_requests + clock.previous_requests;
-  if (requests > 0) {
-    // At most 1 single-threaded; a request counted across a concurrent roll-over could
-    // make the share exceed 1 by a hair, so clamp.
-    s.intensity =
-        std::min(1.0, static_cast<double>(e.current + e.previous) / static_cast<double>(requests));
-  }
+  s.intensity = IntensityOf(shard, slot, clock);
   const int64_t last = scratch.empty() ? 0 : scratch.back();
   const PrefixVerdict v = EvaluatePrefix(scratch, last, s.intensity, config_.nodes, config_.rules);
   s.slope = v.slope;
@@ -296,8 +327,10 @@ std::vector<HotspotStats> HotspotTracker::Snapshot(size_t top_k) const {
         const HotspotStats& coldest = out.front();
         if (e.count < coldest.count || (e.count == coldest.count && e.id > coldest.id)) continue;
         std::pop_heap(out.begin(), out.end(), Hotter);
+        shard.CatchUpEntry(slot, config_.history_length);
         out.back() = StatsOf(shard, slot, clock, scratch);
       } else {
+        shard.CatchUpEntry(slot, config_.history_length);
         out.push_back(StatsOf(shard, slot, clock, scratch));
       }
       std::push_heap(out.begin(), out.end(), Hotter);
@@ -313,6 +346,7 @@ std::optional<HotspotStats> HotspotTracker::Lookup(BlockId id) const {
   const Clock clock = Catchup(shard);
   const auto it = shard.slot_of.find(id);
   if (it == shard.slot_of.end()) return std::nullopt;
+  shard.CatchUpEntry(it->second, config_.history_length);
   std::vector<int64_t> scratch;
   return StatsOf(shard, it->second, clock, scratch);
 }
@@ -323,12 +357,25 @@ std::vector<int64_t> HotspotTracker::History(BlockId id) const {
   Catchup(shard);
   const auto it = shard.slot_of.find(id);
   std::vector<int64_t> out;
-  if (it == shard.slot_of.end()) return out;
-  const Shard::Entry& e = shard.entries[it->second];
-  const size_t k = config_.history_length;
-  const uint32_t* ring = shard.history.data() + static_cast<size_t>(it->second) * k;
-  for (uint32_t i = 0; i < e.history_size; ++i) out.push_back(ring[(e.history_head + i) % k]);
+  if (it != shard.slot_of.end()) {
+    shard.CatchUpEntry(it->second, config_.history_length);
+    AppendHistory(shard, it->second, out);
+  }
   return out;
+}
+
+bool HotspotTracker::ReadHistory(BlockId id, double* intensity,
+                                 std::vector<int64_t>* history) const {
+  Shard& shard = shards_[ShardOf(id)];
+  MutexLock lock(&shard.mu);
+  const Clock clock = Catchup(shard);
+  const auto it = shard.slot_of.find(id);
+  if (it == shard.slot_of.end()) return false;
+  shard.CatchUpEntry(it->second, config_.history_length);
+  *intensity = IntensityOf(shard, it->second, clock);
+  history->clear();
+  AppendHistory(shard, it->second, *history);
+  return true;
 }
 
 int64_t HotspotTracker::requests() const { return ReadClock().requests; }

@@ -78,6 +78,9 @@ class HotspotTracker {
   std::optional<HotspotStats> Lookup(BlockId id) const;
   // Completed windows' counts of one id, oldest first (at most K); empty if untracked.
   std::vector<int64_t> History(BlockId id) const;
+  // Lookup's intensity and History's counts of one id under one lock, into `history`
+  // (cleared; its capacity is reused); false, and nothing written, if it is untracked.
+  bool ReadHistory(BlockId id, double* intensity, std::vector<int64_t>* history) const;
 
   // Requests recorded so far, and the index of the current window.
   int64_t requests() const;
@@ -111,6 +114,10 @@ class HotspotTracker {
   Clock Catchup(Shard& shard) const;
   HotspotStats StatsOf(const Shard& shard, uint32_t slot, const Clock& clock,
                        std::vector<int64_t>& scratch) const;
+  // The slot's completed-window counts, oldest first, appended to `out`.
+  void AppendHistory(const Shard& shard, uint32_t slot, std::vector<int64_t>& out) const;
+  // Share of the current and previous windows' requests containing the slot's id.
+  static double IntensityOf(const Shard& shard, uint32_t slot, const Clock& clock);
 
   const HotspotConfig config_;
   const size_t shard_capacity_;

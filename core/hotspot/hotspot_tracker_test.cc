@@ -134,6 +134,59 @@ TEST(HotspotTrackerTest, RollOverBuildsHistoryAndTrend) {
   EXPECT_EQ(fresh.replication_factor, 1);
 }
 
+TEST(HotspotTrackerTest, AnIdUntouchedForWindowsCatchesUpWithZeros) {
+  // Windows of 10 requests, K = 4. Id 7 is in 3 requests of window 0, then absent while id
+  // 99 fills the windows after. Read in window 2: closed windows 0, 1 hold 3, 0. Read in
+  // window 6: the last K closed windows, 2..5, all hold 0 (its 3 fell off the ring).
+  for (const bool late : {false, true}) {
+    HotspotConfig config = RequestWindows(10, 1);
+    config.history_length = 4;
+    HotspotTracker tracker(config);
+    for (int i = 0; i < 10; ++i) tracker.RecordRequest(i < 3 ? Ids{7, 99} : Ids{99});
+    const int windows = late ? 6 : 2;
+    for (int w = 1; w < windows; ++w) {
+      for (int i = 0; i < 10; ++i) tracker.RecordRequest(Ids{99});
+    }
+    tracker.RecordRequest(Ids{99});  // opens the window it is read in
+    EXPECT_EQ(tracker.History(7),
+              late ? (std::vector<int64_t>{0, 0, 0, 0}) : (std::vector<int64_t>{3, 0}));
+    EXPECT_EQ(tracker.History(99),
+              late ? (std::vector<int64_t>{10, 10, 10, 10}) : (std::vector<int64_t>{10, 10}));
+    // Intensity: none of id 7 in the open window (1 request) or the one before (10).
+    EXPECT_DOUBLE_EQ(Get(tracker, 7).intensity, 0.0);
+    // Counted again: the catch-up happens before the count, which lands in the open window.
+    tracker.RecordRequest(Ids{7});
+    EXPECT_EQ(Get(tracker, 7).window_count, 1u);
+    EXPECT_EQ(Get(tracker, 7).count, 4);
+  }
+}
+
+TEST(HotspotTrackerTest, ReadHistoryIsLookupsIntensityAndHistorysCounts) {
+  HotspotConfig config = RequestWindows(10, 2);
+  config.history_length = 5;
+  HotspotTracker tracker(config);
+  for (int w = 0; w <= 6; ++w) {
+    for (int i = 0; i < 10; ++i) {
+      Ids ids = {99};
+      if (i <= w) ids.push_back(7);
+      tracker.RecordRequest(ids);
+    }
+  }
+  tracker.RecordRequest(Ids{99});                               // opens window 7
+  std::vector<int64_t> history = {42, 42, 42, 42, 42, 42, 42};  // cleared, not appended to
+  double intensity = -1;
+  ASSERT_TRUE(tracker.ReadHistory(7, &intensity, &history));
+  // Windows 2..6 hold 3..7 of id 7's requests; (0 + 7) / (1 + 10) of the open and last.
+  EXPECT_EQ(history, (std::vector<int64_t>{3, 4, 5, 6, 7}));
+  EXPECT_EQ(history, tracker.History(7));
+  EXPECT_DOUBLE_EQ(intensity, 7.0 / 11);
+  EXPECT_DOUBLE_EQ(intensity, Get(tracker, 7).intensity);
+  // Untracked: false, and the outputs are left alone.
+  EXPECT_FALSE(tracker.ReadHistory(12345, &intensity, &history));
+  EXPECT_DOUBLE_EQ(intensity, 7.0 / 11);
+  EXPECT_EQ(history.size(), 5u);
+}
+
 TEST(HotspotTrackerTest, DecayScalesCountsAtEachRollOver) {
   HotspotConfig config = RequestWindows(2, 1);
   config.decay = 0.5;

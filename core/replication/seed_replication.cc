@@ -54,19 +54,20 @@ class SeedReplication final : public ReplicationPolicy {
  private:
   // The prefix's replication factor under this policy's rules (1: not hot).
   int Factor(const HotspotTracker& tracker, BlockId id, uint32_t nodes) {
-    const std::optional<HotspotStats> stats = tracker.Lookup(id);
-    if (!stats) return 1;
+    double intensity = 0;
+    if (!tracker.ReadHistory(id, &intensity, &history_)) return 1;
     if (!predictive_) {
-      return IsCurrentHot(stats->intensity, rules_)
-                 ? ReplicationFactor(HotKind::kCurrent, stats->intensity, stats->slope,
+      // The slope as the tracker states it (HotspotStats::slope: its own rules).
+      return IsCurrentHot(intensity, rules_)
+                 ? ReplicationFactor(HotKind::kCurrent, intensity,
+                                     TrendSlope(history_, tracker.config().rules),
                                      static_cast<int>(nodes), rules_)
                  : 1;
     }
     // As HotspotTracker evaluates a prefix: its window counts are the history, the last
     // completed window's count is the seed's "hit count".
-    const std::vector<int64_t> history = tracker.History(id);
-    const int64_t count = history.empty() ? 0 : history.back();
-    return EvaluatePrefix(history, count, stats->intensity, static_cast<int>(nodes), rules_)
+    const int64_t count = history_.empty() ? 0 : history_.back();
+    return EvaluatePrefix(history_, count, intensity, static_cast<int>(nodes), rules_)
         .replication_factor;
   }
 
@@ -116,12 +117,14 @@ class SeedReplication final : public ReplicationPolicy {
   SeedCopySources sources_;
   std::vector<uint32_t> order_;
   std::vector<bool> covered_;
+  std::vector<int64_t> history_;  // scratch: a prefix's window counts
 };
 
 // Per node: a place in the copy order, a covered flag and max_prefix + 1 copy-source counts.
 uint64_t SeedReplicationStateBytes(const Params& p, const PolicySizing& cell) {
   const auto counts = static_cast<uint64_t>(p.GetInt("max_prefix")) + 2;
-  return cell.nodes * sizeof(uint32_t) * counts + CeilDiv(cell.nodes, 8);
+  // ...and a scratch history of at most the tracker's longest (4096 windows).
+  return cell.nodes * sizeof(uint32_t) * counts + CeilDiv(cell.nodes, 8) + 4096 * sizeof(int64_t);
 }
 
 }  // namespace

@@ -192,11 +192,10 @@ class PrefixAwareHotspotRouter final : public Router {
     const int nodes = static_cast<int>(view.nodes());
     for (size_t len = Top(view); len >= 2; --len) {
       const BlockId id = blocks[len - 1];
-      const std::optional<HotspotStats> stats = tracker->Lookup(id);
-      if (!stats) continue;
-      const std::vector<int64_t> history = tracker->History(id);
-      const int64_t last = history.empty() ? 0 : history.back();
-      const PrefixVerdict v = EvaluatePrefix(history, last, stats->intensity, nodes, rules_);
+      double intensity = 0;
+      if (!tracker->ReadHistory(id, &intensity, &history_)) continue;
+      const int64_t last = history_.empty() ? 0 : history_.back();
+      const PrefixVerdict v = EvaluatePrefix(history_, last, intensity, nodes, rules_);
       if (v.replication_factor <= 1) continue;
       std::optional<uint32_t> source;
       size_t holders = 0;
@@ -255,6 +254,7 @@ class PrefixAwareHotspotRouter final : public Router {
   // Realistic mode: copies asked for, (target, id) -> when they should have landed.
   absl::flat_hash_map<uint64_t, double> pending_;
   size_t prune_at_ = 64;
+  std::vector<int64_t> history_;  // scratch: a prefix's window counts (at most K)
 };
 
 // Seed mode: per node, a record per prefix of length 2..max_prefix (keyed by its last id, at
@@ -266,8 +266,10 @@ uint64_t PrefixAwareHotspotStateBytes(const Params& p, const PolicySizing& cell)
   const auto max_prefix = static_cast<uint64_t>(p.GetInt("max_prefix"));
   if (!cell.seed_compat) {
     const uint64_t pending = 2 * nodes * max_prefix;
+    // ...and a scratch history of at most the tracker's longest (4096 windows).
     return IdIndex::HashTableBytes(IdIndex::HashCapacityGrown(pending),
-                                   sizeof(std::pair<uint64_t, double>), alignof(double));
+                                   sizeof(std::pair<uint64_t, double>), alignof(double)) +
+           4096 * sizeof(int64_t);
   }
   const auto history = static_cast<uint64_t>(p.GetInt("history"));
   const TraceShape& t = cell.trace;

@@ -280,9 +280,10 @@ TEST(MemoryEstimateTest, StrategiesAddTheirTables) {
   tracked.track_hotspots = true;
   // 2,000 references, the first 8 blocks of each: up to 1,000 ids over 16 shards of at
   // most 4,096: 63 per shard. Per shard: the shard (192 B), its map grown to 127 slots
-  // (1,160 B), 64 entries (40 B), heap positions (4 B) and 20 history counts (4 B).
+  // (1,160 B), 64 entries (48 B: id, heap position, count, error, window counts, ring
+  // head and size, the entry's window), heap positions (4 B) and 20 history counts (4 B).
   EXPECT_EQ(EstimateCellMemory(t, tracked).hotspot_tracker,
-            16u * (192 + 1160 + 64 * (40 + 4) + 64 * 20 * 4));
+            16u * (192 + 1160 + 64 * (48 + 4) + 64 * 20 * 4));
   EXPECT_THROW(EstimateCellMemory(t, c, "no_such_router"), InputError);
 }
 
