@@ -197,13 +197,10 @@ class LabelPlacer:
 
 
 def off_scale_limit(values):
-    """The y value above which a cell is drawn at the top edge: the overload rule of the
-    verdict (verdict.OVERLOAD_FACTOR x the median), or None when no value is that far out."""
-    positive = sorted(v for v in values if v > 0)
-    if not positive:
-        return None
-    limit = verdict.OVERLOAD_FACTOR * positive[len(positive) // 2]
-    return limit if positive[-1] > limit else None
+    """The y value above which a cell is drawn at the top edge: the verdict's overload
+    limit, or None when no value is past it."""
+    limit = verdict.overload_limit(values)
+    return limit if limit is not None and max(values) > limit else None
 
 
 def pareto_scatter(results, colours):

@@ -124,16 +124,16 @@ def verdict_html(v):
                 for r, why in v.distrusted]
         out.append("</ul>")
     else:
-        out.append('<p class="muted">No cell to distrust: every node served requests, none '
-                   "rejected, no queue ran away.</p>")
+        out.append('<p class="muted">No cell to distrust: no idle nodes that hurt service, no '
+                   "rejections, no missed SLO, no queue that ran away.</p>")
     if v.notes:
         out.append('<ul class="notes">' + "".join(f"<li>{inline(n)}</li>" for n in v.notes)
                    + "</ul>")
     return out
 
 
-def verdict_section(results):
-    found = verdict.verdicts(results)
+def verdict_section(found):
+    """The verdicts (verdict.verdicts) of the results, one per group."""
     out = ['<section id="verdict"><h2>Verdict</h2>']
     if not found:
         out.append('<p class="muted">No realistic cells: nothing to judge on time or dollars. '
@@ -272,10 +272,11 @@ def plots_section(all_plots):
 
 def render(results, table_options, plot_options):
     """The whole page as a string."""
-    all_tables = tables.build_tables(results, table_options)
+    found = verdict.verdicts(results)
+    all_tables = tables.build_tables(results, table_options, verdict.distrusted_map(found))
     all_plots = plots.make_plots(results, plot_options)
     try:
-        body = (verdict_section(results) + failed_section(results) +
+        body = (verdict_section(found) + failed_section(results) +
                 tables_section(all_tables) + plots_section(all_plots) + context_section(results))
     finally:
         plots.close_all(all_plots)

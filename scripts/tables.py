@@ -205,7 +205,7 @@ def distrusted_cells(results):
     """{cell name: [reasons]}: realistic cells whose figures come from a degenerate run
     (verdict.py's rules)."""
     import verdict  # here: verdict imports this module
-    return verdict.distrusted_cells(results)
+    return verdict.distrusted_map(verdict.verdicts(results))
 
 
 def mark_distrusted(rows, records, distrusted):
@@ -354,11 +354,10 @@ def sort_rows(rows, key, table=None):
     return present + absent
 
 
-def full_tables(results, cells, options):
+def full_tables(results, cells, options, distrusted):
     """One full table per group (cluster, and trace/prices/rate_scale/... when several); the
     seed-mode groups after the others."""
     tables = []
-    distrusted = distrusted_cells(results)
     ordered = sorted(groups(results, cells), key=lambda g: group_mode(g[2]) == "seed")
     for title, values, frame in ordered:
         mode = group_mode(frame)
@@ -415,10 +414,9 @@ def decodes(frame):
     return "finished" in frame.columns and bool((frame["finished"].fillna(0) > 0).any())
 
 
-def serving_tables(results, cells, options):
+def serving_tables(results, cells, options, distrusted):
     """Per group of serving cells: goodput, TTFT, TBT, ITL, E2E, throughput, rejections."""
     tables = []
-    distrusted = distrusted_cells(results)
     for title, values, frame in groups(results, cells):
         if not decodes(frame):
             continue
@@ -463,13 +461,12 @@ def pareto_front(records):
     return sorted(front, key=lambda r: (r["usd_per_1k_requests"], r["ttft_p99_s"]))
 
 
-def pareto_tables(results, cells, options):
+def pareto_tables(results, cells, options, distrusted):
     """Per trace/prices/rate_scale/seed: the realistic cells (any cluster) on the front."""
     needed = ("hit_rate", "ttft_p99_s", "usd_per_1k_requests")
     if cells.empty or any(k not in cells.columns for k in needed):
         return []
     realistic = cells[cells.apply(is_realistic, axis=1)].dropna(subset=list(needed))
-    distrusted = distrusted_cells(results)
     tables = []
     for title, values, frame in groups(results, realistic, exclude=("strategy", "cluster"),
                                        always=()):
@@ -525,18 +522,21 @@ def node_tables(results, cells, options):
     return tables
 
 
-def build_tables(results, options=None):
+def build_tables(results, options=None, distrusted=None):
     """Every table requested by options.kinds: the realistic results first (serving, full,
-    Pareto), then the earlier simulator's compat tables, then per-node tables."""
+    Pareto), then the earlier simulator's compat tables, then per-node tables.
+    `distrusted`: verdict.distrusted_map of the results, when the caller has it already."""
     options = options or TableOptions()
     cells = cells_of(results)
+    if distrusted is None and {"serving", "full", "pareto"} & set(options.kinds):
+        distrusted = distrusted_cells(results)
     tables = []
     if "serving" in options.kinds:
-        tables += serving_tables(results, cells, options)
+        tables += serving_tables(results, cells, options, distrusted)
     if "full" in options.kinds:
-        tables += full_tables(results, cells, options)
+        tables += full_tables(results, cells, options, distrusted)
     if "pareto" in options.kinds:
-        tables += pareto_tables(results, cells, options)
+        tables += pareto_tables(results, cells, options, distrusted)
     if "seed" in options.kinds:
         tables += seed_tables(results, cells, options)
     if "nodes" in options.kinds:

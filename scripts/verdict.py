@@ -121,11 +121,11 @@ def cost_shares(records):
             for i, (_, name) in enumerate(COST_TERMS)]
 
 
-def distrust_reasons(results, record, median_ttft_p99, median_goodput, slo_set):
+def distrust_reasons(record, idle, median_ttft_p99, median_goodput, slo_set, limit):
     """Why this cell's figures describe a degenerate run, not its strategy ([] if none).
-    Idle nodes alone are no reason: at light load few nodes may serve everything well."""
+    Idle nodes (`idle`: idle_share's answer) alone are no reason: at light load few nodes
+    may serve everything well. `limit`: overload_limit of the group."""
     reasons = []
-    idle = idle_share(results, record)
     if idle and harmed(record, median_ttft_p99, median_goodput, slo_set):
         reasons.append(f"{idle[0]} of {idle[1]} nodes served no request, and its service "
                        "suffers for it")
@@ -137,9 +137,17 @@ def distrust_reasons(results, record, median_ttft_p99, median_goodput, slo_set):
     if slo_set and not tables.missing(slo) and slo < SLO_FLOOR:
         reasons.append(f"only {tables.fmt_percent(slo, 1)} of requests met the SLO")
     ttft = record.get("ttft_p99_s")
-    if median_ttft_p99 and not tables.missing(ttft) and ttft > OVERLOAD_FACTOR * median_ttft_p99:
+    if limit is not None and not tables.missing(ttft) and ttft > limit:
         reasons.append(f"TTFT p99 {ttft / median_ttft_p99:.0f}x the median cell's (overloaded)")
     return reasons
+
+
+def overload_limit(ttft_p99s):
+    """The TTFT p99 past which a cell is overloaded: OVERLOAD_FACTOR x the median cell's
+    (None without a positive value)."""
+    values = [v for v in ttft_p99s if not tables.missing(v)]
+    median = statistics.median(values) if values else 0
+    return OVERLOAD_FACTOR * median if median > 0 else None
 
 
 def margin(top, runner_up, share, fmt):
@@ -175,19 +183,21 @@ def group_verdict(results, title, frame):
     slo_set = present(frame, "goodput")
     ttfts = [r["ttft_p99_s"] for r in records if not tables.missing(r.get("ttft_p99_s"))]
     median_ttft = statistics.median(ttfts) if ttfts else 0
+    limit = overload_limit(ttfts)
     goodputs = [r["goodput"] for r in records if not tables.missing(r.get("goodput"))]
     median_goodput = statistics.median(goodputs) if goodputs else None
-    reasons = [(r, distrust_reasons(results, r, median_ttft, median_goodput, slo_set))
-               for r in records]
-    distrusted = [(r, why) for r, why in reasons if why]
-    trusted = [r for r, why in reasons if not why]
+    idle = [idle_share(results, r) for r in records]
+    reasons = [distrust_reasons(r, share, median_ttft, median_goodput, slo_set, limit)
+               for r, share in zip(records, idle)]
+    distrusted = [(r, why) for r, why in zip(records, reasons) if why]
+    trusted = [r for r, why in zip(records, reasons) if not why]
     notes = []
-    idle = [(r, idle_share(results, r)) for r in trusted]
-    idle = [(r, share) for r, share in idle if share]
-    if idle:
+    idle_unharmed = [(r, share) for r, share, why in zip(records, idle, reasons)
+                     if share and not why]
+    if idle_unharmed:
         notes.append("nodes left idle, service unharmed (light load lets few nodes serve "
                      "everything): " + ", ".join(f"`{label(r, clusters)}` {n} of {total}"
-                                                 for r, (n, total) in idle))
+                                                 for r, (n, total) in idle_unharmed))
     if not slo_set:
         notes.append("no SLO set: SLO attainment counts every request, goodput does not apply "
                      "(set `ttft_slo_s` in the cluster)")
@@ -206,15 +216,14 @@ def group_verdict(results, title, frame):
                          f"(median {tables.fmt_percent(statistics.median(shares), 0)}): the cost "
                          f"ranking follows the {name} price more than the GPUs'")
     else:
+        reasons_of = {id(r): why for r, why in distrusted}
         for r, (name, share) in heavy:
-            label_text = label(r, clusters)
-            for entry in distrusted:
-                if entry[0] is r:
-                    entry[1].append(f"{name} is {tables.fmt_percent(share, 0)} of its cost")
-                    break
+            if id(r) in reasons_of:
+                reasons_of[id(r)].append(f"{name} is {tables.fmt_percent(share, 0)} of its cost")
             else:
-                notes.append(f"`{label_text}`: {name} is {tables.fmt_percent(share, 0)} of its "
-                             "cost; its cost rank follows that price")
+                notes.append(f"`{label(r, clusters)}`: {name} is "
+                             f"{tables.fmt_percent(share, 0)} of its cost; its cost rank "
+                             "follows that price")
     best = []
     for objective, column, better, fmt, share in OBJECTIVES:
         if not present(frame, column):
@@ -242,9 +251,9 @@ def verdicts(results):
             tables.groups(results, realistic, exclude=("strategy", "cluster"), always=())]
 
 
-def distrusted_cells(results):
-    """{cell name: [reasons]} of every distrusted realistic cell."""
-    return {r["name"]: why for v in verdicts(results) for r, why in v.distrusted}
+def distrusted_map(found):
+    """{cell name: [reasons]} of every distrusted cell of these verdicts."""
+    return {r["name"]: why for v in found for r, why in v.distrusted}
 
 
 def names(records, clusters, limit=4, distrusted=()):
