@@ -170,8 +170,12 @@ nlohmann::ordered_json CellDetails(const LoadedMatrix& m, const Cell& cell, cons
                               {"trace", m.spec.traces[cell.choice.trace].name},
                               {"prices", m.spec.prices[cell.choice.prices].name},
                               {"rate_scale", m.spec.rate_scales[cell.choice.rate_scale]},
-                              {"seed", m.spec.seeds[cell.choice.seed]},
-                              {"error", run.error}};
+                              {"seed", m.spec.seeds[cell.choice.seed]}};
+  if (!k.hbm_cache_eviction.empty()) {  // tier G1's fields exist only with it
+    d["hbm_eviction"] = k.hbm_cache_eviction;
+    d["dram_write"] = k.dram_write;
+  }
+  d["error"] = run.error;
   if (run.error.empty()) d["result"] = RunResultToJson(run.result);
   return d;
 }

@@ -24,6 +24,7 @@
 #include "bench/cell_counters.h"
 #include "core/replication/replication_policy.h"
 #include "core/routing/router.h"
+#include "core/sim/metric_table.h"
 #include "core/util/names.h"
 #include "core/util/params.h"
 #include "gmock/gmock.h"
@@ -672,9 +673,12 @@ TEST_F(KvbenchRunTest, ResultHasGoogleBenchmarkAndKvbenchSchema) {
     EXPECT_FALSE(e.contains("error_occurred"));
     labels.insert(label);
     for (const std::string& counter : counters) {
-      // goodput is null (not a number) in cells without an SLO.
+      // A nullable metric is null (not a number) where it does not apply: goodput without
+      // an SLO, the HBM tier's metrics without the tier.
+      const MetricSpec* metric = FindMetric(counter);
       EXPECT_TRUE(e.contains(counter) &&
-                  (e[counter].is_number() || (counter == "goodput" && e[counter].is_null())))
+                  (e[counter].is_number() ||
+                   (metric != nullptr && metric->nullable && e[counter].is_null())))
           << counter;
     }
     // The entry's kvbench.cells record, keyed by the label's hash.

@@ -285,6 +285,29 @@ class Parser {
         k.stream_kv = o.Bool("stream_kv");
         if (k.stream_kv && !disaggregated) o.Fail("stream_kv", "needs shape \"disaggregated\"");
       }
+      if (o.Has("hbm_cache")) {
+        StrictObject h = o.Object("hbm_cache");
+        if (*shape == ClusterShape::kPrefillOnly) {
+          o.Fail("hbm_cache", "needs a serving shape (HBM is the serving engine's memory)");
+        }
+        k.hbm_cache_eviction = h.Has("eviction") ? h.String("eviction") : "lru";
+        if (FindEvictionPolicy(k.hbm_cache_eviction) == nullptr) {
+          h.Fail("eviction", absl::StrCat("unknown policy '", k.hbm_cache_eviction, "'",
+                                          DidYouMeanName(k.hbm_cache_eviction, EvictionPolicies()),
+                                          " (known: ", JoinNames(EvictionPolicies()), ")"));
+        }
+        h.Finish();
+      }
+      if (o.Has("dram_write")) {
+        k.dram_write = o.String("dram_write");
+        if (k.dram_write != "through" && k.dram_write != "back") {
+          o.Fail("dram_write",
+                 absl::StrCat("expected \"through\" or \"back\", got \"", k.dram_write, "\""));
+        }
+        if (k.dram_write == "back" && k.hbm_cache_eviction.empty()) {
+          o.Fail("dram_write", "\"back\" needs hbm_cache (DRAM then receives what HBM evicts)");
+        }
+      }
       if (o.Has("predictor")) {
         StrictObject p = o.Object("predictor");
         if (p.Has("bias")) {
@@ -644,6 +667,10 @@ nlohmann::ordered_json MatrixConfigToJson(const MatrixConfig& c) {
       j["stream_kv"] = k.stream_kv;
     }
     if (k.shape != "prefill_only") j["overlap_load"] = k.overlap_load;
+    if (!k.hbm_cache_eviction.empty()) {  // tier G1's fields exist only with it
+      j["hbm_cache"] = {{"eviction", k.hbm_cache_eviction}};
+      j["dram_write"] = k.dram_write;
+    }
     j["profile"] = k.profile;
     j["ttft_slo_s"] = k.ttft_slo_s;
     j["reject_over_slo"] = k.reject_over_slo;
@@ -841,6 +868,9 @@ MatrixSpec BuildMatrixSpec(const MatrixConfig& c, TraceCache& traces) {
     config.early_rejection = *EarlyRejectionFromName(k.early_rejection);
     config.overlap_load = k.overlap_load;
     config.stream_kv = k.stream_kv;
+    config.cluster.hbm_prefix_cache = !k.hbm_cache_eviction.empty();
+    if (config.cluster.hbm_prefix_cache) config.cluster.hbm_eviction = k.hbm_cache_eviction;
+    config.cluster.dram_write = k.dram_write == "back" ? DramWrite::kBack : DramWrite::kThrough;
     config.ttft_slo_s = k.ttft_slo_s;
     config.tbt_slo_s = k.tbt_slo_s;
     config.signal_refresh_s = k.signal_refresh_s;

@@ -33,8 +33,12 @@ struct ClusterConfig {
   uint64_t decode_nodes = 0;
   std::string decode_selector = "least_loaded";  // disaggregated: decode-selection policy
   std::string early_rejection = "none";  // disaggregated: none, current_load, predicted_load
-  bool overlap_load = false;    // serving shapes: prefix load layer by layer under the prefill
-  bool stream_kv = false;       // disaggregated: KV streamed to the decode node from the start
+  bool overlap_load = false;  // serving shapes: prefix load layer by layer under the prefill
+  bool stream_kv = false;     // disaggregated: KV streamed to the decode node from the start
+  // Serving shapes: tier G1's eviction policy (the cluster's "hbm_cache"); empty: HBM keeps
+  // no prefix cache. "through" or "back": when DRAM receives blocks (ClusterSpec::dram_write).
+  std::string hbm_cache_eviction;
+  std::string dram_write = "through";
   double ttft_slo_s = 0;        // 0: no SLO
   double tbt_slo_s = 0;         // serving shapes: mean-TBT SLO; 0: none
   double signal_refresh_s = 0;  // serving shapes: load signals' refresh period; 0: exact

@@ -193,6 +193,59 @@ std::vector<BadConfig> BadConfigs() {
       {"overlapped load on a prefill-only cluster",
        [](json& c) { c["clusters"][1]["overlap_load"] = true; },
        "m.json: clusters[1].overlap_load: needs a serving shape"},
+      // Tier G1: the HBM prefix cache and when DRAM receives blocks.
+      {"HBM cache on a prefill-only cluster",
+       [](json& c) { c["clusters"][1]["hbm_cache"] = json::object(); },
+       "m.json: clusters[1].hbm_cache: needs a serving shape (HBM is the serving engine's "
+       "memory)"},
+      {"HBM cache on a seed cluster",
+       [](json& c) {
+         c["clusters"][0]["hbm_cache"] = {{"eviction", "lru"}};
+       },
+       "m.json: clusters[0].hbm_cache: needs a serving shape (HBM is the serving engine's "
+       "memory)"},
+      {"unknown HBM cache eviction",
+       [](json& c) {
+         c["clusters"][1]["shape"] = "aggregated";
+         c["clusters"][1]["hbm_cache"] = {{"eviction", "mru"}};
+       },
+       "m.json: clusters[1].hbm_cache.eviction: unknown policy 'mru' (did you mean 'lru'?) "
+       "(known: " +
+           JoinNames(EvictionPolicies()) + ")"},
+      {"HBM cache eviction not a string",
+       [](json& c) {
+         c["clusters"][1]["shape"] = "aggregated";
+         c["clusters"][1]["hbm_cache"] = {{"eviction", 3}};
+       },
+       "m.json: clusters[1].hbm_cache.eviction: expected a string, got the integer 3"},
+      {"unknown HBM cache field",
+       [](json& c) {
+         c["clusters"][1]["shape"] = "aggregated";
+         c["clusters"][1]["hbm_cache"] = {{"eviction", "lru"}, {"size", "80GB"}};
+       },
+       "m.json: clusters[1].hbm_cache.size: unknown field"},
+      {"HBM cache not an object",
+       [](json& c) {
+         c["clusters"][1]["shape"] = "aggregated";
+         c["clusters"][1]["hbm_cache"] = true;
+       },
+       "m.json: clusters[1].hbm_cache: expected an object, got boolean"},
+      {"unknown DRAM write",
+       [](json& c) {
+         c["clusters"][1]["shape"] = "aggregated";
+         c["clusters"][1]["hbm_cache"] = json::object();
+         c["clusters"][1]["dram_write"] = "sideways";
+       },
+       "m.json: clusters[1].dram_write: expected \"through\" or \"back\", got \"sideways\""},
+      {"DRAM write not a string", [](json& c) { c["clusters"][1]["dram_write"] = 1; },
+       "m.json: clusters[1].dram_write: expected a string, got the integer 1"},
+      {"DRAM write-back without an HBM cache",
+       [](json& c) {
+         c["clusters"][1]["shape"] = "aggregated";
+         c["clusters"][1]["dram_write"] = "back";
+       },
+       "m.json: clusters[1].dram_write: \"back\" needs hbm_cache (DRAM then receives what HBM "
+       "evicts)"},
       {"predictor bias 0",
        [](json& c) {
          c["clusters"][1]["predictor"] = {{"bias", 0}};
@@ -699,6 +752,51 @@ TEST(MatrixJsonTest, ConfigToJsonRoundTripsThroughParse) {
   EXPECT_EQ(twice, once);
 }
 
+// Tier G1's fields are printed only when the HBM cache is on, and read back the same.
+TEST(MatrixJsonTest, HbmCacheRoundTripsThroughConfigToJson) {
+  json config = BaseConfig();
+  config["clusters"][1]["shape"] = "aggregated";
+  config["clusters"][1]["hbm_cache"] = {{"eviction", "s3fifo"}};
+  config["clusters"][1]["dram_write"] = "back";
+  config["clusters"][2]["shape"] = "aggregated";
+  config["clusters"][2]["hbm_cache"] = json::object();
+  config["clusters"][2]["dram_write"] = "through";
+  const MatrixConfig parsed = ParseMatrixConfig(config, "m.json");
+  const json once = json::parse(MatrixConfigToJson(parsed).dump());
+  EXPECT_EQ(once["clusters"][1]["hbm_cache"], json({{"eviction", "s3fifo"}}));
+  EXPECT_EQ(once["clusters"][1]["dram_write"], "back");
+  EXPECT_EQ(once["clusters"][2]["hbm_cache"], json({{"eviction", "lru"}}));
+  EXPECT_EQ(once["clusters"][2]["dram_write"], "through");
+  MatrixConfig again;
+  std::string error;
+  try {
+    again = ParseMatrixConfig(once, "m.json");
+  } catch (const InputError& e) {
+    error = e.what();
+  }
+  EXPECT_EQ(error, "");
+  ASSERT_EQ(again.clusters.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(again.clusters[i].hbm_cache_eviction, parsed.clusters[i].hbm_cache_eviction);
+    EXPECT_EQ(again.clusters[i].dram_write, parsed.clusters[i].dram_write);
+    EXPECT_EQ(again.clusters[i].shape, parsed.clusters[i].shape);
+  }
+  EXPECT_EQ(json::parse(MatrixConfigToJson(again).dump()), once);
+
+  // Without an HBM cache neither field is written, so older configs keep their hash; an
+  // explicit write-through is the default and is left out as well.
+  json plain = BaseConfig();
+  plain["clusters"][1]["shape"] = "aggregated";
+  plain["clusters"][1]["dram_write"] = "through";
+  const json printed = json::parse(MatrixConfigToJson(ParseMatrixConfig(plain, "m.json")).dump());
+  for (size_t i = 0; i < printed["clusters"].size(); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_FALSE(printed["clusters"][i].contains("hbm_cache"));
+    EXPECT_FALSE(printed["clusters"][i].contains("dram_write"));
+  }
+}
+
 TEST(MatrixJsonTest, OverrideTracesRepointsExclusionsAndCells) {
   json config = BaseConfig();
   config["traces"].push_back({{"name", "t"}, {"preset", "toolagent"}, {"requests", 100}});
@@ -764,6 +862,53 @@ TEST(MatrixJsonTest, ExpandedCellsAndTheirSimConfigsFollowTheConfig) {
       ASSERT_EQ(sim.cluster.nodes.size(), 2u);
       EXPECT_EQ(sim.cluster.nodes[0].capacity_blocks, 409u);
       EXPECT_EQ(sim.cluster.scope, CacheScope::kGlobal);
+    }
+  }
+}
+
+// "hbm_cache" turns on an aggregated cluster's HBM prefix cache (tier G1) with its eviction
+// policy, "lru" when the object is empty; "dram_write" picks when DRAM receives blocks.
+// Both reach the SimConfig of the cluster's cells.
+TEST(MatrixJsonTest, HbmCacheAndDramWriteReachTheSimConfig) {
+  json config = BaseConfig();
+  config["clusters"][1]["shape"] = "aggregated";
+  config["clusters"][1]["hbm_cache"] = {{"eviction", "s3fifo"}};
+  config["clusters"][1]["dram_write"] = "back";
+  config["clusters"][2]["shape"] = "aggregated";
+  config["clusters"][2]["hbm_cache"] = json::object();
+  const MatrixConfig c = ParseMatrixConfig(config, "m.json");
+  ASSERT_EQ(c.clusters.size(), 3u);
+  EXPECT_EQ(c.clusters[0].hbm_cache_eviction, "");  // no hbm_cache: no tier G1
+  EXPECT_EQ(c.clusters[0].dram_write, "through");
+  EXPECT_EQ(c.clusters[1].hbm_cache_eviction, "s3fifo");
+  EXPECT_EQ(c.clusters[1].dram_write, "back");
+  EXPECT_EQ(c.clusters[2].hbm_cache_eviction, "lru");
+  EXPECT_EQ(c.clusters[2].dram_write, "through");
+
+  TraceCache traces;
+  const MatrixSpec spec = BuildMatrixSpec(c, traces);
+  ASSERT_EQ(spec.clusters.size(), 3u);
+  const ClusterSpec& off = spec.clusters[0].config.cluster;
+  EXPECT_FALSE(off.hbm_prefix_cache);
+  EXPECT_EQ(off.dram_write, DramWrite::kThrough);
+  const ClusterSpec& back = spec.clusters[1].config.cluster;
+  EXPECT_EQ(spec.clusters[1].config.shape, ClusterShape::kAggregated);
+  EXPECT_TRUE(back.hbm_prefix_cache);
+  EXPECT_EQ(back.hbm_eviction, "s3fifo");
+  EXPECT_EQ(back.dram_write, DramWrite::kBack);
+  const ClusterSpec& through = spec.clusters[2].config.cluster;
+  EXPECT_TRUE(through.hbm_prefix_cache);
+  EXPECT_EQ(through.hbm_eviction, "lru");
+  EXPECT_EQ(through.dram_write, DramWrite::kThrough);
+  // Every cell of a cluster carries its settings.
+  for (const Cell& cell : ExpandMatrix(spec)) {
+    SCOPED_TRACE(cell.key);
+    const SimConfig sim = CellConfig(spec, cell);
+    EXPECT_EQ(sim.cluster.hbm_prefix_cache, cell.choice.cluster != 0);
+    EXPECT_EQ(sim.cluster.dram_write,
+              cell.choice.cluster == 1 ? DramWrite::kBack : DramWrite::kThrough);
+    if (cell.choice.cluster == 1) {
+      EXPECT_EQ(sim.cluster.hbm_eviction, "s3fifo");
     }
   }
 }

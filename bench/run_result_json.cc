@@ -1,5 +1,6 @@
 #include "bench/run_result_json.h"
 
+#include <cmath>
 #include <string>
 
 #include "core/sim/metric_table.h"
@@ -66,7 +67,9 @@ nlohmann::ordered_json RunResultToJson(const RunResult& r) {
     nlohmann::ordered_json& slot = m.section == "requests"
                                        ? json[std::string(m.name)]
                                        : json[std::string(m.section)][std::string(m.name)];
-    if (m.integer) {
+    if (std::isnan(value)) {
+      slot = nullptr;  // does not apply to this cell
+    } else if (m.integer) {
       slot = static_cast<uint64_t>(value);
     } else {
       slot = value;

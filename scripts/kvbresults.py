@@ -62,7 +62,8 @@ GBENCH_NAME_SUFFIXES = ("iterations:", "repeats:", "threads:", "min_time:",
 SECONDS_PER_UNIT = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
 
 # The kvbench cell fields (besides its name parameters) that become columns.
-CELL_FIELDS = ("mode", "nodes", "capacity_blocks", "eviction", "scope")
+CELL_FIELDS = ("mode", "nodes", "capacity_blocks", "eviction", "scope", "hbm_eviction",
+               "dram_write")
 
 
 @dataclass

@@ -164,6 +164,8 @@ def cluster_description(frame):
     for key in ("eviction", "scope"):
         if isinstance(first.get(key), str):
             parts.append(first[key])
+    if isinstance(first.get("hbm_eviction"), str):  # tier G1
+        parts.append(f"HBM prefix cache {first['hbm_eviction']}, DRAM write-{first.get('dram_write')}")
     return ", ".join(parts)
 
 
@@ -308,6 +310,7 @@ FULL_METRICS = (
     # comes from the metric table (the result files' `metrics` section)
     ("hit_rate", "hit rate", fmt_percent, False),
     ("token_hit_rate", "token hit rate", fmt_percent, False),
+    ("hbm_hit_rate", "HBM hit rate", fmt_percent, True),
     ("concentration", "concentration", fmt_fixed(3), False),
     ("load_cv", "load CV", fmt_fixed(3), False),
     ("ttft_mean_s", "TTFT mean (s)", fmt_seconds, True),
@@ -318,6 +321,8 @@ FULL_METRICS = (
     ("transfer_bytes", "transfer", None, True),
     ("usd_per_1k_requests", "$ / 1K req", fmt_dollars, True),
 )
+# Columns shown only when some cell of the group has a value (tier G1's).
+OPTIONAL_METRICS = {"hbm_hit_rate"}
 
 
 def better_of(metric, table=None):
@@ -333,6 +338,9 @@ def full_columns(frame, mode, baseline, table=None):
     for key, header, fmt, timed in FULL_METRICS:
         better = better_of(key, table) or ""
         if timed and mode == "seed":
+            continue
+        if key in OPTIONAL_METRICS and (key not in frame.columns
+                                        or frame[key].map(missing).all()):
             continue
         if fmt is None:  # bytes: one unit per column, fitted to its largest value
             unit, divisor = bytes_scale(frame[key].tolist() if key in frame.columns else [])

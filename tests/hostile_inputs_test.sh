@@ -814,6 +814,31 @@ expect_ok 17-provisioned-and-occupied-storage \
   -- "$kvbench" --config m_sb_ok.json --out r_sb_ok.json --summary=false
 
 # ---------------------------------------------------------------------------------------
+# 18. HBM prefix cache (tier G1): a cluster's "hbm_cache" and "dram_write". Bad values exit
+#     2 naming the config and the field; a serving cluster with both is accepted.
+serving m_hbm_prefill.json hbm_prefill '"hbm_cache": {"eviction": "lru"}'
+expect_error 18-hbm-cache-on-prefill-only 2 "m_hbm_prefill.json" "clusters[0].hbm_cache" "needs a serving shape" -- \
+  "$kvbench" --config m_hbm_prefill.json --list
+serving m_hbm_evict.json hbm_evict '"shape": "aggregated", "hbm_cache": {"eviction": "lruu"}'
+expect_error 18-hbm-cache-eviction-unknown 2 "m_hbm_evict.json" "clusters[0].hbm_cache.eviction" "unknown policy 'lruu'" "did you mean 'lru'" -- \
+  "$kvbench" --config m_hbm_evict.json --list
+serving m_hbm_bool.json hbm_bool '"shape": "aggregated", "hbm_cache": true'
+expect_error 18-hbm-cache-not-an-object 2 "m_hbm_bool.json" "clusters[0].hbm_cache" "expected an object" -- \
+  "$kvbench" --config m_hbm_bool.json --list
+serving m_hbm_field.json hbm_field '"shape": "aggregated", "hbm_cache": {"eviction": "lru", "capacity": "80GB"}'
+expect_error 18-hbm-cache-unknown-field 2 "m_hbm_field.json" "clusters[0].hbm_cache.capacity" "unknown field" -- \
+  "$kvbench" --config m_hbm_field.json --list
+serving m_dram_write.json dram_write '"shape": "aggregated", "hbm_cache": {}, "dram_write": "sideways"'
+expect_error 18-dram-write-unknown 2 "m_dram_write.json" "clusters[0].dram_write" "sideways" -- \
+  "$kvbench" --config m_dram_write.json --list
+serving m_dram_back.json dram_back '"shape": "aggregated", "dram_write": "back"'
+expect_error 18-dram-write-back-without-hbm-cache 2 "m_dram_back.json" "clusters[0].dram_write" "needs hbm_cache" -- \
+  "$kvbench" --config m_dram_back.json --list
+serving m_hbm_ok.json hbm_ok '"shape": "aggregated", "hbm_cache": {"eviction": "s3fifo"}, "dram_write": "back"'
+expect_ok 18-hbm-cache-accepted 'check listing 18-hbm-cache-accepted.out 1' \
+  -- "$kvbench" --config m_hbm_ok.json --list
+
+# ---------------------------------------------------------------------------------------
 total_ms=$(( ($(usec) - ${test_start/./}) / 1000 ))
 echo "hostile_inputs_test: $passed passed, $failed failed, $known known failures in $(( total_ms / 1000 )) s"
 if (( ${#fixed[@]} > 0 )); then

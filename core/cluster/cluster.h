@@ -25,9 +25,19 @@ struct NodeSpec {
 // another node (at transfer cost) and keeps the fetched blocks.
 enum class CacheScope { kLocal, kGlobal };
 
+// With an HBM prefix cache, when a node's DRAM (G2) receives blocks: when a prefill
+// completes (write-through), or when HBM evicts them (write-back; SGLang HiCache's
+// write_through and write_back policies).
+enum class DramWrite { kThrough, kBack };
+
 struct ClusterSpec {
   std::vector<NodeSpec> nodes;
   CacheScope scope = CacheScope::kLocal;
+  // Serving shapes: each node's HBM keeps the blocks of finished requests as a prefix cache
+  // (tier G1, HbmPrefixCache) evicted by `hbm_eviction`; off, HBM holds running requests only.
+  bool hbm_prefix_cache = false;
+  std::string hbm_eviction = "lru";
+  DramWrite dram_write = DramWrite::kThrough;
 };
 
 // The nodes' caches and the index of who holds what, kept consistent, with the

@@ -430,6 +430,53 @@ TEST(SimPrefixIndexTest, WordsKeepOneHolderAndPoolTheSetsOfSharedIds) {
   EXPECT_EQ(index.Holders(50), Nodes({299}));
 }
 
+// Two tiers of the same nodes: LongestPrefixWith matches an id held in either, against a
+// walk per node over both indexes, with masks (5, 64 nodes) and words (130 nodes).
+TEST(SimPrefixIndexTest, LongestPrefixWithMatchesEitherTier) {
+  for (const size_t nodes : {5, 64, 130}) {
+    SCOPED_TRACE(nodes);
+    SimPrefixIndex a(nodes), b(nodes);
+    std::mt19937_64 rng(nodes);
+    for (int k = 0; k < 4000; ++k) {
+      const size_t node = rng() % nodes;
+      const BlockId id = rng() % 12;
+      (rng() % 2 == 0 ? a : b).Add(node, id);
+    }
+    for (int q = 0; q < 200; ++q) {
+      std::vector<BlockId> ids(rng() % 8);
+      for (BlockId& id : ids) id = rng() % 14;  // ids 12 and 13 are held nowhere
+      std::vector<uint32_t> prefix(nodes);
+      const LongestPrefixResult r = a.LongestPrefixWith(b, ids, prefix);
+      uint32_t best = 0;
+      HolderList best_nodes;
+      for (size_t n = 0; n < nodes; ++n) {
+        uint32_t k = 0;
+        while (k < ids.size() && (a.Holds(ids[k], n) || b.Holds(ids[k], n))) ++k;
+        EXPECT_EQ(prefix[n], k);
+        if (k > best) {
+          best = k;
+          best_nodes.clear();
+        }
+        if (k == best && k > 0) best_nodes.push_back(static_cast<NodeId>(n));
+      }
+      EXPECT_EQ(r.best_len, best);
+      EXPECT_EQ(r.best_nodes, best_nodes);
+      const LongestPrefixResult no_span = a.LongestPrefixWith(b, ids);
+      EXPECT_EQ(no_span.best_len, best);
+    }
+  }
+  // Node 2 holds id 1 in the first tier, id 2 in the second: a prefix of 2 only together.
+  SimPrefixIndex first(3), second(3);
+  first.Add(2, BlockId{1});
+  second.Add(2, BlockId{2});
+  EXPECT_EQ(first.LongestPrefix(std::vector<BlockId>{1, 2}).best_len, 1u);
+  const LongestPrefixResult both = first.LongestPrefixWith(second, std::vector<BlockId>{1, 2});
+  EXPECT_EQ(both.best_len, 2u);
+  EXPECT_EQ(both.best_nodes, Nodes({2}));
+  EXPECT_THROW(first.LongestPrefixWith(SimPrefixIndex(4), std::vector<BlockId>{1}),
+               std::invalid_argument);
+}
+
 // Replays a generated conversation trace through a 16-node cluster routed by longest
 // prefix (ties and misses go to the least-loaded node), each node keeping its most recent
 // 400 blocks. The no-lock interned index and the sharded raw-id index must answer every

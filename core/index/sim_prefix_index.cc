@@ -188,6 +188,57 @@ LongestPrefixResult SimPrefixIndex::LongestPrefix(std::span<const BlockId> ids,
   return result;
 }
 
+LongestPrefixResult SimPrefixIndex::LongestPrefixWith(const SimPrefixIndex& other,
+                                                      std::span<const BlockId> ids,
+                                                      std::span<uint32_t> prefix_per_node) const {
+  if (other.nodes_ != nodes_) {
+    throw std::invalid_argument("PrefixIndex::LongestPrefixWith: the indexes' node counts differ");
+  }
+  const bool per_node = !prefix_per_node.empty();
+  if (per_node) {
+    CheckSpan("LongestPrefixWith", "prefix_per_node", prefix_per_node.size());
+    std::fill(prefix_per_node.begin(), prefix_per_node.end(), 0);
+  }
+  LongestPrefixResult result;
+  if (ids.empty()) return result;
+  if (masked_) {
+    // `alive`: nodes holding each of ids[0..k) in either index.
+    uint64_t alive = Mask(ids[0]) | other.Mask(ids[0]);
+    if (alive == 0) return result;
+    uint32_t k = 1;
+    for (; k < ids.size(); ++k) {
+      const uint64_t next = alive & (Mask(ids[k]) | other.Mask(ids[k]));
+      if (per_node) {
+        for (uint64_t ended = alive & ~next; ended != 0; ended &= ended - 1) {
+          prefix_per_node[std::countr_zero(ended)] = k;
+        }
+      }
+      if (next == 0) break;
+      alive = next;
+    }
+    result.best_len = k;
+    for (; alive != 0; alive &= alive - 1) {
+      const auto node = static_cast<NodeId>(std::countr_zero(alive));
+      result.best_nodes.push_back(node);
+      if (per_node) prefix_per_node[node] = k;
+    }
+    return result;
+  }
+  // Large clusters: a walk per node (tiered large clusters are rare).
+  for (size_t n = 0; n < nodes_; ++n) {
+    uint32_t k = 0;
+    while (k < ids.size() && (Holds(ids[k], n) || other.Holds(ids[k], n))) ++k;
+    if (per_node) prefix_per_node[n] = k;
+    if (k == 0 || k < result.best_len) continue;
+    if (k > result.best_len) {
+      result.best_len = k;
+      result.best_nodes.clear();
+    }
+    result.best_nodes.push_back(static_cast<NodeId>(n));
+  }
+  return result;
+}
+
 void SimPrefixIndex::ResidentCounts(std::span<const BlockId> ids,
                                     std::span<uint32_t> resident) const {
   CheckSpan("ResidentCounts", "resident", resident.size());

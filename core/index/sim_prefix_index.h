@@ -57,6 +57,10 @@ class SimPrefixIndex {
   bool Held(BlockId id) const;
   LongestPrefixResult LongestPrefix(std::span<const BlockId> ids,
                                     std::span<uint32_t> prefix_per_node = {}) const;
+  // LongestPrefix over two tiers of the same nodes: a node matches ids[k] if it holds it
+  // here or in `other` (same node count, else std::invalid_argument).
+  LongestPrefixResult LongestPrefixWith(const SimPrefixIndex& other, std::span<const BlockId> ids,
+                                        std::span<uint32_t> prefix_per_node = {}) const;
   void ResidentCounts(std::span<const BlockId> ids, std::span<uint32_t> resident) const;
 
   size_t size() const { return ids_; }

@@ -44,6 +44,10 @@ struct ClusterViewSources {
   // When the engine-reported signals were last refreshed; nullptr: they are fresh.
   const double* signals_as_of_s = nullptr;
   const SimPrefixIndex* holders = nullptr;
+  // Nodes with an HBM prefix cache (tier G1): what their HBM holds, and the request's
+  // prefix there per node; null and empty without one (then `holders` is every tier).
+  const SimPrefixIndex* hbm_holders = nullptr;
+  std::span<const uint32_t> hbm_prefix_blocks;
   const HotspotTracker* hotspots = nullptr;
   std::function<double(size_t node, uint32_t reused_blocks)> predict_prefill_s;
   std::function<size_t(size_t node)> resident;
@@ -71,8 +75,14 @@ class ClusterView {
   const Request& request() const { return request_; }
   // The request's index in its trace (RoutedRequest::request names it the same way).
   uint32_t request_index() const { return request_index_; }
-  // Longest run of the request's leading blocks resident on `node`.
+  // Longest run of the request's leading blocks resident on `node`, in any of its tiers.
   uint32_t prefix_blocks(size_t node) const { return s_.prefix_blocks[node]; }
+  // Whether nodes keep an HBM prefix cache (tier G1) that hbm_prefix_blocks reports.
+  bool hbm_tier() const { return !s_.hbm_prefix_blocks.empty(); }
+  // Of the request's leading blocks, the longest run in `node`'s HBM (0 without tier G1).
+  uint32_t hbm_prefix_blocks(size_t node) const {
+    return s_.hbm_prefix_blocks.empty() ? 0 : s_.hbm_prefix_blocks[node];
+  }
   // The largest prefix_blocks over the nodes, and the lowest node holding that many (0 when
   // no node holds the first block).
   uint32_t longest_prefix_blocks() const { return longest_prefix_blocks_; }
@@ -80,7 +90,10 @@ class ClusterView {
   // The request's blocks resident on `node`, counted per block (not necessarily a prefix).
   uint32_t resident_blocks(size_t node) const;
   // Whether `node` holds the request's i-th block.
-  bool holds(size_t node, size_t i) const { return s_.holders->Holds(request_.blocks[i], node); }
+  bool holds(size_t node, size_t i) const {
+    return s_.holders->Holds(request_.blocks[i], node) ||
+           (s_.hbm_holders != nullptr && s_.hbm_holders->Holds(request_.blocks[i], node));
+  }
   // Seed-compat: size of the node's last-100-requests list; realistic: requests queued or
   // in service on the node.
   size_t queue_length(size_t node) const { return s_.queue_length[node]; }

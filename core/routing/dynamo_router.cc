@@ -2,10 +2,12 @@
 // prefill_load_scale x max(0, raw prefill - overlap credit) + decode blocks
 // + active_request_weight x active requests, where raw prefill = (the request's prompt +
 // the prompt tokens routed to the node and not yet past their first token) / block and
-// overlap credit = overlap_credit x the node's cached prefix (+ host/disk hits when tiers
-// exist). Decode blocks: the blocks of the sequences the router placed on the node and not
-// yet freed (a prefill pool frees them at the first token). Argmin with uniform random
-// ties, or softmax sampling over min-max normalised costs at temperature T > 0.
+// overlap credit = overlap_credit x the node's cached prefix; with an HBM tier, its HBM
+// run x overlap_credit + the rest of its prefix (host DRAM) x host_hit_weight
+// (ai-dynamo/dynamo@a4bdb9bf lib/kv-router/src/scheduling/selector/default.rs worker_logit). Decode
+// blocks: the blocks of the sequences the router placed on the node and not yet freed (a prefill
+// pool frees them at the first token). Argmin with uniform random ties, or softmax sampling over
+// min-max normalised costs at temperature T > 0.
 
 #include <algorithm>
 #include <cmath>
@@ -31,6 +33,9 @@ constexpr ParamSpec kParams[] = {
     {"temperature", 0, 0, 1000,
      "0: least cost (random among ties); > 0: softmax sampling over normalised costs"},
     {"block_tokens", 16, 1, 1e6, "tokens per cost block (Dynamo's kv_block_size)"},
+    // ai-dynamo/dynamo@0243c51b lib/kv-router/src/scheduling/config.rs: host_cache_hit_weight.
+    {"host_hit_weight", 0.75, 0, 1,
+     "with an HBM tier: credit per block cached in host DRAM past the HBM run"},
     {"overlap_weight", 0, 0, 1000,
      "deprecated alias: nonzero sets prefill_load_scale (Dynamo's legacy flag)"},
 };
@@ -48,6 +53,7 @@ class DynamoRouter final : public Router {
         active_request_weight_(p.Get("active_request_weight")),
         temperature_(p.Get("temperature")),
         block_tokens_(p.Get("block_tokens")),
+        host_hit_weight_(p.Get("host_hit_weight")),
         rng_(seed) {}
 
   RouteDecision Route(const ClusterView& view) override {
@@ -66,7 +72,15 @@ class DynamoRouter final : public Router {
       const double raw_prefill =
           (static_cast<double>(r.input_tokens) + static_cast<double>(load.prefill_tokens)) /
           block_tokens_;
-      const double credit = overlap_credit_ * cached_tokens / block_tokens_;
+      double credit = overlap_credit_ * cached_tokens / block_tokens_;
+      if (view.hbm_tier()) {
+        // Dynamo's tiered match: device blocks, then host blocks extending them.
+        const double device_tokens =
+            std::min<double>(view.hbm_prefix_blocks(i) * trace_block_tokens, r.input_tokens);
+        credit =
+            (overlap_credit_ * device_tokens + host_hit_weight_ * (cached_tokens - device_tokens)) /
+            block_tokens_;
+      }
       const double decode = view.seed_mode() ? static_cast<double>(view.queue_length(i))
                                              : static_cast<double>(load.blocks);
       cost_[i] = prefill_load_scale_ * std::max(0.0, raw_prefill - credit) + decode +
@@ -168,6 +182,7 @@ class DynamoRouter final : public Router {
   double active_request_weight_;
   double temperature_;
   double block_tokens_;
+  double host_hit_weight_;
   std::mt19937_64 rng_;
   std::vector<NodeLoad> node_;
   absl::flat_hash_map<uint32_t, Active> active_;  // by trace index

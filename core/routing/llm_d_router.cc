@@ -4,7 +4,9 @@
 // requests, 1 if all equal) and a KV score (1 - KV-cache utilisation: HBM blocks held by
 // running requests over the node's HBM blocks); max-score picker, random among ties. The
 // prefix index is the router's own record of what it routed where (LRU per node, written
-// when routed); prefix_source=cache reads the nodes' real caches (the precise scorer).
+// when routed); prefix_source=cache reads the nodes' real caches (the precise scorer),
+// counting a block cached in host DRAM past the HBM run as cpu_weight of one in HBM
+// (llm-d/llm-d-kv-cache@7be76e11 pkg/kvcache/backend.go: gpu 1.0, cpu 0.8).
 // Off by default (weight 0), llm-d's load-aware scorer (0.5 for an empty waiting queue,
 // else 0.5 x (1 - min(w, threshold) / threshold)) and active-request scorer (per node the
 // requests routed and not yet answered, dropped after a timeout; 1 for none, else
@@ -48,6 +50,8 @@ constexpr ParamSpec kParams[] = {
     {"lru_blocks", 977, 1, 1e9, "blocks the routed-prefix index keeps per node", true},
     {"prefix_source", 0, 0, 1, "routed: the router's own history; cache: the nodes' caches", true,
      kPrefixSources},
+    {"cpu_weight", 0.8, 0, 1,
+     "prefix_source=cache with an HBM tier: score of a block matched in host DRAM only"},
     {"load_aware_weight", 0, 0, 1000, "weight of llm-d's load-aware scorer (waiting requests)"},
     {"load_threshold", 128, 1, 1e6, "waiting requests at which the load-aware score is 0", true},
     {"active_request_weight", 0, 0, 1000,
@@ -62,6 +66,7 @@ class LlmDRouter final : public Router {
  public:
   LlmDRouter(const Params& p, uint64_t seed)
       : prefix_weight_(p.Get("prefix_weight")),
+        cpu_weight_(p.Get("cpu_weight")),
         queue_weight_(p.Get("queue_weight")),
         kv_weight_(p.Get("kv_weight")),
         max_prefix_blocks_(static_cast<size_t>(p.GetInt("max_prefix_blocks"))),
@@ -103,8 +108,12 @@ class LlmDRouter final : public Router {
       const uint32_t matched =
           routed_ ? index_[i].Match(ids)
                   : std::min<uint32_t>(view.prefix_blocks(i), static_cast<uint32_t>(ids.size()));
-      const double prefix =
-          ids.empty() ? 0.0 : static_cast<double>(matched) / static_cast<double>(ids.size());
+      double weighted = matched;
+      if (!routed_ && view.hbm_tier()) {
+        const uint32_t gpu = std::min(matched, view.hbm_prefix_blocks(i));
+        weighted = gpu + cpu_weight_ * static_cast<double>(matched - gpu);
+      }
+      const double prefix = ids.empty() ? 0.0 : weighted / static_cast<double>(ids.size());
       const double queue = max_q == min_q ? 1.0
                                           : static_cast<double>(max_q - view.waiting_requests(i)) /
                                                 static_cast<double>(max_q - min_q);
@@ -165,6 +174,7 @@ class LlmDRouter final : public Router {
   }
 
   double prefix_weight_;
+  double cpu_weight_;
   double queue_weight_;
   double kv_weight_;
   size_t max_prefix_blocks_;

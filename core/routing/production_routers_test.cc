@@ -7,12 +7,15 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <random>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "core/index/sim_prefix_index.h"
+#include "core/policy/cluster_view.h"
 #include "core/policy/testing/cluster_view_for_test.h"
 #include "core/routing/router.h"
 #include "core/routing/testing/router_testing.h"
@@ -706,6 +709,262 @@ TEST(ProductionRoutersTest, BadParametersNameTheRouterAndTheKey) {
       EXPECT_NE(what.find("router '" + name + "'"), std::string::npos) << what;
       EXPECT_NE(what.find("'" + std::string(key) + "'"), std::string::npos) << what;
     }
+  }
+}
+
+// ---- tier G1 (an HBM prefix cache in front of host DRAM) ----
+// ClusterViewForTest has no HBM tier: this view keeps each node's HBM and DRAM holdings
+// apart and fills the sources as the simulator does (prefix_blocks over both tiers,
+// hbm_prefix_blocks over HBM). Idle nodes, no KV in use, 4-token trace blocks; with
+// `tier` false the same holdings are one undivided tier and hbm_prefix_blocks is empty.
+class TieredViewForTest {
+ public:
+  explicit TieredViewForTest(size_t nodes)
+      : queue_length(nodes, 0),
+        dram_(nodes),
+        hbm_(nodes),
+        all_(nodes),
+        zeros_(nodes, 0),
+        work_(nodes, 0.0),
+        idle_(nodes, -std::numeric_limits<double>::infinity()),
+        prefix_(nodes, 0),
+        hbm_prefix_(nodes, 0) {}
+
+  void SetRequest(std::vector<BlockId> blocks, uint32_t input_tokens) {
+    blocks_ = std::move(blocks);
+    request_.blocks = blocks_;
+    request_.input_tokens = input_tokens;
+    request_.output_tokens = 0;
+  }
+  void HoldDram(uint32_t node, const std::vector<BlockId>& ids) {
+    dram_.Add(node, ids);
+    all_.Add(node, ids);
+  }
+  void HoldHbm(uint32_t node, const std::vector<BlockId>& ids) {
+    hbm_.Add(node, ids);
+    all_.Add(node, ids);
+  }
+
+  const ClusterView& view() {
+    ClusterViewSources& s = builder_.sources();
+    s.uniform_speed = true;
+    s.prefix_blocks = prefix_;
+    s.queue_length = queue_length;
+    s.queued_predicted_s = work_;
+    s.busy_until_s = idle_;
+    s.pending_prefill_blocks = zeros_;
+    s.block_tokens = 4;
+    s.predict_prefill_s = [this](size_t, uint32_t reused) {
+      return (request_.input_tokens - std::min<double>(reused * 4.0, request_.input_tokens)) /
+             1000.0;
+    };
+    s.resident = [](size_t) { return size_t{0}; };
+    s.capacity = [](size_t) { return size_t{1000}; };
+    s.transfer_s = [](uint32_t blocks) { return blocks / 1000.0; };
+    s.replicas = &sink_;
+    LongestPrefixResult longest;
+    if (tier) {
+      s.holders = &dram_;
+      s.hbm_holders = &hbm_;
+      hbm_.LongestPrefix(blocks_, hbm_prefix_);
+      s.hbm_prefix_blocks = hbm_prefix_;
+      longest = dram_.LongestPrefixWith(hbm_, blocks_, prefix_);
+    } else {
+      s.holders = &all_;
+      s.hbm_holders = nullptr;
+      s.hbm_prefix_blocks = {};
+      longest = all_.LongestPrefix(blocks_, prefix_);
+    }
+    builder_.BeginRequest(request_index, request_, 0, longest);
+    return builder_.view();
+  }
+
+  bool tier = true;
+  uint32_t request_index = 0;
+  std::vector<size_t> queue_length;  // waiting requests (nothing runs)
+
+ private:
+  SimPrefixIndex dram_, hbm_, all_;
+  std::vector<uint64_t> zeros_;
+  std::vector<double> work_, idle_;
+  std::vector<uint32_t> prefix_, hbm_prefix_;
+  std::vector<BlockId> blocks_;
+  Request request_;
+  RecordingReplicaSink sink_;
+  ClusterViewBuilder builder_;
+};
+
+// The node fresh routers made from `spec` choose, the same for seeds 1..16 (so that a tie
+// broken at random cannot pass for a decision).
+uint32_t Decide(const std::string& spec, TieredViewForTest& c) {
+  const uint32_t first = MakeRouter(spec, 1)->Route(c.view()).node;
+  for (uint64_t seed = 2; seed <= 16; ++seed) {
+    EXPECT_EQ(MakeRouter(spec, seed)->Route(c.view()).node, first) << spec << " seed " << seed;
+  }
+  return first;
+}
+
+// An 8-block request (32 tokens): node 0 holds all 8 blocks, the first `hbm0` of them in
+// HBM and the rest in DRAM only; node 1 holds the first 7, all in HBM.
+void HoldEightAgainstSevenInHbm(TieredViewForTest& c, uint32_t hbm0) {
+  c.SetRequest(Ids(1, 8), 32);
+  if (hbm0 > 0) c.HoldHbm(0, Ids(1, hbm0));
+  if (hbm0 < 8) c.HoldDram(0, Ids(1 + hbm0, 8 - hbm0));
+  c.HoldHbm(1, Ids(1, 7));
+  const ClusterView& v = c.view();
+  EXPECT_EQ(v.prefix_blocks(0), 8u);
+  EXPECT_EQ(v.prefix_blocks(1), 7u);
+  EXPECT_EQ(v.hbm_prefix_blocks(0), c.tier ? hbm0 : 0u);
+  EXPECT_EQ(v.hbm_prefix_blocks(1), c.tier ? 7u : 0u);
+  EXPECT_EQ(v.hbm_tier(), c.tier);
+}
+
+// dynamo with block_tokens=4: one cost block per trace block; both nodes idle, so a node's
+// cost is max(0, 32 / 4 - credit) = 8 - credit, credit in blocks.
+TEST(DynamoRouterTest, AnHbmTierCreditsHostDramBlocksAtHostHitWeight) {
+  const std::string spec = "dynamo:block_tokens=4";
+  // No tier: credit = prefix: node 0: 8 - 8 = 0, node 1: 8 - 7 = 1 -> node 0.
+  {
+    TieredViewForTest c(2);
+    c.tier = false;
+    HoldEightAgainstSevenInHbm(c, 0);
+    EXPECT_EQ(Decide(spec, c), 0u);
+  }
+  // Tier, node 0 all in DRAM: credit (1 x 0 + 0.75 x (32 - 0)) / 4 = 6: cost 2; node 1
+  // (1 x 28 + 0.75 x 0) / 4 = 7: cost 1 -> node 1.
+  TieredViewForTest c(2);
+  HoldEightAgainstSevenInHbm(c, 0);
+  EXPECT_EQ(Decide(spec, c), 1u);
+  // host_hit_weight 1: node 0's credit 8: cost 0 < 1 -> node 0 again.
+  EXPECT_EQ(Decide(spec + ",host_hit_weight=1", c), 0u);
+  // host_hit_weight 0: node 0 cost 8 > 1 -> node 1.
+  EXPECT_EQ(Decide(spec + ",host_hit_weight=0", c), 1u);
+  // overlap_credit weighs the HBM run only: at 0.5 node 1's credit is 0.5 x 28 / 4 = 3.5
+  // (cost 4.5), node 0's still 6 (cost 2) -> node 0.
+  EXPECT_EQ(Decide(spec + ",overlap_credit=0.5", c), 0u);
+}
+
+TEST(DynamoRouterTest, AnHbmTierSplitsThePrefixAtTheHbmRun) {
+  const std::string spec = "dynamo:block_tokens=4";
+  // Node 0's first 5 blocks in HBM, 3 in DRAM: credit 5 + 0.75 x 3 = 7.25: cost 0.75 < 1
+  // -> node 0.
+  {
+    TieredViewForTest c(2);
+    HoldEightAgainstSevenInHbm(c, 5);
+    EXPECT_EQ(Decide(spec, c), 0u);
+  }
+  // 3 in HBM, 5 in DRAM: credit 3 + 0.75 x 5 = 6.75: cost 1.25 > 1 -> node 1.
+  TieredViewForTest c(2);
+  HoldEightAgainstSevenInHbm(c, 3);
+  EXPECT_EQ(Decide(spec, c), 1u);
+}
+
+// llm_d with prefix_source=cache (max_prefix_blocks 8): idle nodes with no KV in use
+// score 2 x 1 (queue) + 2 x 1 (kv) = 4 each, plus 3 x the prefix score.
+TEST(LlmDRouterTest, AnHbmTierScoresHostDramBlocksAtCpuWeight) {
+  const std::string spec = "llm_d:prefix_source=cache";
+  // No tier: node 0: 3 x 8 / 8 + 4 = 7; node 1: 3 x 7 / 8 + 4 = 6.625 -> node 0.
+  {
+    TieredViewForTest c(2);
+    c.tier = false;
+    HoldEightAgainstSevenInHbm(c, 0);
+    EXPECT_EQ(Decide(spec, c), 0u);
+  }
+  // Tier, node 0 all in DRAM: matched 0 + 0.8 x (8 - 0) = 6.4: 3 x 6.4 / 8 + 4 = 6.4;
+  // node 1 7 in HBM: 6.625 -> node 1.
+  TieredViewForTest c(2);
+  HoldEightAgainstSevenInHbm(c, 0);
+  EXPECT_EQ(Decide(spec, c), 1u);
+  // cpu_weight 1: node 0 scores 7 again -> node 0.
+  EXPECT_EQ(Decide(spec + ",cpu_weight=1", c), 0u);
+  // The routed source (the default) ignores the caches, the tier with them: a fresh
+  // router's index is empty, both nodes score 4: a tie.
+  const int draws = 2000;
+  int zero = 0;
+  for (int seed = 1; seed <= draws; ++seed) {
+    zero += MakeRouter("llm_d", static_cast<uint64_t>(seed))->Route(c.view()).node == 0 ? 1 : 0;
+  }
+  ExpectBinomial(zero, draws, 0.5);
+}
+
+TEST(LlmDRouterTest, AnHbmTierSplitsTheMatchAtTheHbmRun) {
+  const std::string spec = "llm_d:prefix_source=cache";
+  // Node 0's first 4 blocks in HBM, 4 in DRAM: 4 + 0.8 x 4 = 7.2 > node 1's 7 -> node 0.
+  {
+    TieredViewForTest c(2);
+    HoldEightAgainstSevenInHbm(c, 4);
+    EXPECT_EQ(Decide(spec, c), 0u);
+  }
+  // 2 in HBM, 6 in DRAM: 2 + 0.8 x 6 = 6.8 < 7 -> node 1.
+  TieredViewForTest c(2);
+  HoldEightAgainstSevenInHbm(c, 2);
+  EXPECT_EQ(Decide(spec, c), 1u);
+}
+
+// With every node's whole prefix in HBM the weights have nothing to discount: the choice
+// is the untiered one, whatever the weights. The scenarios are balanced so that a
+// discount on the HBM run would flip it (checked with the same prefixes all in DRAM).
+TEST(ProductionRoutersTest, AWholePrefixInHbmRoutesAsWithoutTheTier) {
+  enum class Held { kNoTier, kAllHbm, kAllDram };
+  // llm_d: node 0 matches 8 with 1 waiting request, node 1 matches 2 with none (queue
+  // scores 0 and 1). No tier: node 0 = 3 x 8 / 8 + 0 + 2 = 5; node 1 = 3 x 2 / 8 + 2 + 2 =
+  // 4.75 -> node 0. All in DRAM (0.8 per block): node 0 = 2.4 + 2 = 4.4; node 1 = 0.6 + 4 =
+  // 4.6 -> node 1.
+  auto llm_d = [](Held held, const std::string& spec) {
+    TieredViewForTest c(2);
+    c.tier = held != Held::kNoTier;
+    c.queue_length = {1, 0};
+    c.SetRequest(Ids(1, 8), 32);
+    for (const auto& [node, n] : {std::pair<uint32_t, size_t>{0, 8}, {1, 2}}) {
+      if (held == Held::kAllDram) {
+        c.HoldDram(node, Ids(1, n));
+      } else {
+        c.HoldHbm(node, Ids(1, n));
+      }
+    }
+    return Decide(spec, c);
+  };
+  const std::string l = "llm_d:prefix_source=cache";
+  EXPECT_EQ(llm_d(Held::kNoTier, l), 0u);
+  EXPECT_EQ(llm_d(Held::kAllDram, l), 1u);
+  for (const char* w : {"", ",cpu_weight=0", ",cpu_weight=0.5", ",cpu_weight=1"}) {
+    EXPECT_EQ(llm_d(Held::kAllHbm, l + w), 0u) << w;
+  }
+  // dynamo (block_tokens=4): r0 (blocks 1..5, 20 tokens; node 0 holds 1..8, node 1 1..2)
+  // goes to node 0 (no tier: cost 5 - 5 = 0 against 5 - 2 = 3; all in DRAM: 5 - 3.75 =
+  // 1.25 against 5 - 1.5 = 3.5), which then keeps its 5 blocks (no prefill left: its whole
+  // prompt is cached). r1 (blocks 1..8, 32 tokens): no tier: node 0 = 8 - 8 + 5 = 5,
+  // node 1 = 8 - 2 = 6 -> node 0; all in DRAM: node 0 = 8 - 6 + 5 = 7, node 1 = 8 - 1.5 =
+  // 6.5 -> node 1.
+  auto dynamo = [](Held held, const std::string& spec) {
+    TieredViewForTest c(2);
+    c.tier = held != Held::kNoTier;
+    for (const auto& [node, n] : {std::pair<uint32_t, size_t>{0, 8}, {1, 2}}) {
+      if (held == Held::kAllDram) {
+        c.HoldDram(node, Ids(1, n));
+      } else {
+        c.HoldHbm(node, Ids(1, n));
+      }
+    }
+    uint32_t r1 = 0;
+    for (uint64_t seed = 1; seed <= 16; ++seed) {
+      auto router = MakeRouter(spec, seed);
+      c.request_index = 0;
+      c.SetRequest(Ids(1, 5), 20);
+      EXPECT_EQ(router->Route(c.view()).node, 0u) << spec;
+      c.request_index = 1;
+      c.SetRequest(Ids(1, 8), 32);
+      const uint32_t node = router->Route(c.view()).node;
+      if (seed == 1) r1 = node;
+      EXPECT_EQ(node, r1) << spec << " seed " << seed;
+    }
+    return r1;
+  };
+  const std::string d = "dynamo:block_tokens=4";
+  EXPECT_EQ(dynamo(Held::kNoTier, d), 0u);
+  EXPECT_EQ(dynamo(Held::kAllDram, d), 1u);
+  for (const char* w : {"", ",host_hit_weight=0", ",host_hit_weight=0.5", ",host_hit_weight=1"}) {
+    EXPECT_EQ(dynamo(Held::kAllHbm, d + w), 0u) << w;
   }
 }
 

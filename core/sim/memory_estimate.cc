@@ -12,6 +12,8 @@
 #include "core/cache/block_cache.h"
 #include "core/cache/id_index.h"
 #include "core/cluster/cluster.h"
+#include "core/cluster/hbm_prefix_cache.h"
+#include "core/engine/serving.h"
 #include "core/index/prefix_index.h"
 #include "core/index/sim_prefix_index.h"
 #include "core/metrics/arithmetic_runs.h"
@@ -175,6 +177,17 @@ CellMemoryEstimate EstimateCellMemory(const TraceShape& t, const SimConfig& c,
     e.serving = t.requests * engine.serving_request +
                 3 * 2 * Pow2Ceil(t.requests) * sizeof(double) + engines * engine.serving_node +
                 e.serving_gaps;
+    if (c.cluster.hbm_prefix_cache) {
+      // Tier G1 (HbmPrefixCache): a cache of the unpinned blocks HBM can hold per node, a
+      // mask per id, and per node a hash map of pinned ids (at most as many as HBM holds;
+      // 9 B a slot, up to twice the entries) plus its prefix entry.
+      const EngineLimits limits = EngineLimitsFor(c.cost);
+      const uint64_t max_cached = limits.kv_capacity_blocks /
+                                  HbmBlocksPerBlock(c.cost.block_tokens(), limits.kv_block_tokens);
+      const BlockCacheBytes hbm = HbmPrefixCache::EstimateBytes(
+          std::vector<std::string>(nodes, c.cluster.hbm_eviction), max_cached, d);
+      e.serving += hbm.total() + nodes * (2 * 9 * std::min(max_cached, d) + sizeof(uint32_t));
+    }
   }
 
   const std::vector<std::pair<const char*, uint64_t>> parts = {

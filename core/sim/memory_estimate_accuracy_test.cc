@@ -275,6 +275,7 @@ struct AccuracyCase {
   double rate_scale = 1;
   ClusterShape shape = ClusterShape::kPrefillOnly;
   size_t decode_nodes = 0;
+  bool hbm_prefix_cache = false;  // tier G1
 };
 
 // gtest prints a failing parameter by its name.
@@ -315,6 +316,7 @@ TEST_P(AccuracyTest, MeasuredPeakIsWithinTheBandOfTheEstimate) {
   config.rate_scale = c.rate_scale;
   config.shape = c.shape;
   config.decode_nodes = c.decode_nodes;
+  config.cluster.hbm_prefix_cache = c.hbm_prefix_cache;
   const CellMemoryEstimate estimate = EstimateCellMemory(*trace, config, c.strategy);
 
   const int64_t before = Live();
@@ -390,7 +392,11 @@ INSTANTIATE_TEST_SUITE_P(
                      CacheScope::kLocal, "least_loaded", "conversation", 4000, 8,
                      ClusterShape::kAggregated},
         AccuracyCase{"pd8x8_toolagent", SimMode::kRealistic, 8, 2000, "lru", CacheScope::kGlobal,
-                     "kvcache_centric", "toolagent", 4000, 4, ClusterShape::kDisaggregated, 8}),
+                     "kvcache_centric", "toolagent", 4000, 4, ClusterShape::kDisaggregated, 8},
+        // Tier G1: HBM prefix caches on every node.
+        AccuracyCase{"agg16_conversation_hbm", SimMode::kRealistic, 16, 2000, "lru",
+                     CacheScope::kLocal, "dynamo", "conversation", 4000, 1,
+                     ClusterShape::kAggregated, 0, true}),
     CaseName);
 
 // Every registered router and replication policy, in both modes: the heap a cell takes

@@ -1,10 +1,20 @@
 #include "core/sim/metric_table.h"
 
 #include <array>
+#include <limits>
 
 #include "core/util/names.h"
 
 namespace kvb {
+
+namespace {
+
+// Tier G1's metrics: NaN (JSON null) in cells whose nodes keep no HBM prefix cache.
+double HbmOnly(const RunResult& r, double value) {
+  return r.hbm_prefix_cache ? value : std::numeric_limits<double>::quiet_NaN();
+}
+
+}  // namespace
 
 std::span<const MetricSpec> Metrics() {
   static const MetricSpec kMetrics[] = {
@@ -38,6 +48,17 @@ std::span<const MetricSpec> Metrics() {
       {"stranded_evictions", "blocks", Better::kNeither, false, "cache",
        "evictions of blocks whose ancestors stayed (unreachable suffixes)",
        [](const RunResult& r) { return static_cast<double>(r.stranded_evictions); }, true, true},
+      {"hbm_hit_blocks", "blocks", Better::kHigher, false, "cache",
+       "of the hits, blocks already in HBM (tier G1: no load)",
+       [](const RunResult& r) { return HbmOnly(r, static_cast<double>(r.hbm_hit_blocks)); }, true,
+       true, true},
+      {"hbm_hit_rate", "fraction", Better::kHigher, true, "cache",
+       "hbm hit blocks / block references",
+       [](const RunResult& r) { return HbmOnly(r, r.hbm_hit_rate); }, true, false, true},
+      {"hbm_evictions", "blocks", Better::kNeither, false, "cache",
+       "blocks evicted from HBM prefix caches",
+       [](const RunResult& r) { return HbmOnly(r, static_cast<double>(r.hbm_evictions)); }, true,
+       true, true},
       {"concentration", "fraction", Better::kLower, true, "balance",
        "the busiest node's share of requests (the earlier simulator's definition)",
        [](const RunResult& r) { return r.concentration; }},

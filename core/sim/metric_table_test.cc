@@ -1,5 +1,6 @@
 #include "core/sim/metric_table.h"
 
+#include <cmath>
 #include <set>
 #include <string>
 
@@ -52,6 +53,7 @@ TEST(MetricTableTest, EachMetricReadsItsField) {
   r.load_bytes = 71, r.fetch_bytes = 72, r.rejected_decode = 74, r.wasted_prefill_s = 75;
   r.pd_transfer_bytes = 76, r.prediction_error_mean = 77, r.prediction_error_p90 = 78;
   r.provisioned_gb_hours = 79;
+  r.hbm_prefix_cache = true, r.hbm_hit_blocks = 80, r.hbm_hit_rate = 0.81, r.hbm_evictions = 82;
   std::set<double> seen;
   for (const MetricSpec& m : Metrics()) seen.insert(m.read(r));
   EXPECT_EQ(seen.size(), Metrics().size()) << "two metrics read the same field";
@@ -61,7 +63,19 @@ TEST(MetricTableTest, EachMetricReadsItsField) {
   EXPECT_DOUBLE_EQ(FindMetric("goodput")->read(r), 0.52);
   EXPECT_DOUBLE_EQ(FindMetric("fetch_bytes")->read(r), 72);
   EXPECT_DOUBLE_EQ(FindMetric("provisioned_gb_hours")->read(r), 79);
-  EXPECT_EQ(Metrics().size(), 79u);
+  EXPECT_DOUBLE_EQ(FindMetric("hbm_hit_rate")->read(r), 0.81);
+  EXPECT_EQ(Metrics().size(), 82u);
+}
+
+TEST(MetricTableTest, HbmMetricsAreNullWithoutTheTier) {
+  RunResult r;
+  r.hbm_hit_blocks = 3;  // a cell without tier G1 never sets these: they do not apply
+  for (const char* name : {"hbm_hit_blocks", "hbm_hit_rate", "hbm_evictions"}) {
+    EXPECT_TRUE(std::isnan(FindMetric(name)->read(r))) << name;
+    EXPECT_TRUE(FindMetric(name)->nullable) << name;
+  }
+  r.hbm_prefix_cache = true;
+  EXPECT_DOUBLE_EQ(FindMetric("hbm_hit_blocks")->read(r), 3);
 }
 
 TEST(MetricTableTest, DirectionsOfTheHeadlineMetrics) {

@@ -114,6 +114,11 @@ struct RunResult {
   uint64_t rejected_decode = 0;     // disaggregated: refused after the prefill (wasted)
   double wasted_prefill_s = 0;      // prefill seconds of requests refused after it
   uint64_t pd_transfer_bytes = 0;   // disaggregated: KV sent prefill -> decode
+  // Tier G1 (nodes keep an HBM prefix cache; the fields below are NaN in tables without):
+  bool hbm_prefix_cache = false;
+  uint64_t hbm_hit_blocks = 0;      // of hit_blocks, those already in HBM (no load)
+  double hbm_hit_rate = 0;          // hbm_hit_blocks / block_refs
+  uint64_t hbm_evictions = 0;       // blocks HBM prefix caches evicted
   double hbm_utilisation_mean = 0;  // KV blocks in use / HBM blocks, over nodes and time
   double batch_size_mean = 0;       // requests in a step, time mean while a node steps
   uint64_t load_bytes = 0;          // reused KV loaded host DRAM -> HBM

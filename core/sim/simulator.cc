@@ -12,6 +12,7 @@
 
 #include "absl/base/attributes.h"
 #include "absl/strings/str_cat.h"
+#include "core/cluster/hbm_prefix_cache.h"
 #include "core/decode/decode_selector.h"
 #include "core/engine/node_engine.h"
 #include "core/engine/serving.h"
@@ -79,6 +80,7 @@ struct Placed {
   uint32_t local = 0;      // blocks the node held itself
   uint32_t fetched = 0;    // blocks fetched from another node
   uint32_t pending_blocks = 0;
+  uint32_t hbm_hit = 0;  // of the local blocks, the leading ones already in HBM (no load)
 };
 
 // Where a request's prefix comes from: `local` blocks held by the node, up to `best` from
@@ -188,6 +190,18 @@ void ValidateSimConfig(const Trace& trace, const SimConfig& config) {
   if (config.overlap_load && config.shape == ClusterShape::kPrefillOnly) {
     throw InputError("overlap_load: needs a serving shape");
   }
+  if (config.cluster.hbm_prefix_cache) {
+    if (config.shape == ClusterShape::kPrefillOnly) {
+      throw InputError("cluster.hbm_cache: needs a serving shape (HBM is the engine's memory)");
+    }
+    if (FindEvictionPolicy(config.cluster.hbm_eviction) == nullptr) {
+      throw InputError(absl::StrCat("cluster.hbm_cache.eviction: unknown policy '",
+                                    config.cluster.hbm_eviction,
+                                    "' (known: ", JoinNames(EvictionPolicies()), ")"));
+    }
+  } else if (config.cluster.dram_write == DramWrite::kBack) {
+    throw InputError("cluster.dram_write: \"back\" needs an HBM prefix cache (hbm_cache)");
+  }
   if (config.early_rejection != EarlyRejection::kNone &&
       (!disaggregated || config.tbt_slo_s <= 0)) {
     throw InputError("early_rejection: needs a disaggregated cluster and tbt_slo_s > 0");
@@ -257,10 +271,7 @@ class Simulator final {
             [this](double end_s, uint64_t id) {
               events_.push({end_s, kCopyArrival, id});
             },
-            [this] {
-              view_.HoldersChanged(
-                  cluster_.holders().LongestPrefix(view_.view().request().blocks, prefix_));
-            }),
+            [this] { view_.HoldersChanged(LocalPrefixes(view_.view().request().blocks)); }),
         telemetry_(trace, config, cluster_, result_, [this](size_t n) {
           if (!engines_.empty()) {
             const NodeEngine& e = engines_[n];
@@ -344,7 +355,7 @@ class Simulator final {
     } else {
       seconds =
           PrefillAloneSeconds(*predictor_step_model_, engine_limits_, PromptTokens(r), reused) +
-          p.model->LoadSeconds(reused);
+          p.model->LoadSeconds(LoadedTokens(r, node, reused_blocks));
     }
     return seconds * p.bias * PredictorNoise(i, reused);
   }
@@ -375,7 +386,20 @@ class Simulator final {
                                                                PromptTokens(r), reused);
       memo_load_s_ = config_.cost.LoadSeconds(reused);
     }
+    if (hbm_) {
+      return memo_prefill_s_ / config_.cluster.nodes[node].speed +
+             config_.cost.LoadSeconds(LoadedTokens(r, node, reused_blocks));
+    }
     return memo_prefill_s_ / config_.cluster.nodes[node].speed + memo_load_s_;
+  }
+
+  // Of the first `reused_blocks` blocks of the request being placed, the tokens to load
+  // into HBM on `node`: all but its leading run in HBM. vLLM asks its KV connector only for
+  // the tokens past its own prefix-cache hit (vllm/v1/core/sched/scheduler.py @ b4622cf9).
+  uint32_t LoadedTokens(const Request& r, size_t node, uint32_t reused_blocks) const {
+    const uint32_t reused = ReusedTokens(r, reused_blocks);
+    if (!hbm_) return reused;
+    return reused - ReusedTokens(r, std::min(reused_blocks, hbm_prefix_[node]));
   }
 
   // ---- Seed mode: no time; a request is served when it is routed. ----
@@ -579,7 +603,7 @@ class Simulator final {
   ABSL_ATTRIBUTE_ALWAYS_INLINE FetchPlan PlanFetch(uint32_t i, const Request& r, uint32_t node,
                                                    uint32_t fetch_from, uint32_t fetch_to) {
     uint32_t local = 0;
-    while (local < r.blocks.size() && cluster_.Holds(node, r.blocks[local])) ++local;
+    while (local < r.blocks.size() && HeldLocally(node, r.blocks[local])) ++local;
     // The fetch: from which node, up to which block (source == node: none).
     uint32_t source = node;
     uint32_t best = local;
@@ -676,8 +700,27 @@ class Simulator final {
 
   void PrepareView(uint32_t i, const Request& r, double now_s) {
     current_request_ = i;
-    view_.BeginRequest(i, r, now_s, cluster_.holders().LongestPrefix(r.blocks, prefix_));
+    if (hbm_) FitHbmCaches();
+    view_.BeginRequest(i, r, now_s, LocalPrefixes(r.blocks));
     replicas_.BeginRequest(r.blocks, now_s_);
+  }
+
+  // Each node's longest prefix of `blocks` over its tiers (prefix_), and of HBM alone.
+  LongestPrefixResult LocalPrefixes(std::span<const BlockId> blocks) {
+    if (!hbm_) return cluster_.holders().LongestPrefix(blocks, prefix_);
+    hbm_->holders().LongestPrefix(blocks, hbm_prefix_);
+    return cluster_.holders().LongestPrefixWith(hbm_->holders(), blocks, prefix_);
+  }
+
+  bool HeldLocally(uint32_t node, BlockId id) const {
+    return cluster_.Holds(node, id) || (hbm_ && hbm_->Holds(node, id));
+  }
+
+  // HBM keeps cached blocks only in the memory its running requests leave free.
+  void FitHbmCaches() {
+    for (size_t n = 0; n < prefill_nodes_; ++n) {
+      hbm_->Fit(n, engines_[n].free_blocks() / engine_blocks_per_block_, hbm_evicted_);
+    }
   }
 
   void CheckFetchPlan(const RouteDecision& d) const {
@@ -712,6 +755,7 @@ class Simulator final {
       engines_.back().RecordGaps(&itl_);
     }
     prefill_nodes_ = n;
+    if (config_.cluster.hbm_prefix_cache) SetUpHbmCaches();
     if (d > 0) decode_selector_ = MakeDecodeSelector(config_.decode_selector, config_.seed);
     decode_state_.assign(d, DecodeNodeState{});
     placed_.resize(trace_.size());
@@ -744,6 +788,26 @@ class Simulator final {
           return t;
         },
         static_cast<double>(engine_limits_.kv_capacity_blocks) * static_cast<double>(n + d), n + d);
+  }
+
+  // Tier G1 on the router's nodes (the decode nodes' HBM serves no reuse).
+  void SetUpHbmCaches() {
+    const size_t n = prefill_nodes_;
+    engine_blocks_per_block_ =
+        HbmBlocksPerBlock(trace_.block_tokens(), engine_limits_.kv_block_tokens);
+    hbm_.emplace(std::vector<std::string>(n, config_.cluster.hbm_eviction),
+                 engine_limits_.kv_capacity_blocks / engine_blocks_per_block_,
+                 trace_.distinct_blocks(), "cluster.hbm_cache.eviction");
+    hbm_prefix_.assign(n, 0);
+    view_.sources().hbm_holders = &hbm_->holders();
+    view_.sources().hbm_prefix_blocks = hbm_prefix_;
+    result_.hbm_prefix_cache = true;
+    if (config_.cluster.dram_write == DramWrite::kBack) {
+      // Write-back: DRAM receives what HBM evicts.
+      hbm_evicted_ = [this](size_t node, BlockId id) {
+        if (!cluster_.Touch(node, id)) cluster_.Insert(node, id);
+      };
+    }
   }
 
   static uint32_t PromptTokens(const Request& r) { return std::max<uint32_t>(r.input_tokens, 1); }
@@ -853,8 +917,12 @@ class Simulator final {
         if (e.kind == kLastToken) LastToken(node, index, e.t);  // decode nodes: last only
       } else if (e.kind == kFirstToken) {
         FirstToken(node, index, e.t);
-      } else if (!Disaggregated() || OutputTokens(trace_[on_node_[node][index]]) == 1) {
-        LastToken(node, index, e.t);
+      } else {
+        // The request leaves the node: its blocks stay in HBM as cached ones.
+        if (hbm_) hbm_->Unpin(node, trace_[on_node_[node][index]].blocks, hbm_evicted_);
+        if (!Disaggregated() || OutputTokens(trace_[on_node_[node][index]]) == 1) {
+          LastToken(node, index, e.t);
+        }
       }
       telemetry_.SampleStorage(e.t);
     }
@@ -906,16 +974,19 @@ class Simulator final {
       CountFetch(plan.source, node, p.fetched);
     }
     const uint32_t reused_tokens = ReusedTokens(r, reused);
+    // Its leading blocks in HBM need no load; the rest of the reuse does.
+    if (hbm_) p.hbm_hit = std::min(plan.local, hbm_prefix_[node]);
+    const uint32_t loaded_tokens = LoadedTokens(r, node, reused);
     // Loaded whole before the request joins a batch: vLLM's asynchronous KV load (the
     // request waits for remote KV), not overlapped layer by layer (docs/ENGINE.md).
-    p.load_s = config_.cost.LoadSeconds(reused_tokens);
+    p.load_s = config_.cost.LoadSeconds(loaded_tokens);
     if (config_.overlap_load) {
       // Layer by layer under the prefill: only what the compute does not cover delays it
       // (Mooncake section 4's layer-wise prefill; our simplification: the load's excess).
       p.load_s = std::max(0.0, p.load_s - PrefillAloneSeconds(*step_model_, engine_limits_,
                                                               PromptTokens(r), reused_tokens));
     }
-    result_.load_bytes += uint64_t{reused_tokens} * config_.cost.KvBytesPerToken();
+    result_.load_bytes += uint64_t{loaded_tokens} * config_.cost.KvBytesPerToken();
     p.predicted_s = predicted_s;
     p.pending_blocks = static_cast<uint32_t>(r.blocks.size() - reused);
     NodeEngine& engine = engines_[node];
@@ -928,6 +999,9 @@ class Simulator final {
       RejectServing(window, result_.rejected_engine);
       return;
     }
+    // Its HBM hit stays in HBM while it waits (our simplification: vLLM looks hits up when
+    // it schedules the request, and may have evicted them by then).
+    if (p.hbm_hit > 0) hbm_->Pin(node, r.blocks.first(p.hbm_hit));
     placed_[i] = p;
     ++prefills_left_[node];
     queued_predicted_s_[node] += predicted_s;
@@ -1003,11 +1077,20 @@ class Simulator final {
     ttft_parts_.prefill_s += t - done.scheduled_s;
     prediction_error_.Add(std::abs(p.predicted_s / (t - done.scheduled_s + p.load_s) - 1));
     const std::span<const BlockId> blocks = r.blocks;
-    if (p.fetched == 0 || replicas_.KeepsFetched(p.fetched)) {
-      cluster_.StorePrefix(node, blocks);
-    } else {
-      cluster_.StorePrefix(node, blocks.first(p.local));
-      ++result_.fetches_dropped;
+    if (hbm_) {
+      // Every block of the prompt is in HBM now, held by the request until it finishes; it
+      // held its HBM hit since it arrived.
+      hbm_->Pin(node, blocks);
+      hbm_->Unpin(node, blocks.first(p.hbm_hit), hbm_evicted_);
+      result_.hbm_hit_blocks += p.hbm_hit;
+    }
+    if (!hbm_ || config_.cluster.dram_write == DramWrite::kThrough) {
+      if (p.fetched == 0 || replicas_.KeepsFetched(p.fetched)) {
+        cluster_.StorePrefix(node, blocks);
+      } else {
+        cluster_.StorePrefix(node, blocks.first(p.local));
+        ++result_.fetches_dropped;
+      }
     }
     queued_predicted_s_[node] -= p.predicted_s;
     if (--prefills_left_[node] == 0) queued_predicted_s_[node] = 0;  // no drift from sums
@@ -1156,6 +1239,12 @@ class Simulator final {
     r.hit_rate = r.block_refs ? static_cast<double>(r.hit_blocks) / r.block_refs : 0;
     r.token_hit_rate = r.input_tokens ? static_cast<double>(r.hit_tokens) / r.input_tokens : 0;
     r.evictions = cluster_.evictions();
+    if (hbm_) {
+      r.hbm_evictions = hbm_->evictions();
+      if (r.block_refs > 0) {
+        r.hbm_hit_rate = static_cast<double>(r.hbm_hit_blocks) / static_cast<double>(r.block_refs);
+      }
+    }
     r.stranded_evictions = cluster_.stranded_evictions();
     r.replicas_created = cluster_.replicas_created();
     r.peak_holders = cluster_.peak_holders();
@@ -1294,6 +1383,12 @@ class Simulator final {
   std::vector<double> e2e_s_;
   uint64_t good_ = 0;
   double prefill_saved_s_ = 0;  // prefill seconds reuse saved, each prompt alone
+  // Tier G1 (cluster.hbm_prefix_cache): the router's nodes' HBM prefix caches, the current
+  // request's prefix in them per node, and what an eviction does (write-back: into DRAM).
+  std::optional<HbmPrefixCache> hbm_;
+  std::vector<uint32_t> hbm_prefix_;
+  uint64_t engine_blocks_per_block_ = 1;
+  HbmPrefixCache::OnEvict hbm_evicted_;
 };
 
 RunResult Simulate(const Trace& trace, const SimConfig& config, Router& router,
