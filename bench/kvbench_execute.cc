@@ -175,6 +175,10 @@ nlohmann::ordered_json CellDetails(const LoadedMatrix& m, const Cell& cell, cons
     d["hbm_eviction"] = k.hbm_cache_eviction;
     d["dram_write"] = k.dram_write;
   }
+  if (k.ssd_capacity_blocks > 0) {  // tier G3's, likewise
+    d["ssd_capacity_blocks"] = k.ssd_capacity_blocks;
+    d["ssd_eviction"] = k.ssd_eviction;
+  }
   d["error"] = run.error;
   if (run.error.empty()) d["result"] = RunResultToJson(run.result);
   return d;

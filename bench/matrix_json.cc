@@ -298,6 +298,35 @@ class Parser {
         }
         h.Finish();
       }
+      if (o.Has("ssd")) {
+        StrictObject d = o.Object("ssd");
+        if (seed) o.Fail("ssd", "needs mode \"realistic\"");
+        if (!(cost.hardware().ssd_read_bytes_per_s > 0)) {
+          o.Fail("ssd", absl::StrCat("profile '", k.profile,
+                                     "' has no hardware.ssd_read_bytes_per_s to read it with"));
+        }
+        if (d.Has("capacity")) {
+          k.ssd_capacity = d.String("capacity");
+          const Capacity cap =
+              ParseCapacity(k.ssd_capacity, absl::StrCat(source_, ": ", d.PathOf("capacity")));
+          k.ssd_capacity_blocks = cost.CapacityBlocks(cap.value, cap.unit);
+          if (k.ssd_capacity_blocks == 0) d.Fail("capacity", "is less than one block");
+        } else {
+          k.ssd_capacity_blocks = cost.SsdBlocks();
+          if (k.ssd_capacity_blocks == 0) {
+            d.Fail("capacity", absl::StrCat("missing, and profile '", k.profile,
+                                            "' has no hardware.ssd_bytes"));
+          }
+          k.ssd_capacity = absl::StrCat(k.ssd_capacity_blocks, "blocks");
+        }
+        k.ssd_eviction = d.Has("eviction") ? d.String("eviction") : "lru";
+        if (FindEvictionPolicy(k.ssd_eviction) == nullptr) {
+          d.Fail("eviction", absl::StrCat("unknown policy '", k.ssd_eviction, "'",
+                                          DidYouMeanName(k.ssd_eviction, EvictionPolicies()),
+                                          " (known: ", JoinNames(EvictionPolicies()), ")"));
+        }
+        d.Finish();
+      }
       if (o.Has("dram_write")) {
         k.dram_write = o.String("dram_write");
         if (k.dram_write != "through" && k.dram_write != "back") {
@@ -671,6 +700,9 @@ nlohmann::ordered_json MatrixConfigToJson(const MatrixConfig& c) {
       j["hbm_cache"] = {{"eviction", k.hbm_cache_eviction}};
       j["dram_write"] = k.dram_write;
     }
+    if (k.ssd_capacity_blocks > 0) {  // tier G3's, likewise
+      j["ssd"] = {{"capacity", k.ssd_capacity}, {"eviction", k.ssd_eviction}};
+    }
     j["profile"] = k.profile;
     j["ttft_slo_s"] = k.ttft_slo_s;
     j["reject_over_slo"] = k.reject_over_slo;
@@ -860,7 +892,9 @@ MatrixSpec BuildMatrixSpec(const MatrixConfig& c, TraceCache& traces) {
     SimConfig config;
     config.mode = k.mode == "seed" ? SimMode::kSeedCompat : SimMode::kRealistic;
     if (!k.profile_path.empty()) config.cost = CostModel(ReadProfileFile(k.profile_path));
-    config.cluster.nodes.assign(k.nodes, NodeSpec{k.capacity_blocks, k.eviction, 1.0});
+    config.cluster.nodes.assign(k.nodes,
+                                NodeSpec{k.capacity_blocks, k.eviction, 1.0, k.ssd_capacity_blocks,
+                                         k.ssd_capacity_blocks > 0 ? k.ssd_eviction : "lru"});
     config.cluster.scope = k.scope == "global" ? CacheScope::kGlobal : CacheScope::kLocal;
     config.shape = *ClusterShapeFromName(k.shape);
     config.decode_nodes = k.decode_nodes;

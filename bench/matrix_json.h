@@ -39,6 +39,11 @@ struct ClusterConfig {
   // no prefix cache. "through" or "back": when DRAM receives blocks (ClusterSpec::dram_write).
   std::string hbm_cache_eviction;
   std::string dram_write = "through";
+  // Realistic mode: tier G3, the cluster's "ssd" (capacity per node, default the profile's
+  // hardware.ssd_bytes; eviction policy); 0 blocks: no SSD.
+  std::string ssd_capacity;
+  uint64_t ssd_capacity_blocks = 0;
+  std::string ssd_eviction;
   double ttft_slo_s = 0;        // 0: no SLO
   double tbt_slo_s = 0;         // serving shapes: mean-TBT SLO; 0: none
   double signal_refresh_s = 0;  // serving shapes: load signals' refresh period; 0: exact

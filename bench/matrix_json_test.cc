@@ -246,6 +246,85 @@ std::vector<BadConfig> BadConfigs() {
        },
        "m.json: clusters[1].dram_write: \"back\" needs hbm_cache (DRAM then receives what HBM "
        "evicts)"},
+      // Tier G3: a node's local SSD.
+      {"SSD on a seed cluster", [](json& c) { c["clusters"][0]["ssd"] = json::object(); },
+       "m.json: clusters[0].ssd: needs mode \"realistic\""},
+      {"SSD with capacity on a seed cluster",
+       [](json& c) {
+         c["clusters"][0]["ssd"] = {{"capacity", "15TB"}, {"eviction", "lru"}};
+       },
+       "m.json: clusters[0].ssd: needs mode \"realistic\""},
+      {"SSD with a profile without an SSD bandwidth",
+       [](json& c) {
+         c["clusters"][1]["profile"] = "llama3-8b_1xh100";
+         c["clusters"][1]["ssd"] = json::object();
+       },
+       "m.json: clusters[1].ssd: profile 'llama3-8b_1xh100' has no "
+       "hardware.ssd_read_bytes_per_s to read it with"},
+      {"SSD with a capacity and a profile without an SSD bandwidth",
+       [](json& c) {
+         c["clusters"][1]["profile"] = "llama3-8b_1xh100";
+         c["clusters"][1]["ssd"] = {{"capacity", "1Mtokens"}};
+       },
+       "m.json: clusters[1].ssd: profile 'llama3-8b_1xh100' has no "
+       "hardware.ssd_read_bytes_per_s to read it with"},
+      {"SSD capacity under a block",
+       [](json& c) {
+         c["clusters"][1]["ssd"] = {{"capacity", "511tokens"}};
+       },
+       "m.json: clusters[1].ssd.capacity: is less than one block"},
+      {"SSD capacity of zero blocks",
+       [](json& c) {
+         c["clusters"][1]["ssd"] = {{"capacity", "0blocks"}};
+       },
+       "m.json: clusters[1].ssd.capacity: is less than one block"},
+      {"SSD capacity under a block in bytes",
+       [](json& c) {
+         c["clusters"][2]["ssd"] = {{"capacity", "160MB"}};  // a block is 167,772,160 B
+       },
+       "m.json: clusters[2].ssd.capacity: is less than one block"},
+      {"bad SSD capacity",
+       [](json& c) {
+         c["clusters"][1]["ssd"] = {{"capacity", "15 parsecs"}};
+       },
+       "m.json: clusters[1].ssd.capacity: expected \"<number><unit>\" with unit blocks, tokens "
+       "or B (optionally k/M/G/T or Ki/Mi/Gi/Ti before it), got \"15 parsecs\""},
+      {"negative SSD capacity",
+       [](json& c) {
+         c["clusters"][1]["ssd"] = {{"capacity", "-1TB"}};
+       },
+       "m.json: clusters[1].ssd.capacity: expected \"<number><unit>\" with unit blocks, tokens "
+       "or B (optionally k/M/G/T or Ki/Mi/Gi/Ti before it), got \"-1TB\""},
+      {"SSD capacity as a number",
+       [](json& c) {
+         c["clusters"][1]["ssd"] = {{"capacity", 15000000000000}};
+       },
+       "m.json: clusters[1].ssd.capacity: expected a string, got the integer 15000000000000"},
+      {"unknown SSD eviction",
+       [](json& c) {
+         c["clusters"][1]["ssd"] = {{"eviction", "mru"}};
+       },
+       "m.json: clusters[1].ssd.eviction: unknown policy 'mru' (did you mean 'lru'?) (known: " +
+           JoinNames(EvictionPolicies()) + ")"},
+      {"SSD eviction not a string",
+       [](json& c) {
+         c["clusters"][1]["ssd"] = {{"eviction", 3}};
+       },
+       "m.json: clusters[1].ssd.eviction: expected a string, got the integer 3"},
+      {"unknown SSD field",
+       [](json& c) {
+         c["clusters"][1]["ssd"] = {{"capacity", "15TB"}, {"read_bytes_per_s", 25e9}};
+       },
+       "m.json: clusters[1].ssd.read_bytes_per_s: unknown field"},
+      {"misspelt SSD field",
+       [](json& c) {
+         c["clusters"][1]["ssd"] = {{"capacty", "15TB"}};
+       },
+       "m.json: clusters[1].ssd.capacty: unknown field (did you mean 'capacity'?)"},
+      {"SSD not an object", [](json& c) { c["clusters"][1]["ssd"] = "15TB"; },
+       "m.json: clusters[1].ssd: expected an object, got string"},
+      {"SSD as true", [](json& c) { c["clusters"][1]["ssd"] = true; },
+       "m.json: clusters[1].ssd: expected an object, got boolean"},
       {"predictor bias 0",
        [](json& c) {
          c["clusters"][1]["predictor"] = {{"bias", 0}};
@@ -795,6 +874,142 @@ TEST(MatrixJsonTest, HbmCacheRoundTripsThroughConfigToJson) {
     EXPECT_FALSE(printed["clusters"][i].contains("hbm_cache"));
     EXPECT_FALSE(printed["clusters"][i].contains("dram_write"));
   }
+}
+
+// Tier G3's "ssd": its capacity defaults to the profile's hardware.ssd_bytes in whole blocks
+// and its eviction to "lru"; both reach every node of the cluster's SimConfig, in every
+// realistic shape.
+TEST(MatrixJsonTest, SsdReachesTheSimConfig) {
+  json config = BaseConfig();
+  config["clusters"][1]["ssd"] = json::object();
+  config["clusters"][2]["ssd"] = {{"capacity", "3Mtokens"}, {"eviction", "fifo"}};
+  const MatrixConfig c = ParseMatrixConfig(config, "m.json");
+  ASSERT_EQ(c.clusters.size(), 3u);
+  EXPECT_EQ(c.clusters[0].ssd_capacity_blocks, 0u);  // no "ssd": no tier G3
+  EXPECT_EQ(c.clusters[0].ssd_capacity, "");
+  // 15e12 B / (512 tokens * 327,680 B) = 89,406.96: floored to 89,406 blocks.
+  EXPECT_EQ(CostModel().SsdBlocks(), 89'406u);
+  EXPECT_EQ(c.clusters[1].ssd_capacity_blocks, 89'406u);
+  EXPECT_EQ(c.clusters[1].ssd_capacity, "89406blocks");
+  EXPECT_EQ(c.clusters[1].ssd_eviction, "lru");
+  // 3e6 tokens / 512 = 5,859.4: 5,859 blocks, as much as the node's DRAM.
+  EXPECT_EQ(c.clusters[2].ssd_capacity_blocks, 5'859u);
+  EXPECT_EQ(c.clusters[2].ssd_capacity, "3Mtokens");
+  EXPECT_EQ(c.clusters[2].ssd_eviction, "fifo");
+
+  TraceCache traces;
+  const MatrixSpec spec = BuildMatrixSpec(c, traces);
+  ASSERT_EQ(spec.clusters.size(), 3u);
+  const std::vector<std::pair<uint64_t, std::string>> want = {
+      {0, "lru"}, {89'406, "lru"}, {5'859, "fifo"}};
+  for (size_t i = 0; i < 3; ++i) {
+    SCOPED_TRACE(i);
+    ASSERT_EQ(spec.clusters[i].config.cluster.nodes.size(), c.clusters[i].nodes);
+    for (const NodeSpec& node : spec.clusters[i].config.cluster.nodes) {
+      EXPECT_EQ(node.ssd_capacity_blocks, want[i].first);
+      EXPECT_EQ(node.ssd_eviction, want[i].second);
+      EXPECT_EQ(node.capacity_blocks, c.clusters[i].capacity_blocks);  // DRAM unchanged
+    }
+  }
+  size_t cells = 0;
+  for (const Cell& cell : ExpandMatrix(spec)) {
+    SCOPED_TRACE(cell.key);
+    const SimConfig sim = CellConfig(spec, cell);
+    for (const NodeSpec& node : sim.cluster.nodes) {
+      EXPECT_EQ(node.ssd_capacity_blocks, want[cell.choice.cluster].first);
+      EXPECT_EQ(node.ssd_eviction, want[cell.choice.cluster].second);
+    }
+    ++cells;
+  }
+  EXPECT_GT(cells, 0u);
+
+  // Other units and the serving shapes: "15TB" is the profile's own SSD; an SSD on an
+  // aggregated or a disaggregated cluster is accepted as on a prefill-only one.
+  for (const char* shape : {"prefill_only", "aggregated", "disaggregated"}) {
+    SCOPED_TRACE(shape);
+    json served = BaseConfig();
+    served["clusters"][1]["shape"] = shape;
+    if (std::string(shape) == "disaggregated") served["clusters"][1]["decode_nodes"] = 2;
+    served["clusters"][1]["ssd"] = {{"capacity", "15TB"}, {"eviction", "s3fifo"}};
+    const MatrixConfig s = ParseMatrixConfig(served, "m.json");
+    EXPECT_EQ(s.clusters[1].ssd_capacity_blocks, 89'406u);
+    EXPECT_EQ(s.clusters[1].ssd_eviction, "s3fifo");
+    TraceCache more;
+    const MatrixSpec built = BuildMatrixSpec(s, more);
+    EXPECT_EQ(built.clusters[1].config.cluster.nodes[0].ssd_capacity_blocks, 89'406u);
+    EXPECT_EQ(built.clusters[1].config.cluster.nodes[0].ssd_eviction, "s3fifo");
+  }
+  json blocks = BaseConfig();
+  blocks["clusters"][1]["ssd"] = {{"capacity", "100blocks"}};
+  EXPECT_EQ(ParseMatrixConfig(blocks, "m.json").clusters[1].ssd_capacity_blocks, 100u);
+  blocks["clusters"][1]["ssd"] = {{"capacity", "1blocks"}};  // the smallest SSD
+  EXPECT_EQ(ParseMatrixConfig(blocks, "m.json").clusters[1].ssd_capacity_blocks, 1u);
+}
+
+// A profile with an SSD bandwidth but no hardware.ssd_bytes: "ssd" must then give its capacity.
+TEST(MatrixJsonTest, SsdWithoutProfileSsdBytesNeedsACapacity) {
+  const TempDir dir;
+  CostProfile profile = DefaultProfile();
+  profile.name = "nossd";
+  profile.hardware.ssd_bytes = 0;
+  WriteFile(dir.path() / "nossd.json", CostProfileToJson(profile).dump(2));
+  json config = BaseConfig();
+  config["clusters"][1]["profile"] = "nossd.json";
+  config["clusters"][1]["ssd"] = json::object();
+  const fs::path file = dir.path() / "m.json";
+  WriteFile(file, config.dump(2));
+  try {
+    ReadMatrixConfig(file.string());
+    ADD_FAILURE() << "an SSD without a capacity was accepted";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()), file.string() +
+                                         ": clusters[1].ssd.capacity: missing, and profile "
+                                         "'nossd.json' has no hardware.ssd_bytes");
+  }
+  config["clusters"][1]["ssd"] = {{"capacity", "1Mtokens"}};
+  WriteFile(file, config.dump(2));
+  const MatrixConfig c = ReadMatrixConfig(file.string());
+  EXPECT_EQ(c.clusters[1].ssd_capacity_blocks, 1'953u);  // 1e6 / 512 = 1,953.1
+  EXPECT_EQ(c.clusters[1].ssd_eviction, "lru");
+}
+
+// Tier G3's field is printed only when the SSD is on, and read back the same.
+TEST(MatrixJsonTest, SsdRoundTripsThroughConfigToJson) {
+  json config = BaseConfig();
+  config["clusters"][1]["ssd"] = {{"capacity", "3Mtokens"}, {"eviction", "fifo"}};
+  config["clusters"][2]["shape"] = "aggregated";
+  config["clusters"][2]["ssd"] = json::object();
+  const MatrixConfig parsed = ParseMatrixConfig(config, "m.json");
+  const json once = json::parse(MatrixConfigToJson(parsed).dump());
+  EXPECT_FALSE(once["clusters"][0].contains("ssd"));
+  EXPECT_EQ(once["clusters"][1]["ssd"], json({{"capacity", "3Mtokens"}, {"eviction", "fifo"}}));
+  // The default capacity is written out in blocks, so the config no longer needs the profile's.
+  EXPECT_EQ(once["clusters"][2]["ssd"], json({{"capacity", "89406blocks"}, {"eviction", "lru"}}));
+  MatrixConfig again;
+  std::string error;
+  try {
+    again = ParseMatrixConfig(once, "m.json");
+  } catch (const InputError& e) {
+    error = e.what();
+  }
+  EXPECT_EQ(error, "");
+  ASSERT_EQ(again.clusters.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(again.clusters[i].ssd_capacity, parsed.clusters[i].ssd_capacity);
+    EXPECT_EQ(again.clusters[i].ssd_capacity_blocks, parsed.clusters[i].ssd_capacity_blocks);
+    EXPECT_EQ(again.clusters[i].ssd_eviction, parsed.clusters[i].ssd_eviction);
+  }
+  EXPECT_EQ(json::parse(MatrixConfigToJson(again).dump()), once);
+
+  // Without an SSD nothing is written, so older configs keep their hash.
+  const json printed =
+      json::parse(MatrixConfigToJson(ParseMatrixConfig(BaseConfig(), "m.json")).dump());
+  for (size_t i = 0; i < printed["clusters"].size(); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_FALSE(printed["clusters"][i].contains("ssd"));
+  }
+  EXPECT_EQ(json::parse(MatrixConfigToJson(ParseMatrixConfig(printed, "m.json")).dump()), printed);
 }
 
 TEST(MatrixJsonTest, OverrideTracesRepointsExclusionsAndCells) {

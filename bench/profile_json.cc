@@ -44,6 +44,12 @@ HardwareProfile HardwareFromJson(StrictObject o) {
   if (o.Has("dram_dollars_per_gb_hour")) {
     h.dram_dollars_per_gb_hour = o.Number("dram_dollars_per_gb_hour");
   }
+  if (o.Has("ssd_bytes"))
+    h.ssd_bytes = o.Unsigned("ssd_bytes", std::numeric_limits<uint64_t>::max());
+  if (o.Has("ssd_read_bytes_per_s")) h.ssd_read_bytes_per_s = o.Number("ssd_read_bytes_per_s");
+  if (o.Has("ssd_dollars_per_gb_hour")) {
+    h.ssd_dollars_per_gb_hour = o.Number("ssd_dollars_per_gb_hour");
+  }
   if (h.name.empty()) o.Fail("name", "must not be empty");
   o.Finish();
   return h;
@@ -116,6 +122,12 @@ nlohmann::ordered_json CostProfileToJson(const CostProfile& p) {
                                    {"dram_bytes", h.dram_bytes},
                                    {"gpu_dollars_per_node_hour", h.gpu_dollars_per_node_hour},
                                    {"dram_dollars_per_gb_hour", h.dram_dollars_per_gb_hour}}}};
+  if (h.ssd_bytes > 0 || h.ssd_read_bytes_per_s > 0 || h.ssd_dollars_per_gb_hour > 0) {
+    nlohmann::ordered_json& hw = json["hardware"];
+    hw["ssd_bytes"] = h.ssd_bytes;
+    hw["ssd_read_bytes_per_s"] = h.ssd_read_bytes_per_s;
+    hw["ssd_dollars_per_gb_hour"] = h.ssd_dollars_per_gb_hour;
+  }
   if (p.serving) json["serving"] = ServingToJson(*p.serving);
   return json;
 }

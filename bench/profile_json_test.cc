@@ -179,6 +179,139 @@ TEST(ProfileJsonTest, ValidationErrorsNameTheFieldPath) {
   EXPECT_EQ(ErrorOf(j), "p.json: hardware.nic_bytes_per_s: must be a finite number > 0, got 0");
 }
 
+// Tier G3's local SSD: three optional hardware fields, written back only when one is set.
+TEST(ProfileJsonTest, SsdFieldsRoundTripThroughJson) {
+  // The default profile has an SSD (15 TB read at 25 GB/s, at the storage list price).
+  const nlohmann::json printed = DefaultJson();
+  EXPECT_EQ(printed["hardware"]["ssd_bytes"], 15'000'000'000'000u);
+  EXPECT_EQ(printed["hardware"]["ssd_read_bytes_per_s"], 25e9);
+  EXPECT_EQ(printed["hardware"]["ssd_dollars_per_gb_hour"], kListSsdDollarsPerGbHour);
+  EXPECT_DOUBLE_EQ(kListSsdDollarsPerGbHour, 0.00005479452 / 1.073741824);
+
+  CostProfile p = DefaultProfile();
+  p.hardware.ssd_bytes = 3'840'000'000'000;
+  p.hardware.ssd_read_bytes_per_s = 6.5e9;
+  p.hardware.ssd_dollars_per_gb_hour = 0.0001;
+  const nlohmann::json j = nlohmann::json::parse(CostProfileToJson(p).dump());
+  EXPECT_EQ(j["hardware"]["ssd_bytes"], 3'840'000'000'000u);
+  EXPECT_EQ(j["hardware"]["ssd_read_bytes_per_s"], 6.5e9);
+  EXPECT_EQ(j["hardware"]["ssd_dollars_per_gb_hour"], 0.0001);
+  EXPECT_EQ(ErrorOf(j), "");
+  EXPECT_EQ(CostProfileFromJson(j, "p.json"), p);
+  EXPECT_EQ(CostModel(CostProfileFromJson(j, "p.json")).SsdBlocks(),
+            3'840'000'000'000u / (512u * 327'680u));  // 22,888 blocks of 160 MiB
+
+  // Any one of the three set writes all three, and they read back the same.
+  CostProfile price_only = DefaultProfile();
+  price_only.hardware.ssd_bytes = 0;
+  price_only.hardware.ssd_read_bytes_per_s = 0;
+  price_only.hardware.ssd_dollars_per_gb_hour = 0.0002;
+  const nlohmann::json k = nlohmann::json::parse(CostProfileToJson(price_only).dump());
+  EXPECT_EQ(k["hardware"]["ssd_bytes"], 0u);
+  EXPECT_EQ(k["hardware"]["ssd_read_bytes_per_s"], 0);
+  EXPECT_EQ(k["hardware"]["ssd_dollars_per_gb_hour"], 0.0002);
+  EXPECT_EQ(CostProfileFromJson(k, "p.json"), price_only);
+
+  // A read bandwidth without an SSD is accepted (nothing reads from it).
+  CostProfile bandwidth_only = DefaultProfile();
+  bandwidth_only.hardware.ssd_bytes = 0;
+  bandwidth_only.hardware.ssd_dollars_per_gb_hour = 0;
+  const nlohmann::json b = nlohmann::json::parse(CostProfileToJson(bandwidth_only).dump());
+  EXPECT_EQ(ErrorOf(b), "");
+  EXPECT_EQ(CostProfileFromJson(b, "p.json"), bandwidth_only);
+  EXPECT_EQ(CostModel(bandwidth_only).SsdBlocks(), 0u);
+}
+
+TEST(ProfileJsonTest, ProfileWithoutSsdPrintsNoSsdFields) {
+  const CostProfile small = ReadProfileFile((kProfileDir / "llama3-8b_1xh100.json").string());
+  EXPECT_EQ(small.hardware.ssd_bytes, 0u);
+  EXPECT_EQ(small.hardware.ssd_read_bytes_per_s, 0);
+  EXPECT_EQ(small.hardware.ssd_dollars_per_gb_hour, 0);
+  EXPECT_EQ(CostModel(small).SsdBlocks(), 0u);
+
+  CostProfile none = DefaultProfile();
+  none.hardware.ssd_bytes = 0;
+  none.hardware.ssd_read_bytes_per_s = 0;
+  none.hardware.ssd_dollars_per_gb_hour = 0;
+  for (const CostProfile& p : {small, none}) {
+    SCOPED_TRACE(p.name);
+    const nlohmann::json j = nlohmann::json::parse(CostProfileToJson(p).dump());
+    for (const char* key : {"ssd_bytes", "ssd_read_bytes_per_s", "ssd_dollars_per_gb_hour"}) {
+      EXPECT_FALSE(j["hardware"].contains(key)) << key;
+    }
+    EXPECT_EQ(CostProfileFromJson(j, "p.json"), p);
+  }
+
+  // The same profile with the fields erased from the file parses to "no SSD".
+  nlohmann::json j = DefaultJson();
+  j["hardware"].erase("ssd_bytes");
+  j["hardware"].erase("ssd_read_bytes_per_s");
+  j["hardware"].erase("ssd_dollars_per_gb_hour");
+  EXPECT_EQ(ErrorOf(j), "");
+  EXPECT_EQ(CostProfileFromJson(j, "p.json"), none);
+}
+
+TEST(ProfileJsonTest, SsdFieldErrorsNameTheFieldPath) {
+  nlohmann::json j = DefaultJson();
+  j["hardware"]["ssd_read_bytes_per_s"] = -1;
+  EXPECT_EQ(ErrorOf(j),
+            "p.json: hardware.ssd_read_bytes_per_s: must be a finite number >= 0, got -1");
+
+  j = DefaultJson();
+  j["hardware"]["ssd_dollars_per_gb_hour"] = -0.5;
+  EXPECT_EQ(ErrorOf(j),
+            "p.json: hardware.ssd_dollars_per_gb_hour: must be a finite number >= 0, got -0.5");
+
+  // A negative price fails even on a profile without an SSD.
+  j = DefaultJson();
+  j["hardware"]["ssd_bytes"] = 0;
+  j["hardware"]["ssd_read_bytes_per_s"] = 0;
+  j["hardware"]["ssd_dollars_per_gb_hour"] = -1e-6;
+  EXPECT_EQ(ErrorOf(j),
+            "p.json: hardware.ssd_dollars_per_gb_hour: must be a finite number >= 0, got -1e-06");
+
+  j = DefaultJson();
+  j["hardware"]["ssd_read_bytes_per_s"] = 0;
+  EXPECT_EQ(ErrorOf(j),
+            "p.json: hardware.ssd_read_bytes_per_s: must be > 0 when hardware.ssd_bytes is set");
+
+  j = DefaultJson();
+  j["hardware"].erase("ssd_read_bytes_per_s");
+  EXPECT_EQ(ErrorOf(j),
+            "p.json: hardware.ssd_read_bytes_per_s: must be > 0 when hardware.ssd_bytes is set");
+
+  j = DefaultJson();
+  j["hardware"]["ssd_bytes"] = 1;  // one byte is still an SSD
+  j["hardware"].erase("ssd_read_bytes_per_s");
+  EXPECT_EQ(ErrorOf(j),
+            "p.json: hardware.ssd_read_bytes_per_s: must be > 0 when hardware.ssd_bytes is set");
+
+  j = DefaultJson();
+  j["hardware"]["ssd_bytes"] = -5;
+  EXPECT_EQ(ErrorOf(j), "p.json: hardware.ssd_bytes: expected a non-negative integer, got -5");
+
+  j = DefaultJson();
+  j["hardware"]["ssd_bytes"] = 1.5e12;
+  EXPECT_EQ(ErrorOf(j).rfind("p.json: hardware.ssd_bytes: expected", 0), 0u) << ErrorOf(j);
+
+  j = DefaultJson();
+  j["hardware"]["ssd_bytes"] = "15TB";
+  EXPECT_EQ(ErrorOf(j), "p.json: hardware.ssd_bytes: expected an integer, got string");
+
+  j = DefaultJson();
+  j["hardware"]["ssd_read_bytes_per_s"] = "fast";
+  EXPECT_EQ(ErrorOf(j), "p.json: hardware.ssd_read_bytes_per_s: expected a number, got string");
+
+  j = DefaultJson();
+  j["hardware"]["ssd_dollars_per_gb_hour"] = nullptr;
+  EXPECT_EQ(ErrorOf(j).rfind("p.json: hardware.ssd_dollars_per_gb_hour: expected a number", 0), 0u)
+      << ErrorOf(j);
+
+  j = DefaultJson();
+  j["hardware"]["ssd_gb"] = 15000;
+  EXPECT_EQ(ErrorOf(j).rfind("p.json: hardware.ssd_gb: unknown field", 0), 0u) << ErrorOf(j);
+}
+
 TEST(ProfileJsonTest, ReadProfileFileNamesTheFile) {
   const std::string missing = (kProfileDir / "no-such-profile.json").string();
   try {

@@ -63,7 +63,7 @@ SECONDS_PER_UNIT = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
 
 # The kvbench cell fields (besides its name parameters) that become columns.
 CELL_FIELDS = ("mode", "nodes", "capacity_blocks", "eviction", "scope", "hbm_eviction",
-               "dram_write")
+               "dram_write", "ssd_capacity_blocks", "ssd_eviction")
 
 
 @dataclass

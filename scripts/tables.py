@@ -166,6 +166,9 @@ def cluster_description(frame):
             parts.append(first[key])
     if isinstance(first.get("hbm_eviction"), str):  # tier G1
         parts.append(f"HBM prefix cache {first['hbm_eviction']}, DRAM write-{first.get('dram_write')}")
+    ssd = first.get("ssd_capacity_blocks")
+    if not missing(ssd):  # tier G3
+        parts.append(f"SSD {int(ssd):,} blocks {first.get('ssd_eviction')}")
     return ", ".join(parts)
 
 
@@ -311,6 +314,7 @@ FULL_METRICS = (
     ("hit_rate", "hit rate", fmt_percent, False),
     ("token_hit_rate", "token hit rate", fmt_percent, False),
     ("hbm_hit_rate", "HBM hit rate", fmt_percent, True),
+    ("ssd_read_bytes", "read from SSD", None, True),
     ("concentration", "concentration", fmt_fixed(3), False),
     ("load_cv", "load CV", fmt_fixed(3), False),
     ("ttft_mean_s", "TTFT mean (s)", fmt_seconds, True),
@@ -322,7 +326,7 @@ FULL_METRICS = (
     ("usd_per_1k_requests", "$ / 1K req", fmt_dollars, True),
 )
 # Columns shown only when some cell of the group has a value (tier G1's).
-OPTIONAL_METRICS = {"hbm_hit_rate"}
+OPTIONAL_METRICS = {"hbm_hit_rate", "ssd_read_bytes"}
 
 
 def better_of(metric, table=None):

@@ -839,6 +839,86 @@ expect_ok 18-hbm-cache-accepted 'check listing 18-hbm-cache-accepted.out 1' \
   -- "$kvbench" --config m_hbm_ok.json --list
 
 # ---------------------------------------------------------------------------------------
+# 19. Local SSD (tier G3): a cluster's "ssd" (capacity, eviction) and the profile's
+#     hardware.ssd_* fields. Bad values exit 2 naming the config or profile and the field; a
+#     prefill_only cluster with an SSD is accepted.
+matrix m_ssd_seed.json ssd_seed '["random"]' '[{"name": "c", "mode": "seed", "ssd": {}}]' same.jsonl
+expect_error 19-ssd-on-seed-cluster 2 "m_ssd_seed.json" "clusters[0].ssd" 'needs mode "realistic"' -- \
+  "$kvbench" --config m_ssd_seed.json --list
+serving m_ssd_8b.json ssd_8b '"profile": "llama3-8b_1xh100", "ssd": {"capacity": "1Mtokens"}'
+expect_error 19-ssd-profile-without-read-bandwidth 2 "m_ssd_8b.json" "clusters[0].ssd" "llama3-8b_1xh100" "has no hardware.ssd_read_bytes_per_s" -- \
+  "$kvbench" --config m_ssd_8b.json --list
+serving m_ssd_small.json ssd_small '"ssd": {"capacity": "511tokens"}'
+expect_error 19-ssd-capacity-under-a-block 2 "m_ssd_small.json" "clusters[0].ssd.capacity" "less than one block" -- \
+  "$kvbench" --config m_ssd_small.json --list
+serving m_ssd_zero.json ssd_zero '"ssd": {"capacity": "0TB"}'
+expect_error 19-ssd-capacity-zero 2 "m_ssd_zero.json" "clusters[0].ssd.capacity" "less than one block" -- \
+  "$kvbench" --config m_ssd_zero.json --list
+serving m_ssd_units.json ssd_units '"ssd": {"capacity": "15 parsecs"}'
+expect_error 19-ssd-capacity-bad-unit 2 "m_ssd_units.json" "clusters[0].ssd.capacity" '"15 parsecs"' -- \
+  "$kvbench" --config m_ssd_units.json --list
+serving m_ssd_huge.json ssd_huge '"ssd": {"capacity": "1e30blocks"}'
+expect_error 19-ssd-capacity-overflow 2 "m_ssd_huge.json" "clusters[0].ssd.capacity" '"1e30blocks"' -- \
+  "$kvbench" --config m_ssd_huge.json --list
+serving m_ssd_number.json ssd_number '"ssd": {"capacity": 15000000000000}'
+expect_error 19-ssd-capacity-number 2 "m_ssd_number.json" "clusters[0].ssd.capacity" "expected a string" -- \
+  "$kvbench" --config m_ssd_number.json --list
+serving m_ssd_evict.json ssd_evict '"ssd": {"eviction": "lruu"}'
+expect_error 19-ssd-eviction-unknown 2 "m_ssd_evict.json" "clusters[0].ssd.eviction" "unknown policy 'lruu'" "did you mean 'lru'" -- \
+  "$kvbench" --config m_ssd_evict.json --list
+serving m_ssd_field.json ssd_field '"ssd": {"capacity": "15TB", "read_bytes_per_s": 25e9}'
+expect_error 19-ssd-unknown-field 2 "m_ssd_field.json" "clusters[0].ssd.read_bytes_per_s" "unknown field" -- \
+  "$kvbench" --config m_ssd_field.json --list
+serving m_ssd_bool.json ssd_bool '"ssd": true'
+expect_error 19-ssd-not-an-object 2 "m_ssd_bool.json" "clusters[0].ssd" "expected an object" -- \
+  "$kvbench" --config m_ssd_bool.json --list
+serving m_ssd_text.json ssd_text '"ssd": "15TB"'
+expect_error 19-ssd-string-not-an-object 2 "m_ssd_text.json" "clusters[0].ssd" "expected an object" -- \
+  "$kvbench" --config m_ssd_text.json --list
+"$py" - <<'PY'
+import json
+with open("p_ok.json") as f:
+    base = json.load(f)
+def profile(name, **hardware):
+    p = json.loads(json.dumps(base))
+    p["hardware"].update(hardware)
+    with open(name, "w") as f:
+        json.dump(p, f)
+profile("p_ssd_no_read.json", ssd_bytes=15000000000000)
+profile("p_ssd_zero_read.json", ssd_bytes=15000000000000, ssd_read_bytes_per_s=0)
+profile("p_ssd_negative_read.json", ssd_bytes=15000000000000, ssd_read_bytes_per_s=-25e9)
+profile("p_ssd_negative_price.json", ssd_bytes=15000000000000, ssd_read_bytes_per_s=25e9,
+        ssd_dollars_per_gb_hour=-1)
+profile("p_ssd_bytes_text.json", ssd_bytes="15TB", ssd_read_bytes_per_s=25e9)
+profile("p_ssd_read_only.json", ssd_read_bytes_per_s=25e9)
+PY
+expect_error 19-profile-ssd-without-read-bandwidth 2 "p_ssd_no_read.json" "hardware.ssd_read_bytes_per_s" "must be > 0 when hardware.ssd_bytes is set" -- \
+  "$kvtrace" simulate same.jsonl --profile p_ssd_no_read.json
+expect_error 19-profile-ssd-zero-read-bandwidth 2 "p_ssd_zero_read.json" "hardware.ssd_read_bytes_per_s" "must be > 0 when hardware.ssd_bytes is set" -- \
+  "$kvtrace" simulate same.jsonl --profile p_ssd_zero_read.json
+expect_error 19-profile-ssd-negative-read-bandwidth 2 "p_ssd_negative_read.json" "hardware.ssd_read_bytes_per_s" ">= 0" -- \
+  "$kvtrace" simulate same.jsonl --profile p_ssd_negative_read.json
+expect_error 19-profile-ssd-negative-price 2 "p_ssd_negative_price.json" "hardware.ssd_dollars_per_gb_hour" ">= 0" -- \
+  "$kvtrace" simulate same.jsonl --profile p_ssd_negative_price.json
+expect_error 19-profile-ssd-bytes-text 2 "p_ssd_bytes_text.json" "hardware.ssd_bytes" -- \
+  "$kvtrace" simulate same.jsonl --profile p_ssd_bytes_text.json
+serving m_ssd_profile.json ssd_profile '"profile": "p_ssd_no_read.json", "ssd": {}'
+expect_error 19-ssd-profile-invalid-in-matrix 2 "p_ssd_no_read.json" "hardware.ssd_read_bytes_per_s" -- \
+  "$kvbench" --config m_ssd_profile.json --list
+serving m_ssd_no_bytes.json ssd_no_bytes '"profile": "p_ssd_read_only.json", "ssd": {}'
+expect_error 19-ssd-capacity-missing-profile-without-ssd-bytes 2 "m_ssd_no_bytes.json" "clusters[0].ssd.capacity" "has no hardware.ssd_bytes" -- \
+  "$kvbench" --config m_ssd_no_bytes.json --list
+serving m_ssd_ok.json ssd_ok '"shape": "prefill_only", "ssd": {"capacity": "1Mtokens"}'
+expect_ok 19-ssd-prefill-only-accepted 'check listing 19-ssd-prefill-only-accepted.out 1' \
+  -- "$kvbench" --config m_ssd_ok.json --list
+# One node, DRAM for 4 of the 8 blocks every request repeats: the SSD holds the 4 DRAM evicts,
+# so 99 requests reuse all 8 (hit rate 0.99), 4 of them read from SSD (160 MiB each).
+matrix m_ssd_run.json ssd_run '["least_loaded"]' '[{"name": "c", "mode": "realistic", "nodes": 1, "capacity": "4blocks", "ssd": {"capacity": "1Mtokens"}}]' same.jsonl
+expect_ok 19-ssd-prefill-only-runs \
+  'check cells r_ssd_run.json "c[\"served\"] == 100 and abs(c[\"hit_rate\"] - 0.99) < 1e-12 and c[\"ssd_hit_blocks\"] == 99 * 4 and c[\"ssd_read_bytes\"] == 99 * 4 * 512 * 327680"' \
+  -- "$kvbench" --config m_ssd_run.json --out r_ssd_run.json --summary=false
+
+# ---------------------------------------------------------------------------------------
 total_ms=$(( ($(usec) - ${test_start/./}) / 1000 ))
 echo "hostile_inputs_test: $passed passed, $failed failed, $known known failures in $(( total_ms / 1000 )) s"
 if (( ${#fixed[@]} > 0 )); then

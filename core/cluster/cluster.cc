@@ -45,6 +45,23 @@ Cluster::Cluster(const ClusterSpec& spec, const Trace& trace, size_t seed_copy_l
   size_t slots = 0;
   for (const BlockCache& cache : caches_) slots += cache.slots();
   holders_.Reserve(trace.distinct_blocks(), slots);
+  const bool ssd = std::any_of(spec.nodes.begin(), spec.nodes.end(),
+                               [](const NodeSpec& n) { return n.ssd_capacity_blocks > 0; });
+  if (!ssd) return;
+  ssd_caches_.reserve(spec.nodes.size());
+  for (size_t n = 0; n < spec.nodes.size(); ++n) {
+    const EvictionPolicyInfo* policy = FindEvictionPolicy(spec.nodes[n].ssd_eviction);
+    if (policy == nullptr) {
+      throw InputError(absl::StrCat("cluster.nodes[", n, "].ssd.eviction: unknown policy '",
+                                    spec.nodes[n].ssd_eviction,
+                                    "' (known: ", JoinNames(EvictionPolicies()), ")"));
+    }
+    const size_t capacity = spec.nodes[n].ssd_capacity_blocks;
+    ssd_caches_.emplace_back(capacity, trace.distinct_blocks(),
+                             policy->make(capacity, trace.distinct_blocks()));
+  }
+  ssd_holders_ = std::make_unique<SimPrefixIndex>(spec.nodes.size());
+  ssd_holders_->Reserve(trace.distinct_blocks());
 }
 
 BlockCacheBytes Cluster::EstimateCacheBytes(const ClusterSpec& spec, size_t universe,
@@ -68,6 +85,21 @@ BlockCacheBytes Cluster::EstimateCacheBytes(const ClusterSpec& spec, size_t univ
                                                                  : capacity + seed_copy_limit;
     bytes += BlockCache::EstimateBytes(slots, universe, *policy);
   }
+  // Tier G3: a cache per node and an index of holders, when any node has an SSD.
+  if (std::any_of(spec.nodes.begin(), spec.nodes.end(),
+                  [](const NodeSpec& n) { return n.ssd_capacity_blocks > 0; })) {
+    bytes.slots += nodes * sizeof(BlockCache);
+    for (size_t n = 0; n < nodes; ++n) {
+      const EvictionPolicyInfo* policy = FindEvictionPolicy(spec.nodes[n].ssd_eviction);
+      if (policy == nullptr) {
+        throw InputError(absl::StrCat("cluster.nodes[", n, "].ssd.eviction: unknown policy '",
+                                      spec.nodes[n].ssd_eviction,
+                                      "' (known: ", JoinNames(EvictionPolicies()), ")"));
+      }
+      bytes += BlockCache::EstimateBytes(spec.nodes[n].ssd_capacity_blocks, universe, *policy);
+    }
+    bytes.index += SimPrefixIndex::EstimateBytes(nodes, universe, SIZE_MAX);
+  }
   return bytes;
 }
 
@@ -78,6 +110,18 @@ void Cluster::OnEvicted(size_t node, BlockId id) {
   holders_.Remove(node, id);
   --resident_blocks_;
   if (!holders_.Held(id)) --distinct_resident_;
+  if (ssd_holders_ != nullptr) Demote(node, id);
+}
+
+void Cluster::Demote(size_t node, BlockId id) {
+  BlockCache& ssd = ssd_caches_[node];
+  if (ssd.capacity() == 0 || ssd.Touch(id)) return;
+  ssd.Insert(id, [&](BlockId victim) {
+    ssd_holders_->Remove(node, victim);
+    ++ssd_evictions_;
+  });
+  ssd_holders_->Add(node, id);
+  ++ssd_writes_;
 }
 
 void Cluster::Insert(size_t node, BlockId id) {

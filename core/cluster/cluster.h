@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -19,6 +20,9 @@ struct NodeSpec {
   size_t capacity_blocks = 0;
   std::string eviction = "lru";
   double speed = 1.0;
+  // Local SSD (tier G3; 0: none), fed by what DRAM evicts, with its own eviction policy.
+  size_t ssd_capacity_blocks = 0;
+  std::string ssd_eviction = "lru";
 };
 
 // Local: a node reuses only what it holds. Global: a node may also fetch a prefix held by
@@ -86,11 +90,23 @@ class Cluster {
   // Evictions of a block whose parent was not resident on that node: memory that held a
   // block no request could reuse.
   uint64_t stranded_evictions() const { return stranded_evictions_; }
+
+  // Tier G3: whether any node has an SSD, what the SSDs hold (null without), and counts:
+  // blocks written (DRAM evictions not already there) and evicted.
+  bool has_ssd() const { return ssd_holders_ != nullptr; }
+  const SimPrefixIndex* ssd_holders() const { return ssd_holders_.get(); }
+  bool HoldsOnSsd(size_t node, BlockId id) const {
+    return ssd_holders_ != nullptr && ssd_holders_->Holds(id, node);
+  }
+  uint64_t ssd_writes() const { return ssd_writes_; }
+  uint64_t ssd_evictions() const { return ssd_evictions_; }
   size_t node_resident(size_t node) const { return caches_[node].size(); }
   size_t node_capacity(size_t node) const { return capacity_[node]; }
 
  private:
   void OnEvicted(size_t node, BlockId id);
+  // A block DRAM evicted goes to the node's SSD (touched if there already).
+  void Demote(size_t node, BlockId id);
   // Records that `node` now holds `id` (just inserted into its cache).
   void Admit(size_t node, BlockId id);
 
@@ -106,6 +122,10 @@ class Cluster {
   uint64_t replicas_created_ = 0;
   uint64_t evictions_ = 0;
   uint64_t stranded_evictions_ = 0;
+  std::vector<BlockCache> ssd_caches_;           // per node when any node has an SSD
+  std::unique_ptr<SimPrefixIndex> ssd_holders_;  // who holds what on SSD
+  uint64_t ssd_writes_ = 0;
+  uint64_t ssd_evictions_ = 0;
 };
 
 }  // namespace kvb

@@ -188,11 +188,14 @@ LongestPrefixResult SimPrefixIndex::LongestPrefix(std::span<const BlockId> ids,
   return result;
 }
 
-LongestPrefixResult SimPrefixIndex::LongestPrefixWith(const SimPrefixIndex& other,
+LongestPrefixResult SimPrefixIndex::LongestPrefixWith(std::span<const SimPrefixIndex* const> others,
                                                       std::span<const BlockId> ids,
                                                       std::span<uint32_t> prefix_per_node) const {
-  if (other.nodes_ != nodes_) {
-    throw std::invalid_argument("PrefixIndex::LongestPrefixWith: the indexes' node counts differ");
+  for (const SimPrefixIndex* other : others) {
+    if (other->nodes_ != nodes_) {
+      throw std::invalid_argument(
+          "PrefixIndex::LongestPrefixWith: the indexes' node counts differ");
+    }
   }
   const bool per_node = !prefix_per_node.empty();
   if (per_node) {
@@ -202,12 +205,17 @@ LongestPrefixResult SimPrefixIndex::LongestPrefixWith(const SimPrefixIndex& othe
   LongestPrefixResult result;
   if (ids.empty()) return result;
   if (masked_) {
-    // `alive`: nodes holding each of ids[0..k) in either index.
-    uint64_t alive = Mask(ids[0]) | other.Mask(ids[0]);
+    const auto holders = [&](BlockId id) {
+      uint64_t mask = Mask(id);
+      for (const SimPrefixIndex* other : others) mask |= other->Mask(id);
+      return mask;
+    };
+    // `alive`: nodes holding each of ids[0..k) in some index.
+    uint64_t alive = holders(ids[0]);
     if (alive == 0) return result;
     uint32_t k = 1;
     for (; k < ids.size(); ++k) {
-      const uint64_t next = alive & (Mask(ids[k]) | other.Mask(ids[k]));
+      const uint64_t next = alive & holders(ids[k]);
       if (per_node) {
         for (uint64_t ended = alive & ~next; ended != 0; ended &= ended - 1) {
           prefix_per_node[std::countr_zero(ended)] = k;
@@ -225,9 +233,16 @@ LongestPrefixResult SimPrefixIndex::LongestPrefixWith(const SimPrefixIndex& othe
     return result;
   }
   // Large clusters: a walk per node (tiered large clusters are rare).
+  const auto holds = [&](BlockId id, size_t n) {
+    if (Holds(id, n)) return true;
+    for (const SimPrefixIndex* other : others) {
+      if (other->Holds(id, n)) return true;
+    }
+    return false;
+  };
   for (size_t n = 0; n < nodes_; ++n) {
     uint32_t k = 0;
-    while (k < ids.size() && (Holds(ids[k], n) || other.Holds(ids[k], n))) ++k;
+    while (k < ids.size() && holds(ids[k], n)) ++k;
     if (per_node) prefix_per_node[n] = k;
     if (k == 0 || k < result.best_len) continue;
     if (k > result.best_len) {

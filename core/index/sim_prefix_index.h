@@ -57,10 +57,16 @@ class SimPrefixIndex {
   bool Held(BlockId id) const;
   LongestPrefixResult LongestPrefix(std::span<const BlockId> ids,
                                     std::span<uint32_t> prefix_per_node = {}) const;
-  // LongestPrefix over two tiers of the same nodes: a node matches ids[k] if it holds it
-  // here or in `other` (same node count, else std::invalid_argument).
-  LongestPrefixResult LongestPrefixWith(const SimPrefixIndex& other, std::span<const BlockId> ids,
+  // LongestPrefix over tiers of the same nodes: a node matches ids[k] if it holds it here or
+  // in one of `others` (each of the same node count, else std::invalid_argument).
+  LongestPrefixResult LongestPrefixWith(std::span<const SimPrefixIndex* const> others,
+                                        std::span<const BlockId> ids,
                                         std::span<uint32_t> prefix_per_node = {}) const;
+  LongestPrefixResult LongestPrefixWith(const SimPrefixIndex& other, std::span<const BlockId> ids,
+                                        std::span<uint32_t> prefix_per_node = {}) const {
+    const SimPrefixIndex* const one[] = {&other};
+    return LongestPrefixWith(one, ids, prefix_per_node);
+  }
   void ResidentCounts(std::span<const BlockId> ids, std::span<uint32_t> resident) const;
 
   size_t size() const { return ids_; }

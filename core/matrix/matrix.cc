@@ -178,6 +178,8 @@ SimConfig CellConfig(const MatrixSpec& spec, const Cell& cell) {
   if (prices.storage_price_from_profile) {
     config.prices.storage_dollars_per_gb_hour = config.cost.hardware().dram_dollars_per_gb_hour;
   }
+  // SSD is billed at the cluster's profile price under every price list.
+  config.prices.ssd_dollars_per_gb_hour = config.cost.hardware().ssd_dollars_per_gb_hour;
   return config;
 }
 

@@ -301,7 +301,11 @@ TEST(MatrixTest, PriceListsShareOneSimulationAndOnlyChangeDollars) {
   EXPECT_EQ(provisioned.gpu_seconds, heavy.gpu_seconds);
   // Both equal a direct run at those prices.
   SimConfig config = CellConfig(spec, cells[2]);
-  EXPECT_EQ(config.prices, gpu_heavy);
+  EXPECT_EQ(config.prices.ssd_dollars_per_gb_hour,
+            config.cost.hardware().ssd_dollars_per_gb_hour);  // SSD: the profile's price, always
+  Prices expected = gpu_heavy;
+  expected.ssd_dollars_per_gb_hour = config.cost.hardware().ssd_dollars_per_gb_hour;
+  EXPECT_EQ(config.prices, expected);
   Strategy direct = MakeStrategy("kvcache_centric", 1);
   EXPECT_EQ(Simulate(*spec.traces[0].trace, config, direct).usd_per_1k_requests,
             heavy.usd_per_1k_requests);

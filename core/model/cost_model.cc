@@ -64,6 +64,12 @@ bool CostModel::ReusePaysOff(uint32_t input_tokens, uint32_t reused_tokens) cons
   return p > 0 && LoadSeconds(p) < SavedComputeSeconds(p);
 }
 
+double CostModel::SsdReadSeconds(uint64_t tokens) const {
+  if (tokens == 0) return 0;
+  return static_cast<double>(tokens) * static_cast<double>(kv_bytes_per_token_) /
+         hardware_.ssd_read_bytes_per_s;
+}
+
 double CostModel::TransferSeconds(uint64_t bytes) const {
   return static_cast<double>(bytes) / hardware_.nic_bytes_per_s;
 }

@@ -54,12 +54,17 @@ class CostModel {
   bool ReusePaysOff(uint32_t input_tokens, uint32_t reused_tokens) const;
   // Time to move `bytes` over the node's NIC.
   double TransferSeconds(uint64_t bytes) const;
+  // Time to read `tokens` of KV from the node's SSD into DRAM: tokens x KvBytesPerToken() /
+  // ssd_read_bytes_per_s (0 for none; +inf without an SSD bandwidth).
+  double SsdReadSeconds(uint64_t tokens) const;
 
   // A capacity in whole KV blocks: blocks as given, floor(tokens / block_tokens),
   // floor(bytes / BlockBytes()).
   uint64_t CapacityBlocks(uint64_t value, CapacityUnit unit) const;
   // The node's KV DRAM in whole blocks: CapacityBlocks(dram_bytes, kBytes).
   uint64_t DramBlocks() const { return CapacityBlocks(hardware_.dram_bytes, CapacityUnit::kBytes); }
+  // The node's KV SSD in whole blocks (0 without one).
+  uint64_t SsdBlocks() const { return CapacityBlocks(hardware_.ssd_bytes, CapacityUnit::kBytes); }
 
  private:
   ModelProfile model_;

@@ -54,7 +54,13 @@ CostProfile DefaultProfile() {
       "GPU-hour, the seed's A100 price (an A800 is an export variant of the A100). DRAM price: "
       "$0.004237 per GiB-hour = $0.003946 per GB-hour, GCP N2 memory on-demand in us-central1, "
       "as opencost/opencost configs/default.json (commit 0d1f69cc975b, 'RAM', read 2026-12-05) "
-      "lists it; storage is billed for the whole DRAM capacity of every node by default.";
+      "lists it; storage is billed for the whole DRAM capacity of every node by default. SSD "
+      "(tier G3, used only by clusters that set \"ssd\"): 15 TB of NVMe per node, as a DGX A100 "
+      "has (4 x 3.84 TB U.2, Microway's DGX A100 review); read at 25 GB/s, a guess (4 PCIe Gen4 "
+      "drives at about 6.5 GB/s each; not measured); billed at $0.00005479452 per GiB-hour = "
+      "$0.0000510 per GB-hour, opencost/opencost configs/default.json (commit 0d1f69cc975b, "
+      "'storage', GCP persistent disk) as the nearest published list price; local NVMe is not "
+      "listed there.";
   p.model = {.name = "llama3-70b",
              .layers = 80,
              .hidden = 8192,
@@ -70,7 +76,10 @@ CostProfile DefaultProfile() {
                 .host_to_device_bytes_per_s = 128e9,
                 .nic_bytes_per_s = 100e9,
                 .dram_bytes = 983'040'000'000,
-                .gpu_dollars_per_node_hour = 24};
+                .gpu_dollars_per_node_hour = 24,
+                .ssd_bytes = 15'000'000'000'000,
+                .ssd_read_bytes_per_s = 25e9,
+                .ssd_dollars_per_gb_hour = kListSsdDollarsPerGbHour};
   p.block_tokens = 512;
   p.serving = DefaultServingProfile();
   return p;
@@ -139,6 +148,11 @@ void ValidateHardwareProfile(const HardwareProfile& h) {
   RequireAtLeastOne("hardware.dram_bytes", h.dram_bytes);
   RequireNonNegative("hardware.gpu_dollars_per_node_hour", h.gpu_dollars_per_node_hour);
   RequireNonNegative("hardware.dram_dollars_per_gb_hour", h.dram_dollars_per_gb_hour);
+  RequireNonNegative("hardware.ssd_read_bytes_per_s", h.ssd_read_bytes_per_s);
+  RequireNonNegative("hardware.ssd_dollars_per_gb_hour", h.ssd_dollars_per_gb_hour);
+  if (h.ssd_bytes > 0 && !(h.ssd_read_bytes_per_s > 0)) {
+    Fail("hardware.ssd_read_bytes_per_s", "must be > 0 when hardware.ssd_bytes is set");
+  }
 }
 
 void ValidateCostProfile(const CostProfile& p) {

@@ -30,6 +30,9 @@ struct ModelProfile {
 // Host DRAM's list price: GCP N2 memory, $0.004237 per GiB-hour (us-central1 on-demand, as
 // opencost/opencost configs/default.json, commit 0d1f69c, "RAM"), per decimal GB-hour.
 inline constexpr double kListDramDollarsPerGbHour = 0.004237 / 1.073741824;
+// Local SSD, per GB-hour: opencost/opencost configs/default.json @ 0d1f69cc 'storage'
+// ($0.00005479452 per GiB-hour, GCP persistent disk; local NVMe is not listed there).
+inline constexpr double kListSsdDollarsPerGbHour = 0.00005479452 / 1.073741824;
 
 // One prefill node: its GPUs, bandwidths, KV DRAM and rental prices.
 struct HardwareProfile {
@@ -43,6 +46,10 @@ struct HardwareProfile {
   uint64_t dram_bytes = 0;                // DRAM set aside for the KV cache, per node
   double gpu_dollars_per_node_hour = 0;   // rental price of the whole node (all its GPUs)
   double dram_dollars_per_gb_hour = kListDramDollarsPerGbHour;  // the KV DRAM's, per GB
+  // Local SSD for KV (tier G3; 0: none): its bytes, read bandwidth, and list price.
+  uint64_t ssd_bytes = 0;
+  double ssd_read_bytes_per_s = 0;
+  double ssd_dollars_per_gb_hour = 0;
 
   bool operator==(const HardwareProfile&) const = default;
 };

@@ -26,6 +26,8 @@ struct Prices {
   double gpu_dollars_per_node_hour = 24.0;
   double storage_dollars_per_gb_hour = kListDramDollarsPerGbHour;
   double network_dollars_per_gb = 0.0;
+  // Local SSD (tier G3), billed for every node's SSD capacity over the run (either rule).
+  double ssd_dollars_per_gb_hour = kListSsdDollarsPerGbHour;
   GpuBilling gpu_billing = GpuBilling::kBusy;
   StorageBilling storage_billing = StorageBilling::kProvisioned;
 
@@ -48,6 +50,7 @@ inline Prices PricesFor(const HardwareProfile& hardware) {
   Prices prices;
   prices.gpu_dollars_per_node_hour = hardware.gpu_dollars_per_node_hour;
   prices.storage_dollars_per_gb_hour = hardware.dram_dollars_per_gb_hour;
+  prices.ssd_dollars_per_gb_hour = hardware.ssd_dollars_per_gb_hour;
   return prices;
 }
 

@@ -5,7 +5,7 @@ namespace kvb {
 uint32_t ClusterView::resident_blocks(size_t node) const {
   if (resident_blocks_.size() != nodes()) {
     resident_blocks_.assign(nodes(), 0);
-    if (s_.hbm_holders == nullptr) {
+    if (s_.hbm_holders == nullptr && s_.ssd_holders == nullptr) {
       s_.holders->ResidentCounts(request_.blocks, resident_blocks_);
     } else {
       for (size_t n = 0; n < nodes(); ++n) {

@@ -48,6 +48,10 @@ struct ClusterViewSources {
   // prefix there per node; null and empty without one (then `holders` is every tier).
   const SimPrefixIndex* hbm_holders = nullptr;
   std::span<const uint32_t> hbm_prefix_blocks;
+  // Nodes with an SSD (tier G3): what the SSDs hold, and the request's prefix per node over
+  // HBM and DRAM alone; null and empty without one.
+  const SimPrefixIndex* ssd_holders = nullptr;
+  std::span<const uint32_t> memory_prefix_blocks;
   const HotspotTracker* hotspots = nullptr;
   std::function<double(size_t node, uint32_t reused_blocks)> predict_prefill_s;
   std::function<size_t(size_t node)> resident;
@@ -91,8 +95,17 @@ class ClusterView {
   uint32_t resident_blocks(size_t node) const;
   // Whether `node` holds the request's i-th block.
   bool holds(size_t node, size_t i) const {
-    return s_.holders->Holds(request_.blocks[i], node) ||
-           (s_.hbm_holders != nullptr && s_.hbm_holders->Holds(request_.blocks[i], node));
+    const BlockId id = request_.blocks[i];
+    return s_.holders->Holds(id, node) ||
+           (s_.hbm_holders != nullptr && s_.hbm_holders->Holds(id, node)) ||
+           (s_.ssd_holders != nullptr && s_.ssd_holders->Holds(id, node));
+  }
+  // Whether nodes keep an SSD (tier G3).
+  bool ssd_tier() const { return !s_.memory_prefix_blocks.empty(); }
+  // Of the request's leading blocks, the longest run in `node`'s HBM or DRAM (the SSD
+  // extends it to prefix_blocks); prefix_blocks without tier G3.
+  uint32_t memory_prefix_blocks(size_t node) const {
+    return s_.memory_prefix_blocks.empty() ? s_.prefix_blocks[node] : s_.memory_prefix_blocks[node];
   }
   // Seed-compat: size of the node's last-100-requests list; realistic: requests queued or
   // in service on the node.

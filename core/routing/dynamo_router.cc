@@ -36,6 +36,8 @@ constexpr ParamSpec kParams[] = {
     // ai-dynamo/dynamo@0243c51b lib/kv-router/src/scheduling/config.rs: host_cache_hit_weight.
     {"host_hit_weight", 0.75, 0, 1,
      "with an HBM tier: credit per block cached in host DRAM past the HBM run"},
+    // The same file: disk_cache_hit_weight.
+    {"disk_hit_weight", 0.25, 0, 1, "with an SSD tier: credit per block past the HBM/DRAM run"},
     {"overlap_weight", 0, 0, 1000,
      "deprecated alias: nonzero sets prefill_load_scale (Dynamo's legacy flag)"},
 };
@@ -54,6 +56,7 @@ class DynamoRouter final : public Router {
         temperature_(p.Get("temperature")),
         block_tokens_(p.Get("block_tokens")),
         host_hit_weight_(p.Get("host_hit_weight")),
+        disk_hit_weight_(p.Get("disk_hit_weight")),
         rng_(seed) {}
 
   RouteDecision Route(const ClusterView& view) override {
@@ -73,12 +76,18 @@ class DynamoRouter final : public Router {
           (static_cast<double>(r.input_tokens) + static_cast<double>(load.prefill_tokens)) /
           block_tokens_;
       double credit = overlap_credit_ * cached_tokens / block_tokens_;
-      if (view.hbm_tier()) {
-        // Dynamo's tiered match: device blocks, then host blocks extending them.
+      if (view.hbm_tier() || view.ssd_tier()) {
+        // Dynamo's tiered match: device blocks, host blocks extending them, disk blocks
+        // extending those. Without an HBM tier, DRAM counts as the device, as before.
+        const double memory_tokens =
+            std::min<double>(view.memory_prefix_blocks(i) * trace_block_tokens, r.input_tokens);
         const double device_tokens =
-            std::min<double>(view.hbm_prefix_blocks(i) * trace_block_tokens, r.input_tokens);
+            view.hbm_tier()
+                ? std::min<double>(view.hbm_prefix_blocks(i) * trace_block_tokens, r.input_tokens)
+                : memory_tokens;
         credit =
-            (overlap_credit_ * device_tokens + host_hit_weight_ * (cached_tokens - device_tokens)) /
+            (overlap_credit_ * device_tokens + host_hit_weight_ * (memory_tokens - device_tokens) +
+             disk_hit_weight_ * (cached_tokens - memory_tokens)) /
             block_tokens_;
       }
       const double decode = view.seed_mode() ? static_cast<double>(view.queue_length(i))
@@ -183,6 +192,7 @@ class DynamoRouter final : public Router {
   double temperature_;
   double block_tokens_;
   double host_hit_weight_;
+  double disk_hit_weight_;
   std::mt19937_64 rng_;
   std::vector<NodeLoad> node_;
   absl::flat_hash_map<uint32_t, Active> active_;  // by trace index

@@ -52,6 +52,9 @@ constexpr ParamSpec kParams[] = {
      kPrefixSources},
     {"cpu_weight", 0.8, 0, 1,
      "prefix_source=cache with an HBM tier: score of a block matched in host DRAM only"},
+    {"disk_weight", 1, 0, 1,
+     "prefix_source=cache with an SSD tier: score of a block matched on SSD only (upstream "
+     "scores a medium it has no weight for as 1)"},
     {"load_aware_weight", 0, 0, 1000, "weight of llm-d's load-aware scorer (waiting requests)"},
     {"load_threshold", 128, 1, 1e6, "waiting requests at which the load-aware score is 0", true},
     {"active_request_weight", 0, 0, 1000,
@@ -67,6 +70,7 @@ class LlmDRouter final : public Router {
   LlmDRouter(const Params& p, uint64_t seed)
       : prefix_weight_(p.Get("prefix_weight")),
         cpu_weight_(p.Get("cpu_weight")),
+        disk_weight_(p.Get("disk_weight")),
         queue_weight_(p.Get("queue_weight")),
         kv_weight_(p.Get("kv_weight")),
         max_prefix_blocks_(static_cast<size_t>(p.GetInt("max_prefix_blocks"))),
@@ -109,9 +113,13 @@ class LlmDRouter final : public Router {
           routed_ ? index_[i].Match(ids)
                   : std::min<uint32_t>(view.prefix_blocks(i), static_cast<uint32_t>(ids.size()));
       double weighted = matched;
-      if (!routed_ && view.hbm_tier()) {
-        const uint32_t gpu = std::min(matched, view.hbm_prefix_blocks(i));
-        weighted = gpu + cpu_weight_ * static_cast<double>(matched - gpu);
+      if (!routed_ && (view.hbm_tier() || view.ssd_tier())) {
+        // Without an HBM tier, DRAM counts as the GPU's cache, as before.
+        const uint32_t memory = std::min(matched, view.memory_prefix_blocks(i));
+        const uint32_t gpu =
+            view.hbm_tier() ? std::min(matched, view.hbm_prefix_blocks(i)) : memory;
+        weighted = gpu + cpu_weight_ * static_cast<double>(memory - gpu) +
+                   disk_weight_ * static_cast<double>(matched - memory);
       }
       const double prefix = ids.empty() ? 0.0 : weighted / static_cast<double>(ids.size());
       const double queue = max_q == min_q ? 1.0
@@ -175,6 +183,7 @@ class LlmDRouter final : public Router {
 
   double prefix_weight_;
   double cpu_weight_;
+  double disk_weight_;
   double queue_weight_;
   double kv_weight_;
   size_t max_prefix_blocks_;

@@ -276,6 +276,7 @@ struct AccuracyCase {
   ClusterShape shape = ClusterShape::kPrefillOnly;
   size_t decode_nodes = 0;
   bool hbm_prefix_cache = false;  // tier G1
+  size_t ssd_blocks = 0;          // tier G3, per node
 };
 
 // gtest prints a failing parameter by its name.
@@ -317,6 +318,7 @@ TEST_P(AccuracyTest, MeasuredPeakIsWithinTheBandOfTheEstimate) {
   config.shape = c.shape;
   config.decode_nodes = c.decode_nodes;
   config.cluster.hbm_prefix_cache = c.hbm_prefix_cache;
+  for (NodeSpec& node : config.cluster.nodes) node.ssd_capacity_blocks = c.ssd_blocks;
   const CellMemoryEstimate estimate = EstimateCellMemory(*trace, config, c.strategy);
 
   const int64_t before = Live();
@@ -396,7 +398,11 @@ INSTANTIATE_TEST_SUITE_P(
         // Tier G1: HBM prefix caches on every node.
         AccuracyCase{"agg16_conversation_hbm", SimMode::kRealistic, 16, 2000, "lru",
                      CacheScope::kLocal, "dynamo", "conversation", 4000, 1,
-                     ClusterShape::kAggregated, 0, true}),
+                     ClusterShape::kAggregated, 0, true},
+        // Tier G3: an SSD of 20,000 blocks under each node's 2,000 of DRAM.
+        AccuracyCase{"real16_ssd", SimMode::kRealistic, 16, 2000, "lru", CacheScope::kLocal,
+                     "prefix_greedy", "conversation", 4000, 1, ClusterShape::kPrefillOnly, 0, false,
+                     20000}),
     CaseName);
 
 // Every registered router and replication policy, in both modes: the heap a cell takes

@@ -14,6 +14,11 @@ double HbmOnly(const RunResult& r, double value) {
   return r.hbm_prefix_cache ? value : std::numeric_limits<double>::quiet_NaN();
 }
 
+// Tier G3's metrics: NaN in cells whose nodes keep no SSD.
+double SsdOnly(const RunResult& r, double value) {
+  return r.ssd_tier ? value : std::numeric_limits<double>::quiet_NaN();
+}
+
 }  // namespace
 
 std::span<const MetricSpec> Metrics() {
@@ -58,6 +63,14 @@ std::span<const MetricSpec> Metrics() {
       {"hbm_evictions", "blocks", Better::kNeither, false, "cache",
        "blocks evicted from HBM prefix caches",
        [](const RunResult& r) { return HbmOnly(r, static_cast<double>(r.hbm_evictions)); }, true,
+       true, true},
+      {"ssd_hit_blocks", "blocks", Better::kNeither, false, "cache",
+       "of the hits, blocks read from local SSD first (tier G3)",
+       [](const RunResult& r) { return SsdOnly(r, static_cast<double>(r.ssd_hit_blocks)); }, true,
+       true, true},
+      {"ssd_read_bytes", "bytes", Better::kNeither, false, "cache",
+       "KV read from local SSD (then loaded into HBM)",
+       [](const RunResult& r) { return SsdOnly(r, static_cast<double>(r.ssd_read_bytes)); }, true,
        true, true},
       {"concentration", "fraction", Better::kLower, true, "balance",
        "the busiest node's share of requests (the earlier simulator's definition)",
@@ -198,6 +211,10 @@ std::span<const MetricSpec> Metrics() {
       {"cached_gb_hours", "GB-hours", Better::kNeither, false, "cost",
        "KV bytes resident in node caches, integrated over time",
        [](const RunResult& r) { return r.cached_gb_hours; }},
+      {"ssd_provisioned_gb_hours", "GB-hours", Better::kNeither, false, "cost",
+       "every node's SSD capacity over the makespan (billed at the SSD price)",
+       [](const RunResult& r) { return SsdOnly(r, r.ssd_provisioned_gb_hours); }, true, false,
+       true},
       {"provisioned_gb_hours", "GB-hours", Better::kNeither, false, "cost",
        "every node's KV capacity over the makespan (what provisioned storage bills)",
        [](const RunResult& r) { return r.provisioned_gb_hours; }},

@@ -116,14 +116,19 @@ struct RunResult {
   uint64_t pd_transfer_bytes = 0;   // disaggregated: KV sent prefill -> decode
   // Tier G1 (nodes keep an HBM prefix cache; the fields below are NaN in tables without):
   bool hbm_prefix_cache = false;
-  uint64_t hbm_hit_blocks = 0;      // of hit_blocks, those already in HBM (no load)
-  double hbm_hit_rate = 0;          // hbm_hit_blocks / block_refs
-  uint64_t hbm_evictions = 0;       // blocks HBM prefix caches evicted
-  double hbm_utilisation_mean = 0;  // KV blocks in use / HBM blocks, over nodes and time
-  double batch_size_mean = 0;       // requests in a step, time mean while a node steps
-  uint64_t load_bytes = 0;          // reused KV loaded host DRAM -> HBM
-  uint64_t fetch_bytes = 0;         // prefixes fetched node -> node (also in transfer_bytes)
-  double node_seconds = 0;          // nodes x makespan: provisioned time
+  uint64_t hbm_hit_blocks = 0;  // of hit_blocks, those already in HBM (no load)
+  double hbm_hit_rate = 0;      // hbm_hit_blocks / block_refs
+  uint64_t hbm_evictions = 0;   // blocks HBM prefix caches evicted
+  // Tier G3 (nodes keep an SSD; NaN in tables without):
+  bool ssd_tier = false;
+  uint64_t ssd_hit_blocks = 0;          // of hit_blocks, those read from SSD
+  uint64_t ssd_read_bytes = 0;          // KV read from SSD (then loaded into HBM)
+  double ssd_provisioned_gb_hours = 0;  // every node's SSD capacity over the makespan
+  double hbm_utilisation_mean = 0;      // KV blocks in use / HBM blocks, over nodes and time
+  double batch_size_mean = 0;           // requests in a step, time mean while a node steps
+  uint64_t load_bytes = 0;              // reused KV loaded host DRAM -> HBM
+  uint64_t fetch_bytes = 0;             // prefixes fetched node -> node (also in transfer_bytes)
+  double node_seconds = 0;              // nodes x makespan: provisioned time
   // |predicted / actual - 1| of each served request's prefill (load included) as predicted
   // when it was placed against how long it took: mean and 90th percentile.
   double prediction_error_mean = 0, prediction_error_p90 = 0;

@@ -1,6 +1,7 @@
 #include "core/sim/simulator.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <deque>
@@ -81,6 +82,19 @@ struct Placed {
   uint32_t fetched = 0;    // blocks fetched from another node
   uint32_t pending_blocks = 0;
   uint32_t hbm_hit = 0;  // of the local blocks, the leading ones already in HBM (no load)
+  uint32_t ssd_hit = 0;  // of the local blocks, those read from SSD
+};
+
+// A request's leading blocks on a node held in HBM, in HBM or DRAM, and in any local tier.
+struct TierRuns {
+  uint32_t hbm = 0, memory = 0, local = 0;
+};
+
+// What a reuse loads: tokens into HBM (all but the HBM run), of them those read from SSD
+// first (and their blocks), and the seconds both take.
+struct LoadSplit {
+  uint32_t h2d_tokens = 0, ssd_tokens = 0, ssd_blocks = 0;
+  double seconds = 0;
 };
 
 // Where a request's prefix comes from: `local` blocks held by the node, up to `best` from
@@ -202,6 +216,22 @@ void ValidateSimConfig(const Trace& trace, const SimConfig& config) {
   } else if (config.cluster.dram_write == DramWrite::kBack) {
     throw InputError("cluster.dram_write: \"back\" needs an HBM prefix cache (hbm_cache)");
   }
+  for (size_t n = 0; n < config.cluster.nodes.size(); ++n) {
+    const NodeSpec& node = config.cluster.nodes[n];
+    if (node.ssd_capacity_blocks == 0) continue;
+    if (config.mode != SimMode::kRealistic) {
+      throw InputError(absl::StrCat("cluster.nodes[", n, "].ssd: needs the realistic mode"));
+    }
+    if (!(config.cost.hardware().ssd_read_bytes_per_s > 0)) {
+      throw InputError(absl::StrCat("cluster.nodes[", n,
+                                    "].ssd: the profile has no hardware.ssd_read_bytes_per_s"));
+    }
+    if (FindEvictionPolicy(node.ssd_eviction) == nullptr) {
+      throw InputError(absl::StrCat("cluster.nodes[", n, "].ssd.eviction: unknown policy '",
+                                    node.ssd_eviction, "' (known: ", JoinNames(EvictionPolicies()),
+                                    ")"));
+    }
+  }
   if (config.early_rejection != EarlyRejection::kNone &&
       (!disaggregated || config.tbt_slo_s <= 0)) {
     throw InputError("early_rejection: needs a disaggregated cluster and tbt_slo_s > 0");
@@ -315,6 +345,13 @@ class Simulator final {
       tracker_ = std::make_unique<HotspotTracker>(hot);
       view_.sources().hotspots = tracker_.get();
     }
+    if (cluster_.has_ssd()) {
+      tiered_ = true;
+      memory_prefix_.assign(nodes_.size(), 0);
+      view.ssd_holders = cluster_.ssd_holders();
+      view.memory_prefix_blocks = memory_prefix_;
+      result_.ssd_tier = true;
+    }
     if (config.mode == SimMode::kRealistic && config.shape != ClusterShape::kPrefillOnly) {
       SetUpServing();
     }
@@ -348,14 +385,20 @@ class Simulator final {
     double seconds;
     if (!p.model) {
       seconds = TruePrefill(r, node, reused_blocks);
-    } else if (engines_.empty()) {
-      seconds =
-          p.model->PrefillSeconds(r.input_tokens, reused) / config_.cluster.nodes[node].speed +
-          p.model->LoadSeconds(reused);
     } else {
-      seconds =
-          PrefillAloneSeconds(*predictor_step_model_, engine_limits_, PromptTokens(r), reused) +
-          p.model->LoadSeconds(LoadedTokens(r, node, reused_blocks));
+      // The other profile's H2D bandwidth; the SSD's read as the truth's (profiles fitted
+      // elsewhere may have none).
+      double load_s = p.model->LoadSeconds(reused);
+      if (tiered_) {
+        const LoadSplit split = SplitLoad(r, reused_blocks, RunsOfPlaced(node));
+        load_s =
+            p.model->LoadSeconds(split.h2d_tokens) + config_.cost.SsdReadSeconds(split.ssd_tokens);
+      }
+      seconds = engines_.empty() ? p.model->PrefillSeconds(r.input_tokens, reused) /
+                                       config_.cluster.nodes[node].speed
+                                 : PrefillAloneSeconds(*predictor_step_model_, engine_limits_,
+                                                       PromptTokens(r), reused);
+      seconds += load_s;
     }
     return seconds * p.bias * PredictorNoise(i, reused);
   }
@@ -375,7 +418,10 @@ class Simulator final {
   }
 
   // The truth: what a prefill takes in prefill_only cells, and the predictor when exact.
-  double TruePrefill(const Request& r, size_t node, uint32_t reused_blocks) const {
+  // With tiers, `runs` splits the reuse by tier (nullptr: the placed request's, from the
+  // view's prefixes).
+  double TruePrefill(const Request& r, size_t node, uint32_t reused_blocks,
+                     const TierRuns* runs = nullptr) const {
     // Routers ask for every node, mostly with one (input, reuse) pair: a one-entry memo.
     if (r.input_tokens != memo_input_tokens_ || reused_blocks != memo_reused_blocks_) {
       const uint32_t reused = ReusedTokens(r, reused_blocks);
@@ -386,20 +432,52 @@ class Simulator final {
                                                                PromptTokens(r), reused);
       memo_load_s_ = config_.cost.LoadSeconds(reused);
     }
-    if (hbm_) {
-      return memo_prefill_s_ / config_.cluster.nodes[node].speed +
-             config_.cost.LoadSeconds(LoadedTokens(r, node, reused_blocks));
+    if (tiered_) {
+      const LoadSplit split =
+          SplitLoad(r, reused_blocks, runs != nullptr ? *runs : RunsOfPlaced(node));
+      return memo_prefill_s_ / config_.cluster.nodes[node].speed + split.seconds;
     }
     return memo_prefill_s_ / config_.cluster.nodes[node].speed + memo_load_s_;
   }
 
-  // Of the first `reused_blocks` blocks of the request being placed, the tokens to load
-  // into HBM on `node`: all but its leading run in HBM. vLLM asks its KV connector only for
+  // The request being placed on `node`: its leading blocks in HBM, in HBM or DRAM, and in
+  // any local tier (SSD included), from the view's prefixes.
+  TierRuns RunsOfPlaced(size_t node) const {
+    return {hbm_ ? hbm_prefix_[node] : 0, cluster_.has_ssd() ? memory_prefix_[node] : prefix_[node],
+            prefix_[node]};
+  }
+  // The same for any request, walking the tiers now.
+  TierRuns WalkRuns(size_t node, std::span<const BlockId> blocks) const {
+    TierRuns runs;
+    const auto in_hbm = [&](BlockId id) { return hbm_ && hbm_->Holds(node, id); };
+    while (runs.hbm < blocks.size() && in_hbm(blocks[runs.hbm])) ++runs.hbm;
+    runs.memory = runs.hbm;
+    while (runs.memory < blocks.size() &&
+           (in_hbm(blocks[runs.memory]) || cluster_.Holds(node, blocks[runs.memory]))) {
+      ++runs.memory;
+    }
+    runs.local = runs.memory;
+    while (runs.local < blocks.size() &&
+           HeldLocally(static_cast<uint32_t>(node), blocks[runs.local]))
+      ++runs.local;
+    return runs;
+  }
+
+  // Reusing the first `reused_blocks` blocks: what loads into HBM (all but the leading run
+  // in HBM), of it what is read from SSD first (the blocks extending the HBM-or-DRAM run
+  // from SSD; fetched blocks come from another node's DRAM), and how long that takes: SSD
+  // read, then H2D, not pipelined (our simplification). vLLM asks its KV connector only for
   // the tokens past its own prefix-cache hit (vllm/v1/core/sched/scheduler.py @ b4622cf9).
-  uint32_t LoadedTokens(const Request& r, size_t node, uint32_t reused_blocks) const {
+  LoadSplit SplitLoad(const Request& r, uint32_t reused_blocks, const TierRuns& runs) const {
+    LoadSplit split;
     const uint32_t reused = ReusedTokens(r, reused_blocks);
-    if (!hbm_) return reused;
-    return reused - ReusedTokens(r, std::min(reused_blocks, hbm_prefix_[node]));
+    split.h2d_tokens = reused - ReusedTokens(r, std::min(reused_blocks, runs.hbm));
+    split.ssd_tokens = ReusedTokens(r, std::min(reused_blocks, runs.local)) -
+                       ReusedTokens(r, std::min(reused_blocks, runs.memory));
+    split.ssd_blocks = std::min(reused_blocks, runs.local) - std::min(reused_blocks, runs.memory);
+    split.seconds =
+        config_.cost.LoadSeconds(split.h2d_tokens) + config_.cost.SsdReadSeconds(split.ssd_tokens);
+    return split;
   }
 
   // ---- Seed mode: no time; a request is served when it is routed. ----
@@ -574,13 +652,19 @@ class Simulator final {
       result_.fetch_bytes += bytes;
       CountFetch(source, node, fetched);
     }
-    const double prefill_s = TruePrefill(r, node, reused);
+    // The tiers as they are now (the view's prefixes belong to the last arrival).
+    const TierRuns runs = tiered_ ? WalkRuns(node, r.blocks) : TierRuns{};
+    const double prefill_s = TruePrefill(r, node, reused, &runs);
+    const LoadSplit split = tiered_ ? SplitLoad(r, reused, runs)
+                                    : LoadSplit{ReusedTokens(r, reused), 0, 0, memo_load_s_};
     prediction_error_.Add(std::abs(q.predicted_s / prefill_s - 1));
     ttft_parts_.queue_s += t - q.arrival_s;
     ttft_parts_.transfer_s += transfer_s;
-    ttft_parts_.load_s += memo_load_s_;
-    ttft_parts_.prefill_s += prefill_s - memo_load_s_;
-    result_.load_bytes += uint64_t{ReusedTokens(r, reused)} * config_.cost.KvBytesPerToken();
+    ttft_parts_.load_s += split.seconds;
+    ttft_parts_.prefill_s += prefill_s - split.seconds;
+    result_.load_bytes += uint64_t{split.h2d_tokens} * config_.cost.KvBytesPerToken();
+    result_.ssd_read_bytes += uint64_t{split.ssd_tokens} * config_.cost.KvBytesPerToken();
+    result_.ssd_hit_blocks += split.ssd_blocks;
     const double ttft_s = (t - q.arrival_s) + transfer_s + prefill_s;
     s.busy = true;
     const auto pending = static_cast<uint32_t>(r.blocks.size() - reused);
@@ -641,11 +725,12 @@ class Simulator final {
     return config_.cost.TransferSeconds(uint64_t{blocks} * config_.cost.BlockBytes());
   }
 
-  // Every node's KV capacity held for `span_s`, in GB-hours (what provisioned storage bills).
-  double ProvisionedGbHours(double span_s) const {
+  // Every node's KV capacity (DRAM; or SSD) held for `span_s`, in GB-hours (what
+  // provisioned storage bills).
+  double ProvisionedGbHours(double span_s, bool ssd = false) const {
     double blocks = 0;
     for (const NodeSpec& node : config_.cluster.nodes)
-      blocks += static_cast<double>(node.capacity_blocks);
+      blocks += static_cast<double>(ssd ? node.ssd_capacity_blocks : node.capacity_blocks);
     return blocks * static_cast<double>(config_.cost.BlockBytes()) * span_s /
            (Prices::kBytesPerGb * Prices::kSecondsPerHour);
   }
@@ -706,14 +791,26 @@ class Simulator final {
   }
 
   // Each node's longest prefix of `blocks` over its tiers (prefix_), and of HBM alone.
+  // With an SSD, memory_prefix_ is each node's prefix over HBM and DRAM alone.
   LongestPrefixResult LocalPrefixes(std::span<const BlockId> blocks) {
-    if (!hbm_) return cluster_.holders().LongestPrefix(blocks, prefix_);
-    hbm_->holders().LongestPrefix(blocks, hbm_prefix_);
-    return cluster_.holders().LongestPrefixWith(hbm_->holders(), blocks, prefix_);
+    const SimPrefixIndex* ssd = cluster_.ssd_holders();
+    if (!hbm_ && ssd == nullptr) return cluster_.holders().LongestPrefix(blocks, prefix_);
+    std::array<const SimPrefixIndex*, 2> others{};
+    size_t tiers = 0;
+    if (hbm_) {
+      hbm_->holders().LongestPrefix(blocks, hbm_prefix_);
+      others[tiers++] = &hbm_->holders();
+    }
+    if (ssd != nullptr) {
+      cluster_.holders().LongestPrefixWith(std::span(others.data(), tiers), blocks, memory_prefix_);
+      others[tiers++] = ssd;
+    }
+    return cluster_.holders().LongestPrefixWith(std::span(others.data(), tiers), blocks, prefix_);
   }
 
   bool HeldLocally(uint32_t node, BlockId id) const {
-    return cluster_.Holds(node, id) || (hbm_ && hbm_->Holds(node, id));
+    return cluster_.Holds(node, id) || (hbm_ && hbm_->Holds(node, id)) ||
+           cluster_.HoldsOnSsd(node, id);
   }
 
   // HBM keeps cached blocks only in the memory its running requests leave free.
@@ -802,6 +899,7 @@ class Simulator final {
     view_.sources().hbm_holders = &hbm_->holders();
     view_.sources().hbm_prefix_blocks = hbm_prefix_;
     result_.hbm_prefix_cache = true;
+    tiered_ = true;
     if (config_.cluster.dram_write == DramWrite::kBack) {
       // Write-back: DRAM receives what HBM evicts.
       hbm_evicted_ = [this](size_t node, BlockId id) {
@@ -974,19 +1072,23 @@ class Simulator final {
       CountFetch(plan.source, node, p.fetched);
     }
     const uint32_t reused_tokens = ReusedTokens(r, reused);
-    // Its leading blocks in HBM need no load; the rest of the reuse does.
+    // Its leading blocks in HBM need no load; the rest of the reuse does (from SSD first,
+    // for the part only the SSD holds).
     if (hbm_) p.hbm_hit = std::min(plan.local, hbm_prefix_[node]);
-    const uint32_t loaded_tokens = LoadedTokens(r, node, reused);
+    const LoadSplit split =
+        tiered_ ? SplitLoad(r, reused, RunsOfPlaced(node)) : LoadSplit{reused_tokens, 0, 0, 0};
+    p.ssd_hit = split.ssd_blocks;
     // Loaded whole before the request joins a batch: vLLM's asynchronous KV load (the
     // request waits for remote KV), not overlapped layer by layer (docs/ENGINE.md).
-    p.load_s = config_.cost.LoadSeconds(loaded_tokens);
+    p.load_s = tiered_ ? split.seconds : config_.cost.LoadSeconds(reused_tokens);
     if (config_.overlap_load) {
       // Layer by layer under the prefill: only what the compute does not cover delays it
       // (Mooncake section 4's layer-wise prefill; our simplification: the load's excess).
       p.load_s = std::max(0.0, p.load_s - PrefillAloneSeconds(*step_model_, engine_limits_,
                                                               PromptTokens(r), reused_tokens));
     }
-    result_.load_bytes += uint64_t{loaded_tokens} * config_.cost.KvBytesPerToken();
+    result_.load_bytes += uint64_t{split.h2d_tokens} * config_.cost.KvBytesPerToken();
+    result_.ssd_read_bytes += uint64_t{split.ssd_tokens} * config_.cost.KvBytesPerToken();
     p.predicted_s = predicted_s;
     p.pending_blocks = static_cast<uint32_t>(r.blocks.size() - reused);
     NodeEngine& engine = engines_[node];
@@ -1084,6 +1186,7 @@ class Simulator final {
       hbm_->Unpin(node, blocks.first(p.hbm_hit), hbm_evicted_);
       result_.hbm_hit_blocks += p.hbm_hit;
     }
+    result_.ssd_hit_blocks += p.ssd_hit;
     if (!hbm_ || config_.cluster.dram_write == DramWrite::kThrough) {
       if (p.fetched == 0 || replicas_.KeepsFetched(p.fetched)) {
         cluster_.StorePrefix(node, blocks);
@@ -1289,6 +1392,7 @@ class Simulator final {
       r.node_seconds =
           static_cast<double>(engines_.empty() ? nodes_.size() : engines_.size()) * r.makespan_s;
       r.provisioned_gb_hours = ProvisionedGbHours(r.makespan_s);
+      if (cluster_.has_ssd()) r.ssd_provisioned_gb_hours = ProvisionedGbHours(r.makespan_s, true);
       // prefill_only: the first token is the only one, so only a TTFT SLO applies.
       if (engines_.empty()) {
         r.goodput =
@@ -1387,6 +1491,9 @@ class Simulator final {
   // request's prefix in them per node, and what an eviction does (write-back: into DRAM).
   std::optional<HbmPrefixCache> hbm_;
   std::vector<uint32_t> hbm_prefix_;
+  std::vector<uint32_t> memory_prefix_;  // with an SSD: prefixes over HBM and DRAM alone
+  // Nodes keep tiers beyond DRAM (HBM prefix caches or SSDs): loads split by tier.
+  bool tiered_ = false;
   uint64_t engine_blocks_per_block_ = 1;
   HbmPrefixCache::OnEvict hbm_evicted_;
 };
@@ -1403,6 +1510,7 @@ void ApplyPrices(const Prices& prices, RunResult& r) {
   r.storage_usd = prices.StorageDollars(prices.storage_billing == StorageBilling::kProvisioned
                                             ? r.provisioned_gb_hours
                                             : r.cached_gb_hours);
+  if (r.ssd_tier) r.storage_usd += r.ssd_provisioned_gb_hours * prices.ssd_dollars_per_gb_hour;
   r.network_usd = prices.NetworkDollars(r.transfer_bytes);
   r.usd_per_1k_requests =
       r.served > 0 ? (r.gpu_usd + r.storage_usd + r.network_usd) * 1000.0 / r.served : 0;

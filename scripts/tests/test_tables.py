@@ -261,3 +261,31 @@ def test_distrusted_cells_are_never_marked_best():
     assert list(frame.columns[-2:]) == ["best", "distrusted"]
     assert frame.set_index("strategy").loc["overloaded", "distrusted"] == \
         "TTFT p99 48x the median cell's (overloaded)"
+
+
+# ---- KV tiers: the cluster line and the optional columns. ----
+
+def test_cluster_description_names_the_tiers():
+    import pandas as pd
+    plain = pd.DataFrame([{"mode": "realistic", "nodes": 16, "capacity_blocks": 5859,
+                           "eviction": "lru", "scope": "local"}])
+    assert tables.cluster_description(plain) == "realistic, 16 nodes x 5,859 blocks, lru, local"
+    tiered = plain.assign(hbm_eviction="lru", dram_write="back", ssd_capacity_blocks=89406,
+                          ssd_eviction="s3fifo")
+    assert tables.cluster_description(tiered) == (
+        "realistic, 16 nodes x 5,859 blocks, lru, local, HBM prefix cache lru, DRAM write-back, "
+        "SSD 89,406 blocks s3fifo")
+
+
+def test_tier_columns_appear_only_with_values():
+    import math
+    import pandas as pd
+    frame = pd.DataFrame([{"strategy": "a", "hbm_hit_rate": math.nan, "ssd_read_bytes": math.nan},
+                          {"strategy": "b", "hbm_hit_rate": math.nan, "ssd_read_bytes": math.nan}])
+    keys = [c.key for c in tables.full_columns(frame, "realistic", "a")]
+    assert "hbm_hit_rate" not in keys and "ssd_read_bytes" not in keys
+    frame.loc[1, "hbm_hit_rate"] = 0.25
+    frame.loc[0, "ssd_read_bytes"] = 3e12
+    keys = [c.key for c in tables.full_columns(frame, "realistic", "a")]
+    assert keys.index("hbm_hit_rate") == keys.index("token_hit_rate") + 1
+    assert "ssd_read_bytes" in keys
