@@ -218,8 +218,20 @@ class Parser {
                                         " (known: ", JoinNames(EvictionPolicies()), ")"));
       }
       if (o.Has("scope")) k.scope = o.String("scope");
-      if (k.scope != "local" && k.scope != "global") {
-        o.Fail("scope", absl::StrCat("expected \"local\" or \"global\", got \"", k.scope, "\""));
+      if (k.scope != "local" && k.scope != "global" && k.scope != "pool") {
+        o.Fail("scope",
+               absl::StrCat("expected \"local\", \"global\" or \"pool\", got \"", k.scope, "\""));
+      }
+      if (k.scope == "pool" && seed) o.Fail("scope", "\"pool\" needs mode \"realistic\"");
+      if (o.Has("pool_placement")) {
+        k.pool_placement = o.String("pool_placement");
+        if (k.scope != "pool") o.Fail("pool_placement", "needs scope \"pool\"");
+        if (k.pool_placement != "local" && k.pool_placement != "hashed" &&
+            k.pool_placement != "balanced") {
+          o.Fail("pool_placement", absl::StrCat("expected \"local\", \"hashed\" or "
+                                                "\"balanced\", got \"",
+                                                k.pool_placement, "\""));
+        }
       }
       if (o.Has("shape")) k.shape = o.String("shape");
       const std::optional<ClusterShape> shape = ClusterShapeFromName(k.shape);
@@ -689,6 +701,7 @@ nlohmann::ordered_json MatrixConfigToJson(const MatrixConfig& c) {
     nlohmann::ordered_json j = {
         {"name", k.name},         {"mode", k.mode},   {"nodes", k.nodes}, {"capacity", k.capacity},
         {"eviction", k.eviction}, {"scope", k.scope}, {"shape", k.shape}};
+    if (k.scope == "pool") j["pool_placement"] = k.pool_placement;  // only the pool has it
     if (k.shape == "disaggregated") {  // the decode pool's fields exist only there
       j["decode_nodes"] = k.decode_nodes;
       j["decode_selector"] = k.decode_selector;
@@ -895,7 +908,12 @@ MatrixSpec BuildMatrixSpec(const MatrixConfig& c, TraceCache& traces) {
     config.cluster.nodes.assign(k.nodes,
                                 NodeSpec{k.capacity_blocks, k.eviction, 1.0, k.ssd_capacity_blocks,
                                          k.ssd_capacity_blocks > 0 ? k.ssd_eviction : "lru"});
-    config.cluster.scope = k.scope == "global" ? CacheScope::kGlobal : CacheScope::kLocal;
+    config.cluster.scope = k.scope == "global" ? CacheScope::kGlobal
+                           : k.scope == "pool" ? CacheScope::kPool
+                                               : CacheScope::kLocal;
+    config.cluster.pool_placement = k.pool_placement == "hashed"     ? PoolPlacement::kHashed
+                                    : k.pool_placement == "balanced" ? PoolPlacement::kBalanced
+                                                                     : PoolPlacement::kLocal;
     config.shape = *ClusterShapeFromName(k.shape);
     config.decode_nodes = k.decode_nodes;
     config.decode_selector = k.decode_selector;

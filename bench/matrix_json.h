@@ -23,10 +23,11 @@ struct ClusterConfig {
   std::string capacity;          // "<number><unit>"; default: seed 512blocks, realistic DRAM
   uint64_t capacity_blocks = 0;  // resolved from capacity and the profile
   std::string eviction;          // default: seed lfu, realistic lru
-  std::string scope = "local";   // "local" or "global"
-  std::string profile;           // name (profiles/<name>.json above the file) or .json path
-  std::string profile_path;      // resolved file; empty = the built-in default profile
-                                 // (DefaultProfile(), twin of its file in configs/profiles)
+  std::string scope = "local";   // "local", "global" or "pool"
+  std::string pool_placement = "local";  // pool scope: "local", "hashed" or "balanced"
+  std::string profile;                   // name (profiles/<name>.json above the file) or .json path
+  std::string profile_path;              // resolved file; empty = the built-in default profile
+                                         // (DefaultProfile(), twin of its file in configs/profiles)
   // "prefill_only", "aggregated" or "disaggregated" (realistic mode); disaggregated:
   // `nodes` prefill nodes and `decode_nodes` decode nodes.
   std::string shape = "prefill_only";

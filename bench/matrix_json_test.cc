@@ -110,7 +110,29 @@ std::vector<BadConfig> BadConfigs() {
       {"capacity under a block", [](json& c) { c["clusters"][1]["capacity"] = "100tokens"; },
        "m.json: clusters[1].capacity: is less than one block"},
       {"bad scope", [](json& c) { c["clusters"][2]["scope"] = "cluster"; },
-       "m.json: clusters[2].scope: expected \"local\" or \"global\", got \"cluster\""},
+       "m.json: clusters[2].scope: expected \"local\", \"global\" or \"pool\", got "
+       "\"cluster\""},
+      {"pool scope on a seed cluster", [](json& c) { c["clusters"][0]["scope"] = "pool"; },
+       "m.json: clusters[0].scope: \"pool\" needs mode \"realistic\""},
+      {"pool_placement without scope pool",
+       [](json& c) { c["clusters"][2]["pool_placement"] = "hashed"; },
+       "m.json: clusters[2].pool_placement: needs scope \"pool\""},
+      {"pool_placement on a local cluster",
+       [](json& c) { c["clusters"][1]["pool_placement"] = "local"; },
+       "m.json: clusters[1].pool_placement: needs scope \"pool\""},
+      {"unknown pool_placement",
+       [](json& c) {
+         c["clusters"][2]["scope"] = "pool";
+         c["clusters"][2]["pool_placement"] = "random";
+       },
+       "m.json: clusters[2].pool_placement: expected \"local\", \"hashed\" or \"balanced\", "
+       "got \"random\""},
+      {"pool_placement not a string",
+       [](json& c) {
+         c["clusters"][2]["scope"] = "pool";
+         c["clusters"][2]["pool_placement"] = 1;
+       },
+       "m.json: clusters[2].pool_placement: expected a string, got the integer 1"},
       {"unknown eviction", [](json& c) { c["clusters"][0]["eviction"] = "mru"; },
        "m.json: clusters[0].eviction: unknown policy 'mru' (did you mean 'lru'?) (known: " +
            JoinNames(EvictionPolicies()) + ")"},
@@ -1078,6 +1100,107 @@ TEST(MatrixJsonTest, ExpandedCellsAndTheirSimConfigsFollowTheConfig) {
       EXPECT_EQ(sim.cluster.nodes[0].capacity_blocks, 409u);
       EXPECT_EQ(sim.cluster.scope, CacheScope::kGlobal);
     }
+  }
+}
+
+// Mooncake Store's pool: "scope": "pool" and its "pool_placement" ("local" when left out)
+// reach the SimConfig of every cell of the cluster; other clusters keep the local placement.
+TEST(MatrixJsonTest, PoolScopeAndPlacementReachTheSimConfig) {
+  json config = BaseConfig();
+  config["clusters"][1]["scope"] = "pool";
+  config["clusters"][1]["pool_placement"] = "hashed";
+  config["clusters"][2]["scope"] = "pool";  // no pool_placement: "local"
+  const MatrixConfig c = ParseMatrixConfig(config, "m.json");
+  ASSERT_EQ(c.clusters.size(), 3u);
+  EXPECT_EQ(c.clusters[0].scope, "local");
+  EXPECT_EQ(c.clusters[0].pool_placement, "local");
+  EXPECT_EQ(c.clusters[1].scope, "pool");
+  EXPECT_EQ(c.clusters[1].pool_placement, "hashed");
+  EXPECT_EQ(c.clusters[2].scope, "pool");
+  EXPECT_EQ(c.clusters[2].pool_placement, "local");
+
+  TraceCache traces;
+  const MatrixSpec spec = BuildMatrixSpec(c, traces);
+  ASSERT_EQ(spec.clusters.size(), 3u);
+  const std::vector<std::pair<CacheScope, PoolPlacement>> want = {
+      {CacheScope::kLocal, PoolPlacement::kLocal},
+      {CacheScope::kPool, PoolPlacement::kHashed},
+      {CacheScope::kPool, PoolPlacement::kLocal}};
+  for (size_t i = 0; i < 3; ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(spec.clusters[i].config.cluster.scope, want[i].first);
+    EXPECT_EQ(spec.clusters[i].config.cluster.pool_placement, want[i].second);
+  }
+  size_t cells = 0;
+  for (const Cell& cell : ExpandMatrix(spec)) {
+    SCOPED_TRACE(cell.key);
+    const SimConfig sim = CellConfig(spec, cell);
+    EXPECT_EQ(sim.cluster.scope, want[cell.choice.cluster].first);
+    EXPECT_EQ(sim.cluster.pool_placement, want[cell.choice.cluster].second);
+    ++cells;
+  }
+  EXPECT_GT(cells, 0u);
+
+  // Every placement, spelt out, on a prefill_only and on an aggregated cluster.
+  for (const char* shape : {"prefill_only", "aggregated"}) {
+    for (const auto& [name, placement] : std::vector<std::pair<std::string, PoolPlacement>>{
+             {"local", PoolPlacement::kLocal},
+             {"hashed", PoolPlacement::kHashed},
+             {"balanced", PoolPlacement::kBalanced}}) {
+      SCOPED_TRACE(std::string(shape) + " " + name);
+      json pool = BaseConfig();
+      pool["clusters"][2]["shape"] = shape;
+      pool["clusters"][2]["scope"] = "pool";
+      pool["clusters"][2]["pool_placement"] = name;
+      const MatrixConfig p = ParseMatrixConfig(pool, "m.json");
+      EXPECT_EQ(p.clusters[2].pool_placement, name);
+      TraceCache more;
+      const MatrixSpec built = BuildMatrixSpec(p, more);
+      EXPECT_EQ(built.clusters[2].config.cluster.scope, CacheScope::kPool);
+      EXPECT_EQ(built.clusters[2].config.cluster.pool_placement, placement);
+    }
+  }
+}
+
+// "pool_placement" is printed only for a pool cluster (its default too), and read back the
+// same; configs without a pool print none, so they keep their hash.
+TEST(MatrixJsonTest, PoolPlacementRoundTripsThroughConfigToJson) {
+  json config = BaseConfig();
+  config["clusters"][1]["scope"] = "pool";
+  config["clusters"][1]["pool_placement"] = "balanced";
+  config["clusters"][2]["scope"] = "pool";
+  const MatrixConfig parsed = ParseMatrixConfig(config, "m.json");
+  const json once = json::parse(MatrixConfigToJson(parsed).dump());
+  EXPECT_EQ(once["clusters"][0]["scope"], "local");
+  EXPECT_FALSE(once["clusters"][0].contains("pool_placement"));
+  EXPECT_EQ(once["clusters"][1]["scope"], "pool");
+  EXPECT_EQ(once["clusters"][1]["pool_placement"], "balanced");
+  EXPECT_EQ(once["clusters"][2]["scope"], "pool");
+  EXPECT_EQ(once["clusters"][2]["pool_placement"], "local");
+  MatrixConfig again;
+  std::string error;
+  try {
+    again = ParseMatrixConfig(once, "m.json");
+  } catch (const InputError& e) {
+    error = e.what();
+  }
+  EXPECT_EQ(error, "");
+  ASSERT_EQ(again.clusters.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(again.clusters[i].scope, parsed.clusters[i].scope);
+    EXPECT_EQ(again.clusters[i].pool_placement, parsed.clusters[i].pool_placement);
+  }
+  EXPECT_EQ(json::parse(MatrixConfigToJson(again).dump()), once);
+
+  // Local and global clusters print no pool_placement.
+  const json printed =
+      json::parse(MatrixConfigToJson(ParseMatrixConfig(BaseConfig(), "m.json")).dump());
+  ASSERT_EQ(printed["clusters"].size(), 3u);
+  EXPECT_EQ(printed["clusters"][2]["scope"], "global");
+  for (size_t i = 0; i < printed["clusters"].size(); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_FALSE(printed["clusters"][i].contains("pool_placement"));
   }
 }
 

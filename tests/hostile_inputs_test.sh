@@ -919,6 +919,31 @@ expect_ok 19-ssd-prefill-only-runs \
   -- "$kvbench" --config m_ssd_run.json --out r_ssd_run.json --summary=false
 
 # ---------------------------------------------------------------------------------------
+# 20. Mooncake-Store pool scope: a cluster's "scope": "pool" and its "pool_placement". Bad
+#     values exit 2 naming the config and the field; a prefill_only pool cluster is accepted.
+matrix m_scope_bad.json scope_bad '["random"]' '[{"name": "c", "mode": "realistic", "nodes": 2, "scope": "cluster"}]' same.jsonl
+expect_error 20-scope-unknown 2 "m_scope_bad.json" "clusters[0].scope" 'expected "local", "global" or "pool", got "cluster"' -- \
+  "$kvbench" --config m_scope_bad.json --list
+matrix m_pool_seed.json pool_seed '["random"]' '[{"name": "c", "mode": "seed", "scope": "pool"}]' same.jsonl
+expect_error 20-pool-on-seed-cluster 2 "m_pool_seed.json" "clusters[0].scope" '"pool" needs mode "realistic"' -- \
+  "$kvbench" --config m_pool_seed.json --list
+serving m_pp_local.json pp_local '"pool_placement": "hashed"'
+expect_error 20-pool-placement-without-pool-scope 2 "m_pp_local.json" "clusters[0].pool_placement" 'needs scope "pool"' -- \
+  "$kvbench" --config m_pp_local.json --list
+serving m_pp_global.json pp_global '"scope": "global", "pool_placement": "balanced"'
+expect_error 20-pool-placement-on-global-scope 2 "m_pp_global.json" "clusters[0].pool_placement" 'needs scope "pool"' -- \
+  "$kvbench" --config m_pp_global.json --list
+serving m_pp_random.json pp_random '"scope": "pool", "pool_placement": "random"'
+expect_error 20-pool-placement-unknown 2 "m_pp_random.json" "clusters[0].pool_placement" 'expected "local", "hashed" or "balanced", got "random"' -- \
+  "$kvbench" --config m_pp_random.json --list
+serving m_pp_number.json pp_number '"scope": "pool", "pool_placement": 1'
+expect_error 20-pool-placement-not-a-string 2 "m_pp_number.json" "clusters[0].pool_placement" "expected a string" -- \
+  "$kvbench" --config m_pp_number.json --list
+serving m_pool_ok.json pool_ok '"shape": "prefill_only", "scope": "pool", "pool_placement": "balanced"'
+expect_ok 20-pool-prefill-only-accepted 'check listing 20-pool-prefill-only-accepted.out 1' \
+  -- "$kvbench" --config m_pool_ok.json --list
+
+# ---------------------------------------------------------------------------------------
 total_ms=$(( ($(usec) - ${test_start/./}) / 1000 ))
 echo "hostile_inputs_test: $passed passed, $failed failed, $known known failures in $(( total_ms / 1000 )) s"
 if (( ${#fixed[@]} > 0 )); then

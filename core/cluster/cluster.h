@@ -26,8 +26,15 @@ struct NodeSpec {
 };
 
 // Local: a node reuses only what it holds. Global: a node may also fetch a prefix held by
-// another node (at transfer cost) and keeps the fetched blocks.
-enum class CacheScope { kLocal, kGlobal };
+// another node (at transfer cost) and keeps the fetched blocks. Pool (Mooncake Store): every
+// node's DRAM is one pool; a prefix is assembled block by block from whichever nodes hold
+// its blocks, each read from its least busy holder, and new blocks are placed by
+// PoolPlacement.
+enum class CacheScope { kLocal, kGlobal, kPool };
+
+// Pool scope: where a block computed by a request goes: its node (local), a node chosen by
+// a hash of the block (hashed), or the node holding the fewest blocks (balanced).
+enum class PoolPlacement { kLocal, kHashed, kBalanced };
 
 // With an HBM prefix cache, when a node's DRAM (G2) receives blocks: when a prefill
 // completes (write-through), or when HBM evicts them (write-back; SGLang HiCache's
@@ -37,6 +44,7 @@ enum class DramWrite { kThrough, kBack };
 struct ClusterSpec {
   std::vector<NodeSpec> nodes;
   CacheScope scope = CacheScope::kLocal;
+  PoolPlacement pool_placement = PoolPlacement::kLocal;  // pool scope only
   // Serving shapes: each node's HBM keeps the blocks of finished requests as a prefix cache
   // (tier G1, HbmPrefixCache) evicted by `hbm_eviction`; off, HBM holds running requests only.
   bool hbm_prefix_cache = false;

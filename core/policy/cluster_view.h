@@ -52,6 +52,8 @@ struct ClusterViewSources {
   // HBM and DRAM alone; null and empty without one.
   const SimPrefixIndex* ssd_holders = nullptr;
   std::span<const uint32_t> memory_prefix_blocks;
+  // Pool scope: the request's leading blocks some node's DRAM holds; null otherwise.
+  const uint32_t* pool_prefix_blocks = nullptr;
   const HotspotTracker* hotspots = nullptr;
   std::function<double(size_t node, uint32_t reused_blocks)> predict_prefill_s;
   std::function<size_t(size_t node)> resident;
@@ -90,6 +92,11 @@ class ClusterView {
   // The largest prefix_blocks over the nodes, and the lowest node holding that many (0 when
   // no node holds the first block).
   uint32_t longest_prefix_blocks() const { return longest_prefix_blocks_; }
+  // Pool scope (Mooncake Store): the request's leading blocks held anywhere in the pool,
+  // not necessarily by one node; otherwise longest_prefix_blocks().
+  uint32_t pool_prefix_blocks() const {
+    return s_.pool_prefix_blocks != nullptr ? *s_.pool_prefix_blocks : longest_prefix_blocks_;
+  }
   uint32_t longest_prefix_node() const { return longest_prefix_node_; }
   // The request's blocks resident on `node`, counted per block (not necessarily a prefix).
   uint32_t resident_blocks(size_t node) const;

@@ -22,7 +22,9 @@ struct RouteDecision {
   // kEngineFetch: the engine's rule (global scope: fetch the longest prefix held elsewhere
   // when transfer + load beats recomputing it). kNoFetch: reuse only the node's own prefix.
   // A node index: when the request starts, fetch its blocks from the node's own prefix up
-  // to fetch_to (at most what `fetch_from` then holds). Global scope only.
+  // to fetch_to (at most what `fetch_from` then holds). Global scope only; in pool scope a
+  // node index means "fetch up to fetch_to from the pool", each block from its least busy
+  // holder.
   uint32_t fetch_from = kEngineFetch;
   uint32_t fetch_to = 0;
 };

@@ -25,8 +25,8 @@ class KvcacheCentricRouter final : public Router {
       : threshold_(p.Get("kvcache_balancing_threshold")), slo_s_(p.Get("slo_s")) {}
 
   RouteDecision Route(const ClusterView& view) override {
-    // Step 1: the longest prefix held anywhere, and its first holder.
-    const uint32_t best_len = view.longest_prefix_blocks();
+    // Step 1: the longest prefix held anywhere (in a pool, over every node's DRAM).
+    const uint32_t best_len = view.pool_prefix_blocks();
     // Step 2: every node, with or without a fetch.
     uint32_t fetch_blocks = 0;  // the transfer time of the last fetch size asked (most
     double fetch_s = 0;         // nodes fetch all best_len blocks)

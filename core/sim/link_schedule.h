@@ -21,6 +21,8 @@ class LinkSchedule {
     free_s_[a] = free_s_[b] = start + seconds;
     return start + seconds;
   }
+  // When `node`'s link is next free (it may be in the past).
+  double free_s(size_t node) const { return free_s_[node]; }
 
  private:
   std::vector<double> free_s_;

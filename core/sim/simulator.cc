@@ -99,11 +99,13 @@ struct LoadSplit {
 
 // Where a request's prefix comes from: `local` blocks held by the node, up to `best` from
 // `source` (== the node: no fetch).
+// Pool scope: source == kPoolSource, each block from its least busy holder.
 struct FetchPlan {
   uint32_t local = 0;
   uint32_t source = 0;
   uint32_t best = 0;
 };
+constexpr uint32_t kPoolSource = 0xfffffff0u;
 
 struct NodeState {
   std::deque<Queued> queue;
@@ -159,6 +161,9 @@ void ValidateSimConfig(const Trace& trace, const SimConfig& config) {
                                   " tokens per block"));
   }
   if (!(config.replica_sample_s > 0)) throw InputError("replica_sample_s: must be > 0");
+  if (config.cluster.scope == CacheScope::kPool && config.mode != SimMode::kRealistic) {
+    throw InputError("cluster.scope: \"pool\" needs the realistic mode");
+  }
   if (config.mode == SimMode::kSeedCompat && config.seed_copy_limit_blocks == 0) {
     throw InputError("seed_copy_limit_blocks: must be > 0");
   }
@@ -315,7 +320,8 @@ class Simulator final {
     result_.nodes.resize(nodes_.size());
     ClusterViewSources& view = view_.sources();
     view.seed_mode = config.mode == SimMode::kSeedCompat;
-    view.global_cache = config.cluster.scope == CacheScope::kGlobal;
+    view.global_cache = config.cluster.scope != CacheScope::kLocal;
+    if (config.cluster.scope == CacheScope::kPool) view.pool_prefix_blocks = &pool_prefix_;
     view.prefix_blocks = prefix_;
     view.queue_length = queue_length_;
     view.queued_predicted_s = queued_predicted_s_;
@@ -618,6 +624,10 @@ class Simulator final {
   // queue estimate counts the planned fetch).
   uint32_t PlannedReuse(const RouteDecision& d, const Request& r) const {
     uint32_t reuse = prefix_[d.node];
+    if (Pooled() && d.fetch_from < nodes_.size()) {
+      const auto limit = std::min<uint32_t>(d.fetch_to, static_cast<uint32_t>(r.blocks.size()));
+      return std::max(reuse, PoolRun(d.node, r, prefix_[d.node], limit));
+    }
     if (config_.cluster.scope == CacheScope::kGlobal && d.fetch_from < nodes_.size()) {
       const uint32_t planned =
           std::min({d.fetch_to, static_cast<uint32_t>(r.blocks.size()), prefix_[d.fetch_from]});
@@ -644,13 +654,8 @@ class Simulator final {
     double transfer_s = 0;
     uint32_t fetched = 0;
     if (source != node) {
-      const uint64_t bytes = uint64_t{best - local} * config_.cost.BlockBytes();
-      transfer_s = links_.Reserve(node, source, t, FetchSeconds(best - local)) - t;
-      fetched = best - local;
+      transfer_s = Fetch(node, r, plan, t, fetched);
       reused = best;
-      result_.transfer_bytes += bytes;
-      result_.fetch_bytes += bytes;
-      CountFetch(source, node, fetched);
     }
     // The tiers as they are now (the view's prefixes belong to the last arrival).
     const TierRuns runs = tiered_ ? WalkRuns(node, r.blocks) : TierRuns{};
@@ -691,6 +696,22 @@ class Simulator final {
     // The fetch: from which node, up to which block (source == node: none).
     uint32_t source = node;
     uint32_t best = local;
+    if (Pooled() && local < r.blocks.size() && fetch_from != kNoFetch) {
+      // The pool: every block past the local run that some node's DRAM holds, up to the
+      // router's planned length; the engine's rule fetches when it beats recomputing.
+      const auto limit = fetch_from == kEngineFetch
+                             ? static_cast<uint32_t>(r.blocks.size())
+                             : std::min<uint32_t>(fetch_to, static_cast<uint32_t>(r.blocks.size()));
+      best = PoolRun(node, r, local, limit);
+      if (best > local && (fetch_from != kEngineFetch ||
+                           FetchSeconds(best - local) + PredictPrefill(i, r, node, best) <
+                               PredictPrefill(i, r, node, local))) {
+        source = kPoolSource;
+      } else {
+        best = local;
+      }
+      return FetchPlan{local, source, best};
+    }
     if (config_.cluster.scope == CacheScope::kGlobal && local < r.blocks.size()) {
       if (fetch_from == kEngineFetch) {
         // The engine's rule: the longest prefix held elsewhere, if moving it beats
@@ -721,6 +742,121 @@ class Simulator final {
     return FetchPlan{local, source, best};
   }
 
+  bool Pooled() const { return config_.cluster.scope == CacheScope::kPool; }
+
+  // Pool scope: from block `from`, the run of `r`'s blocks (before `limit`) that `node`
+  // holds or some node's DRAM holds.
+  uint32_t PoolRun(uint32_t node, const Request& r, uint32_t from, uint32_t limit) const {
+    uint32_t end = from;
+    while (end < limit &&
+           (cluster_.holders().Held(r.blocks[end]) || HeldLocally(node, r.blocks[end]))) {
+      ++end;
+    }
+    return end;
+  }
+
+  // Moves blocks [plan.local, plan.best) of `r` to `node` from t: from plan.source, or
+  // (pool) each block not held by `node` from the holder whose link frees first (lowest
+  // node on ties), runs of one source as one transfer. Every part holds both links, so
+  // the parts cross the destination's NIC one after another and a busy source delays its
+  // part. Sets `fetched` to the blocks moved; returns the seconds until the last arrives.
+  double Fetch(uint32_t node, const Request& r, const FetchPlan& plan, double t,
+               uint32_t& fetched) {
+    fetched = 0;
+    double end_s = t;
+    const auto move = [&](uint32_t source, uint32_t blocks) {
+      const uint64_t bytes = uint64_t{blocks} * config_.cost.BlockBytes();
+      end_s = std::max(end_s, links_.Reserve(node, source, t, FetchSeconds(blocks)));
+      fetched += blocks;
+      result_.transfer_bytes += bytes;
+      result_.fetch_bytes += bytes;
+      CountFetch(source, node, blocks);
+    };
+    if (plan.source != kPoolSource) {
+      move(plan.source, plan.best - plan.local);
+      return end_s - t;
+    }
+    uint32_t run_source = node, run_blocks = 0;
+    for (uint32_t j = plan.local; j < plan.best; ++j) {
+      uint32_t source = node;
+      if (!HeldLocally(node, r.blocks[j])) {
+        double free_s = std::numeric_limits<double>::infinity();
+        for (const NodeId h : cluster_.holders().Holders(r.blocks[j])) {
+          const double h_free_s = std::max(t, links_.free_s(h));  // free now: a tie
+          if (h_free_s < free_s) {
+            free_s = h_free_s;
+            source = h;
+          }
+        }
+      }
+      if (source != run_source && run_blocks > 0) {
+        if (run_source != node) move(run_source, run_blocks);
+        run_blocks = 0;
+      }
+      run_source = source;
+      ++run_blocks;
+    }
+    if (run_blocks > 0 && run_source != node) move(run_source, run_blocks);
+    return end_s - t;
+  }
+
+  // A served request's blocks enter DRAM at the end of its prefill: blocks [0, local) held
+  // by its node, [local, reused) fetched (`fetched` of them moved), the rest computed.
+  // Global scope: the node stores them all, or (the replication policy refusing a fetched
+  // prefix) only its own. Pool: fetched blocks are kept by the node if the policy keeps
+  // them, else touched where they are; computed ones go where the placement puts them.
+  void StoreServed(uint32_t node, std::span<const BlockId> blocks, uint32_t local, uint32_t reused,
+                   uint32_t fetched) {
+    const bool keep = fetched == 0 || replicas_.KeepsFetched(fetched);
+    if (!keep) ++result_.fetches_dropped;
+    if (!Pooled()) {
+      cluster_.StorePrefix(node, keep ? blocks : blocks.first(local));
+      return;
+    }
+    const PoolPlacement placement = config_.cluster.pool_placement;
+    for (size_t i = blocks.size(); i-- > 0;) {
+      const BlockId id = blocks[i];
+      if (i < local || (i < reused && keep) ||
+          (i >= reused && placement == PoolPlacement::kLocal)) {
+        if (!cluster_.Touch(node, id)) cluster_.Insert(node, id);
+        continue;
+      }
+      if (cluster_.holders().Held(id)) {  // in the pool already: used again where it is
+        for (const NodeId h : cluster_.holders().Holders(id)) cluster_.Touch(h, id);
+        continue;
+      }
+      if (i < reused) continue;  // fetched, since evicted everywhere: not kept
+      cluster_.Insert(PoolHome(id), id);
+    }
+  }
+
+  // Pool scope: the node a new block is placed on. Hashed: a hash of the block. Balanced:
+  // one of the nodes holding the fewest blocks, chosen among them by the hash (so full
+  // nodes share new blocks as hashed placement does). Our rules: Mooncake Store's master
+  // allocates segments by its own strategy, which the paper does not give.
+  uint32_t PoolHome(BlockId id) const {
+    const auto n = static_cast<uint32_t>(nodes_.size());
+    const uint64_t hash = Mix64(uint64_t{id} + 0x9e3779b97f4a7c15ULL);
+    if (config_.cluster.pool_placement == PoolPlacement::kHashed) {
+      return static_cast<uint32_t>(hash % n);
+    }
+    size_t fewest = cluster_.node_resident(0);
+    uint32_t tied = 0;
+    for (uint32_t k = 0; k < n; ++k) {
+      const size_t held = cluster_.node_resident(k);
+      if (held < fewest) {
+        fewest = held;
+        tied = 0;
+      }
+      tied += held == fewest;
+    }
+    uint64_t pick = hash % tied;
+    for (uint32_t k = 0; k < n; ++k) {
+      if (cluster_.node_resident(k) == fewest && pick-- == 0) return k;
+    }
+    return 0;  // unreachable: `tied` nodes hold `fewest`
+  }
+
   double FetchSeconds(uint32_t blocks) const {
     return config_.cost.TransferSeconds(uint64_t{blocks} * config_.cost.BlockBytes());
   }
@@ -742,13 +878,8 @@ class Simulator final {
     router_.OnFirstToken(routed);
     RoutedFinished(routed);
     const std::span<const BlockId> blocks = trace_[s.current.request].blocks;
-    if (s.current.fetched == 0 || replicas_.KeepsFetched(s.current.fetched)) {
-      cluster_.StorePrefix(node, blocks);
-    } else {
-      // The fetched prefix was borrowed: the node keeps only what it held itself.
-      cluster_.StorePrefix(node, blocks.first(s.current.local));
-      ++result_.fetches_dropped;
-    }
+    StoreServed(node, blocks, s.current.local,
+                static_cast<uint32_t>(blocks.size()) - s.current.pending_blocks, s.current.fetched);
     pending_prefill_blocks_[node] -= s.current.pending_blocks;
     s.busy = false;
     busy_until_s_[node] = -std::numeric_limits<double>::infinity();
@@ -793,6 +924,12 @@ class Simulator final {
   // Each node's longest prefix of `blocks` over its tiers (prefix_), and of HBM alone.
   // With an SSD, memory_prefix_ is each node's prefix over HBM and DRAM alone.
   LongestPrefixResult LocalPrefixes(std::span<const BlockId> blocks) {
+    if (Pooled()) {
+      pool_prefix_ = 0;
+      while (pool_prefix_ < blocks.size() && cluster_.holders().Held(blocks[pool_prefix_])) {
+        ++pool_prefix_;
+      }
+    }
     const SimPrefixIndex* ssd = cluster_.ssd_holders();
     if (!hbm_ && ssd == nullptr) return cluster_.holders().LongestPrefix(blocks, prefix_);
     std::array<const SimPrefixIndex*, 2> others{};
@@ -822,7 +959,7 @@ class Simulator final {
 
   void CheckFetchPlan(const RouteDecision& d) const {
     if (d.fetch_from == kEngineFetch || d.fetch_from == kNoFetch) return;
-    if (config_.cluster.scope != CacheScope::kGlobal) {
+    if (config_.cluster.scope == CacheScope::kLocal) {
       throw std::logic_error("router planned a fetch in a local-scope cluster");
     }
     CheckStrategyNode(d.fetch_from, nodes_.size());
@@ -1063,14 +1200,7 @@ class Simulator final {
     p.node = node;
     p.arrival_s = t;
     p.local = plan.local;
-    if (plan.source != node) {
-      p.fetched = plan.best - plan.local;
-      const uint64_t bytes = uint64_t{p.fetched} * config_.cost.BlockBytes();
-      p.transfer_s = links_.Reserve(node, plan.source, t, FetchSeconds(p.fetched)) - t;
-      result_.transfer_bytes += bytes;
-      result_.fetch_bytes += bytes;
-      CountFetch(plan.source, node, p.fetched);
-    }
+    if (plan.source != node) p.transfer_s = Fetch(node, r, plan, t, p.fetched);
     const uint32_t reused_tokens = ReusedTokens(r, reused);
     // Its leading blocks in HBM need no load; the rest of the reuse does (from SSD first,
     // for the part only the SSD holds).
@@ -1188,12 +1318,8 @@ class Simulator final {
     }
     result_.ssd_hit_blocks += p.ssd_hit;
     if (!hbm_ || config_.cluster.dram_write == DramWrite::kThrough) {
-      if (p.fetched == 0 || replicas_.KeepsFetched(p.fetched)) {
-        cluster_.StorePrefix(node, blocks);
-      } else {
-        cluster_.StorePrefix(node, blocks.first(p.local));
-        ++result_.fetches_dropped;
-      }
+      StoreServed(node, blocks, p.local, static_cast<uint32_t>(blocks.size()) - p.pending_blocks,
+                  p.fetched);
     }
     queued_predicted_s_[node] -= p.predicted_s;
     if (--prefills_left_[node] == 0) queued_predicted_s_[node] = 0;  // no drift from sums
@@ -1492,6 +1618,7 @@ class Simulator final {
   std::optional<HbmPrefixCache> hbm_;
   std::vector<uint32_t> hbm_prefix_;
   std::vector<uint32_t> memory_prefix_;  // with an SSD: prefixes over HBM and DRAM alone
+  uint32_t pool_prefix_ = 0;             // pool scope: the request's blocks held anywhere
   // Nodes keep tiers beyond DRAM (HBM prefix caches or SSDs): loads split by tier.
   bool tiered_ = false;
   uint64_t engine_blocks_per_block_ = 1;
