@@ -632,6 +632,16 @@ std::vector<BadConfig> BadConfigs() {
   };
 }
 
+// `config` parsed; a parse error fails the test (and gives an empty config).
+MatrixConfig ParseOk(const json& config) {
+  try {
+    return ParseMatrixConfig(config, "m.json");
+  } catch (const InputError& e) {
+    ADD_FAILURE() << e.what();
+    return MatrixConfig{};
+  }
+}
+
 TEST(MatrixJsonTest, BaseConfigParses) { EXPECT_EQ(ErrorOf(BaseConfig()), ""); }
 
 TEST(MatrixJsonTest, EveryBadConfigFailsWithItsExactMessage) {
@@ -868,14 +878,7 @@ TEST(MatrixJsonTest, HbmCacheRoundTripsThroughConfigToJson) {
   EXPECT_EQ(once["clusters"][1]["dram_write"], "back");
   EXPECT_EQ(once["clusters"][2]["hbm_cache"], json({{"eviction", "lru"}}));
   EXPECT_EQ(once["clusters"][2]["dram_write"], "through");
-  MatrixConfig again;
-  std::string error;
-  try {
-    again = ParseMatrixConfig(once, "m.json");
-  } catch (const InputError& e) {
-    error = e.what();
-  }
-  EXPECT_EQ(error, "");
+  const MatrixConfig again = ParseOk(once);
   ASSERT_EQ(again.clusters.size(), 3u);
   for (size_t i = 0; i < 3; ++i) {
     SCOPED_TRACE(i);
@@ -1007,14 +1010,7 @@ TEST(MatrixJsonTest, SsdRoundTripsThroughConfigToJson) {
   EXPECT_EQ(once["clusters"][1]["ssd"], json({{"capacity", "3Mtokens"}, {"eviction", "fifo"}}));
   // The default capacity is written out in blocks, so the config no longer needs the profile's.
   EXPECT_EQ(once["clusters"][2]["ssd"], json({{"capacity", "89406blocks"}, {"eviction", "lru"}}));
-  MatrixConfig again;
-  std::string error;
-  try {
-    again = ParseMatrixConfig(once, "m.json");
-  } catch (const InputError& e) {
-    error = e.what();
-  }
-  EXPECT_EQ(error, "");
+  const MatrixConfig again = ParseOk(once);
   ASSERT_EQ(again.clusters.size(), 3u);
   for (size_t i = 0; i < 3; ++i) {
     SCOPED_TRACE(i);
@@ -1177,14 +1173,7 @@ TEST(MatrixJsonTest, PoolPlacementRoundTripsThroughConfigToJson) {
   EXPECT_EQ(once["clusters"][1]["pool_placement"], "balanced");
   EXPECT_EQ(once["clusters"][2]["scope"], "pool");
   EXPECT_EQ(once["clusters"][2]["pool_placement"], "local");
-  MatrixConfig again;
-  std::string error;
-  try {
-    again = ParseMatrixConfig(once, "m.json");
-  } catch (const InputError& e) {
-    error = e.what();
-  }
-  EXPECT_EQ(error, "");
+  const MatrixConfig again = ParseOk(once);
   ASSERT_EQ(again.clusters.size(), 3u);
   for (size_t i = 0; i < 3; ++i) {
     SCOPED_TRACE(i);

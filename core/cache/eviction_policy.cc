@@ -2,11 +2,13 @@
 
 #include <array>
 
+#include "absl/strings/str_cat.h"
 #include "core/cache/fifo.h"
 #include "core/cache/lfu.h"
 #include "core/cache/lru.h"
 #include "core/cache/s3fifo.h"
 #include "core/cache/sieve.h"
+#include "core/util/input_error.h"
 #include "core/util/names.h"
 
 namespace kvb {
@@ -36,6 +38,16 @@ std::span<const EvictionPolicyInfo> EvictionPolicies() {
 
 const EvictionPolicyInfo* FindEvictionPolicy(std::string_view name) {
   return FindByName(EvictionPolicies(), name);
+}
+
+const EvictionPolicyInfo& RequireEvictionPolicy(std::string_view name,
+                                                std::string_view config_path) {
+  const EvictionPolicyInfo* policy = FindEvictionPolicy(name);
+  if (policy == nullptr) {
+    throw InputError(absl::StrCat(std::string(config_path), ": unknown policy '", std::string(name),
+                                  "' (known: ", JoinNames(EvictionPolicies()), ")"));
+  }
+  return *policy;
 }
 
 }  // namespace kvb

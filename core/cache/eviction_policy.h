@@ -48,6 +48,10 @@ struct EvictionPolicyInfo {
 std::span<const EvictionPolicyInfo> EvictionPolicies();
 // The policy called `name`, or nullptr.
 const EvictionPolicyInfo* FindEvictionPolicy(std::string_view name);
+// The policy called `name`; throws InputError("<config_path>: unknown policy '<name>'
+// (known: ...)") if there is none.
+const EvictionPolicyInfo& RequireEvictionPolicy(std::string_view name,
+                                                std::string_view config_path);
 
 }  // namespace kvb
 

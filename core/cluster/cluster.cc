@@ -5,7 +5,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/util/input_error.h"
-#include "core/util/names.h"
 
 namespace kvb {
 
@@ -20,6 +19,14 @@ size_t CheckedNodeCount(const ClusterSpec& spec) {
   return spec.nodes.size();
 }
 
+// Node n's DRAM (or SSD) eviction policy; InputError naming its config path if unknown.
+const EvictionPolicyInfo& NodePolicy(const ClusterSpec& spec, size_t n, bool ssd) {
+  return ssd ? RequireEvictionPolicy(spec.nodes[n].ssd_eviction,
+                                     absl::StrCat("cluster.nodes[", n, "].ssd.eviction"))
+             : RequireEvictionPolicy(spec.nodes[n].eviction,
+                                     absl::StrCat("cluster.nodes[", n, "].eviction"));
+}
+
 }  // namespace
 
 Cluster::Cluster(const ClusterSpec& spec, const Trace& trace, size_t seed_copy_limit)
@@ -29,16 +36,11 @@ Cluster::Cluster(const ClusterSpec& spec, const Trace& trace, size_t seed_copy_l
       holders_(CheckedNodeCount(spec)) {
   caches_.reserve(spec.nodes.size());
   for (size_t n = 0; n < spec.nodes.size(); ++n) {
-    const EvictionPolicyInfo* policy = FindEvictionPolicy(spec.nodes[n].eviction);
-    if (policy == nullptr) {
-      const std::string known = JoinNames(EvictionPolicies());
-      throw InputError(absl::StrCat("cluster.nodes[", n, "].eviction: unknown policy '",
-                                    spec.nodes[n].eviction, "' (known: ", known, ")"));
-    }
+    const EvictionPolicyInfo& policy = NodePolicy(spec, n, false);
     const size_t capacity = spec.nodes[n].capacity_blocks;
     const size_t slots = capacity == 0 ? 0 : capacity + seed_copy_limit;
     caches_.emplace_back(slots, trace.distinct_blocks(),
-                         policy->make(slots, trace.distinct_blocks()));
+                         policy.make(slots, trace.distinct_blocks()));
     capacity_.push_back(capacity);
   }
   // (id, node) pairs held at once: at most every slot of every node.
@@ -50,15 +52,9 @@ Cluster::Cluster(const ClusterSpec& spec, const Trace& trace, size_t seed_copy_l
   if (!ssd) return;
   ssd_caches_.reserve(spec.nodes.size());
   for (size_t n = 0; n < spec.nodes.size(); ++n) {
-    const EvictionPolicyInfo* policy = FindEvictionPolicy(spec.nodes[n].ssd_eviction);
-    if (policy == nullptr) {
-      throw InputError(absl::StrCat("cluster.nodes[", n, "].ssd.eviction: unknown policy '",
-                                    spec.nodes[n].ssd_eviction,
-                                    "' (known: ", JoinNames(EvictionPolicies()), ")"));
-    }
     const size_t capacity = spec.nodes[n].ssd_capacity_blocks;
     ssd_caches_.emplace_back(capacity, trace.distinct_blocks(),
-                             policy->make(capacity, trace.distinct_blocks()));
+                             NodePolicy(spec, n, true).make(capacity, trace.distinct_blocks()));
   }
   ssd_holders_ = std::make_unique<SimPrefixIndex>(spec.nodes.size());
   ssd_holders_->Reserve(trace.distinct_blocks());
@@ -73,30 +69,20 @@ BlockCacheBytes Cluster::EstimateCacheBytes(const ClusterSpec& spec, size_t univ
   while (grown < nodes) grown *= 2;
   bytes.slots = nodes * (sizeof(BlockCache) + sizeof(size_t)) + grown * sizeof(size_t);
   for (size_t n = 0; n < nodes; ++n) {
-    const EvictionPolicyInfo* policy = FindEvictionPolicy(spec.nodes[n].eviction);
-    if (policy == nullptr) {
-      throw InputError(absl::StrCat("cluster.nodes[", n, "].eviction: unknown policy '",
-                                    spec.nodes[n].eviction,
-                                    "' (known: ", JoinNames(EvictionPolicies()), ")"));
-    }
+    const EvictionPolicyInfo& policy = NodePolicy(spec, n, false);
     const size_t capacity = spec.nodes[n].capacity_blocks;
     const size_t slots = capacity == 0                           ? 0
                          : capacity > SIZE_MAX - seed_copy_limit ? SIZE_MAX
                                                                  : capacity + seed_copy_limit;
-    bytes += BlockCache::EstimateBytes(slots, universe, *policy);
+    bytes += BlockCache::EstimateBytes(slots, universe, policy);
   }
   // Tier G3: a cache per node and an index of holders, when any node has an SSD.
   if (std::any_of(spec.nodes.begin(), spec.nodes.end(),
                   [](const NodeSpec& n) { return n.ssd_capacity_blocks > 0; })) {
     bytes.slots += nodes * sizeof(BlockCache);
     for (size_t n = 0; n < nodes; ++n) {
-      const EvictionPolicyInfo* policy = FindEvictionPolicy(spec.nodes[n].ssd_eviction);
-      if (policy == nullptr) {
-        throw InputError(absl::StrCat("cluster.nodes[", n, "].ssd.eviction: unknown policy '",
-                                      spec.nodes[n].ssd_eviction,
-                                      "' (known: ", JoinNames(EvictionPolicies()), ")"));
-      }
-      bytes += BlockCache::EstimateBytes(spec.nodes[n].ssd_capacity_blocks, universe, *policy);
+      bytes += BlockCache::EstimateBytes(spec.nodes[n].ssd_capacity_blocks, universe,
+                                         NodePolicy(spec, n, true));
     }
     bytes.index += SimPrefixIndex::EstimateBytes(nodes, universe, SIZE_MAX);
   }

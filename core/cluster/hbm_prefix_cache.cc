@@ -4,20 +4,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/util/input_error.h"
-#include "core/util/names.h"
 
 namespace kvb {
 
 namespace {
-
-const EvictionPolicyInfo& CheckedPolicy(const std::string& name, const std::string& config_path) {
-  const EvictionPolicyInfo* policy = FindEvictionPolicy(name);
-  if (policy == nullptr) {
-    throw InputError(absl::StrCat(config_path, ": unknown policy '", name,
-                                  "' (known: ", JoinNames(EvictionPolicies()), ")"));
-  }
-  return *policy;
-}
 
 size_t CheckedNodes(const std::vector<std::string>& evictions) {
   if (evictions.empty()) throw InputError("hbm prefix cache: a cluster needs at least one node");
@@ -31,7 +21,7 @@ HbmPrefixCache::HbmPrefixCache(const std::vector<std::string>& evictions, size_t
     : pins_(CheckedNodes(evictions)), holders_(evictions.size()) {
   cached_.reserve(evictions.size());
   for (const std::string& name : evictions) {
-    const EvictionPolicyInfo& policy = CheckedPolicy(name, config_path);
+    const EvictionPolicyInfo& policy = RequireEvictionPolicy(name, config_path);
     cached_.emplace_back(max_cached_blocks, universe, policy.make(max_cached_blocks, universe));
   }
   holders_.Reserve(universe);
@@ -43,7 +33,8 @@ BlockCacheBytes HbmPrefixCache::EstimateBytes(const std::vector<std::string>& ev
   bytes.slots =
       evictions.size() * (sizeof(BlockCache) + sizeof(absl::flat_hash_map<BlockId, uint32_t>));
   for (const std::string& name : evictions) {
-    bytes += BlockCache::EstimateBytes(max_cached_blocks, universe, CheckedPolicy(name, "hbm"));
+    bytes +=
+        BlockCache::EstimateBytes(max_cached_blocks, universe, RequireEvictionPolicy(name, "hbm"));
   }
   bytes.index += SimPrefixIndex::EstimateBytes(evictions.size(), universe, SIZE_MAX);
   return bytes;

@@ -6,7 +6,6 @@
 #include <cmath>
 #include <memory>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "core/model/cost_model.h"
@@ -23,26 +22,12 @@
 namespace kvb {
 namespace {
 
+using testing::HandServingProfile;
 using testing::kEps;
+using testing::ReusableBlocks;
+using testing::SpacedOut;
 
 constexpr double kLoadSPerToken = 327680 / 100e9;  // H2D at 100 GB/s
-
-// The default 70B node with 16-token blocks, and a step of 1 s + 10 ms per prefill token
-// (64 tokens per step, 8 requests); `hbm_blocks` KV blocks of HBM when nonzero.
-CostProfile HandProfile(double hbm_blocks = 0) {
-  CostProfile p = DefaultProfile();
-  p.block_tokens = 16;
-  p.serving->step_model = "polynomial";
-  p.serving->step_model_params = {
-      {"c0", 1}, {"c_prefill", 0.01}, {"c_decode", 0}, {"c_kv", 0}, {"c_pair", 0}};
-  p.serving->max_num_batched_tokens = 64;
-  p.serving->max_num_seqs = 8;
-  if (hbm_blocks > 0) {
-    // Weights and reserve as the profile has them, plus hbm_blocks + 1/2 blocks of KV.
-    p.serving->hbm_bytes_per_gpu = (141.2e9 + 64e9 + (hbm_blocks + 0.5) * 16 * 327680) / 8;
-  }
-  return p;
-}
 
 SimConfig Config(const CostProfile& profile, size_t dram_blocks, bool hbm) {
   SimConfig config;
@@ -81,7 +66,7 @@ class ToNodeZero final : public Router {
 TEST(HbmTierTest, AnHbmHitLoadsNothing) {
   const auto trace = MakeTrace({{0, 32, {1, 2}}, {10000, 48, {1, 2, 3}}});
   ToNodeZero router;
-  const RunResult r = Simulate(*trace, Config(HandProfile(), 1000, true), router);
+  const RunResult r = Simulate(*trace, Config(HandServingProfile(), 1000, true), router);
   EXPECT_EQ(r.hit_blocks, 2u);
   EXPECT_EQ(r.hbm_hit_blocks, 2u);
   EXPECT_NEAR(r.hbm_hit_rate, 2.0 / 5, kEps);  // 2 of 5 block references
@@ -93,7 +78,7 @@ TEST(HbmTierTest, AnHbmHitLoadsNothing) {
   EXPECT_EQ(router.prefix, (std::vector<uint32_t>{0, 2}));
   // Without tier G1 the same prefix loads from host DRAM (32 tokens at 100 GB/s).
   ToNodeZero plain;
-  const RunResult p = Simulate(*trace, Config(HandProfile(), 1000, false), plain);
+  const RunResult p = Simulate(*trace, Config(HandServingProfile(), 1000, false), plain);
   EXPECT_EQ(p.hit_blocks, 2u);
   EXPECT_EQ(p.load_bytes, 32u * 327680u);
   EXPECT_NEAR(p.ttft_mean_s, (1.32 + 1.16 + 32 * kLoadSPerToken) / 2, kEps);
@@ -107,7 +92,7 @@ TEST(HbmTierTest, AnHbmHitLoadsNothing) {
 TEST(HbmTierTest, ABlockEvictedFromHbmLoadsFromDram) {
   const auto trace = MakeTrace({{0, 32, {1, 2}}, {2000, 48, {10, 11, 12}}, {5000, 48, {1, 2, 3}}});
   ToNodeZero router;
-  const RunResult r = Simulate(*trace, Config(HandProfile(4), 1000, true), router);
+  const RunResult r = Simulate(*trace, Config(HandServingProfile(4), 1000, true), router);
   EXPECT_EQ(r.hit_blocks, 2u);
   EXPECT_EQ(r.hbm_hit_blocks, 1u);
   EXPECT_EQ(r.load_bytes, 16u * 327680u);
@@ -125,11 +110,12 @@ TEST(HbmTierTest, ABlockEvictedFromHbmLoadsFromDram) {
 TEST(HbmTierTest, WriteBackKeepsWhatHbmEvicts) {
   const auto trace = MakeTrace({{0, 32, {1, 2}}, {2000, 48, {10, 11, 12}}, {5000, 48, {1, 2, 3}}});
   ToNodeZero through_router;
-  const RunResult through = Simulate(*trace, Config(HandProfile(4), 1, true), through_router);
+  const RunResult through =
+      Simulate(*trace, Config(HandServingProfile(4), 1, true), through_router);
   EXPECT_EQ(through.hit_blocks, 1u);
   EXPECT_EQ(through.load_bytes, 0u);
   EXPECT_NEAR(through.ttft_mean_s, (1.32 + 1.48 + 1.32) / 3, kEps);
-  SimConfig back_config = Config(HandProfile(4), 1, true);
+  SimConfig back_config = Config(HandServingProfile(4), 1, true);
   back_config.cluster.dram_write = DramWrite::kBack;
   ToNodeZero back_router;
   const RunResult back = Simulate(*trace, back_config, back_router);
@@ -150,7 +136,7 @@ TEST(HbmTierTest, BlocksJoinTheCacheWhenThePrefillCompletes) {
   ASSERT_FALSE(builder.Add(2000, 48, 1, c).has_value());  // A still decoding
   const auto trace = builder.Finish();
   ToNodeZero router;
-  const RunResult r = Simulate(*trace, Config(HandProfile(), 0, true), router);
+  const RunResult r = Simulate(*trace, Config(HandServingProfile(), 0, true), router);
   EXPECT_EQ(router.hbm_prefix, (std::vector<uint32_t>{0, 0, 2}));
   EXPECT_EQ(r.hbm_hit_blocks, 2u);
   EXPECT_EQ(r.hit_blocks, 2u);
@@ -163,25 +149,8 @@ TEST(HbmTierTest, AnUnboundedHierarchyReachesTheReusableShare) {
   const WorkloadPreset* preset = FindWorkloadPreset("conversation");
   ASSERT_NE(preset, nullptr);
   // The preset's requests, one every 1,000 s (its own timestamps tie in 3 s ticks).
-  const auto generated = GenerateWorkload(preset->spec, 200, 3);
-  TraceBuilder builder(generated->block_tokens());
-  for (size_t i = 0; i < generated->size(); ++i) {
-    const Request r = (*generated)[i];
-    const std::vector<RawBlockId> ids(r.blocks.begin(), r.blocks.end());
-    ASSERT_FALSE(
-        builder.Add(static_cast<int64_t>(i) * 1000000, r.input_tokens, r.output_tokens, ids)
-            .has_value());
-  }
-  const auto trace = builder.Finish();
-  uint64_t reusable = 0;
-  std::unordered_set<BlockId> seen;
-  for (size_t i = 0; i < trace->size(); ++i) {
-    const Request r = (*trace)[i];
-    size_t k = 0;
-    while (k < r.blocks.size() && seen.count(r.blocks[k]) > 0) ++k;
-    reusable += k;
-    seen.insert(r.blocks.begin(), r.blocks.end());
-  }
+  const auto trace = SpacedOut(*GenerateWorkload(preset->spec, 200, 3), 1000000);
+  const uint64_t reusable = ReusableBlocks(*trace);
   ASSERT_GT(reusable, 0u);
   CostProfile profile = DefaultProfile();
   profile.serving->hbm_bytes_per_gpu = 1e14;  // about 2.4 billion tokens of KV per node
@@ -243,7 +212,7 @@ TEST(HbmTierTest, EveryRouterRunsOnTheTierAndRepeats) {
 
 TEST(HbmTierTest, ConfigErrorsNameTheField) {
   const auto trace = MakeTrace({{0, 32, {1, 2}}});
-  SimConfig prefill_only = Config(HandProfile(), 10, true);
+  SimConfig prefill_only = Config(HandServingProfile(), 10, true);
   prefill_only.shape = ClusterShape::kPrefillOnly;
   try {
     ValidateSimConfig(*trace, prefill_only);
@@ -251,7 +220,7 @@ TEST(HbmTierTest, ConfigErrorsNameTheField) {
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("cluster.hbm_cache"), std::string::npos) << e.what();
   }
-  SimConfig bad_policy = Config(HandProfile(), 10, true);
+  SimConfig bad_policy = Config(HandServingProfile(), 10, true);
   bad_policy.cluster.hbm_eviction = "mru";
   try {
     ValidateSimConfig(*trace, bad_policy);
@@ -260,7 +229,7 @@ TEST(HbmTierTest, ConfigErrorsNameTheField) {
     EXPECT_NE(std::string(e.what()).find("cluster.hbm_cache.eviction"), std::string::npos);
     EXPECT_NE(std::string(e.what()).find("'mru'"), std::string::npos);
   }
-  SimConfig back_alone = Config(HandProfile(), 10, false);
+  SimConfig back_alone = Config(HandServingProfile(), 10, false);
   back_alone.cluster.dram_write = DramWrite::kBack;
   EXPECT_THROW(ValidateSimConfig(*trace, back_alone), InputError);
 }

@@ -9,14 +9,9 @@ namespace kvb {
 
 namespace {
 
-// Tier G1's metrics: NaN (JSON null) in cells whose nodes keep no HBM prefix cache.
-double HbmOnly(const RunResult& r, double value) {
-  return r.hbm_prefix_cache ? value : std::numeric_limits<double>::quiet_NaN();
-}
-
-// Tier G3's metrics: NaN in cells whose nodes keep no SSD.
-double SsdOnly(const RunResult& r, double value) {
-  return r.ssd_tier ? value : std::numeric_limits<double>::quiet_NaN();
+// A tier's metrics: NaN (JSON null) in cells without the tier.
+double IfTier(bool tier, double value) {
+  return tier ? value : std::numeric_limits<double>::quiet_NaN();
 }
 
 }  // namespace
@@ -55,23 +50,28 @@ std::span<const MetricSpec> Metrics() {
        [](const RunResult& r) { return static_cast<double>(r.stranded_evictions); }, true, true},
       {"hbm_hit_blocks", "blocks", Better::kHigher, false, "cache",
        "of the hits, blocks already in HBM (tier G1: no load)",
-       [](const RunResult& r) { return HbmOnly(r, static_cast<double>(r.hbm_hit_blocks)); }, true,
-       true, true},
+       [](const RunResult& r) {
+         return IfTier(r.hbm_prefix_cache, static_cast<double>(r.hbm_hit_blocks));
+       },
+       true, true, true},
       {"hbm_hit_rate", "fraction", Better::kHigher, true, "cache",
        "hbm hit blocks / block references",
-       [](const RunResult& r) { return HbmOnly(r, r.hbm_hit_rate); }, true, false, true},
+       [](const RunResult& r) { return IfTier(r.hbm_prefix_cache, r.hbm_hit_rate); }, true, false,
+       true},
       {"hbm_evictions", "blocks", Better::kNeither, false, "cache",
        "blocks evicted from HBM prefix caches",
-       [](const RunResult& r) { return HbmOnly(r, static_cast<double>(r.hbm_evictions)); }, true,
-       true, true},
+       [](const RunResult& r) {
+         return IfTier(r.hbm_prefix_cache, static_cast<double>(r.hbm_evictions));
+       },
+       true, true, true},
       {"ssd_hit_blocks", "blocks", Better::kNeither, false, "cache",
        "of the hits, blocks read from local SSD first (tier G3)",
-       [](const RunResult& r) { return SsdOnly(r, static_cast<double>(r.ssd_hit_blocks)); }, true,
-       true, true},
+       [](const RunResult& r) { return IfTier(r.ssd_tier, static_cast<double>(r.ssd_hit_blocks)); },
+       true, true, true},
       {"ssd_read_bytes", "bytes", Better::kNeither, false, "cache",
        "KV read from local SSD (then loaded into HBM)",
-       [](const RunResult& r) { return SsdOnly(r, static_cast<double>(r.ssd_read_bytes)); }, true,
-       true, true},
+       [](const RunResult& r) { return IfTier(r.ssd_tier, static_cast<double>(r.ssd_read_bytes)); },
+       true, true, true},
       {"concentration", "fraction", Better::kLower, true, "balance",
        "the busiest node's share of requests (the earlier simulator's definition)",
        [](const RunResult& r) { return r.concentration; }},
@@ -213,8 +213,8 @@ std::span<const MetricSpec> Metrics() {
        [](const RunResult& r) { return r.cached_gb_hours; }},
       {"ssd_provisioned_gb_hours", "GB-hours", Better::kNeither, false, "cost",
        "every node's SSD capacity over the makespan (billed at the SSD price)",
-       [](const RunResult& r) { return SsdOnly(r, r.ssd_provisioned_gb_hours); }, true, false,
-       true},
+       [](const RunResult& r) { return IfTier(r.ssd_tier, r.ssd_provisioned_gb_hours); }, true,
+       false, true},
       {"provisioned_gb_hours", "GB-hours", Better::kNeither, false, "cost",
        "every node's KV capacity over the makespan (what provisioned storage bills)",
        [](const RunResult& r) { return r.provisioned_gb_hours; }},

@@ -20,21 +20,8 @@
 namespace kvb {
 namespace {
 
+using testing::HandServingProfile;
 using testing::kEps;
-
-// The default 70B node with 16-token trace blocks and the engine's hand model: a step
-// takes 1 s plus 10 ms per prefill token; 64 tokens per step. KV: 327,680 bytes per token,
-// loaded at 100 GB/s (min of H2D and NIC).
-CostProfile HandProfile() {
-  CostProfile p = DefaultProfile();
-  p.block_tokens = 16;
-  p.serving->step_model = "polynomial";
-  p.serving->step_model_params = {
-      {"c0", 1}, {"c_prefill", 0.01}, {"c_decode", 0}, {"c_kv", 0}, {"c_pair", 0}};
-  p.serving->max_num_batched_tokens = 64;
-  p.serving->max_num_seqs = 8;
-  return p;
-}
 
 SimConfig AggregatedConfig(const CostProfile& profile, size_t nodes) {
   SimConfig config;
@@ -80,7 +67,7 @@ class SignalRecorder final : public Router {
 // [2.73, 4.1] A's last decode + B's last 37 tokens.
 TEST(AggregatedShapeTest, TwoRequestsOnOneNodeByHand) {
   const auto trace = MakeTrace({{0, 10, 3, {1}}, {500, 100, 1, {2, 3, 4, 5, 6, 7, 8}}});
-  SimConfig config = AggregatedConfig(HandProfile(), 1);
+  SimConfig config = AggregatedConfig(HandServingProfile(), 1);
   config.ttft_slo_s = 2;
   SignalRecorder router;
   const RunResult r = Simulate(*trace, config, router);
@@ -136,7 +123,7 @@ TEST(AggregatedShapeTest, TwoRequestsOnOneNodeByHand) {
 // A prefix stored at the first token is loaded from host DRAM by the next request.
 TEST(AggregatedShapeTest, AReusedPrefixLoadsFromHostMemory) {
   const auto trace = MakeTrace({{0, 32, 1, {1, 2}}, {10000, 48, 1, {1, 2, 3}}});
-  SimConfig config = AggregatedConfig(HandProfile(), 1);
+  SimConfig config = AggregatedConfig(HandServingProfile(), 1);
   SignalRecorder router;
   const RunResult r = Simulate(*trace, config, router);
   const double load_s = 32 * 327680 / 100e9;  // two blocks of 16 tokens
@@ -161,7 +148,7 @@ TEST(AggregatedShapeTest, AReusedPrefixLoadsFromHostMemory) {
 // Admission against the TTFT SLO counts its rejections apart from the router's.
 TEST(AggregatedShapeTest, AdmissionRejectsOnPredictedTtft) {
   const auto trace = MakeTrace({{0, 10, 3, {1}}, {500, 100, 1, {2, 3, 4, 5, 6, 7, 8}}});
-  SimConfig config = AggregatedConfig(HandProfile(), 1);
+  SimConfig config = AggregatedConfig(HandServingProfile(), 1);
   config.ttft_slo_s = 1.5;
   config.reject_over_slo = true;
   SignalRecorder router;
@@ -177,7 +164,7 @@ TEST(AggregatedShapeTest, AdmissionRejectsOnPredictedTtft) {
 // A node of 10 HBM blocks (160 tokens): a 200-token prompt never fits and is refused; two
 // requests needing 8 blocks each cannot both run: one is preempted and recomputed.
 TEST(AggregatedShapeTest, HbmLimitsRefuseAndPreempt) {
-  CostProfile profile = HandProfile();
+  CostProfile profile = HandServingProfile();
   profile.serving->hbm_bytes_per_gpu = (141.2e9 + 64e9 + 10.5 * 16 * 327680) / 8;
   std::vector<RawBlockId> long_ids;
   for (RawBlockId id = 100; id < 113; ++id) long_ids.push_back(id);
@@ -206,7 +193,7 @@ SimConfig DisaggregatedConfig(const CostProfile& profile, size_t prefill, size_t
 // a decode (1 s) the third. B (1 token out) never leaves its prefill node.
 TEST(DisaggregatedShapeTest, APrefillThenATransferThenDecodesByHand) {
   const auto trace = MakeTrace({{0, 10, 3, {1}}, {10000, 20, 1, {2, 3}}});
-  SimConfig config = DisaggregatedConfig(HandProfile(), 1, 1);
+  SimConfig config = DisaggregatedConfig(HandServingProfile(), 1, 1);
   SignalRecorder router;
   const RunResult r = Simulate(*trace, config, router);
   const double transfer_s = 10 * 327680 / 100e9;
@@ -243,7 +230,7 @@ TEST(DisaggregatedShapeTest, APrefillThenATransferThenDecodesByHand) {
 // after the prefill (its 1.1 s wasted); early rejection refuses at arrival instead.
 TEST(DisaggregatedShapeTest, RejectionAfterPrefillAndEarlyRejection) {
   const auto trace = MakeTrace({{0, 10, 3, {1}}});
-  SimConfig config = DisaggregatedConfig(HandProfile(), 1, 2);
+  SimConfig config = DisaggregatedConfig(HandServingProfile(), 1, 2);
   config.decode_selector = "mooncake_tbt";
   config.tbt_slo_s = 0.5;
   SignalRecorder router;
@@ -275,7 +262,7 @@ TEST(DisaggregatedShapeTest, RejectionAfterPrefillAndEarlyRejection) {
 // Routers and admission see the predictor; the engine keeps the truth.
 TEST(PredictorTest, BiasAndNoiseChangePredictionsNotTime) {
   const auto trace = MakeTrace({{0, 10, 3, {1}}, {500, 100, 1, {2, 3, 4, 5, 6, 7, 8}}});
-  SimConfig config = AggregatedConfig(HandProfile(), 1);
+  SimConfig config = AggregatedConfig(HandServingProfile(), 1);
   SignalRecorder exact;
   const RunResult truth = Simulate(*trace, config, exact);
   // Alone, A's prefill takes 1.1 s and B's 3.0 s, as they did: no error.
@@ -301,7 +288,7 @@ TEST(PredictorTest, BiasAndNoiseChangePredictionsNotTime) {
   EXPECT_EQ(a.seen[1].queued_work_s, b.seen[1].queued_work_s);
   EXPECT_NE(a.seen[1].queued_work_s, c.seen[1].queued_work_s);
   // Another profile's model: an 8xH800 node predicts the A800 node's prefills faster.
-  config = AggregatedConfig(HandProfile(), 1);
+  config = AggregatedConfig(HandServingProfile(), 1);
   CostProfile other = DefaultProfile();
   other.block_tokens = 16;
   config.predictor.model = CostModel(other);
@@ -343,39 +330,39 @@ TEST(PredictorTest, PrefillOnlyAdmissionUsesThePrediction) {
 
 TEST(AggregatedShapeTest, ConfigsThatCannotRunAreRefused) {
   const auto trace = MakeTrace({{0, 10, 3, {1}}});
-  SimConfig config = AggregatedConfig(HandProfile(), 1);
+  SimConfig config = AggregatedConfig(HandServingProfile(), 1);
   config.mode = SimMode::kSeedCompat;
   EXPECT_THROW(ValidateSimConfig(*trace, config), InputError);
-  config = AggregatedConfig(HandProfile(), 1);
-  CostProfile no_serving = HandProfile();
+  config = AggregatedConfig(HandServingProfile(), 1);
+  CostProfile no_serving = HandServingProfile();
   no_serving.serving.reset();
   config.cost = CostModel(no_serving);
   EXPECT_THROW(ValidateSimConfig(*trace, config), InputError);
-  config = AggregatedConfig(HandProfile(), 1);
+  config = AggregatedConfig(HandServingProfile(), 1);
   config.cluster.nodes[0].speed = 2;
   EXPECT_THROW(ValidateSimConfig(*trace, config), InputError);
-  config = AggregatedConfig(HandProfile(), 1);
+  config = AggregatedConfig(HandServingProfile(), 1);
   config.shape = ClusterShape::kPrefillOnly;
   config.tbt_slo_s = 0.1;
   EXPECT_THROW(ValidateSimConfig(*trace, config), InputError);
   config.tbt_slo_s = 0;
   config.signal_refresh_s = 1;
   EXPECT_THROW(ValidateSimConfig(*trace, config), InputError);
-  config = DisaggregatedConfig(HandProfile(), 1, 0);  // no decode pool
+  config = DisaggregatedConfig(HandServingProfile(), 1, 0);  // no decode pool
   EXPECT_THROW(ValidateSimConfig(*trace, config), InputError);
-  config = AggregatedConfig(HandProfile(), 1);
+  config = AggregatedConfig(HandServingProfile(), 1);
   config.decode_nodes = 2;  // decode nodes without disaggregation
   EXPECT_THROW(ValidateSimConfig(*trace, config), InputError);
-  config = DisaggregatedConfig(HandProfile(), 1, 1);
+  config = DisaggregatedConfig(HandServingProfile(), 1, 1);
   config.decode_selector = "fastest";
   EXPECT_THROW(ValidateSimConfig(*trace, config), InputError);
-  config = DisaggregatedConfig(HandProfile(), 1, 1);
+  config = DisaggregatedConfig(HandServingProfile(), 1, 1);
   config.early_rejection = EarlyRejection::kCurrentLoad;  // no TBT SLO to judge by
   EXPECT_THROW(ValidateSimConfig(*trace, config), InputError);
-  config = AggregatedConfig(HandProfile(), 1);
+  config = AggregatedConfig(HandServingProfile(), 1);
   config.stream_kv = true;  // nothing to stream to
   EXPECT_THROW(ValidateSimConfig(*trace, config), InputError);
-  config = AggregatedConfig(HandProfile(), 1);
+  config = AggregatedConfig(HandServingProfile(), 1);
   config.shape = ClusterShape::kPrefillOnly;
   config.overlap_load = true;
   EXPECT_THROW(ValidateSimConfig(*trace, config), InputError);
@@ -453,7 +440,7 @@ class MilestoneRecorder final : public Router {
 // at its first token.
 TEST(DisaggregatedShapeTest, RoutersHearFirstTokenAndFinishInTimeOrder) {
   const auto trace = MakeTrace({{0, 10, 3, {1}}, {10000, 20, 1, {2, 3}}});
-  SimConfig config = DisaggregatedConfig(HandProfile(), 1, 1);
+  SimConfig config = DisaggregatedConfig(HandServingProfile(), 1, 1);
   MilestoneRecorder router;
   Simulate(*trace, config, router);
   const double transfer_s = 10 * 327680 / 100e9;
@@ -485,7 +472,7 @@ TEST(AggregatedShapeTest, EveryRoutedRequestFinishesOnceForTheRouter) {
       requests.push_back({k * 50, 3000u + static_cast<uint32_t>(k % 7), 4, {RawBlockId(k % 5)}});
     }
     const auto trace = MakeTrace(requests);
-    SimConfig config = AggregatedConfig(HandProfile(), 1);
+    SimConfig config = AggregatedConfig(HandServingProfile(), 1);
     config.shape = shape;
     config.ttft_slo_s = 8;
     config.reject_over_slo = true;  // some are refused after routing

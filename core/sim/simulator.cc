@@ -213,11 +213,7 @@ void ValidateSimConfig(const Trace& trace, const SimConfig& config) {
     if (config.shape == ClusterShape::kPrefillOnly) {
       throw InputError("cluster.hbm_cache: needs a serving shape (HBM is the engine's memory)");
     }
-    if (FindEvictionPolicy(config.cluster.hbm_eviction) == nullptr) {
-      throw InputError(absl::StrCat("cluster.hbm_cache.eviction: unknown policy '",
-                                    config.cluster.hbm_eviction,
-                                    "' (known: ", JoinNames(EvictionPolicies()), ")"));
-    }
+    RequireEvictionPolicy(config.cluster.hbm_eviction, "cluster.hbm_cache.eviction");
   } else if (config.cluster.dram_write == DramWrite::kBack) {
     throw InputError("cluster.dram_write: \"back\" needs an HBM prefix cache (hbm_cache)");
   }
@@ -231,11 +227,7 @@ void ValidateSimConfig(const Trace& trace, const SimConfig& config) {
       throw InputError(absl::StrCat("cluster.nodes[", n,
                                     "].ssd: the profile has no hardware.ssd_read_bytes_per_s"));
     }
-    if (FindEvictionPolicy(node.ssd_eviction) == nullptr) {
-      throw InputError(absl::StrCat("cluster.nodes[", n, "].ssd.eviction: unknown policy '",
-                                    node.ssd_eviction, "' (known: ", JoinNames(EvictionPolicies()),
-                                    ")"));
-    }
+    RequireEvictionPolicy(node.ssd_eviction, absl::StrCat("cluster.nodes[", n, "].ssd.eviction"));
   }
   if (config.early_rejection != EarlyRejection::kNone &&
       (!disaggregated || config.tbt_slo_s <= 0)) {

@@ -3,7 +3,6 @@
 
 #include <memory>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "core/model/cost_model.h"
@@ -23,7 +22,9 @@ namespace {
 using testing::kEps;
 using testing::MakeTrace;
 using testing::MillisecondPerTokenCost;
+using testing::ReusableBlocks;
 using testing::ScriptedRouter;
+using testing::SpacedOut;
 
 // 4-token blocks, 1 ms per prefilled token, 2 KV bytes per token, free H2D; the SSD reads
 // 200 B/s: 10 ms per token.
@@ -125,25 +126,8 @@ TEST(SsdTierTest, TheViewSplitsThePrefixAtTheMemoryRun) {
 TEST(SsdTierTest, AnUnboundedSsdReachesTheReusableShare) {
   const WorkloadPreset* preset = FindWorkloadPreset("conversation");
   ASSERT_NE(preset, nullptr);
-  const auto generated = GenerateWorkload(preset->spec, 200, 5);
-  TraceBuilder builder(generated->block_tokens());
-  for (size_t i = 0; i < generated->size(); ++i) {
-    const Request r = (*generated)[i];
-    const std::vector<RawBlockId> ids(r.blocks.begin(), r.blocks.end());
-    ASSERT_FALSE(
-        builder.Add(static_cast<int64_t>(i) * 1000000, r.input_tokens, r.output_tokens, ids)
-            .has_value());
-  }
-  const auto trace = builder.Finish();
-  uint64_t reusable = 0;
-  std::unordered_set<BlockId> seen;
-  for (size_t i = 0; i < trace->size(); ++i) {
-    const Request r = (*trace)[i];
-    size_t k = 0;
-    while (k < r.blocks.size() && seen.count(r.blocks[k]) > 0) ++k;
-    reusable += k;
-    seen.insert(r.blocks.begin(), r.blocks.end());
-  }
+  const auto trace = SpacedOut(*GenerateWorkload(preset->spec, 200, 5), 1000000);
+  const uint64_t reusable = ReusableBlocks(*trace);
   ASSERT_GT(reusable, 0u);
   for (const ClusterShape shape : {ClusterShape::kPrefillOnly, ClusterShape::kAggregated}) {
     SCOPED_TRACE(std::string(ClusterShapeName(shape)));

@@ -5,10 +5,12 @@
 
 #include <cstdint>
 #include <memory>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
 #include "core/model/cost_model.h"
+#include "core/model/model_profile.h"
 #include "core/routing/router.h"
 #include "core/sim/simulator.h"
 #include "core/trace/trace.h"
@@ -53,6 +55,51 @@ inline std::shared_ptr<const Trace> MakeTrace(const std::vector<Req>& requests,
   TraceBuilder builder(block_tokens);
   for (const Req& r : requests) EXPECT_FALSE(builder.Add(r.ms, r.input, 1, r.ids).has_value());
   return builder.Finish();
+}
+
+// The default 70B node with 16-token blocks and the engine's hand model: a step takes 1 s
+// plus 10 ms per prefill token; 64 tokens per step, 8 requests. KV: 327,680 bytes per token,
+// loaded at 100 GB/s (min of H2D and NIC). `hbm_blocks` > 0: that many HBM KV blocks.
+inline CostProfile HandServingProfile(double hbm_blocks = 0) {
+  CostProfile p = DefaultProfile();
+  p.block_tokens = 16;
+  p.serving->step_model = "polynomial";
+  p.serving->step_model_params = {
+      {"c0", 1}, {"c_prefill", 0.01}, {"c_decode", 0}, {"c_kv", 0}, {"c_pair", 0}};
+  p.serving->max_num_batched_tokens = 64;
+  p.serving->max_num_seqs = 8;
+  if (hbm_blocks > 0) {
+    // Weights and reserve as the profile has them, plus hbm_blocks + 1/2 blocks of KV.
+    p.serving->hbm_bytes_per_gpu = (141.2e9 + 64e9 + (hbm_blocks + 0.5) * 16 * 327680) / 8;
+  }
+  return p;
+}
+
+// `trace`'s requests one every `gap_ms` (each done before the next arrives), ids kept.
+inline std::shared_ptr<const Trace> SpacedOut(const Trace& trace, int64_t gap_ms) {
+  TraceBuilder builder(trace.block_tokens());
+  for (size_t i = 0; i < trace.size(); ++i) {
+    const Request r = trace[i];
+    const std::vector<RawBlockId> ids(r.blocks.begin(), r.blocks.end());
+    EXPECT_FALSE(builder.Add(static_cast<int64_t>(i) * gap_ms, r.input_tokens, r.output_tokens, ids)
+                     .has_value());
+  }
+  return builder.Finish();
+}
+
+// The blocks an unbounded cache would reuse: each request's leading blocks seen in any
+// earlier request (an independent count, for checking hit_blocks).
+inline uint64_t ReusableBlocks(const Trace& trace) {
+  uint64_t reusable = 0;
+  std::unordered_set<BlockId> seen;
+  for (size_t i = 0; i < trace.size(); ++i) {
+    const Request r = trace[i];
+    size_t k = 0;
+    while (k < r.blocks.size() && seen.count(r.blocks[k]) > 0) ++k;
+    reusable += k;
+    seen.insert(r.blocks.begin(), r.blocks.end());
+  }
+  return reusable;
 }
 
 // Routes request k to nodes[k] (the test's script) and records what each decision saw.
