@@ -102,12 +102,8 @@ void Cluster::OnEvicted(size_t node, BlockId id) {
 void Cluster::Demote(size_t node, BlockId id) {
   BlockCache& ssd = ssd_caches_[node];
   if (ssd.capacity() == 0 || ssd.Touch(id)) return;
-  ssd.Insert(id, [&](BlockId victim) {
-    ssd_holders_->Remove(node, victim);
-    ++ssd_evictions_;
-  });
+  ssd.Insert(id, [&](BlockId victim) { ssd_holders_->Remove(node, victim); });
   ssd_holders_->Add(node, id);
-  ++ssd_writes_;
 }
 
 void Cluster::Insert(size_t node, BlockId id) {

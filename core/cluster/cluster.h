@@ -99,15 +99,12 @@ class Cluster {
   // block no request could reuse.
   uint64_t stranded_evictions() const { return stranded_evictions_; }
 
-  // Tier G3: whether any node has an SSD, what the SSDs hold (null without), and counts:
-  // blocks written (DRAM evictions not already there) and evicted.
+  // Tier G3: whether any node has an SSD, and what the SSDs hold (null without).
   bool has_ssd() const { return ssd_holders_ != nullptr; }
   const SimPrefixIndex* ssd_holders() const { return ssd_holders_.get(); }
   bool HoldsOnSsd(size_t node, BlockId id) const {
     return ssd_holders_ != nullptr && ssd_holders_->Holds(id, node);
   }
-  uint64_t ssd_writes() const { return ssd_writes_; }
-  uint64_t ssd_evictions() const { return ssd_evictions_; }
   size_t node_resident(size_t node) const { return caches_[node].size(); }
   size_t node_capacity(size_t node) const { return capacity_[node]; }
 
@@ -132,8 +129,6 @@ class Cluster {
   uint64_t stranded_evictions_ = 0;
   std::vector<BlockCache> ssd_caches_;           // per node when any node has an SSD
   std::unique_ptr<SimPrefixIndex> ssd_holders_;  // who holds what on SSD
-  uint64_t ssd_writes_ = 0;
-  uint64_t ssd_evictions_ = 0;
 };
 
 }  // namespace kvb
