@@ -50,6 +50,8 @@ HardwareProfile HardwareFromJson(StrictObject o) {
   if (o.Has("ssd_dollars_per_gb_hour")) {
     h.ssd_dollars_per_gb_hour = o.Number("ssd_dollars_per_gb_hour");
   }
+  if (o.Has("ssd_read_latency_s")) h.ssd_read_latency_s = o.Number("ssd_read_latency_s");
+  if (o.Has("ssd_write_bytes_per_s")) h.ssd_write_bytes_per_s = o.Number("ssd_write_bytes_per_s");
   if (h.name.empty()) o.Fail("name", "must not be empty");
   o.Finish();
   return h;
@@ -122,11 +124,14 @@ nlohmann::ordered_json CostProfileToJson(const CostProfile& p) {
                                    {"dram_bytes", h.dram_bytes},
                                    {"gpu_dollars_per_node_hour", h.gpu_dollars_per_node_hour},
                                    {"dram_dollars_per_gb_hour", h.dram_dollars_per_gb_hour}}}};
-  if (h.ssd_bytes > 0 || h.ssd_read_bytes_per_s > 0 || h.ssd_dollars_per_gb_hour > 0) {
+  if (h.ssd_bytes > 0 || h.ssd_read_bytes_per_s > 0 || h.ssd_dollars_per_gb_hour > 0 ||
+      h.ssd_read_latency_s > 0 || h.ssd_write_bytes_per_s > 0) {
     nlohmann::ordered_json& hw = json["hardware"];
     hw["ssd_bytes"] = h.ssd_bytes;
     hw["ssd_read_bytes_per_s"] = h.ssd_read_bytes_per_s;
     hw["ssd_dollars_per_gb_hour"] = h.ssd_dollars_per_gb_hour;
+    hw["ssd_read_latency_s"] = h.ssd_read_latency_s;
+    hw["ssd_write_bytes_per_s"] = h.ssd_write_bytes_per_s;
   }
   if (p.serving) json["serving"] = ServingToJson(*p.serving);
   return json;

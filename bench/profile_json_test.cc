@@ -179,20 +179,26 @@ TEST(ProfileJsonTest, ValidationErrorsNameTheFieldPath) {
   EXPECT_EQ(ErrorOf(j), "p.json: hardware.nic_bytes_per_s: must be a finite number > 0, got 0");
 }
 
-// Tier G3's local SSD: three optional hardware fields, written back only when one is set.
+// Tier G3's local SSD: five optional hardware fields, written back only when one is set.
 TEST(ProfileJsonTest, SsdFieldsRoundTripThroughJson) {
   // The default profile has an SSD (15 TB read at 25 GB/s, at the storage list price).
   const nlohmann::json printed = DefaultJson();
   EXPECT_EQ(printed["hardware"]["ssd_bytes"], 15'000'000'000'000u);
   EXPECT_EQ(printed["hardware"]["ssd_read_bytes_per_s"], 25e9);
   EXPECT_EQ(printed["hardware"]["ssd_dollars_per_gb_hour"], kListSsdDollarsPerGbHour);
+  EXPECT_EQ(printed["hardware"]["ssd_read_latency_s"], 100e-6);
+  EXPECT_EQ(printed["hardware"]["ssd_write_bytes_per_s"], 15.2e9);
   EXPECT_DOUBLE_EQ(kListSsdDollarsPerGbHour, 0.00005479452 / 1.073741824);
 
   CostProfile p = DefaultProfile();
   p.hardware.ssd_bytes = 3'840'000'000'000;
   p.hardware.ssd_read_bytes_per_s = 6.5e9;
   p.hardware.ssd_dollars_per_gb_hour = 0.0001;
+  p.hardware.ssd_read_latency_s = 80e-6;
+  p.hardware.ssd_write_bytes_per_s = 3.8e9;
   const nlohmann::json j = nlohmann::json::parse(CostProfileToJson(p).dump());
+  EXPECT_EQ(j["hardware"]["ssd_read_latency_s"], 80e-6);
+  EXPECT_EQ(j["hardware"]["ssd_write_bytes_per_s"], 3.8e9);
   EXPECT_EQ(j["hardware"]["ssd_bytes"], 3'840'000'000'000u);
   EXPECT_EQ(j["hardware"]["ssd_read_bytes_per_s"], 6.5e9);
   EXPECT_EQ(j["hardware"]["ssd_dollars_per_gb_hour"], 0.0001);
@@ -201,11 +207,13 @@ TEST(ProfileJsonTest, SsdFieldsRoundTripThroughJson) {
   EXPECT_EQ(CostModel(CostProfileFromJson(j, "p.json")).SsdBlocks(),
             3'840'000'000'000u / (512u * 327'680u));  // 22,888 blocks of 160 MiB
 
-  // Any one of the three set writes all three, and they read back the same.
+  // Any one of the five set writes all five, and they read back the same.
   CostProfile price_only = DefaultProfile();
   price_only.hardware.ssd_bytes = 0;
   price_only.hardware.ssd_read_bytes_per_s = 0;
   price_only.hardware.ssd_dollars_per_gb_hour = 0.0002;
+  price_only.hardware.ssd_read_latency_s = 0;
+  price_only.hardware.ssd_write_bytes_per_s = 0;
   const nlohmann::json k = nlohmann::json::parse(CostProfileToJson(price_only).dump());
   EXPECT_EQ(k["hardware"]["ssd_bytes"], 0u);
   EXPECT_EQ(k["hardware"]["ssd_read_bytes_per_s"], 0);
@@ -216,6 +224,7 @@ TEST(ProfileJsonTest, SsdFieldsRoundTripThroughJson) {
   CostProfile bandwidth_only = DefaultProfile();
   bandwidth_only.hardware.ssd_bytes = 0;
   bandwidth_only.hardware.ssd_dollars_per_gb_hour = 0;
+  bandwidth_only.hardware.ssd_read_latency_s = 0;
   const nlohmann::json b = nlohmann::json::parse(CostProfileToJson(bandwidth_only).dump());
   EXPECT_EQ(ErrorOf(b), "");
   EXPECT_EQ(CostProfileFromJson(b, "p.json"), bandwidth_only);
@@ -233,10 +242,13 @@ TEST(ProfileJsonTest, ProfileWithoutSsdPrintsNoSsdFields) {
   none.hardware.ssd_bytes = 0;
   none.hardware.ssd_read_bytes_per_s = 0;
   none.hardware.ssd_dollars_per_gb_hour = 0;
+  none.hardware.ssd_read_latency_s = 0;
+  none.hardware.ssd_write_bytes_per_s = 0;
   for (const CostProfile& p : {small, none}) {
     SCOPED_TRACE(p.name);
     const nlohmann::json j = nlohmann::json::parse(CostProfileToJson(p).dump());
-    for (const char* key : {"ssd_bytes", "ssd_read_bytes_per_s", "ssd_dollars_per_gb_hour"}) {
+    for (const char* key : {"ssd_bytes", "ssd_read_bytes_per_s", "ssd_dollars_per_gb_hour",
+                            "ssd_read_latency_s", "ssd_write_bytes_per_s"}) {
       EXPECT_FALSE(j["hardware"].contains(key)) << key;
     }
     EXPECT_EQ(CostProfileFromJson(j, "p.json"), p);
@@ -247,6 +259,8 @@ TEST(ProfileJsonTest, ProfileWithoutSsdPrintsNoSsdFields) {
   j["hardware"].erase("ssd_bytes");
   j["hardware"].erase("ssd_read_bytes_per_s");
   j["hardware"].erase("ssd_dollars_per_gb_hour");
+  j["hardware"].erase("ssd_read_latency_s");
+  j["hardware"].erase("ssd_write_bytes_per_s");
   EXPECT_EQ(ErrorOf(j), "");
   EXPECT_EQ(CostProfileFromJson(j, "p.json"), none);
 }
@@ -256,6 +270,15 @@ TEST(ProfileJsonTest, SsdFieldErrorsNameTheFieldPath) {
   j["hardware"]["ssd_read_bytes_per_s"] = -1;
   EXPECT_EQ(ErrorOf(j),
             "p.json: hardware.ssd_read_bytes_per_s: must be a finite number >= 0, got -1");
+
+  j = DefaultJson();
+  j["hardware"]["ssd_read_latency_s"] = -1e-3;
+  EXPECT_EQ(ErrorOf(j),
+            "p.json: hardware.ssd_read_latency_s: must be a finite number >= 0, got -0.001");
+
+  j = DefaultJson();
+  j["hardware"]["ssd_write_bytes_per_s"] = "fast";
+  EXPECT_NE(ErrorOf(j).find("hardware.ssd_write_bytes_per_s"), std::string::npos) << ErrorOf(j);
 
   j = DefaultJson();
   j["hardware"]["ssd_dollars_per_gb_hour"] = -0.5;

@@ -891,7 +891,19 @@ profile("p_ssd_negative_price.json", ssd_bytes=15000000000000, ssd_read_bytes_pe
         ssd_dollars_per_gb_hour=-1)
 profile("p_ssd_bytes_text.json", ssd_bytes="15TB", ssd_read_bytes_per_s=25e9)
 profile("p_ssd_read_only.json", ssd_read_bytes_per_s=25e9)
+profile("p_ssd_negative_latency.json", ssd_bytes=15000000000000, ssd_read_bytes_per_s=25e9,
+        ssd_read_latency_s=-1e-4)
+profile("p_ssd_write_text.json", ssd_bytes=15000000000000, ssd_read_bytes_per_s=25e9,
+        ssd_write_bytes_per_s="15GB/s")
+profile("p_ssd_negative_write.json", ssd_bytes=15000000000000, ssd_read_bytes_per_s=25e9,
+        ssd_write_bytes_per_s=-1)
 PY
+expect_error 19-profile-ssd-negative-latency 2 "p_ssd_negative_latency.json" "hardware.ssd_read_latency_s" ">= 0" -- \
+  "$kvtrace" simulate same.jsonl --profile p_ssd_negative_latency.json
+expect_error 19-profile-ssd-write-bandwidth-text 2 "p_ssd_write_text.json" "hardware.ssd_write_bytes_per_s" -- \
+  "$kvtrace" simulate same.jsonl --profile p_ssd_write_text.json
+expect_error 19-profile-ssd-negative-write-bandwidth 2 "p_ssd_negative_write.json" "hardware.ssd_write_bytes_per_s" ">= 0" -- \
+  "$kvtrace" simulate same.jsonl --profile p_ssd_negative_write.json
 expect_error 19-profile-ssd-without-read-bandwidth 2 "p_ssd_no_read.json" "hardware.ssd_read_bytes_per_s" "must be > 0 when hardware.ssd_bytes is set" -- \
   "$kvtrace" simulate same.jsonl --profile p_ssd_no_read.json
 expect_error 19-profile-ssd-zero-read-bandwidth 2 "p_ssd_zero_read.json" "hardware.ssd_read_bytes_per_s" "must be > 0 when hardware.ssd_bytes is set" -- \

@@ -58,6 +58,7 @@ Cluster::Cluster(const ClusterSpec& spec, const Trace& trace, size_t seed_copy_l
   }
   ssd_holders_ = std::make_unique<SimPrefixIndex>(spec.nodes.size());
   ssd_holders_->Reserve(trace.distinct_blocks());
+  ssd_writes_.assign(spec.nodes.size(), 0);
 }
 
 BlockCacheBytes Cluster::EstimateCacheBytes(const ClusterSpec& spec, size_t universe,
@@ -102,8 +103,15 @@ void Cluster::OnEvicted(size_t node, BlockId id) {
 void Cluster::Demote(size_t node, BlockId id) {
   BlockCache& ssd = ssd_caches_[node];
   if (ssd.capacity() == 0 || ssd.Touch(id)) return;
-  ssd.Insert(id, [&](BlockId victim) { ssd_holders_->Remove(node, victim); });
+  ssd.Insert(id, [&](BlockId victim) {
+    ssd_holders_->Remove(node, victim);
+    --ssd_resident_blocks_;
+  });
   ssd_holders_->Add(node, id);
+  ++ssd_resident_blocks_;
+  ++ssd_written_blocks_;
+  ++ssd_writes_[node];
+  ssd_writes_pending_ = true;
 }
 
 void Cluster::Insert(size_t node, BlockId id) {

@@ -105,6 +105,21 @@ class Cluster {
   bool HoldsOnSsd(size_t node, BlockId id) const {
     return ssd_holders_ != nullptr && ssd_holders_->Holds(id, node);
   }
+  // Blocks resident on every SSD, and written to them since the start.
+  uint64_t ssd_resident_blocks() const { return ssd_resident_blocks_; }
+  uint64_t ssd_written_blocks() const { return ssd_written_blocks_; }
+  // Calls each(node, blocks) for every node whose SSD was written since the last call, with
+  // the blocks written, and forgets them.
+  template <typename Each>
+  void TakeSsdWrites(Each&& each) {
+    if (!ssd_writes_pending_) return;
+    for (size_t n = 0; n < ssd_writes_.size(); ++n) {
+      if (ssd_writes_[n] == 0) continue;
+      each(n, ssd_writes_[n]);
+      ssd_writes_[n] = 0;
+    }
+    ssd_writes_pending_ = false;
+  }
   size_t node_resident(size_t node) const { return caches_[node].size(); }
   size_t node_capacity(size_t node) const { return capacity_[node]; }
 
@@ -129,6 +144,10 @@ class Cluster {
   uint64_t stranded_evictions_ = 0;
   std::vector<BlockCache> ssd_caches_;           // per node when any node has an SSD
   std::unique_ptr<SimPrefixIndex> ssd_holders_;  // who holds what on SSD
+  std::vector<uint64_t> ssd_writes_;             // per node: written since TakeSsdWrites
+  bool ssd_writes_pending_ = false;
+  uint64_t ssd_resident_blocks_ = 0;
+  uint64_t ssd_written_blocks_ = 0;
 };
 
 }  // namespace kvb

@@ -66,8 +66,15 @@ bool CostModel::ReusePaysOff(uint32_t input_tokens, uint32_t reused_tokens) cons
 
 double CostModel::SsdReadSeconds(uint64_t tokens) const {
   if (tokens == 0) return 0;
-  return static_cast<double>(tokens) * static_cast<double>(kv_bytes_per_token_) /
-         hardware_.ssd_read_bytes_per_s;
+  return hardware_.ssd_read_latency_s + static_cast<double>(tokens) *
+                                            static_cast<double>(kv_bytes_per_token_) /
+                                            hardware_.ssd_read_bytes_per_s;
+}
+
+double CostModel::SsdWriteSeconds(uint64_t blocks) const {
+  if (blocks == 0 || !(hardware_.ssd_write_bytes_per_s > 0)) return 0;
+  return static_cast<double>(blocks) * static_cast<double>(block_bytes_) /
+         hardware_.ssd_write_bytes_per_s;
 }
 
 double CostModel::TransferSeconds(uint64_t bytes) const {

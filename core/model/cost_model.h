@@ -54,9 +54,13 @@ class CostModel {
   bool ReusePaysOff(uint32_t input_tokens, uint32_t reused_tokens) const;
   // Time to move `bytes` over the node's NIC.
   double TransferSeconds(uint64_t bytes) const;
-  // Time to read `tokens` of KV from the node's SSD into DRAM: tokens x KvBytesPerToken() /
-  // ssd_read_bytes_per_s (0 for none; +inf without an SSD bandwidth).
+  // Time to read `tokens` of KV from the node's SSD into DRAM, as one read:
+  // ssd_read_latency_s + tokens x KvBytesPerToken() / ssd_read_bytes_per_s (0 for none;
+  // +inf without an SSD bandwidth).
   double SsdReadSeconds(uint64_t tokens) const;
+  // Time `blocks` demoted from DRAM hold the SSD: blocks x BlockBytes() /
+  // ssd_write_bytes_per_s (0 for none or without a write bandwidth).
+  double SsdWriteSeconds(uint64_t blocks) const;
 
   // A capacity in whole KV blocks: blocks as given, floor(tokens / block_tokens),
   // floor(bytes / BlockBytes()).

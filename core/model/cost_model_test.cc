@@ -250,5 +250,19 @@ TEST(PricesTest, DollarsByHand) {
   EXPECT_DOUBLE_EQ(prices.NetworkDollars(5'000'000'000), 0.05);  // 5 GB x $0.01
 }
 
+// The default profile's SSD: one 512-token block (167,772,160 bytes) reads in 100 us +
+// 6.7108864 ms at 25 GB/s and writes in 11.0376421 ms at 15.2 GB/s.
+TEST(CostModelTest, SsdReadsPayLatencyOnceAndWritesTheirBandwidth) {
+  const CostModel cost;
+  EXPECT_DOUBLE_EQ(cost.SsdReadSeconds(512), 100e-6 + 167772160 / 25e9);
+  EXPECT_DOUBLE_EQ(cost.SsdReadSeconds(1024), 100e-6 + 2 * 167772160 / 25e9);
+  EXPECT_EQ(cost.SsdReadSeconds(0), 0);
+  EXPECT_DOUBLE_EQ(cost.SsdWriteSeconds(1), 167772160 / 15.2e9);
+  EXPECT_EQ(cost.SsdWriteSeconds(0), 0);
+  CostProfile free_writes = DefaultProfile();
+  free_writes.hardware.ssd_write_bytes_per_s = 0;
+  EXPECT_EQ(CostModel(free_writes).SsdWriteSeconds(1000), 0);
+}
+
 }  // namespace
 }  // namespace kvb

@@ -56,8 +56,12 @@ CostProfile DefaultProfile() {
       "as opencost/opencost configs/default.json (commit 0d1f69cc975b, 'RAM', read 2026-12-05) "
       "lists it; storage is billed for the whole DRAM capacity of every node by default. SSD "
       "(tier G3, used only by clusters that set \"ssd\"): 15 TB of NVMe per node, as a DGX A100 "
-      "has (4 x 3.84 TB U.2, Microway's DGX A100 review); read at 25 GB/s, a guess (4 PCIe Gen4 "
-      "drives at about 6.5 GB/s each; not measured); billed at $0.00005479452 per GiB-hour = "
+      "has (4 x 3.84 TB U.2, Microway's DGX A100 review); read at 25 GB/s and written at 15.2 "
+      "GB/s: 4 x the Samsung PM1733 U.2's 6.4 GB/s sequential read and 3.8 GB/s write "
+      "(Samsung's announced figures as hardwareluxx.de reported them, news 50889; which drive a "
+      "DGX A100 ships is not checked, and striping over 4 drives at full speed is assumed); 100 "
+      "us per read, a guess (a typical NVMe read latency, paid once per request's read); billed at "
+      "$0.00005479452 per GiB-hour = "
       "$0.0000510 per GB-hour, opencost/opencost configs/default.json (commit 0d1f69cc975b, "
       "'storage', GCP persistent disk) as the nearest published list price; local NVMe is not "
       "listed there.";
@@ -79,7 +83,9 @@ CostProfile DefaultProfile() {
                 .gpu_dollars_per_node_hour = 24,
                 .ssd_bytes = 15'000'000'000'000,
                 .ssd_read_bytes_per_s = 25e9,
-                .ssd_dollars_per_gb_hour = kListSsdDollarsPerGbHour};
+                .ssd_dollars_per_gb_hour = kListSsdDollarsPerGbHour,
+                .ssd_read_latency_s = 100e-6,
+                .ssd_write_bytes_per_s = 15.2e9};
   p.block_tokens = 512;
   p.serving = DefaultServingProfile();
   return p;
@@ -150,6 +156,8 @@ void ValidateHardwareProfile(const HardwareProfile& h) {
   RequireNonNegative("hardware.dram_dollars_per_gb_hour", h.dram_dollars_per_gb_hour);
   RequireNonNegative("hardware.ssd_read_bytes_per_s", h.ssd_read_bytes_per_s);
   RequireNonNegative("hardware.ssd_dollars_per_gb_hour", h.ssd_dollars_per_gb_hour);
+  RequireNonNegative("hardware.ssd_read_latency_s", h.ssd_read_latency_s);
+  RequireNonNegative("hardware.ssd_write_bytes_per_s", h.ssd_write_bytes_per_s);
   if (h.ssd_bytes > 0 && !(h.ssd_read_bytes_per_s > 0)) {
     Fail("hardware.ssd_read_bytes_per_s", "must be > 0 when hardware.ssd_bytes is set");
   }

@@ -50,6 +50,10 @@ struct HardwareProfile {
   uint64_t ssd_bytes = 0;
   double ssd_read_bytes_per_s = 0;
   double ssd_dollars_per_gb_hour = 0;
+  // Latency of one read (paid once per request's SSD read) and the write bandwidth that
+  // blocks demoted from DRAM occupy the device for; 0: not modelled (free).
+  double ssd_read_latency_s = 0;
+  double ssd_write_bytes_per_s = 0;
 
   bool operator==(const HardwareProfile&) const = default;
 };

@@ -55,6 +55,7 @@ TEST(MetricTableTest, EachMetricReadsItsField) {
   r.provisioned_gb_hours = 79;
   r.hbm_prefix_cache = true, r.hbm_hit_blocks = 80, r.hbm_hit_rate = 0.81, r.hbm_evictions = 82;
   r.ssd_tier = true, r.ssd_hit_blocks = 83, r.ssd_read_bytes = 84, r.ssd_provisioned_gb_hours = 85;
+  r.ssd_write_bytes = 86, r.ssd_cached_gb_hours = 87;
   std::set<double> seen;
   for (const MetricSpec& m : Metrics()) seen.insert(m.read(r));
   EXPECT_EQ(seen.size(), Metrics().size()) << "two metrics read the same field";
@@ -66,7 +67,9 @@ TEST(MetricTableTest, EachMetricReadsItsField) {
   EXPECT_DOUBLE_EQ(FindMetric("provisioned_gb_hours")->read(r), 79);
   EXPECT_DOUBLE_EQ(FindMetric("hbm_hit_rate")->read(r), 0.81);
   EXPECT_DOUBLE_EQ(FindMetric("ssd_read_bytes")->read(r), 84);
-  EXPECT_EQ(Metrics().size(), 85u);
+  EXPECT_DOUBLE_EQ(FindMetric("ssd_write_bytes")->read(r), 86);
+  EXPECT_DOUBLE_EQ(FindMetric("ssd_cached_gb_hours")->read(r), 87);
+  EXPECT_EQ(Metrics().size(), 87u);
 }
 
 TEST(MetricTableTest, HbmMetricsAreNullWithoutTheTier) {
@@ -79,7 +82,8 @@ TEST(MetricTableTest, HbmMetricsAreNullWithoutTheTier) {
   r.hbm_prefix_cache = true;
   EXPECT_DOUBLE_EQ(FindMetric("hbm_hit_blocks")->read(r), 3);
   r.ssd_read_bytes = 5;
-  for (const char* name : {"ssd_hit_blocks", "ssd_read_bytes", "ssd_provisioned_gb_hours"}) {
+  for (const char* name : {"ssd_hit_blocks", "ssd_read_bytes", "ssd_provisioned_gb_hours",
+                           "ssd_write_bytes", "ssd_cached_gb_hours"}) {
     EXPECT_TRUE(std::isnan(FindMetric(name)->read(r))) << name;
   }
   r.ssd_tier = true;

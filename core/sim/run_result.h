@@ -124,6 +124,8 @@ struct RunResult {
   uint64_t ssd_hit_blocks = 0;          // of hit_blocks, those read from SSD
   uint64_t ssd_read_bytes = 0;          // KV read from SSD (then loaded into HBM)
   double ssd_provisioned_gb_hours = 0;  // every node's SSD capacity over the makespan
+  double ssd_cached_gb_hours = 0;       // KV bytes resident on SSDs, integrated over time
+  uint64_t ssd_write_bytes = 0;         // KV written to SSDs (blocks DRAM demoted)
   double hbm_utilisation_mean = 0;      // KV blocks in use / HBM blocks, over nodes and time
   double batch_size_mean = 0;           // requests in a step, time mean while a node steps
   uint64_t load_bytes = 0;              // reused KV loaded host DRAM -> HBM

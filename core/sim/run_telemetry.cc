@@ -100,6 +100,8 @@ void RunTelemetry::AdvanceTo(double t) {
 void RunTelemetry::SampleStorage(double t) {
   resident_blocks_.Set(t, static_cast<double>(cluster_.resident_blocks()));
   replica_blocks_.Set(t, static_cast<double>(cluster_.replica_blocks()));
+  if (cluster_.has_ssd())
+    ssd_resident_blocks_.Set(t, static_cast<double>(cluster_.ssd_resident_blocks()));
 }
 
 // Creates windows up to `index`, recording each finished window's end state.
@@ -219,6 +221,8 @@ void RunTelemetry::Finish(double now_s) {
   constexpr double kByteSecondsPerGbHour = Prices::kBytesPerGb * Prices::kSecondsPerHour;
   r.cached_gb_hours = resident_byte_s / kByteSecondsPerGbHour;
   r.replica_gb_hours = replica_byte_s / kByteSecondsPerGbHour;
+  r.ssd_cached_gb_hours =
+      ssd_resident_blocks_.Integral(now_s) * block_bytes / kByteSecondsPerGbHour;
   const double span_s = now_s - replica_blocks_.start_s();
   r.replica_blocks = span_s > 0 ? replica_blocks_.Integral(now_s) / span_s : 0;
   r.replica_bytes = r.replica_blocks * block_bytes;

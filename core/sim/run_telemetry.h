@@ -82,6 +82,7 @@ class RunTelemetry {
   double seed_replica_block_sum_ = 0;    // seed-compat: replica blocks after each request
   TimeWeightedAverage resident_blocks_;  // blocks resident over the cluster, over time
   TimeWeightedAverage replica_blocks_;
+  TimeWeightedAverage ssd_resident_blocks_;  // blocks resident on SSDs, over time
 };
 
 }  // namespace kvb

@@ -293,6 +293,7 @@ class Simulator final {
         scratch_prefix_(nodes_.size()),
         links_(nodes_.size() +
                (config.shape == ClusterShape::kDisaggregated ? config.decode_nodes : 0)),
+        ssd_devices_(nodes_.size()),
         replicas_(
             config, cluster_, links_, result_, replication,
             [this](double end_s, uint64_t id) {
@@ -539,12 +540,14 @@ class Simulator final {
         } else {
           replicas_.CopyArrived(e.id);
         }
+        IssueSsdWrites(e.t);
         telemetry_.SampleStorage(e.t);
         continue;
       }
       CheckStop(next);
       AdvanceTo(arrival_s);
       const uint32_t node = Arrive(static_cast<uint32_t>(next), arrival_s);
+      IssueSsdWrites(arrival_s);
       ++next;
       if (node != kRejectRequest && !nodes_[node].busy && StartNext(node, arrival_s)) {
         events_.push({nodes_[node].current.end_s, kCompletion, node});
@@ -655,17 +658,20 @@ class Simulator final {
     const LoadSplit split = tiered_ ? SplitLoad(r, reused, runs)
                                     : LoadSplit{ReusedTokens(r, reused), 0, 0, memo_load_s_};
     prediction_error_.Add(std::abs(q.predicted_s / prefill_s - 1));
+    // The GPU waits for its SSD read to start (the wait is load time, not prefill).
+    const double ssd_wait_s = SsdReadWait(node, t + transfer_s, split);
     ttft_parts_.queue_s += t - q.arrival_s;
     ttft_parts_.transfer_s += transfer_s;
-    ttft_parts_.load_s += split.seconds;
+    ttft_parts_.load_s += split.seconds + ssd_wait_s;
     ttft_parts_.prefill_s += prefill_s - split.seconds;
     result_.load_bytes += uint64_t{split.h2d_tokens} * config_.cost.KvBytesPerToken();
     result_.ssd_read_bytes += uint64_t{split.ssd_tokens} * config_.cost.KvBytesPerToken();
     result_.ssd_hit_blocks += split.ssd_blocks;
-    const double ttft_s = (t - q.arrival_s) + transfer_s + prefill_s;
+    const double ttft_s = (t - q.arrival_s) + transfer_s + ssd_wait_s + prefill_s;
     s.busy = true;
     const auto pending = static_cast<uint32_t>(r.blocks.size() - reused);
-    s.current = InService{q.request, t + transfer_s + prefill_s, local, fetched, pending};
+    s.current =
+        InService{q.request, t + transfer_s + ssd_wait_s + prefill_s, local, fetched, pending};
     busy_until_s_[node] = s.current.end_s;
     pending_prefill_blocks_[node] += pending;
     result_.nodes[node].busy_s += prefill_s;
@@ -851,6 +857,23 @@ class Simulator final {
 
   double FetchSeconds(uint32_t blocks) const {
     return config_.cost.TransferSeconds(uint64_t{blocks} * config_.cost.BlockBytes());
+  }
+
+  // Blocks DRAM demoted to SSD until t hold each SSD for their write time from t (no
+  // earlier than what the device was doing); a write bandwidth of 0 leaves writes free.
+  void IssueSsdWrites(double t) {
+    cluster_.TakeSsdWrites([&](size_t node, uint64_t blocks) {
+      const double seconds = config_.cost.SsdWriteSeconds(blocks);
+      if (seconds > 0) ssd_devices_.Reserve(node, t, seconds);
+    });
+  }
+  // A read of `split`'s SSD part on `node` from `earliest_s`, queued behind the device's
+  // earlier reads and writes (first come first served, our rule: the device is one queue);
+  // returns the wait before it starts (its own time is in split.seconds).
+  double SsdReadWait(uint32_t node, double earliest_s, const LoadSplit& split) {
+    if (split.ssd_tokens == 0) return 0;
+    const double read_s = config_.cost.SsdReadSeconds(split.ssd_tokens);
+    return ssd_devices_.Reserve(node, earliest_s, read_s) - read_s - earliest_s;
   }
 
   // Every node's KV capacity (DRAM; or SSD) held for `span_s`, in GB-hours (what
@@ -1060,6 +1083,7 @@ class Simulator final {
       AdvanceServingTo(t, i);
       if (refresh_s == 0) PublishSignals();
       ArriveServing(i, t);
+      IssueSsdWrites(t);
     }
     for (size_t n = 0; n < prefill_nodes_; ++n) engines_[n].Drain();
     HarvestEngineEvents(0, prefill_nodes_);
@@ -1151,6 +1175,7 @@ class Simulator final {
           LastToken(node, index, e.t);
         }
       }
+      IssueSsdWrites(e.t);
       telemetry_.SampleStorage(e.t);
     }
   }
@@ -1202,7 +1227,8 @@ class Simulator final {
     p.ssd_hit = split.ssd_blocks;
     // Loaded whole before the request joins a batch: vLLM's asynchronous KV load (the
     // request waits for remote KV), not overlapped layer by layer (docs/ENGINE.md).
-    p.load_s = tiered_ ? split.seconds : config_.cost.LoadSeconds(reused_tokens);
+    p.load_s = tiered_ ? split.seconds + SsdReadWait(node, t + p.transfer_s, split)
+                       : config_.cost.LoadSeconds(reused_tokens);
     if (config_.overlap_load) {
       // Layer by layer under the prefill: only what the compute does not cover delays it
       // (Mooncake section 4's layer-wise prefill; our simplification: the load's excess).
@@ -1510,7 +1536,10 @@ class Simulator final {
       r.node_seconds =
           static_cast<double>(engines_.empty() ? nodes_.size() : engines_.size()) * r.makespan_s;
       r.provisioned_gb_hours = ProvisionedGbHours(r.makespan_s);
-      if (cluster_.has_ssd()) r.ssd_provisioned_gb_hours = ProvisionedGbHours(r.makespan_s, true);
+      if (cluster_.has_ssd()) {
+        r.ssd_provisioned_gb_hours = ProvisionedGbHours(r.makespan_s, true);
+        r.ssd_write_bytes = cluster_.ssd_written_blocks() * config_.cost.BlockBytes();
+      }
       // prefill_only: the first token is the only one, so only a TTFT SLO applies.
       if (engines_.empty()) {
         r.goodput =
@@ -1564,6 +1593,7 @@ class Simulator final {
   ClusterViewBuilder view_;
   RunResult result_;
   LinkSchedule links_;
+  LinkSchedule ssd_devices_;  // each node's SSD: reads and demotion writes, in issue order
   ReplicaManager replicas_;
   RunTelemetry telemetry_;
   std::unique_ptr<HotspotTracker> tracker_;
@@ -1629,7 +1659,12 @@ void ApplyPrices(const Prices& prices, RunResult& r) {
   r.storage_usd = prices.StorageDollars(prices.storage_billing == StorageBilling::kProvisioned
                                             ? r.provisioned_gb_hours
                                             : r.cached_gb_hours);
-  if (r.ssd_tier) r.storage_usd += r.ssd_provisioned_gb_hours * prices.ssd_dollars_per_gb_hour;
+  if (r.ssd_tier) {
+    r.storage_usd +=
+        prices.ssd_dollars_per_gb_hour * (prices.storage_billing == StorageBilling::kProvisioned
+                                              ? r.ssd_provisioned_gb_hours
+                                              : r.ssd_cached_gb_hours);
+  }
   r.network_usd = prices.NetworkDollars(r.transfer_bytes);
   r.usd_per_1k_requests =
       r.served > 0 ? (r.gpu_usd + r.storage_usd + r.network_usd) * 1000.0 / r.served : 0;

@@ -19,6 +19,7 @@
 namespace kvb {
 namespace {
 
+using testing::HandServingProfile;
 using testing::kEps;
 using testing::MakeTrace;
 using testing::MillisecondPerTokenCost;
@@ -185,6 +186,88 @@ TEST_P(EveryRouterOnTiers, ConservesAndRepeats) {
   }
 }
 INSTANTIATE_TEST_SUITE_P(SsdTier, EveryRouterOnTiers, ::testing::Bool());
+
+// A read's latency is paid once, before its bytes: the first schedule with 5 ms per read
+// ends R2 at 289 ms (5 + 80 ms read, 4 ms compute).
+TEST(SsdTierTest, AReadPaysItsLatencyOnce) {
+  const auto trace = MakeTrace({{0, 8, {1, 2}}, {100, 8, {3, 4}}, {200, 12, {1, 2, 5}}}, 4);
+  SimConfig config = OneNode(2, 10);
+  HardwareProfile hw = config.cost.hardware();
+  hw.ssd_read_latency_s = 0.005;
+  config.cost = CostModel(config.cost.model(), hw, 4);
+  ScriptedRouter router({0, 0, 0});
+  const RunResult r = Simulate(*trace, config, router);
+  EXPECT_EQ(r.ssd_hit_blocks, 2u);
+  EXPECT_NEAR(r.makespan_s, 0.289, kEps);
+  EXPECT_NEAR(r.ttft_load_mean_s, 0.085 / 3, kEps);
+  EXPECT_NEAR(router.views_[2].prefill_s_with_prefix[0], 0.089, kEps);  // predicted too
+}
+
+// Demoted blocks hold the SSD at its write bandwidth, and a read queues behind them: the
+// first schedule with writes at 16 B/s. R1 ends at 108 ms demoting blocks 1 and 2 (16
+// bytes: the SSD writes until 1.108 s); R2 at 200 ms reads from 1.108 s to 1.188 s and
+// computes 4 ms.
+TEST(SsdTierTest, AReadWaitsForTheWritesBeforeIt) {
+  const auto trace = MakeTrace({{0, 8, {1, 2}}, {100, 8, {3, 4}}, {200, 12, {1, 2, 5}}}, 4);
+  SimConfig config = OneNode(2, 10);
+  HardwareProfile hw = config.cost.hardware();
+  hw.ssd_write_bytes_per_s = 16;
+  config.cost = CostModel(config.cost.model(), hw, 4);
+  ScriptedRouter router({0, 0, 0});
+  const RunResult r = Simulate(*trace, config, router);
+  EXPECT_EQ(r.ssd_hit_blocks, 2u);
+  EXPECT_NEAR(r.makespan_s, 1.192, kEps);
+  EXPECT_NEAR(r.ttft_mean_s, (0.008 + 0.008 + 0.992) / 3, kEps);
+  EXPECT_NEAR(r.ttft_load_mean_s, 0.988 / 3, kEps);  // 908 ms waiting, 80 ms reading
+  // R2's own store at 1.192 s demotes 4, 3 and 5 (R2 stores 5 2 1 into 2 blocks of DRAM).
+  EXPECT_EQ(r.ssd_write_bytes, 5u * 8);
+}
+
+// Occupied billing bills the SSD's resident bytes over time: blocks 1 and 2 from 108 ms to
+// the end at 284 ms (R2's store at the end adds 3 more for no time).
+TEST(SsdTierTest, OccupiedBillingBillsTheSsdsResidentBytes) {
+  const auto trace = MakeTrace({{0, 8, {1, 2}}, {100, 8, {3, 4}}, {200, 12, {1, 2, 5}}}, 4);
+  SimConfig config = OneNode(2, 10);
+  config.prices.ssd_dollars_per_gb_hour = 2;
+  config.prices.storage_dollars_per_gb_hour = 0;
+  ScriptedRouter router({0, 0, 0});
+  const RunResult provisioned = Simulate(*trace, config, router);
+  const double occupied_gb_hours = 2 * 8 * (0.284 - 0.108) / (1e9 * 3600);
+  EXPECT_NEAR(provisioned.ssd_cached_gb_hours, occupied_gb_hours, 1e-22);
+  EXPECT_NEAR(provisioned.storage_usd, 2 * provisioned.ssd_provisioned_gb_hours, 1e-20);
+  config.prices.storage_billing = StorageBilling::kOccupied;
+  ScriptedRouter again({0, 0, 0});
+  const RunResult occupied = Simulate(*trace, config, again);
+  EXPECT_NEAR(occupied.storage_usd, 2 * occupied_gb_hours, 1e-22);
+  EXPECT_LT(occupied.storage_usd, provisioned.storage_usd);
+}
+
+// On a serving engine two requests arriving together read their SSD blocks one after the
+// other (one block: 1 s each). R0-R2 and R5 leave blocks 1, 2, 3 on SSD (DRAM holds 6); R3
+// and R4 arrive at 10 s: R3 loads in 1 s + H2D, R4 waits 1 s more.
+TEST(SsdTierTest, ReadsOnOneSsdQueue) {
+  const auto trace = MakeTrace({{0, 16, {1}},
+                                {0, 16, {2}},
+                                {0, 16, {3}},
+                                {5000, 16, {6}},
+                                {10000, 32, {1, 4}},
+                                {10000, 32, {2, 5}}},
+                               16);
+  CostProfile profile = HandServingProfile();
+  profile.hardware.ssd_read_bytes_per_s = 16 * 327680;  // a block a second
+  profile.hardware.ssd_read_latency_s = 0;
+  profile.hardware.ssd_write_bytes_per_s = 0;
+  SimConfig config;
+  config.mode = SimMode::kRealistic;
+  config.shape = ClusterShape::kAggregated;
+  config.cost = CostModel(profile);
+  config.cluster.nodes.assign(1, NodeSpec{1, "lru", 1.0, 10, "lru"});
+  ScriptedRouter router(std::vector<uint32_t>(trace->size(), 0));
+  const RunResult r = Simulate(*trace, config, router);
+  EXPECT_EQ(r.ssd_hit_blocks, 2u);
+  const double h2d_s = 16 * 327680 / 100e9;
+  EXPECT_NEAR(r.ttft_load_mean_s, (1 + h2d_s + 2 + h2d_s) / 6, kEps);
+}
 
 TEST(SsdTierTest, ConfigErrorsNameTheField) {
   const auto trace = MakeTrace({{0, 8, {1, 2}}}, 4);
