@@ -178,6 +178,7 @@ nlohmann::ordered_json CellDetails(const LoadedMatrix& m, const Cell& cell, cons
   if (k.ssd_capacity_blocks > 0) {  // tier G3's, likewise
     d["ssd_capacity_blocks"] = k.ssd_capacity_blocks;
     d["ssd_eviction"] = k.ssd_eviction;
+    if (k.ssd_pooled) d["ssd_pooled"] = true;
   }
   d["error"] = run.error;
   if (run.error.empty()) d["result"] = RunResultToJson(run.result);

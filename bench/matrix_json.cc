@@ -337,6 +337,10 @@ class Parser {
                                           DidYouMeanName(k.ssd_eviction, EvictionPolicies()),
                                           " (known: ", JoinNames(EvictionPolicies()), ")"));
         }
+        if (d.Has("pooled")) {
+          k.ssd_pooled = d.Bool("pooled");
+          if (k.ssd_pooled && k.scope != "pool") d.Fail("pooled", "needs scope \"pool\"");
+        }
         d.Finish();
       }
       if (o.Has("dram_write")) {
@@ -715,6 +719,7 @@ nlohmann::ordered_json MatrixConfigToJson(const MatrixConfig& c) {
     }
     if (k.ssd_capacity_blocks > 0) {  // tier G3's, likewise
       j["ssd"] = {{"capacity", k.ssd_capacity}, {"eviction", k.ssd_eviction}};
+      if (k.ssd_pooled) j["ssd"]["pooled"] = true;  // shown when set: older cells keep their JSON
     }
     j["profile"] = k.profile;
     j["ttft_slo_s"] = k.ttft_slo_s;
@@ -911,6 +916,7 @@ MatrixSpec BuildMatrixSpec(const MatrixConfig& c, TraceCache& traces) {
     config.cluster.scope = k.scope == "global" ? CacheScope::kGlobal
                            : k.scope == "pool" ? CacheScope::kPool
                                                : CacheScope::kLocal;
+    config.cluster.pool_ssd = k.ssd_pooled;
     config.cluster.pool_placement = k.pool_placement == "hashed"     ? PoolPlacement::kHashed
                                     : k.pool_placement == "balanced" ? PoolPlacement::kBalanced
                                                                      : PoolPlacement::kLocal;

@@ -45,6 +45,7 @@ struct ClusterConfig {
   std::string ssd_capacity;
   uint64_t ssd_capacity_blocks = 0;
   std::string ssd_eviction;
+  bool ssd_pooled = false;      // pool scope: the SSDs join the pool ("ssd": {"pooled": true})
   double ttft_slo_s = 0;        // 0: no SLO
   double tbt_slo_s = 0;         // serving shapes: mean-TBT SLO; 0: none
   double signal_refresh_s = 0;  // serving shapes: load signals' refresh period; 0: exact

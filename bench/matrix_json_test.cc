@@ -290,6 +290,17 @@ std::vector<BadConfig> BadConfigs() {
        },
        "m.json: clusters[1].ssd: profile 'llama3-8b_1xh100' has no "
        "hardware.ssd_read_bytes_per_s to read it with"},
+      {"pooled SSD on a local cluster",
+       [](json& c) {
+         c["clusters"][1]["ssd"] = {{"pooled", true}};
+       },
+       "m.json: clusters[1].ssd.pooled: needs scope \"pool\""},
+      {"pooled SSD not a boolean",
+       [](json& c) {
+         c["clusters"][2]["scope"] = "pool";
+         c["clusters"][2]["ssd"] = {{"pooled", "yes"}};
+       },
+       "m.json: clusters[2].ssd.pooled: expected true or false, got string"},
       {"SSD capacity under a block",
        [](json& c) {
          c["clusters"][1]["ssd"] = {{"capacity", "511tokens"}};
@@ -1097,6 +1108,28 @@ TEST(MatrixJsonTest, ExpandedCellsAndTheirSimConfigsFollowTheConfig) {
       EXPECT_EQ(sim.cluster.scope, CacheScope::kGlobal);
     }
   }
+}
+
+// "ssd": {"pooled": true} puts a pool cluster's SSDs in the pool (ClusterSpec::pool_ssd),
+// shown in the config's JSON only when set; "pooled": false is the default.
+TEST(MatrixJsonTest, PooledSsdReachesTheSimConfig) {
+  json config = BaseConfig();
+  config["clusters"][1]["scope"] = "pool";
+  config["clusters"][1]["ssd"] = {{"capacity", "1Mtokens"}, {"pooled", true}};
+  config["clusters"][2]["scope"] = "pool";
+  config["clusters"][2]["ssd"] = {{"capacity", "1Mtokens"}, {"pooled", false}};
+  const MatrixConfig c = ParseMatrixConfig(config, "m.json");
+  EXPECT_TRUE(c.clusters[1].ssd_pooled);
+  EXPECT_FALSE(c.clusters[2].ssd_pooled);
+  const nlohmann::ordered_json shown = MatrixConfigToJson(c);
+  EXPECT_EQ(shown["clusters"][1]["ssd"]["pooled"], true);
+  EXPECT_FALSE(shown["clusters"][2]["ssd"].contains("pooled"));
+  EXPECT_TRUE(ParseOk(json::parse(shown.dump())).clusters[1].ssd_pooled);
+  TraceCache traces;
+  const MatrixSpec spec = BuildMatrixSpec(c, traces);
+  EXPECT_FALSE(spec.clusters[0].config.cluster.pool_ssd);
+  EXPECT_TRUE(spec.clusters[1].config.cluster.pool_ssd);
+  EXPECT_FALSE(spec.clusters[2].config.cluster.pool_ssd);
 }
 
 // Mooncake Store's pool: "scope": "pool" and its "pool_placement" ("local" when left out)

@@ -931,7 +931,8 @@ expect_ok 19-ssd-prefill-only-runs \
   -- "$kvbench" --config m_ssd_run.json --out r_ssd_run.json --summary=false
 
 # ---------------------------------------------------------------------------------------
-# 20. Mooncake-Store pool scope: a cluster's "scope": "pool" and its "pool_placement". Bad
+# 20. Mooncake-Store pool scope: a cluster's "scope": "pool", its "pool_placement" and its
+#     SSDs' "pooled". Bad
 #     values exit 2 naming the config and the field; a prefill_only pool cluster is accepted.
 matrix m_scope_bad.json scope_bad '["random"]' '[{"name": "c", "mode": "realistic", "nodes": 2, "scope": "cluster"}]' same.jsonl
 expect_error 20-scope-unknown 2 "m_scope_bad.json" "clusters[0].scope" 'expected "local", "global" or "pool", got "cluster"' -- \
@@ -954,6 +955,19 @@ expect_error 20-pool-placement-not-a-string 2 "m_pp_number.json" "clusters[0].po
 serving m_pool_ok.json pool_ok '"shape": "prefill_only", "scope": "pool", "pool_placement": "balanced"'
 expect_ok 20-pool-prefill-only-accepted 'check listing 20-pool-prefill-only-accepted.out 1' \
   -- "$kvbench" --config m_pool_ok.json --list
+serving m_pssd_local.json pssd_local '"ssd": {"capacity": "1Mtokens", "pooled": true}'
+expect_error 20-pooled-ssd-without-pool-scope 2 "m_pssd_local.json" "clusters[0].ssd.pooled" 'needs scope "pool"' -- \
+  "$kvbench" --config m_pssd_local.json --list
+serving m_pssd_text.json pssd_text '"scope": "pool", "ssd": {"pooled": "yes"}'
+expect_error 20-pooled-ssd-not-a-boolean 2 "m_pssd_text.json" "clusters[0].ssd.pooled" "expected true or false" -- \
+  "$kvbench" --config m_pssd_text.json --list
+# Two nodes with DRAM for 4 of the 8 blocks every request repeats, hashed into the pool, their
+# SSDs pooled: every request after the first reuses all 8 blocks (hit rate 0.99; 0.98375
+# unpooled, when a node cannot read what the other's SSD holds).
+matrix m_pssd_run.json pssd_run '["least_loaded"]' '[{"name": "c", "mode": "realistic", "nodes": 2, "capacity": "2blocks", "scope": "pool", "pool_placement": "hashed", "ssd": {"capacity": "1Mtokens", "pooled": true}}]' same.jsonl
+expect_ok 20-pooled-ssd-runs \
+  'check cells r_pssd_run.json "c[\"served\"] == 100 and abs(c[\"hit_rate\"] - 0.99) < 1e-12 and c[\"ssd_hit_blocks\"] > 0"' \
+  -- "$kvbench" --config m_pssd_run.json --out r_pssd_run.json --summary=false
 
 # ---------------------------------------------------------------------------------------
 total_ms=$(( ($(usec) - ${test_start/./}) / 1000 ))

@@ -45,6 +45,9 @@ struct ClusterSpec {
   std::vector<NodeSpec> nodes;
   CacheScope scope = CacheScope::kLocal;
   PoolPlacement pool_placement = PoolPlacement::kLocal;  // pool scope only
+  // Pool scope: every node's SSD (tier G3) is in the pool too; a block only SSDs hold is read
+  // on its holder, then sent (Mooncake Store's DRAM + SSD pool).
+  bool pool_ssd = false;
   // Serving shapes: each node's HBM keeps the blocks of finished requests as a prefix cache
   // (tier G1, HbmPrefixCache) evicted by `hbm_eviction`; off, HBM holds running requests only.
   bool hbm_prefix_cache = false;

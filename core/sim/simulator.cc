@@ -229,6 +229,15 @@ void ValidateSimConfig(const Trace& trace, const SimConfig& config) {
     }
     RequireEvictionPolicy(node.ssd_eviction, absl::StrCat("cluster.nodes[", n, "].ssd.eviction"));
   }
+  if (config.cluster.pool_ssd) {
+    if (config.cluster.scope != CacheScope::kPool) {
+      throw InputError("cluster.ssd.pooled: needs scope \"pool\"");
+    }
+    if (std::none_of(config.cluster.nodes.begin(), config.cluster.nodes.end(),
+                     [](const NodeSpec& n) { return n.ssd_capacity_blocks > 0; })) {
+      throw InputError("cluster.ssd.pooled: no node has an SSD");
+    }
+  }
   if (config.early_rejection != EarlyRejection::kNone &&
       (!disaggregated || config.tbt_slo_s <= 0)) {
     throw InputError("early_rejection: needs a disaggregated cluster and tbt_slo_s > 0");
@@ -702,7 +711,8 @@ class Simulator final {
                              : std::min<uint32_t>(fetch_to, static_cast<uint32_t>(r.blocks.size()));
       best = PoolRun(node, r, local, limit);
       if (best > local && (fetch_from != kEngineFetch ||
-                           FetchSeconds(best - local) + PredictPrefill(i, r, node, best) <
+                           FetchSeconds(best - local) + PoolSsdReadSeconds(node, r, local, best) +
+                                   PredictPrefill(i, r, node, best) <
                                PredictPrefill(i, r, node, local))) {
         source = kPoolSource;
       } else {
@@ -742,41 +752,64 @@ class Simulator final {
 
   bool Pooled() const { return config_.cluster.scope == CacheScope::kPool; }
 
+  // Pool scope: whether some node's DRAM holds `id`, or (pool_ssd) some node's SSD.
+  bool InPool(BlockId id) const {
+    return cluster_.holders().Held(id) ||
+           (config_.cluster.pool_ssd && cluster_.ssd_holders()->Held(id));
+  }
   // Pool scope: from block `from`, the run of `r`'s blocks (before `limit`) that `node`
-  // holds or some node's DRAM holds.
+  // holds or the pool holds.
   uint32_t PoolRun(uint32_t node, const Request& r, uint32_t from, uint32_t limit) const {
     uint32_t end = from;
-    while (end < limit &&
-           (cluster_.holders().Held(r.blocks[end]) || HeldLocally(node, r.blocks[end]))) {
-      ++end;
-    }
+    while (end < limit && (InPool(r.blocks[end]) || HeldLocally(node, r.blocks[end]))) ++end;
     return end;
+  }
+  // The SSD read a pool fetch of blocks [from, to) of `r` adds: of them, those only SSDs
+  // hold, as one read (0 unless pool_ssd). The engine's fetch rule counts it.
+  double PoolSsdReadSeconds(uint32_t node, const Request& r, uint32_t from, uint32_t to) const {
+    if (!config_.cluster.pool_ssd) return 0;
+    uint64_t blocks = 0;
+    for (uint32_t j = from; j < to; ++j) {
+      blocks += !HeldLocally(node, r.blocks[j]) && !cluster_.holders().Held(r.blocks[j]);
+    }
+    return config_.cost.SsdReadSeconds(blocks * trace_.block_tokens());
   }
 
   // Moves blocks [plan.local, plan.best) of `r` to `node` from t: from plan.source, or
-  // (pool) each block not held by `node` from the holder whose link frees first (lowest
-  // node on ties), runs of one source as one transfer. Every part holds both links, so
+  // (pool) each block not held by `node` from the DRAM holder whose link frees first
+  // (lowest node on ties), else (pool_ssd) from the SSD holder whose link and SSD free
+  // first, runs of one source and tier as one transfer. Every part holds both links, so
   // the parts cross the destination's NIC one after another and a busy source delays its
-  // part. Sets `fetched` to the blocks moved; returns the seconds until the last arrives.
+  // part; a part from SSD is read on its holder's SSD first (one read, queued there).
+  // Sets `fetched` to the blocks moved; returns the seconds until the last arrives.
   double Fetch(uint32_t node, const Request& r, const FetchPlan& plan, double t,
                uint32_t& fetched) {
     fetched = 0;
     double end_s = t;
-    const auto move = [&](uint32_t source, uint32_t blocks) {
+    const auto move = [&](uint32_t source, uint32_t blocks, bool from_ssd) {
       const uint64_t bytes = uint64_t{blocks} * config_.cost.BlockBytes();
-      end_s = std::max(end_s, links_.Reserve(node, source, t, FetchSeconds(blocks)));
+      double start_s = t;
+      if (from_ssd) {
+        start_s = ssd_devices_.Reserve(
+            source, t, config_.cost.SsdReadSeconds(uint64_t{blocks} * trace_.block_tokens()));
+        result_.ssd_read_bytes += bytes;
+        result_.ssd_hit_blocks += blocks;
+      }
+      end_s = std::max(end_s, links_.Reserve(node, source, start_s, FetchSeconds(blocks)));
       fetched += blocks;
       result_.transfer_bytes += bytes;
       result_.fetch_bytes += bytes;
       CountFetch(source, node, blocks);
     };
     if (plan.source != kPoolSource) {
-      move(plan.source, plan.best - plan.local);
+      move(plan.source, plan.best - plan.local, false);
       return end_s - t;
     }
     uint32_t run_source = node, run_blocks = 0;
+    bool run_ssd = false;
     for (uint32_t j = plan.local; j < plan.best; ++j) {
       uint32_t source = node;
+      bool from_ssd = false;
       if (!HeldLocally(node, r.blocks[j])) {
         double free_s = std::numeric_limits<double>::infinity();
         for (const NodeId h : cluster_.holders().Holders(r.blocks[j])) {
@@ -786,15 +819,26 @@ class Simulator final {
             source = h;
           }
         }
+        if (source == node) {  // no DRAM holds it: a pooled SSD does (PoolRun)
+          from_ssd = true;
+          for (const NodeId h : cluster_.ssd_holders()->Holders(r.blocks[j])) {
+            const double h_free_s = std::max({t, links_.free_s(h), ssd_devices_.free_s(h)});
+            if (h_free_s < free_s) {
+              free_s = h_free_s;
+              source = h;
+            }
+          }
+        }
       }
-      if (source != run_source && run_blocks > 0) {
-        if (run_source != node) move(run_source, run_blocks);
+      if ((source != run_source || from_ssd != run_ssd) && run_blocks > 0) {
+        if (run_source != node) move(run_source, run_blocks, run_ssd);
         run_blocks = 0;
       }
       run_source = source;
+      run_ssd = from_ssd;
       ++run_blocks;
     }
-    if (run_blocks > 0 && run_source != node) move(run_source, run_blocks);
+    if (run_blocks > 0 && run_source != node) move(run_source, run_blocks, run_ssd);
     return end_s - t;
   }
 
@@ -941,9 +985,7 @@ class Simulator final {
   LongestPrefixResult LocalPrefixes(std::span<const BlockId> blocks) {
     if (Pooled()) {
       pool_prefix_ = 0;
-      while (pool_prefix_ < blocks.size() && cluster_.holders().Held(blocks[pool_prefix_])) {
-        ++pool_prefix_;
-      }
+      while (pool_prefix_ < blocks.size() && InPool(blocks[pool_prefix_])) ++pool_prefix_;
     }
     const SimPrefixIndex* ssd = cluster_.ssd_holders();
     if (!hbm_ && ssd == nullptr) return cluster_.holders().LongestPrefix(blocks, prefix_);
