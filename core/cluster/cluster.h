@@ -110,6 +110,9 @@ class Cluster {
   }
   // Blocks resident on every SSD, and written to them since the start.
   uint64_t ssd_resident_blocks() const { return ssd_resident_blocks_; }
+  size_t ssd_node_resident(size_t node) const {
+    return ssd_caches_.empty() ? 0 : ssd_caches_[node].size();
+  }
   uint64_t ssd_written_blocks() const { return ssd_written_blocks_; }
   // Calls each(node, blocks) for every node whose SSD was written since the last call, with
   // the blocks written, and forgets them.

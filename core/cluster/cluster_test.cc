@@ -1,7 +1,10 @@
 #include "core/cluster/cluster.h"
 
+#include <random>
+#include <string>
 #include <vector>
 
+#include "core/cache/eviction_policy.h"
 #include "core/util/input_error.h"
 #include "gtest/gtest.h"
 
@@ -96,6 +99,66 @@ TEST(ClusterTest, SeedCopiesLiveOutsideMemoryAndReinsertAsNew) {
   EXPECT_TRUE(cluster.Holds(0, d));
   EXPECT_EQ(cluster.node_resident(0), 3u);
   EXPECT_EQ(cluster.evictions(), 2u);
+}
+
+// Under every policy, random stores, inserts and touches on three nodes never put more
+// blocks in a node's DRAM or SSD than its capacity, and the counters and indexes agree
+// with a count over every id.
+TEST(ClusterTest, NoTierEverHoldsMoreThanItsCapacity) {
+  std::mt19937 rng(7);
+  std::vector<std::vector<RawBlockId>> requests;
+  for (int r = 0; r < 40; ++r) {
+    std::vector<RawBlockId> ids;
+    const RawBlockId root = 1000 * (r % 6);  // six families of shared prefixes
+    for (int b = 0; b < 6; ++b) ids.push_back(b < 3 ? root + b : root + 100 * r + b);
+    requests.push_back(ids);
+  }
+  const auto trace = Chain(requests);
+  const size_t universe = trace->distinct_blocks();
+  for (const EvictionPolicyInfo& policy : EvictionPolicies()) {
+    SCOPED_TRACE(std::string(policy.name));
+    const std::string name(policy.name);
+    ClusterSpec spec;
+    spec.nodes = {NodeSpec{3, name, 1.0, 4, name}, NodeSpec{5, name, 1.0, 0, name},
+                  NodeSpec{8, name, 1.0, 10, "lru"}};
+    Cluster cluster(spec, *trace);
+    for (int op = 0; op < 3000; ++op) {
+      const size_t node = rng() % 3;
+      const Request& r = (*trace)[rng() % trace->size()];
+      const BlockId id = r.blocks[rng() % r.blocks.size()];
+      switch (rng() % 3) {
+        case 0:
+          cluster.StorePrefix(node, std::span<const BlockId>(r.blocks).first(1 + rng() % 6));
+          break;
+        case 1:
+          if (!cluster.Holds(node, id)) cluster.Insert(node, id);
+          break;
+        default:
+          EXPECT_EQ(cluster.Touch(node, id), cluster.Holds(node, id));
+      }
+      uint64_t resident = 0, on_ssd = 0;
+      for (size_t n = 0; n < 3; ++n) {
+        ASSERT_LE(cluster.node_resident(n), spec.nodes[n].capacity_blocks);
+        ASSERT_LE(cluster.ssd_node_resident(n), spec.nodes[n].ssd_capacity_blocks);
+        resident += cluster.node_resident(n);
+        on_ssd += cluster.ssd_node_resident(n);
+      }
+      ASSERT_EQ(cluster.resident_blocks(), resident);
+      ASSERT_EQ(cluster.ssd_resident_blocks(), on_ssd);
+      if (op % 100 != 0) continue;
+      for (size_t n = 0; n < 3; ++n) {  // the indexes, against a count over every id
+        size_t held = 0, held_on_ssd = 0;
+        for (BlockId b = 0; b < universe; ++b) {
+          held += cluster.Holds(n, b);
+          held_on_ssd += cluster.HoldsOnSsd(n, b);
+        }
+        EXPECT_EQ(held, cluster.node_resident(n));
+        EXPECT_EQ(held_on_ssd, cluster.ssd_node_resident(n));
+      }
+    }
+    EXPECT_GT(cluster.ssd_resident_blocks(), 0u);
+    EXPECT_GE(cluster.ssd_written_blocks(), cluster.ssd_resident_blocks());
+  }
 }
 
 }  // namespace

@@ -1,11 +1,14 @@
 #include "core/cluster/hbm_prefix_cache.h"
 
+#include <algorithm>
 #include <array>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "core/cache/eviction_policy.h"
 #include "core/util/input_error.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -274,6 +277,52 @@ TEST(HbmPrefixCacheTest, EstimateBytesGrowsWithNodes) {
   EXPECT_EQ(two.slots, two_again.slots);
   EXPECT_EQ(two.index, two_again.index);
   EXPECT_EQ(two.policy, two_again.policy);
+}
+
+// Under every policy, random pins, unpins and fits on two nodes: a node never caches more
+// than its maximum, Fit leaves at most its limit, and the pinned and held blocks match a
+// model kept here (the requests in flight) and a count over every id.
+TEST(HbmPrefixCacheTest, NoNodeEverCachesMoreThanItsLimit) {
+  std::mt19937 rng(11);
+  for (const EvictionPolicyInfo& policy : EvictionPolicies()) {
+    SCOPED_TRACE(std::string(policy.name));
+    const std::string name(policy.name);
+    constexpr size_t kMax = 6;
+    HbmPrefixCache cache = MakeCache({name, name}, kMax);
+    std::array<std::vector<std::vector<BlockId>>, 2> in_flight;  // per node: pinned spans
+    for (int op = 0; op < 3000; ++op) {
+      const size_t node = rng() % 2;
+      const uint32_t kind = rng() % 3;
+      if (kind == 0 || in_flight[node].empty()) {
+        std::vector<BlockId> ids;
+        for (size_t k = 1 + rng() % 4; k > 0; --k) ids.push_back(rng() % kUniverse);
+        cache.Pin(node, ids);
+        in_flight[node].push_back(ids);
+      } else if (kind == 1) {
+        const size_t pick = rng() % in_flight[node].size();
+        cache.Unpin(node, in_flight[node][pick], nullptr);
+        in_flight[node].erase(in_flight[node].begin() + static_cast<ptrdiff_t>(pick));
+      } else {
+        const size_t limit = rng() % (kMax + 1);
+        cache.Fit(node, limit, nullptr);
+        ASSERT_LE(cache.cached_blocks(node), limit);
+      }
+      for (size_t n = 0; n < 2; ++n) {
+        ASSERT_LE(cache.cached_blocks(n), kMax);
+        std::vector<BlockId> pinned;
+        for (const auto& ids : in_flight[n]) pinned.insert(pinned.end(), ids.begin(), ids.end());
+        std::sort(pinned.begin(), pinned.end());
+        pinned.erase(std::unique(pinned.begin(), pinned.end()), pinned.end());
+        ASSERT_EQ(cache.pinned_blocks(n), pinned.size());
+        size_t held = 0;
+        for (BlockId b = 0; b < kUniverse; ++b) {
+          held += cache.Holds(n, b);
+          if (std::binary_search(pinned.begin(), pinned.end(), b)) ASSERT_TRUE(cache.Holds(n, b));
+        }
+        ASSERT_EQ(held, cache.pinned_blocks(n) + cache.cached_blocks(n));
+      }
+    }
+  }
 }
 
 }  // namespace
