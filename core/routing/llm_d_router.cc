@@ -11,7 +11,11 @@
 // else 0.5 x (1 - min(w, threshold) / threshold)) and active-request scorer (per node the
 // requests routed and not yet answered, dropped after a timeout; 1 for none, else
 // (max - count) / max): llm-d/llm-d-inference-scheduler@d5cbb322
-// pkg/plugins/scorer/{load_aware,active_request}.go.
+// pkg/plugins/scorer/{load_aware,active_request}.go. Off by default too, the session-affinity
+// scorer (1 for the node that answered the session's last response, 0 elsewhere; the
+// session id derived from the first session_blocks blocks, as vllm_session derives it):
+// llm-d/llm-d-inference-scheduler@520af478
+// pkg/epp/framework/plugins/scheduling/scorer/sessionaffinity/session_affinity.go.
 
 #include <algorithm>
 #include <cstdint>
@@ -25,6 +29,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "core/cache/id_index.h"
 #include "core/routing/approx_tree.h"
+#include "core/routing/request_rate.h"
 #include "core/routing/router.h"
 #include "core/routing/router_registry.h"
 #include "core/util/memory_arithmetic.h"
@@ -63,6 +68,9 @@ constexpr ParamSpec kParams[] = {
      "an in-flight request stops counting after this, at the next sweep (every timeout)"},
     {"active_until", 0, 0, 1, "first_token (streaming: PostResponse on the first chunk) or finish",
      true, kActiveUntil},
+    {"session_weight", 0, 0, 1000,
+     "weight of llm-d's session-affinity scorer (the node of the session's last response)"},
+    {"session_blocks", 2, 1, 1e6, "leading blocks naming the derived session id", true},
 };
 
 class LlmDRouter final : public Router {
@@ -81,13 +89,24 @@ class LlmDRouter final : public Router {
         active_weight_(p.Get("active_request_weight")),
         active_timeout_s_(p.Get("active_request_timeout_s")),
         active_until_finish_(p.GetChoice("active_until") == "finish"),
+        session_weight_(p.Get("session_weight")),
+        session_blocks_(static_cast<size_t>(p.GetInt("session_blocks"))),
         next_sweep_s_(active_timeout_s_),
         rng_(seed) {}
 
   void OnFirstToken(const RoutedRequest& r) override {
     if (!active_until_finish_) Answered(r.request);
   }
-  void OnFinished(const RoutedRequest& r) override { Answered(r.request); }
+  // The response's end sets the session token to its node (ResponseBody at EndOfStream);
+  // the session's next request carries it.
+  void OnFinished(const RoutedRequest& r) override {
+    Answered(r.request);
+    if (session_weight_ == 0) return;
+    const auto it = session_of_.find(r.request);
+    if (it == session_of_.end()) return;
+    session_node_[it->second] = r.node;
+    session_of_.erase(it);
+  }
 
   RouteDecision Route(const ClusterView& view) override {
     const size_t n = view.nodes();
@@ -106,6 +125,11 @@ class LlmDRouter final : public Router {
     }
     const std::span<const BlockId> ids =
         view.request().blocks.first(std::min(view.request().blocks.size(), max_prefix_blocks_));
+    const BlockId session =
+        session_weight_ > 0 ? DerivedSession(view.request().blocks, session_blocks_) : kNoSession;
+    const auto last = session == kNoSession ? session_node_.end() : session_node_.find(session);
+    const uint32_t session_node =
+        last == session_node_.end() ? static_cast<uint32_t>(n) : last->second;
     double best = -1;
     tied_.clear();
     for (uint32_t i = 0; i < n; ++i) {
@@ -138,6 +162,7 @@ class LlmDRouter final : public Router {
                                               : static_cast<double>(max_active - count) /
                                                     static_cast<double>(max_active));
       }
+      if (i == session_node) score += session_weight_;
       if (score > best) {
         best = score;
         tied_.clear();
@@ -151,6 +176,7 @@ class LlmDRouter final : public Router {
       in_flight_[view.request_index()] = chosen;
       routed_order_.push_back({view.request_index(), view.now_s()});
     }
+    if (session != kNoSession) session_of_[view.request_index()] = session;
     return chosen;
   }
 
@@ -194,12 +220,16 @@ class LlmDRouter final : public Router {
   double active_weight_;
   double active_timeout_s_;
   bool active_until_finish_;
+  double session_weight_;
+  size_t session_blocks_;
   double next_sweep_s_;
   std::mt19937_64 rng_;
-  std::vector<uint32_t> active_;                       // per node: requests in flight
-  absl::flat_hash_map<uint32_t, uint32_t> in_flight_;  // request -> node, while it counts
-  std::deque<Routed> routed_order_;                    // routed requests, oldest first
-  std::vector<ApproxTree> index_;                      // per node: the prefixes routed there
+  std::vector<uint32_t> active_;                         // per node: requests in flight
+  absl::flat_hash_map<uint32_t, uint32_t> in_flight_;    // request -> node, while it counts
+  std::deque<Routed> routed_order_;                      // routed requests, oldest first
+  std::vector<ApproxTree> index_;                        // per node: the prefixes routed there
+  absl::flat_hash_map<uint32_t, BlockId> session_of_;    // request -> session, until answered
+  absl::flat_hash_map<BlockId, uint32_t> session_node_;  // session -> its last response's node
   std::vector<uint32_t> tied_;
 };
 
@@ -207,9 +237,14 @@ class LlmDRouter final : public Router {
 // (at most the trace's distinct ids; a map and a slot pool that grow by doubling); with
 // the active-request scorer a count per node and, at worst every request in flight, a
 // map entry and a routed record per request (the map grows by doubling, erases leave
-// tombstones that may double it once; the deque's blocks hold 512 bytes of records).
+// tombstones that may double it once; the deque's blocks hold 512 bytes of records). With
+// the session scorer, at worst a session and an in-flight entry per request, likewise.
 uint64_t LlmDStateBytes(const Params& params, const PolicySizing& cell) {
   uint64_t bytes = cell.nodes * sizeof(uint32_t);
+  if (params.Get("session_weight") > 0) {
+    const uint64_t capacity = 2 * IdIndex::HashCapacityGrown(cell.trace.requests) + 1;
+    bytes += 2 * IdIndex::HashTableBytes(capacity, 2 * sizeof(uint32_t), alignof(uint32_t));
+  }
   if (params.Get("active_request_weight") > 0) {
     const uint64_t requests = cell.trace.requests;
     const uint64_t capacity = 2 * IdIndex::HashCapacityGrown(requests) + 1;
@@ -243,7 +278,8 @@ RouterInfo LlmDRouterInfo() {
           "kubernetes-sigs/gateway-api-inference-extension@a172f54a "
           "pkg/epp/scheduling/framework/plugins/{prefixcachescorer,queuescorer}; llm-d's "
           "default profile weights 3/2/2; load-aware and active-request scorers: "
-          "llm-d/llm-d-inference-scheduler@d5cbb322 pkg/plugins/scorer"};
+          "llm-d/llm-d-inference-scheduler@d5cbb322 pkg/plugins/scorer; session affinity: "
+          "@520af478 pkg/epp/framework/plugins/scheduling/scorer/sessionaffinity"};
 }
 
 }  // namespace kvb

@@ -555,6 +555,50 @@ TEST(LlmDRouterTest, ActiveRequestsExpireAtTheSweepAfterTheirTimeout) {
   }
 }
 
+// Session affinity alone: 1 for the node that answered the session's last response (its
+// token), 0 elsewhere. The session is the id at depth 2 (block 2 of Ids(1, 4)). Over 20
+// seeds, so that a tie (no affinity) would show.
+TEST(LlmDRouterTest, SessionAffinityFollowsTheLastResponsesNode) {
+  for (uint64_t seed = 0; seed < 20; ++seed) {
+    auto router =
+        MakeRouter("llm_d:prefix_weight=0,queue_weight=0,kv_weight=0,session_weight=1", seed);
+    ClusterViewForTest c(4);
+    auto route = [&](uint32_t request, std::vector<BlockId> ids) {
+      c.request_index = request;
+      c.SetRequest(std::move(ids), 16 * 4);
+      return RouteNode(*router, c);
+    };
+    const uint32_t first = route(0, Ids(1, 4));
+    router->OnFinished({0, first, 1.0});
+    // The same session (same first two blocks, another tail) goes back to it.
+    EXPECT_EQ(route(1, {1, 2, 9, 10}), first);
+    // Its response ends on another node (as if a queue had moved it): the token follows.
+    const uint32_t other = (first + 1) % 4;
+    router->OnFinished({1, other, 2.0});
+    EXPECT_EQ(route(2, Ids(1, 3)), other);
+    router->OnFinished({2, other, 3.0});
+  }
+  // A token exists only after a response ends, and a request too short to name a session
+  // carries none: over 40 seeds each lands on every node (ties), never pinned.
+  std::set<uint32_t> unanswered, sessionless;
+  for (uint64_t seed = 0; seed < 40; ++seed) {
+    auto router =
+        MakeRouter("llm_d:prefix_weight=0,queue_weight=0,kv_weight=0,session_weight=1", seed);
+    ClusterViewForTest c(4);
+    c.SetRequest(Ids(1, 4), 16 * 4);
+    c.request_index = 0;
+    const uint32_t first = RouteNode(*router, c);
+    c.request_index = 1;
+    unanswered.insert(RouteNode(*router, c) == first ? 0 : 1);
+    router->OnFinished({0, first, 1.0});
+    c.SetRequest(Ids(1, 1), 16);
+    c.request_index = 2;
+    sessionless.insert(RouteNode(*router, c));
+  }
+  EXPECT_EQ(unanswered.size(), 2u);
+  EXPECT_EQ(sessionless.size(), 4u);
+}
+
 // ---- preble_e2 ----
 // The test view predicts (input tokens - 4 x reused blocks) ms of prefill; no block is
 // held, so every routed request records its whole prompt.

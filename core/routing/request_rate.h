@@ -4,11 +4,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <limits>
+#include <span>
 #include <vector>
 
 #include "core/policy/cluster_view.h"
 #include "core/policy/policy_sizing.h"
 #include "core/routing/hash_ring.h"
+#include "core/trace/trace.h"
 
 namespace kvb {
 
@@ -66,15 +69,22 @@ class RequestRate {
   std::vector<bool> routed_;
 };
 
-// The production stack's session routing: the consistent hash of the request's session id,
-// derived as the id of its first `session_blocks` blocks; a request with fewer blocks has
-// no session and goes to rate.Lowest(view).
+// A session id for traces that carry none: the id of the request's first `session_blocks`
+// blocks (an id names its prefix), which a conversation's turns share; none for a request
+// with fewer blocks (kNoSession).
+inline constexpr BlockId kNoSession = std::numeric_limits<BlockId>::max();
+inline BlockId DerivedSession(std::span<const BlockId> ids, size_t session_blocks) {
+  return ids.size() < session_blocks ? kNoSession : ids[session_blocks - 1];
+}
+
+// The production stack's session routing: the consistent hash of the request's session id
+// (DerivedSession); a request without one goes to rate.Lowest(view).
 inline uint32_t SessionOrLowestRate(const ClusterView& view, size_t session_blocks,
                                     uint32_t points_per_node, HashRing& ring, RequestRate& rate) {
-  const auto ids = view.request().blocks;
-  if (ids.size() < session_blocks) return rate.Lowest(view);
+  const BlockId session = DerivedSession(view.request().blocks, session_blocks);
+  if (session == kNoSession) return rate.Lowest(view);
   ring.Resize(view.nodes(), points_per_node);
-  return ring.node_at(ring.First(HashRing::Key(ids[session_blocks - 1])));
+  return ring.node_at(ring.First(HashRing::Key(session)));
 }
 
 // The memory of SessionOrLowestRate's state: the ring (`points_per_node` points per node)
