@@ -187,16 +187,23 @@ TEST_P(EveryRouterOnTiers, ConservesAndRepeats) {
 }
 INSTANTIATE_TEST_SUITE_P(SsdTier, EveryRouterOnTiers, ::testing::Bool());
 
-// A read's latency is paid once, before its bytes: the first schedule with 5 ms per read
-// ends R2 at 289 ms (5 + 80 ms read, 4 ms compute).
-TEST(SsdTierTest, AReadPaysItsLatencyOnce) {
+// The first schedule's three requests (R2 reuses blocks 1 and 2 from SSD), on OneNode(2,
+// 10) whose SSD takes `latency_s` per read and writes at `write_bytes_per_s` (0: free).
+RunResult FirstScheduleWith(double latency_s, double write_bytes_per_s, ScriptedRouter& router) {
   const auto trace = MakeTrace({{0, 8, {1, 2}}, {100, 8, {3, 4}}, {200, 12, {1, 2, 5}}}, 4);
   SimConfig config = OneNode(2, 10);
   HardwareProfile hw = config.cost.hardware();
-  hw.ssd_read_latency_s = 0.005;
+  hw.ssd_read_latency_s = latency_s;
+  hw.ssd_write_bytes_per_s = write_bytes_per_s;
   config.cost = CostModel(config.cost.model(), hw, 4);
+  return Simulate(*trace, config, router);
+}
+
+// A read's latency is paid once, before its bytes: the first schedule with 5 ms per read
+// ends R2 at 289 ms (5 + 80 ms read, 4 ms compute).
+TEST(SsdTierTest, AReadPaysItsLatencyOnce) {
   ScriptedRouter router({0, 0, 0});
-  const RunResult r = Simulate(*trace, config, router);
+  const RunResult r = FirstScheduleWith(0.005, 0, router);
   EXPECT_EQ(r.ssd_hit_blocks, 2u);
   EXPECT_NEAR(r.makespan_s, 0.289, kEps);
   EXPECT_NEAR(r.ttft_load_mean_s, 0.085 / 3, kEps);
@@ -208,13 +215,8 @@ TEST(SsdTierTest, AReadPaysItsLatencyOnce) {
 // bytes: the SSD writes until 1.108 s); R2 at 200 ms reads from 1.108 s to 1.188 s and
 // computes 4 ms.
 TEST(SsdTierTest, AReadWaitsForTheWritesBeforeIt) {
-  const auto trace = MakeTrace({{0, 8, {1, 2}}, {100, 8, {3, 4}}, {200, 12, {1, 2, 5}}}, 4);
-  SimConfig config = OneNode(2, 10);
-  HardwareProfile hw = config.cost.hardware();
-  hw.ssd_write_bytes_per_s = 16;
-  config.cost = CostModel(config.cost.model(), hw, 4);
   ScriptedRouter router({0, 0, 0});
-  const RunResult r = Simulate(*trace, config, router);
+  const RunResult r = FirstScheduleWith(0, 16, router);
   EXPECT_EQ(r.ssd_hit_blocks, 2u);
   EXPECT_NEAR(r.makespan_s, 1.192, kEps);
   EXPECT_NEAR(r.ttft_mean_s, (0.008 + 0.008 + 0.992) / 3, kEps);
