@@ -317,7 +317,9 @@ TEST(HbmPrefixCacheTest, NoNodeEverCachesMoreThanItsLimit) {
         size_t held = 0;
         for (BlockId b = 0; b < kUniverse; ++b) {
           held += cache.Holds(n, b);
-          if (std::binary_search(pinned.begin(), pinned.end(), b)) ASSERT_TRUE(cache.Holds(n, b));
+          if (std::binary_search(pinned.begin(), pinned.end(), b)) {
+            ASSERT_TRUE(cache.Holds(n, b));
+          }
         }
         ASSERT_EQ(held, cache.pinned_blocks(n) + cache.cached_blocks(n));
       }
