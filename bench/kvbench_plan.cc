@@ -263,6 +263,19 @@ RunPlan MakeRunPlan(const KvbenchFlags& flags, std::vector<MatrixConfig> configs
     plan.matrices.push_back(std::move(m));
   }
   plan.config_hash = absl::StrFormat("%016x", config_hash.value());
+  if (filter.active()) {
+    size_t kept = 0, total = 0;
+    for (const LoadedMatrix& m : plan.matrices) {
+      kept += m.cells.size();
+      total += m.cells_total;
+    }
+    // Google Benchmark would otherwise run nothing and leave no JSON to report.
+    if (kept == 0 && total > 0 && plan.shard.n == 1) {
+      throw UsageError(absl::StrCat("--benchmark_filter: '", benchmark::GetBenchmarkFilter(),
+                                    "' matches none of the ", total,
+                                    " cells (names as --list prints them)"));
+    }
+  }
   for (const std::string& line : plan.traces.warnings()) {
     std::cerr << (line.starts_with("  ") ? "" : "kvbench: warning: ") << line << "\n";
   }

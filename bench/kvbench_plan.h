@@ -81,6 +81,8 @@ class BenchmarkFilter {
   // Throws UsageError for a pattern that is not a regex.
   explicit BenchmarkFilter(const std::string& filter);
   bool Matches(const std::string& name) const;
+  // Whether a pattern was given (not empty, "all" or ".").
+  bool active() const { return regex_.has_value(); }
 
  private:
   std::optional<std::regex> regex_;

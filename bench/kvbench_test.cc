@@ -443,6 +443,14 @@ TEST(KvbenchTest, BenchmarkFilterFormatAndCpuTimeFollowGoogleBenchmark) {
   const CommandRun bad = Exec(config + " --benchmark_filter='('");
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_THAT(bad.err, HasSubstr("--benchmark_filter: '(' is not a regex"));
+
+  // A filter no cell matches is an error saying so, and writes nothing.
+  const CommandRun none = Exec(config + " --benchmark_filter=strategy=dynamo --out " +
+                               (dir / "none.json") + " --summary=false");
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_THAT(none.err,
+              HasSubstr("--benchmark_filter: 'strategy=dynamo' matches none of the 2 cells"));
+  EXPECT_FALSE(fs::exists(dir / "none.json"));
 }
 
 // Debian's libbenchmark-tools compare.py reads two timing-mode results and compares every
