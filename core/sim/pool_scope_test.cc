@@ -1,7 +1,9 @@
 // Pool scope (Mooncake Store): every node's DRAM is one pool; a prefix is assembled block
 // by block from the nodes holding it. Checked against schedules worked out by hand.
 
+#include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/routing/router.h"
@@ -172,33 +174,27 @@ TEST(PoolScopeTest, EveryRouterRunsOnAPoolWithSsds) {
   const WorkloadPreset* preset = FindWorkloadPreset("conversation");
   ASSERT_NE(preset, nullptr);
   const auto trace = GenerateWorkload(preset->spec, 300, 7);
-  for (const ClusterShape shape :
-       {ClusterShape::kPrefillOnly, ClusterShape::kAggregated, ClusterShape::kDisaggregated}) {
-    uint64_t ssd_hits = 0;
-    for (const RouterInfo& info : Routers()) {
-      SCOPED_TRACE(std::string(info.name) + " " + std::string(ClusterShapeName(shape)));
-      SimConfig config;
-      config.mode = SimMode::kRealistic;
-      config.shape = shape;
-      if (shape == ClusterShape::kDisaggregated) config.decode_nodes = 2;
-      config.cluster.scope = CacheScope::kPool;
-      config.cluster.pool_placement = PoolPlacement::kHashed;
-      config.cluster.pool_ssd = true;
-      config.cluster.nodes.assign(4, NodeSpec{30, "lru", 1.0, 300, "lru"});
-      config.rate_scale = 8;
-      Strategy strategy = MakeStrategy(info.name, 1);
-      const RunResult r = Simulate(*trace, config, strategy);
-      EXPECT_EQ(r.served + r.rejected - r.rejected_decode, trace->size());
-      EXPECT_LE(r.fetched_blocks, r.hit_blocks);
-      EXPECT_LE(r.ssd_hit_blocks, r.hit_blocks);
-      ssd_hits += r.ssd_hit_blocks;
-      Strategy again = MakeStrategy(info.name, 1);
-      const RunResult r2 = Simulate(*trace, config, again);
-      EXPECT_EQ(r2.hit_blocks, r.hit_blocks);
-      EXPECT_EQ(r2.ttft_mean_s, r.ttft_mean_s);
-    }
-    EXPECT_GT(ssd_hits, 0u);
-  }
+  std::map<ClusterShape, uint64_t> ssd_hits;
+  const auto make = [](ClusterShape shape) {
+    SimConfig config;
+    config.mode = SimMode::kRealistic;
+    config.shape = shape;
+    if (shape == ClusterShape::kDisaggregated) config.decode_nodes = 2;
+    config.cluster.scope = CacheScope::kPool;
+    config.cluster.pool_placement = PoolPlacement::kHashed;
+    config.cluster.pool_ssd = true;
+    config.cluster.nodes.assign(4, NodeSpec{30, "lru", 1.0, 300, "lru"});
+    config.rate_scale = 8;
+    return config;
+  };
+  testing::ForEveryRouterAndShape(
+      *trace, {ClusterShape::kPrefillOnly, ClusterShape::kAggregated, ClusterShape::kDisaggregated},
+      make, [&](std::string_view, ClusterShape shape, const RunResult& r) {
+        EXPECT_LE(r.fetched_blocks, r.hit_blocks);
+        EXPECT_LE(r.ssd_hit_blocks, r.hit_blocks);
+        ssd_hits[shape] += r.ssd_hit_blocks;
+      });
+  for (const auto& [shape, hits] : ssd_hits) EXPECT_GT(hits, 0u) << ClusterShapeName(shape);
 }
 
 TEST(PoolScopeTest, PooledSsdsNeedThePoolAndAnSsd) {

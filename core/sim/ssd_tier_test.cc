@@ -1,8 +1,10 @@
 // Tier G3: local SSD under each node's DRAM, fed by what DRAM evicts. Checked against
 // schedules worked out by hand and an independent count of the reusable blocks.
 
+#include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/model/cost_model.h"
@@ -154,35 +156,32 @@ TEST_P(EveryRouterOnTiers, ConservesAndRepeats) {
   const WorkloadPreset* preset = FindWorkloadPreset("conversation");
   ASSERT_NE(preset, nullptr);
   const auto trace = GenerateWorkload(preset->spec, 300, 7);
-  for (const ClusterShape shape : {ClusterShape::kAggregated, ClusterShape::kDisaggregated}) {
-    uint64_t ssd_hits = 0;
-    for (const RouterInfo& info : Routers()) {
-      SCOPED_TRACE(std::string(info.name) + " " + std::string(ClusterShapeName(shape)));
-      SimConfig config;
-      config.mode = SimMode::kRealistic;
-      config.shape = shape;
-      if (shape == ClusterShape::kDisaggregated) config.decode_nodes = 2;
-      CostProfile profile = DefaultProfile();  // 4,000 HBM blocks of 16 tokens: 125 of 512
-      profile.serving->hbm_bytes_per_gpu = (141.2e9 + 64e9 + 4000.5 * 16 * 327680) / 8;
-      config.cost = CostModel(profile);
-      config.cluster.nodes.assign(4, NodeSpec{50, "lru", 1.0, 400, "s3fifo"});
-      config.cluster.hbm_prefix_cache = hbm;
-      config.rate_scale = 8;
-      Strategy strategy = MakeStrategy(info.name, 1);
-      const RunResult r = Simulate(*trace, config, strategy);
-      EXPECT_EQ(r.finished + r.rejected, trace->size());
-      EXPECT_LE(r.hbm_hit_blocks + r.ssd_hit_blocks, r.hit_blocks);
-      ssd_hits += r.ssd_hit_blocks;
-      Strategy again = MakeStrategy(info.name, 1);
-      const RunResult r2 = Simulate(*trace, config, again);
-      EXPECT_EQ(r2.ssd_hit_blocks, r.ssd_hit_blocks);
-      EXPECT_EQ(r2.ttft_mean_s, r.ttft_mean_s);
-    }
-    // Without HBM's cache, DRAM's 50 blocks spill to SSD and the SSD serves hits. (HBM's
-    // 125 blocks cover most of what DRAM evicts.)
-    if (!hbm) {
-      EXPECT_GT(ssd_hits, 0u);
-    }
+  std::map<ClusterShape, uint64_t> ssd_hits;
+  const auto make = [&](ClusterShape shape) {
+    SimConfig config;
+    config.mode = SimMode::kRealistic;
+    config.shape = shape;
+    if (shape == ClusterShape::kDisaggregated) config.decode_nodes = 2;
+    CostProfile profile = DefaultProfile();  // 4,000 HBM blocks of 16 tokens: 125 of 512
+    profile.serving->hbm_bytes_per_gpu = (141.2e9 + 64e9 + 4000.5 * 16 * 327680) / 8;
+    config.cost = CostModel(profile);
+    config.cluster.nodes.assign(4, NodeSpec{50, "lru", 1.0, 400, "s3fifo"});
+    config.cluster.hbm_prefix_cache = hbm;
+    config.rate_scale = 8;
+    return config;
+  };
+  testing::ForEveryRouterAndShape(*trace, {ClusterShape::kAggregated, ClusterShape::kDisaggregated},
+                                  make,
+                                  [&](std::string_view, ClusterShape shape, const RunResult& r) {
+                                    EXPECT_EQ(r.finished + r.rejected, trace->size());
+                                    EXPECT_LE(r.hbm_hit_blocks + r.ssd_hit_blocks, r.hit_blocks);
+                                    ssd_hits[shape] += r.ssd_hit_blocks;
+                                  });
+  // Without HBM's cache, DRAM's 50 blocks spill to SSD and the SSD serves hits. (HBM's
+  // 125 blocks cover most of what DRAM evicts.)
+  if (!hbm) {
+    EXPECT_GT(ssd_hits[ClusterShape::kAggregated], 0u);
+    EXPECT_GT(ssd_hits[ClusterShape::kDisaggregated], 0u);
   }
 }
 INSTANTIATE_TEST_SUITE_P(SsdTier, EveryRouterOnTiers, ::testing::Bool());

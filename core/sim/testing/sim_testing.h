@@ -4,7 +4,9 @@
 // Helpers for tests that run cells with numbers easy to follow by hand.
 
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
+#include <string>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -13,6 +15,7 @@
 #include "core/model/model_profile.h"
 #include "core/routing/router.h"
 #include "core/sim/simulator.h"
+#include "core/strategy/strategy.h"
 #include "core/trace/trace.h"
 #include "gtest/gtest.h"
 
@@ -143,6 +146,27 @@ inline SimConfig RealisticConfig(size_t nodes, size_t capacity,
   config.cluster.nodes.assign(nodes, NodeSpec{capacity, "lru", 1.0});
   config.cost = MillisecondPerTokenCost(4);
   return config;
+}
+
+// Every registered router in each shape, on `make(shape)`'s config: each run conserves the
+// trace's requests and repeats exactly; `check(router, shape, result)` adds the caller's.
+template <typename MakeConfig, typename Check>
+void ForEveryRouterAndShape(const Trace& trace, std::initializer_list<ClusterShape> shapes,
+                            MakeConfig make, Check check) {
+  for (const ClusterShape shape : shapes) {
+    for (const RouterInfo& info : Routers()) {
+      SCOPED_TRACE(std::string(info.name) + " " + std::string(ClusterShapeName(shape)));
+      const SimConfig config = make(shape);
+      Strategy strategy = MakeStrategy(info.name, 1);
+      const RunResult r = Simulate(trace, config, strategy);
+      EXPECT_EQ(r.served + r.rejected - r.rejected_decode, trace.size());
+      Strategy again = MakeStrategy(info.name, 1);
+      const RunResult r2 = Simulate(trace, config, again);
+      EXPECT_EQ(r2.hit_blocks, r.hit_blocks);
+      EXPECT_EQ(r2.ttft_mean_s, r.ttft_mean_s);
+      check(info.name, shape, r);
+    }
+  }
 }
 
 }  // namespace kvb::testing
