@@ -424,6 +424,10 @@ expect_error 8-kvcache-threshold-inf-simulate 2 "kvcache_balancing_threshold" "[
   "$kvtrace" simulate same.jsonl --strategy kvcache_centric:kvcache_balancing_threshold=inf
 expect_error 8-dynamo-temperature-huge-simulate 2 "temperature" "[0, 1000]" -- \
   "$kvtrace" simulate same.jsonl --strategy dynamo:temperature=1e308
+expect_error 8-dynamo-queue-policy-unknown-simulate 2 "router 'dynamo'" "key 'queue_policy'" "fcfs" -- \
+  "$kvtrace" simulate same.jsonl --strategy dynamo:queue_policy=sjf
+expect_error 8-dynamo-queue-threshold-nan-simulate 2 "key 'queue_threshold'" "[0, 1000]" -- \
+  "$kvtrace" simulate same.jsonl --strategy dynamo:queue_threshold=nan
 for spec in enhanced:alpha=-1 kvcache_centric:kvcache_balancing_threshold=nan \
             kvcache_centric:kvcache_balancing_threshold=inf kvcache_centric:kvcache_balancing_threshold=1e308 \
             "*+budgeted:share=nan" prefix_hash_bounded:virtual_nodes=1e308 llm_d:prefix_weight=-1e308; do
@@ -434,7 +438,8 @@ for spec in enhanced:alpha=-1 kvcache_centric:kvcache_balancing_threshold=nan \
     "$kvbench" --config "m_p_$slug.json" --list
 done
 matrix m_p_limits.json limits '["enhanced:alpha=1000,beta=0", "kvcache_centric:kvcache_balancing_threshold=1e9,slo_s=1e9",
-  "dynamo:temperature=1e-308,overlap_weight=1000", "cache_aware:queue_penalty=1000000,load_scale_s=1e-6",
+  "dynamo:temperature=1e-308,overlap_weight=1000", "dynamo:queue_threshold=1e-9,queue_policy=wspt",
+  "cache_aware:queue_penalty=1000000,load_scale_s=1e-6",
   "prefix_hash_bounded:virtual_nodes=4096,load_factor=1000", "random+budgeted:share=1e-9"]' "$three_clusters" equal_ts.jsonl
 expect_ok 8-in-range-limits-matrix \
   'check cells r_p_limits.json "0 <= c[\"hit_rate\"] <= 1 and c[\"served\"] + c[\"rejected\"] == 300 and c[\"ttft_max_s\"] < 1e6"' \

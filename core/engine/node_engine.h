@@ -8,8 +8,10 @@
 // the newest running request, which later recomputes its tokens. Step times come from a
 // StepModel. docs/ENGINE.md states each rule and its source.
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <vector>
 
 #include "core/engine/step_model.h"
@@ -86,6 +88,13 @@ class NodeEngine {
   void RecordGaps(LogHistogram* itl) { itl_ = itl; }
   // When the last step ended.
   double now_s() const { return now_s_; }
+  // When the next step starts if nothing is added: now_s() with requests arrived, else the
+  // next arrival (not before now_s()), +inf with none. RunUntil(just past it) runs that step.
+  double next_step_s() const {
+    if (!running_.empty() || !waiting_.empty()) return now_s_;
+    if (pending_.empty()) return std::numeric_limits<double>::infinity();
+    return std::max(now_s_, requests_[pending_.front()].arrival_s);
+  }
   uint64_t steps() const { return steps_; }
   // Of those, steps advanced in closed form (decode-only runs).
   uint64_t skipped_steps() const { return skipped_steps_; }

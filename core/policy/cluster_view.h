@@ -33,6 +33,7 @@ struct ClusterViewSources {
   std::span<const uint64_t> pending_prefill_blocks;
   std::span<const uint32_t> in_flight;  // routed to the node, not finished; always fresh
   uint32_t block_tokens = 0;            // tokens per trace block
+  uint32_t max_batched_tokens = 0;      // the engine's tokens per step (0: none configured)
   // Serving shapes, per node, as of the last signal refresh; empty otherwise (the
   // accessors then derive them from the queue signals above).
   std::span<const uint32_t> running_requests;
@@ -184,6 +185,8 @@ class ClusterView {
   }
   // Tokens per trace block.
   uint32_t block_tokens() const { return s_.block_tokens; }
+  // Realistic: the nodes' max_num_batched_tokens (vLLM's name; 0 in seed mode).
+  uint32_t max_batched_tokens() const { return s_.max_batched_tokens; }
   // Realistic: seconds to move `blocks` blocks between two idle nodes.
   double transfer_s(uint32_t blocks) const { return s_.transfer_s(blocks); }
   // Copies prefixes between nodes (costed in realistic mode).

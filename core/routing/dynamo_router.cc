@@ -20,9 +20,15 @@
 #include "absl/container/flat_hash_map.h"
 #include "core/routing/router.h"
 #include "core/routing/router_registry.h"
+#include "core/util/memory_arithmetic.h"
 
 namespace kvb {
 namespace {
+
+constexpr std::string_view kQueuePolicies[] = {"fcfs", "lcfs", "wspt"};
+enum QueuePolicy { kFcfs = 0, kLcfs = 1, kWspt = 2 };
+// Dynamo's max_num_batched_tokens when a worker reports none (DEFAULT_MAX_BATCHED_TOKENS).
+constexpr double kUnconfiguredBatchedTokens = 10'000'000;
 
 // Defaults: Dynamo's KvRouterConfig (overlap_score_credit 1, prefill_load_scale 1,
 // router_temperature 0, decode_active_request_weight 0) and vLLM's 16-token KV blocks.
@@ -40,6 +46,12 @@ constexpr ParamSpec kParams[] = {
     {"disk_hit_weight", 0.25, 0, 1, "with an SSD tier: credit per block past the HBM/DRAM run"},
     {"overlap_weight", 0, 0, 1000,
      "deprecated alias: nonzero sets prefill_load_scale (Dynamo's legacy flag)"},
+    // ai-dynamo/dynamo@00067c31 lib/kv-router/src/scheduling/queue.rs: router_queue_threshold.
+    {"queue_threshold", 0, 0, 1000,
+     "router queue: hold requests while every node's prefill tokens exceed this x "
+     "max_num_batched_tokens (0: no queue, upstream's default)"},
+    {"queue_policy", 0, 0, 2, "router queue order: fcfs, lcfs, or wspt (fewest uncached tokens)",
+     true, kQueuePolicies},
 };
 
 // A uniform double in [0, 1) from 53 random bits (the same on every platform, unlike
@@ -57,7 +69,39 @@ class DynamoRouter final : public Router {
         block_tokens_(p.Get("block_tokens")),
         host_hit_weight_(p.Get("host_hit_weight")),
         disk_hit_weight_(p.Get("disk_hit_weight")),
+        queue_threshold_(p.Get("queue_threshold")),
+        queue_policy_(static_cast<QueuePolicy>(p.GetInt("queue_policy"))),
         rng_(seed) {}
+
+  // Dynamo's SchedulerQueue (queue.rs all_workers_prefill_busy_with, policy_config.rs
+  // worker_is_busy): hold while every node's tracked prefill tokens > threshold x batch.
+  bool Holds(const ClusterView& view) override {
+    if (queue_threshold_ <= 0 || view.seed_mode()) return false;
+    if (node_.size() != view.nodes()) node_.assign(view.nodes(), NodeLoad{});
+    const double batch =
+        view.max_batched_tokens() > 0 ? view.max_batched_tokens() : kUnconfiguredBatchedTokens;
+    for (const NodeLoad& load : node_) {
+      if (static_cast<double>(load.prefill_tokens) <= queue_threshold_ * batch) return false;
+    }
+    return true;
+  }
+  // policy_queue.rs queue_policy_score, lowest first here: fcfs by arrival, lcfs latest
+  // first, wspt by max(1, prompt tokens - the best node's cached tokens).
+  double HoldRank(const ClusterView& view) override {
+    switch (queue_policy_) {
+      case kLcfs:
+        return -view.now_s();
+      case kWspt: {
+        const Request& r = view.request();
+        const double cached =
+            std::min<double>(view.longest_prefix_blocks() * TraceBlockTokens(view), r.input_tokens);
+        return std::max(1.0, static_cast<double>(r.input_tokens) - cached);
+      }
+      case kFcfs:
+        break;
+    }
+    return view.now_s();
+  }
 
   RouteDecision Route(const ClusterView& view) override {
     const size_t n = view.nodes();
@@ -193,6 +237,8 @@ class DynamoRouter final : public Router {
   double block_tokens_;
   double host_hit_weight_;
   double disk_hit_weight_;
+  double queue_threshold_;
+  QueuePolicy queue_policy_;
   std::mt19937_64 rng_;
   std::vector<NodeLoad> node_;
   absl::flat_hash_map<uint32_t, Active> active_;  // by trace index
@@ -202,10 +248,14 @@ class DynamoRouter final : public Router {
 
 // Per node: a load, a cost (or sampling weight) and a tie slot; the requests in flight
 // (at most the trace's, in a map that grows by doubling).
-uint64_t DynamoStateBytes(const Params&, const PolicySizing& cell) {
+uint64_t DynamoStateBytes(const Params& p, const PolicySizing& cell) {
   constexpr uint64_t kEntryBytes = sizeof(uint32_t) + 4 * sizeof(uint32_t) + 1;
-  return cell.nodes * (3 * sizeof(uint64_t) + sizeof(double) + sizeof(uint32_t)) +
-         2 * cell.trace.requests * kEntryBytes;
+  uint64_t bytes = cell.nodes * (3 * sizeof(uint64_t) + sizeof(double) + sizeof(uint32_t)) +
+                   2 * cell.trace.requests * kEntryBytes;
+  // With a router queue, the simulator's heap of waiting requests (32 B each, a vector
+  // grown by doubling) may hold every request.
+  if (p.Get("queue_threshold") > 0) bytes += 2 * Pow2Ceil(cell.trace.requests) * 32;
+  return bytes;
 }
 
 }  // namespace
@@ -213,14 +263,16 @@ uint64_t DynamoStateBytes(const Params&, const PolicySizing& cell) {
 RouterInfo DynamoRouterInfo() {
   return {"dynamo",
           "least prefill_load_scale x max(0, prompt + active prefill - overlap credit) + "
-          "active blocks (+ active requests); softmax sampling at temperature > 0",
-          "NVIDIA Dynamo KV router, DefaultWorkerScorer::worker_logit",
+          "active blocks (+ active requests); softmax sampling at temperature > 0; optional "
+          "router queue",
+          "NVIDIA Dynamo KV router, DefaultWorkerScorer::worker_logit and SchedulerQueue",
           kParams,
           [](const Params& params, uint64_t seed) {
             return std::make_unique<DynamoRouter>(params, seed);
           },
           DynamoStateBytes,
-          "ai-dynamo/dynamo@07a6c9ce lib/kv-router/src/scheduling/selector/default.rs"};
+          "ai-dynamo/dynamo@07a6c9ce lib/kv-router/src/scheduling/selector/default.rs; "
+          "@00067c31 scheduling/queue.rs"};
 }
 
 }  // namespace kvb

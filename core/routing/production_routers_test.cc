@@ -120,6 +120,52 @@ TEST(DynamoRouterTest, ActiveRequestWeightChargesEachRequest) {
   EXPECT_EQ(RouteNode(*router, c), 1u);
 }
 
+// Router queue (queue_threshold x max_num_batched_tokens = 0.5 x 64 = 32 tokens): hold
+// while every node's uncached prompt tokens before their first token exceed 32.
+TEST(DynamoRouterTest, QueueHoldsWhileEveryNodeIsPrefillBusy) {
+  auto router = MakeRouter("dynamo:block_tokens=4,queue_threshold=0.5", 1);
+  ClusterViewForTest c(2);
+  c.max_batched_tokens = 64;
+  c.SetRequest(Ids(1, 10), 40);
+  c.Hold(1, Ids(1, 2));  // node 1 caches 8 of the 40 tokens
+  EXPECT_FALSE(router->Holds(c.view()));
+  c.request_index = 0;
+  EXPECT_EQ(RouteNode(*router, c), 1u);  // node 1: 32 uncached tokens, 32 <= 32: not busy
+  EXPECT_FALSE(router->Holds(c.view()));
+  c.request_index = 1;
+  EXPECT_EQ(RouteNode(*router, c), 0u);   // node 0: 40 tokens > 32: busy
+  EXPECT_FALSE(router->Holds(c.view()));  // node 1 is at the threshold, not over it
+  c.request_index = 2;
+  EXPECT_EQ(RouteNode(*router, c), 1u);  // node 1: 32 + 32 = 64
+  EXPECT_TRUE(router->Holds(c.view()));
+  router->OnFirstToken({1, 0, 1.0});  // node 0's prefill is done: it has room again
+  EXPECT_FALSE(router->Holds(c.view()));
+  // Without a threshold (upstream's default) or without a batch size (Dynamo then assumes
+  // 10 M tokens) nothing waits.
+  EXPECT_FALSE(MakeRouter("dynamo:block_tokens=4", 1)->Holds(c.view()));
+  auto unconfigured = MakeRouter("dynamo:block_tokens=4,queue_threshold=0.5", 1);
+  c.max_batched_tokens = 0;
+  c.request_index = 3;
+  EXPECT_EQ(RouteNode(*unconfigured, c), 1u);
+  EXPECT_FALSE(unconfigured->Holds(c.view()));
+}
+
+// Queue order: fcfs by arrival, lcfs latest first, wspt by uncached tokens against the
+// best node's cache (at least 1), lowest released first.
+TEST(DynamoRouterTest, QueuePolicyRanksWaitingRequests) {
+  ClusterViewForTest c(2);
+  c.SetRequest(Ids(1, 10), 40);
+  c.Hold(1, Ids(1, 6));  // 24 tokens cached on node 1
+  c.now_s = 2.5;
+  EXPECT_EQ(MakeRouter("dynamo:queue_threshold=1", 1)->HoldRank(c.view()), 2.5);
+  EXPECT_EQ(MakeRouter("dynamo:queue_threshold=1,queue_policy=lcfs", 1)->HoldRank(c.view()), -2.5);
+  auto wspt = MakeRouter("dynamo:queue_threshold=1,queue_policy=wspt", 1);
+  EXPECT_EQ(wspt->HoldRank(c.view()), 16);
+  c.Hold(0, Ids(1, 10));  // fully cached: the rank is clamped to 1 token
+  EXPECT_EQ(wspt->HoldRank(c.view()), 1);
+  EXPECT_THROW(MakeRouter("dynamo:queue_policy=sjf", 1), InputError);
+}
+
 TEST(DynamoRouterTest, TiesAreBrokenUniformlyAtRandom) {
   ClusterViewForTest c(3);
   c.SetRequest(Ids(1, 10), 40);

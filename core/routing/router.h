@@ -39,6 +39,13 @@ class Router {
   virtual void OnFirstToken(const RoutedRequest& /*r*/) {}
   // The request left the cluster: its last token, or rejected after it was routed.
   virtual void OnFinished(const RoutedRequest& /*r*/) {}
+
+  // A router queue (Dynamo's SchedulerQueue), realistic mode only: whether the request in
+  // `view` must wait at the router now. Asked on arrival when none waits (one that arrives
+  // behind a waiting request waits too), and for the first waiting one after each milestone.
+  virtual bool Holds(const ClusterView& /*view*/) { return false; }
+  // Rank of a request that starts waiting (lowest released first; ties in arrival order).
+  virtual double HoldRank(const ClusterView& /*view*/) { return 0; }
 };
 
 // Registry entry of a routing strategy (one file per strategy fills one entry).

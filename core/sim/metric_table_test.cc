@@ -56,6 +56,7 @@ TEST(MetricTableTest, EachMetricReadsItsField) {
   r.hbm_prefix_cache = true, r.hbm_hit_blocks = 80, r.hbm_hit_rate = 0.81, r.hbm_evictions = 82;
   r.ssd_tier = true, r.ssd_hit_blocks = 83, r.ssd_read_bytes = 84, r.ssd_provisioned_gb_hours = 85;
   r.ssd_write_bytes = 86, r.ssd_cached_gb_hours = 87;
+  r.router_held = 88, r.router_wait_mean_s = 89;
   std::set<double> seen;
   for (const MetricSpec& m : Metrics()) seen.insert(m.read(r));
   EXPECT_EQ(seen.size(), Metrics().size()) << "two metrics read the same field";
@@ -69,7 +70,8 @@ TEST(MetricTableTest, EachMetricReadsItsField) {
   EXPECT_DOUBLE_EQ(FindMetric("ssd_read_bytes")->read(r), 84);
   EXPECT_DOUBLE_EQ(FindMetric("ssd_write_bytes")->read(r), 86);
   EXPECT_DOUBLE_EQ(FindMetric("ssd_cached_gb_hours")->read(r), 87);
-  EXPECT_EQ(Metrics().size(), 87u);
+  EXPECT_DOUBLE_EQ(FindMetric("router_wait_mean_s")->read(r), 89);
+  EXPECT_EQ(Metrics().size(), 89u);
 }
 
 TEST(MetricTableTest, HbmMetricsAreNullWithoutTheTier) {

@@ -109,6 +109,8 @@ struct RunResult {
   double goodput = 0;
   uint64_t preemptions = 0;
   uint64_t rejected_router = 0;     // the router refused
+  uint64_t router_held = 0;         // requests that waited at the router's queue
+  double router_wait_mean_s = 0;    // their mean wait there (0 when none waited)
   uint64_t rejected_admission = 0;  // predicted TTFT over the SLO
   uint64_t rejected_engine = 0;     // prompt + output never fit a node's HBM
   uint64_t rejected_decode = 0;     // disaggregated: refused after the prefill (wasted)

@@ -49,6 +49,18 @@ struct Queued {
   uint32_t pending_blocks;  // counted in the node's pending prefill blocks
 };
 
+// A request waiting at the router's queue (Router::Holds): released lowest rank first,
+// then in arrival order.
+struct Held {
+  double rank;
+  uint64_t seq;
+  uint32_t request;
+  double arrival_s;
+  bool operator>(const Held& o) const { return rank != o.rank ? rank > o.rank : seq > o.seq; }
+};
+// DynamoStateBytes counts 32 B per waiting request.
+static_assert(sizeof(Held) == 32);
+
 // A service in flight on a node.
 struct InService {
   uint32_t request = 0;
@@ -331,6 +343,9 @@ class Simulator final {
     view.pending_prefill_blocks = pending_prefill_blocks_;
     view.in_flight = in_flight_;
     view.block_tokens = trace.block_tokens();
+    if (!view.seed_mode && config.cost.serving()) {
+      view.max_batched_tokens = EngineLimitsFor(config.cost).max_num_batched_tokens;
+    }
     view.holders = &cluster_.holders();
     view.predict_prefill_s = [this](size_t node, uint32_t reused_blocks) {
       return PredictPrefill(current_request_, view_.view().request(), node, reused_blocks);
@@ -546,6 +561,9 @@ class Simulator final {
           const auto node = static_cast<uint32_t>(e.id);
           Complete(node, e.t);
           if (StartNext(node, e.t)) events_.push({nodes_[node].current.end_s, kCompletion, node});
+          ReleaseHeld(e.t, [&](uint32_t i, double arrived_s) {
+            ArriveRealistic(i, arrived_s, e.t, /*released=*/true);
+          });
         } else {
           replicas_.CopyArrived(e.id);
         }
@@ -555,12 +573,28 @@ class Simulator final {
       }
       CheckStop(next);
       AdvanceTo(arrival_s);
-      const uint32_t node = Arrive(static_cast<uint32_t>(next), arrival_s);
-      IssueSsdWrites(arrival_s);
-      ++next;
-      if (node != kRejectRequest && !nodes_[node].busy && StartNext(node, arrival_s)) {
-        events_.push({nodes_[node].current.end_s, kCompletion, node});
+      const auto i = static_cast<uint32_t>(next++);
+      if (!HoldArrival(i, trace_[i], arrival_s)) {
+        ArriveRealistic(i, arrival_s, arrival_s, /*released=*/false);
       }
+    }
+    CheckNoneHeld();
+  }
+
+  // Routes request i (arrived at arrival_s) at now_s and starts it if its node is idle.
+  void ArriveRealistic(uint32_t i, double arrival_s, double now_s, bool released) {
+    const uint32_t node = Arrive(i, arrival_s, now_s, released);
+    IssueSsdWrites(now_s);
+    if (node != kRejectRequest && !nodes_[node].busy && StartNext(node, now_s)) {
+      events_.push({nodes_[node].current.end_s, kCompletion, node});
+    }
+  }
+
+  // Every milestone has passed: a request still waiting at the router would never leave.
+  void CheckNoneHeld() const {
+    if (!held_.empty()) {
+      throw std::logic_error(
+          absl::StrCat("the router still holds ", held_.size(), " requests with every node idle"));
     }
   }
 
@@ -570,29 +604,63 @@ class Simulator final {
     router_.OnFinished(r);
   }
 
-  // Announces request i arriving at t to the view, its window, the replication policy and
-  // the router; returns the router's decision (counted by the hot-spot tracker after it).
-  RouteDecision RouteArrival(uint32_t i, const Request& r, double t, WindowRow*& window) {
+  // Request i arriving at t: whether it waits at the router's queue (behind a waiting
+  // request, or because the router holds it). A held one counts as arrived in its window.
+  bool HoldArrival(uint32_t i, const Request& r, double t) {
     PrepareView(i, r, t);
-    window = &telemetry_.WindowFor(i, t);
-    ++window->arrivals;
-    telemetry_.CountHeatKeys(r, *window);
+    if (held_.empty() && !router_.Holds(view_.view())) return false;
+    held_.push({router_.HoldRank(view_.view()), held_seq_++, i, t});
+    WindowRow& window = telemetry_.WindowFor(i, t);
+    ++window.arrivals;
+    telemetry_.CountHeatKeys(r, window);
+    ++result_.router_held;
+    return true;
+  }
+
+  // Announces request i (arrived at arrival_s, routed at now_s: later if it waited at the
+  // router) to the view, its window, the replication policy and the router; returns the
+  // router's decision (counted by the hot-spot tracker after it). `prepared`: the view
+  // already shows request i at now_s.
+  RouteDecision RouteArrival(uint32_t i, const Request& r, double arrival_s, double now_s,
+                             bool released, WindowRow*& window, bool prepared = false) {
+    if (!prepared) PrepareView(i, r, now_s);
+    window = &telemetry_.WindowFor(i, arrival_s);
+    if (!released) {
+      ++window->arrivals;
+      telemetry_.CountHeatKeys(r, *window);
+    }
     if (replication_ != nullptr) replication_->BeforeRoute(view_.view());
     const RouteDecision decision = router_.Route(view_.view());
     if (!view_.view().seed_mode() && decision.node < in_flight_.size()) {
       ++in_flight_[decision.node];
     }
-    if (tracker_) tracker_->RecordRequest(TrackedPrefix(r), t);
+    if (tracker_) tracker_->RecordRequest(TrackedPrefix(r), now_s);
     return decision;
   }
 
-  // Routes request i arriving at t; returns its node or kRejectRequest.
-  uint32_t Arrive(uint32_t i, double t) {
+  // The router's queue releases what it no longer holds at t (after a milestone), in order:
+  // route(request, its arrival) routes each at t.
+  template <typename RouteFn>
+  void ReleaseHeld(double t, RouteFn route) {
+    while (!held_.empty()) {
+      const Held h = held_.top();
+      PrepareView(h.request, trace_[h.request], t);
+      if (router_.Holds(view_.view())) return;
+      held_.pop();
+      router_wait_sum_s_ += t - h.arrival_s;
+      route(h.request, h.arrival_s);
+    }
+  }
+
+  // Routes request i (arrived at arrival_s) at now_s; returns its node or kRejectRequest.
+  // `released`: it waited at the router's queue (and the view shows it, prepared at now_s).
+  uint32_t Arrive(uint32_t i, double arrival_s, double now_s, bool released) {
     const Request r = trace_[i];
+    const double t = now_s;
     // queue_length_, queued_predicted_s_ and busy_until_s_ follow each enqueue, start and
     // completion; the view derives the queued work at t from them.
     WindowRow* row = nullptr;
-    const RouteDecision decision = RouteArrival(i, r, t, row);
+    const RouteDecision decision = RouteArrival(i, r, arrival_s, now_s, released, row, true);
     WindowRow& window = *row;
     uint32_t node = decision.node;
     double predicted_s = 0;
@@ -616,7 +684,8 @@ class Simulator final {
     }
     NodeState& s = nodes_[node];
     const auto pending = static_cast<uint32_t>(r.blocks.size() - PlannedReuse(decision, r));
-    s.queue.push_back(Queued{i, t, predicted_s, decision.fetch_from, decision.fetch_to, pending});
+    s.queue.push_back(
+        Queued{i, arrival_s, predicted_s, decision.fetch_from, decision.fetch_to, pending});
     ++queue_length_[node];
     queued_predicted_s_[node] += predicted_s;
     pending_prefill_blocks_[node] += pending;
@@ -1124,9 +1193,11 @@ class Simulator final {
       }
       AdvanceServingTo(t, i);
       if (refresh_s == 0) PublishSignals();
-      ArriveServing(i, t);
+      if (!HoldArrival(i, trace_[i], t)) ArriveServing(i, t, t, /*released=*/false);
       IssueSsdWrites(t);
     }
+    AdvanceStepwise(std::numeric_limits<double>::infinity(), trace_.size());
+    CheckNoneHeld();
     for (size_t n = 0; n < prefill_nodes_; ++n) engines_[n].Drain();
     HarvestEngineEvents(0, prefill_nodes_);
     ProcessServingEvents(std::numeric_limits<double>::infinity(), trace_.size());
@@ -1141,11 +1212,63 @@ class Simulator final {
   // events, so they run only up to the event being applied, then to t (their last tokens
   // before t reach the router before the arrival at t).
   void AdvanceServingTo(double t, size_t done) {
+    AdvanceStepwise(t, done);
     RunEngines(0, prefill_nodes_, t);
     ProcessServingEvents(t, done);
     RunEngines(prefill_nodes_, engines_.size(), t);
     ProcessServingEvents(t, done);
     AdvanceTo(t);
+  }
+
+  // While requests wait at the router's queue: every node runs one step at a time and events
+  // apply in time order, so a request released at an event joins the steps after it. Stops
+  // at t, or when the queue empties (running ahead to arrivals is then exact again).
+  void AdvanceStepwise(double t, size_t done) {
+    constexpr double kNever = std::numeric_limits<double>::infinity();
+    while (!held_.empty()) {
+      size_t next = 0;
+      double start_s = kNever;
+      for (size_t n = 0; n < engines_.size(); ++n) {
+        if (const double s = engines_[n].next_step_s(); s < start_s) {
+          start_s = s;
+          next = n;
+        }
+      }
+      const double event_s = events_.empty() ? kNever : events_.top().t;
+      PublishRefreshCrossed(std::min({event_s, start_s, t}));
+      if (event_s <= start_s) {
+        if (event_s > t || event_s == kNever) return;
+        ProcessServingEvents(event_s, done);
+      } else if (start_s < t) {
+        engines_[next].RunUntil(std::nextafter(start_s, kNever));
+        HarvestEngineEvents(next, next + 1);
+      } else {
+        return;
+      }
+    }
+  }
+
+  // Stepwise, with signals refreshed every signal_refresh_s: the nodes as they are now,
+  // every step and event before `next_s` applied, are what routers see at the last refresh
+  // instant up to next_s, if that is later than the last one published.
+  void PublishRefreshCrossed(double next_s) {
+    const double refresh_s = config_.signal_refresh_s;
+    if (refresh_s <= 0 || !refreshed_ || std::isinf(next_s)) return;
+    const double instant = std::floor(next_s / refresh_s) * refresh_s;
+    if (instant <= last_refresh_s_) return;
+    PublishSignals();
+    last_refresh_s_ = instant;
+  }
+
+  // Releases what the router's queue no longer holds after a milestone at t; each is
+  // routed at t, seeing fresh signals unless they refresh periodically.
+  void ReleaseServing(double t) {
+    const bool fresh = config_.signal_refresh_s == 0;
+    if (fresh) PublishSignals();
+    ReleaseHeld(t, [&](uint32_t i, double arrived_s) {
+      ArriveServing(i, arrived_s, t, /*released=*/true);
+      if (fresh) PublishSignals();
+    });
   }
 
   // Runs nodes [begin, end) through every step starting before t; their first and last
@@ -1217,17 +1340,19 @@ class Simulator final {
           LastToken(node, index, e.t);
         }
       }
+      if (!held_.empty() && e.kind != kCopyArrival) ReleaseServing(e.t);
       IssueSsdWrites(e.t);
       telemetry_.SampleStorage(e.t);
     }
   }
 
-  // Routes request i arriving at t and hands it to its node's engine once its prefix is
-  // fetched and loaded into HBM.
-  void ArriveServing(uint32_t i, double t) {
+  // Routes request i (arrived at arrival_s) at t and hands it to its node's engine once its
+  // prefix is fetched and loaded into HBM. `released`: it waited at the router's queue. The
+  // view shows request i at t.
+  void ArriveServing(uint32_t i, double arrival_s, double t, bool released) {
     const Request r = trace_[i];
     WindowRow* row = nullptr;
-    const RouteDecision decision = RouteArrival(i, r, t, row);
+    const RouteDecision decision = RouteArrival(i, r, arrival_s, t, released, row, true);
     WindowRow& window = *row;
     const uint32_t node = decision.node;
     if (node == kRejectRequest) {
@@ -1257,7 +1382,7 @@ class Simulator final {
     }
     Placed p;
     p.node = node;
-    p.arrival_s = t;
+    p.arrival_s = arrival_s;
     p.local = plan.local;
     if (plan.source != node) p.transfer_s = Fetch(node, r, plan, t, p.fetched);
     const uint32_t reused_tokens = ReusedTokens(r, reused);
@@ -1569,6 +1694,9 @@ class Simulator final {
         r.ttft_load_mean_s = ttft_parts_.load_s / served;
         r.ttft_prefill_mean_s = ttft_parts_.prefill_s / served;
       }
+      if (r.router_held > 0) {
+        r.router_wait_mean_s = router_wait_sum_s_ / static_cast<double>(r.router_held);
+      }
       if (prediction_error_.count() > 0) {
         r.prediction_error_mean =
             prediction_error_.sum() / static_cast<double>(prediction_error_.count());
@@ -1687,6 +1815,10 @@ class Simulator final {
   bool tiered_ = false;
   uint64_t engine_blocks_per_block_ = 1;
   HbmPrefixCache::OnEvict hbm_evicted_;
+  // The router's queue (Router::Holds), and the sum of its requests' waits.
+  std::priority_queue<Held, std::vector<Held>, std::greater<>> held_;
+  uint64_t held_seq_ = 0;
+  double router_wait_sum_s_ = 0;
 };
 
 RunResult Simulate(const Trace& trace, const SimConfig& config, Router& router,

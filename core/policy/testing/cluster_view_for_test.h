@@ -77,6 +77,7 @@ class ClusterViewForTest {
     s.decode_batch = decode_batch;
     s.queued_prefill_tokens = queued_prefill_tokens;
     s.block_tokens = 4;
+    s.max_batched_tokens = max_batched_tokens;
     s.holders = &holders_;
     s.hotspots = hotspots;
     s.predict_prefill_s = [this](size_t, uint32_t reused) {
@@ -98,7 +99,8 @@ class ClusterViewForTest {
   bool prefill_pool = false;
   bool nodes_decode = false;
   double now_s = 0;
-  double signals_as_of_s = -1;  // when the engine signals were polled; < 0: fresh
+  uint32_t max_batched_tokens = 0;  // the engine's tokens per step; 0: none configured
+  double signals_as_of_s = -1;      // when the engine signals were polled; < 0: fresh
   uint32_t request_index = 0;
   std::vector<size_t> queue_length;
   std::vector<double> queued_work_s;
