@@ -69,7 +69,7 @@ struct alignas(64) HotspotTracker::Shard {
     int64_t window = 0;  // the window `current` counts (<= the shard's)
   };
 
-  Mutex mu;
+  OptionalMutex mu;
   int64_t window ABSL_GUARDED_BY(mu) = 0;
   absl::flat_hash_map<BlockId, uint32_t> slot_of ABSL_GUARDED_BY(mu);
   std::vector<Entry> entries ABSL_GUARDED_BY(mu);
@@ -198,7 +198,12 @@ HotspotTracker::HotspotTracker(const HotspotConfig& config)
     : config_(Validated(config)),
       shard_capacity_((config.capacity + config.shards - 1) / config.shards),
       window_requests_(static_cast<int64_t>(config.window_size)),
-      shards_(new Shard[config.shards]) {}
+      shards_(new Shard[config.shards]) {
+  if (!config_.concurrent) {
+    clock_mu_.Disable();
+    for (size_t s = 0; s < config_.shards; ++s) shards_[s].mu.Disable();
+  }
+}
 
 HotspotTracker::~HotspotTracker() = default;
 
@@ -207,7 +212,7 @@ size_t HotspotTracker::ShardOf(BlockId id) const {
 }
 
 int64_t HotspotTracker::Tick(double t_s) {
-  MutexLock lock(&clock_mu_);
+  OptionalMutexLock lock(&clock_mu_);
   int64_t target = clock_.window;
   if (config_.window_kind == WindowKind::kRequests) {
     target = clock_.requests / window_requests_;
@@ -228,7 +233,7 @@ int64_t HotspotTracker::Tick(double t_s) {
 }
 
 HotspotTracker::Clock HotspotTracker::ReadClock() const {
-  MutexLock lock(&clock_mu_);
+  OptionalMutexLock lock(&clock_mu_);
   return clock_;
 }
 
@@ -253,7 +258,7 @@ void HotspotTracker::RecordRequest(std::span<const BlockId> ids, double t_s) {
   for (size_t i = 0; i < keys.size();) {
     const uint64_t shard_index = keys[i] >> 32;
     Shard& shard = shards_[shard_index];
-    MutexLock lock(&shard.mu);
+    OptionalMutexLock lock(&shard.mu);
     shard.AdvanceTo(window, config_);
     for (; i < keys.size() && (keys[i] >> 32) == shard_index; ++i) {
       shard.Record(static_cast<BlockId>(keys[i]), shard_capacity_, k);
@@ -319,7 +324,7 @@ std::vector<HotspotStats> HotspotTracker::Snapshot(size_t top_k) const {
   std::vector<int64_t> scratch;
   for (size_t s = 0; s < config_.shards; ++s) {
     Shard& shard = shards_[s];
-    MutexLock lock(&shard.mu);
+    OptionalMutexLock lock(&shard.mu);
     const Clock clock = Catchup(shard);
     for (uint32_t slot = 0; slot < shard.entries.size(); ++slot) {
       const Shard::Entry& e = shard.entries[slot];
@@ -342,7 +347,7 @@ std::vector<HotspotStats> HotspotTracker::Snapshot(size_t top_k) const {
 
 std::optional<HotspotStats> HotspotTracker::Lookup(BlockId id) const {
   Shard& shard = shards_[ShardOf(id)];
-  MutexLock lock(&shard.mu);
+  OptionalMutexLock lock(&shard.mu);
   const Clock clock = Catchup(shard);
   const auto it = shard.slot_of.find(id);
   if (it == shard.slot_of.end()) return std::nullopt;
@@ -353,7 +358,7 @@ std::optional<HotspotStats> HotspotTracker::Lookup(BlockId id) const {
 
 std::vector<int64_t> HotspotTracker::History(BlockId id) const {
   Shard& shard = shards_[ShardOf(id)];
-  MutexLock lock(&shard.mu);
+  OptionalMutexLock lock(&shard.mu);
   Catchup(shard);
   const auto it = shard.slot_of.find(id);
   std::vector<int64_t> out;
@@ -367,7 +372,7 @@ std::vector<int64_t> HotspotTracker::History(BlockId id) const {
 bool HotspotTracker::ReadHistory(BlockId id, double* intensity,
                                  std::vector<int64_t>* history) const {
   Shard& shard = shards_[ShardOf(id)];
-  MutexLock lock(&shard.mu);
+  OptionalMutexLock lock(&shard.mu);
   const Clock clock = Catchup(shard);
   const auto it = shard.slot_of.find(id);
   if (it == shard.slot_of.end()) return false;
@@ -385,7 +390,7 @@ int64_t HotspotTracker::window() const { return ReadClock().window; }
 size_t HotspotTracker::tracked() const {
   size_t n = 0;
   for (size_t s = 0; s < config_.shards; ++s) {
-    MutexLock lock(&shards_[s].mu);
+    OptionalMutexLock lock(&shards_[s].mu);
     n += shards_[s].entries.size();
   }
   return n;

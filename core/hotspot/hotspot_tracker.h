@@ -30,6 +30,7 @@ struct HotspotConfig {
   double decay = 1;            // counts and errors are multiplied by this per window, (0, 1]
   int nodes = 4;               // cluster size for the replication factor, >= 1
   SeedRules rules;
+  bool concurrent = true;  // false: one thread alone uses the tracker, which takes no locks
 };
 
 // One tracked id's statistics.
@@ -46,7 +47,8 @@ struct HotspotStats {
   int replication_factor = 1;  // the seed's rule for config.nodes nodes
 };
 
-// Counts, per id, the requests containing it, from any number of threads, in bounded
+// Counts, per id, the requests containing it, from any number of threads (one, and no
+// locks taken, with config.concurrent false), in bounded
 // memory (space-saving per shard), over windows of requests or seconds, and derives the
 // seed's hot-spot statistics (seed_rules.h) from the last K windows. Single-threaded use
 // is deterministic: the same calls give the same snapshots, in any process.
@@ -124,7 +126,7 @@ class HotspotTracker {
   const int64_t window_requests_;
   std::unique_ptr<Shard[]> shards_;  // logically const readers may roll shards over
 
-  mutable Mutex clock_mu_;
+  mutable OptionalMutex clock_mu_;
   Clock clock_ ABSL_GUARDED_BY(clock_mu_);
 };
 

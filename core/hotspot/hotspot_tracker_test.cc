@@ -304,11 +304,14 @@ TEST(HotspotTrackerTest, SpaceSavingGuaranteesOneShard) { CheckSpaceSaving(1, 20
 
 TEST(HotspotTrackerTest, SpaceSavingGuaranteesPerShard) { CheckSpaceSaving(4, 400); }
 
+// The same calls give the same snapshots, with locks or without (one owning thread).
 TEST(HotspotTrackerTest, DeterministicSnapshots) {
-  auto run = [] {
+  bool concurrent = true;
+  auto run = [&concurrent] {
     HotspotConfig config = RequestWindows(50, 8);
     config.capacity = 300;
     config.decay = 0.9;
+    config.concurrent = concurrent;
     HotspotTracker tracker(config);
     Zipf zipf(5000, 1.1);
     std::mt19937_64 rng(7);
@@ -320,6 +323,7 @@ TEST(HotspotTrackerTest, DeterministicSnapshots) {
     return tracker.Snapshot(50);
   };
   const auto a = run();
+  concurrent = false;
   const auto b = run();
   ASSERT_EQ(a.size(), 50u);
   ASSERT_EQ(a.size(), b.size());

@@ -365,6 +365,7 @@ class Simulator final {
         (replication_ != nullptr && replication_->needs_hotspots())) {
       HotspotConfig hot = config.hotspots;
       hot.nodes = static_cast<int>(nodes_.size());
+      hot.concurrent = false;  // a cell runs on one thread: the tracker takes no locks
       tracker_ = std::make_unique<HotspotTracker>(hot);
       view_.sources().hotspots = tracker_.get();
     }

@@ -37,6 +37,37 @@ class ABSL_SCOPED_LOCKABLE MutexLock {
   Mutex* const mu_;
 };
 
+// A Mutex its owner may switch off before any use, when one thread alone will use what it
+// guards: Lock and Unlock then cost a branch. The analysis checks users as for a Mutex.
+class ABSL_LOCKABLE OptionalMutex {
+ public:
+  void Disable() { enabled_ = false; }
+  void Lock() ABSL_EXCLUSIVE_LOCK_FUNCTION() {
+    if (enabled_) mu_.lock();
+  }
+  void Unlock() ABSL_UNLOCK_FUNCTION() {
+    if (enabled_) mu_.unlock();
+  }
+
+ private:
+  std::mutex mu_;
+  bool enabled_ = true;
+};
+
+// Holds `*mu` for its scope.
+class ABSL_SCOPED_LOCKABLE OptionalMutexLock {
+ public:
+  explicit OptionalMutexLock(OptionalMutex* mu) ABSL_EXCLUSIVE_LOCK_FUNCTION(mu) : mu_(mu) {
+    mu_->Lock();
+  }
+  OptionalMutexLock(const OptionalMutexLock&) = delete;
+  OptionalMutexLock& operator=(const OptionalMutexLock&) = delete;
+  ~OptionalMutexLock() ABSL_UNLOCK_FUNCTION() { mu_->Unlock(); }
+
+ private:
+  OptionalMutex* const mu_;
+};
+
 // A condition variable for Mutex. Wait it in a loop over the condition, which the caller
 // reads under the lock (so the analysis checks it):
 //   while (!ready_) changed_.Wait(&mu_);
