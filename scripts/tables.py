@@ -28,6 +28,7 @@ class TableOptions:
     sort: str = ""                  # counter to sort the full table's rows by (best first)
     kinds: tuple = TABLE_KINDS
     cell: str = ""                  # the nodes table: cells whose name contains this
+    per_seed: bool = False          # full and serving tables: a row per seed, not per strategy
 
 
 # ---- Number formats: each takes a raw value (maybe NaN/None) and returns text. ----
@@ -96,7 +97,8 @@ class Table:
     def best_keys(self):
         """Per row, the column keys where it holds the best value; distrusted rows (a
         "distrusted" entry) are never best. A column whose values are all equal marks
-        nothing."""
+        nothing. Rows over seeds (a "spread" entry): the best median, and every row whose
+        [min, max] overlaps that row's (a tie)."""
         marks = [set() for _ in self.rows]
         for column in self.columns:
             if not column.better:
@@ -106,17 +108,73 @@ class Table:
             if len(set(present)) < 2:
                 continue
             best = max(present) if column.better == "max" else min(present)
+            best_range = next((spread_of(r, column.key) for r, v in zip(self.rows, values)
+                               if not missing(v) and v == best), None)
             for i, v in enumerate(values):
-                if not missing(v) and math.isclose(v, best, rel_tol=1e-12, abs_tol=1e-15):
+                if missing(v):
+                    continue
+                if math.isclose(v, best, rel_tol=1e-12, abs_tol=1e-15):
+                    marks[i].add(column.key)
+                    continue
+                own = spread_of(self.rows[i], column.key)
+                if best_range and own and own[0] <= best_range[1] and best_range[0] <= own[1]:
                     marks[i].add(column.key)
         return marks
 
     def cell_text(self, row, column):
         value = row.get(column.key)
         if column.numeric:
+            spread = spread_of(row, column.key)
+            if spread and spread[0] != spread[1]:
+                return f"{column.fmt(value)} [{column.fmt(spread[0])}, {column.fmt(spread[1])}]"
             return column.fmt(value)
         text = "" if missing(value) else str(value)
         return text + " (distrusted)" if column.key == "strategy" and row.get("distrusted") else text
+
+
+def spread_of(row, key):
+    """(min, max) of `key` over the seeds a row aggregates, or None."""
+    spread = row.get("spread")
+    return spread.get(key) if isinstance(spread, dict) else None
+
+
+def seeds_vary(cells):
+    """Whether the cells hold more than one strategy seed."""
+    return "seed" in cells.columns and cells["seed"].astype(str).nunique() > 1
+
+
+def over_seeds(records, keys):
+    """Records of several seeds -> one per strategy (first-seen order): each of `keys` the
+    median over its seeds, with (min, max) in "spread"; "seeds" the count; "names" the
+    cells'. A key missing in every seed stays missing."""
+    by_strategy = {}
+    for r in records:
+        by_strategy.setdefault(r["strategy"], []).append(r)
+    out = []
+    for strategy, group in by_strategy.items():
+        row = dict(group[0])
+        row["seeds"] = len(group)
+        row["names"] = [r.get("name") for r in group]
+        row["spread"] = {}
+        for key in keys:
+            values = [r.get(key) for r in group if not missing(r.get(key))]
+            if not values or not all(isinstance(v, (int, float)) for v in values):
+                continue
+            row[key] = float(pd.Series(values).median())
+            row["spread"][key] = (min(values), max(values))
+        out.append(row)
+    return out
+
+
+def spread_note(rows):
+    """The note of a table over seeds."""
+    counts = sorted({r["seeds"] for r in rows if "seeds" in r})
+    if not counts:
+        return []
+    n = "-".join(str(c) for c in (counts[0], counts[-1]) if c) if len(counts) > 1 else str(counts[0])
+    return [f"over {n} seeds: median [min, max]; bold: the best median and every row whose "
+            "range overlaps it, a tie (the difference is within the spread over seeds; with 5 "
+            "seeds [min, max] holds the median with probability 1 - 2/2^5 = 94%)"]
 
 
 def cells_of(results):
@@ -217,7 +275,8 @@ def mark_distrusted(rows, records, distrusted):
     """Copies each record's reasons of distrust into its row; returns the table's note."""
     named = []
     for row, record in zip(rows, records):
-        why = distrusted.get(record.get("name"))
+        why = [w for name in record.get("names", [record.get("name")])
+               for w in distrusted.get(name, [])]
         if why:
             row["distrusted"] = "; ".join(why)
             named.append(f"`{record['strategy']}`: {row['distrusted']}")
@@ -370,14 +429,23 @@ def full_tables(results, cells, options, distrusted):
     """One full table per group (cluster, and trace/prices/rate_scale/... when several); the
     seed-mode groups after the others."""
     tables = []
-    ordered = sorted(groups(results, cells), key=lambda g: group_mode(g[2]) == "seed")
+    collapse = not options.per_seed and seeds_vary(cells)
+    exclude = ("strategy", "seed") if collapse else ("strategy",)
+    ordered = sorted(groups(results, cells, exclude), key=lambda g: group_mode(g[2]) == "seed")
     for title, values, frame in ordered:
         mode = group_mode(frame)
         records = [dict(r) for _, r in frame.iterrows()]
-        base = next((r for r in records if r["strategy"] == options.baseline), None)
+        bases = {str(r.get("seed")): r for r in records if r["strategy"] == options.baseline}
+        base = next(iter(bases.values()), None)
         notes = []
         for r in records:
-            r["net_benefit_usd_per_1k"] = net_benefit_usd_per_1k(r, base) if base else math.nan
+            # Against the baseline of the same seed (the one baseline when it has one seed).
+            b = bases.get(str(r.get("seed")), base if len(bases) == 1 else None)
+            r["net_benefit_usd_per_1k"] = net_benefit_usd_per_1k(r, b) if b else math.nan
+        if collapse:
+            keys = [k for k, *_ in FULL_METRICS] + ["net_benefit_usd_per_1k"]
+            records = over_seeds(records, keys)
+            notes += spread_note(records)
         if base is None and mode != "seed":
             notes.append(f"baseline `{options.baseline}` is not in this group: no net benefit "
                          "(choose one with --baseline)")
@@ -390,7 +458,9 @@ def full_tables(results, cells, options, distrusted):
         if options.sort:
             records = sort_rows(records, options.sort, results.metrics)
         columns = full_columns(frame, mode, options.baseline, results.metrics)
-        rows = [{c.key: r.get(c.key) for c in columns} | {"mode": r.get("mode")} for r in records]
+        rows = [{c.key: r.get(c.key) for c in columns} | {"mode": r.get("mode")} |
+                ({"spread": r["spread"], "seeds": r["seeds"]} if "spread" in r else {})
+                for r in records]
         notes += mark_distrusted(rows, records, distrusted)
         tables.append(Table("full", title or "all cells", columns, rows, values,
                             notes + failed_notes(results, values)))
@@ -429,17 +499,24 @@ def decodes(frame):
 def serving_tables(results, cells, options, distrusted):
     """Per group of serving cells: goodput, TTFT, TBT, ITL, E2E, throughput, rejections."""
     tables = []
-    for title, values, frame in groups(results, cells):
+    collapse = not options.per_seed and seeds_vary(cells)
+    exclude = ("strategy", "seed") if collapse else ("strategy",)
+    for title, values, frame in groups(results, cells, exclude):
         if not decodes(frame):
             continue
         records = [dict(r) for _, r in frame.iterrows()]
+        if collapse:
+            records = over_seeds(records, [key for key, _, _ in SERVING_METRICS])
         records = sort_rows(records, options.sort or "goodput", results.metrics)
         columns = [Column("strategy", "strategy", numeric=False)]
         columns += [Column(key, header, fmt, better_of(key, results.metrics) or "")
                     for key, header, fmt in SERVING_METRICS if key in frame.columns]
-        rows = [{c.key: r.get(c.key) for c in columns} for r in records]
+        rows = [{c.key: r.get(c.key) for c in columns} |
+                ({"spread": r["spread"], "seeds": r["seeds"]} if "spread" in r else {})
+                for r in records]
         notes = ["goodput: requests finishing within every SLO set (TTFT; TBT as the Mooncake "
                  "paper's, the mean of a request's slowest 10% of gaps) / all requests"]
+        notes += spread_note(records)
         if all(missing(r.get("goodput")) for r in records):
             notes.append("no SLO set in this group: goodput does not apply")
         notes += mark_distrusted(rows, records, distrusted)
@@ -619,6 +696,12 @@ def csv_frame(tables):
             if table.kind == "full":
                 record["mode"] = row.get("mode")
             record.update({c.key: row.get(c.key) for c in table.columns})
+            if "seeds" in row:
+                record["seeds"] = row["seeds"]
+                for c in table.columns:
+                    spread = spread_of(row, c.key)
+                    if spread:
+                        record[f"{c.key}_min"], record[f"{c.key}_max"] = spread
             record["best"] = ";".join(c.key for c in table.columns if c.key in best)
             record["distrusted"] = row.get("distrusted", "")
             records.append(record)
@@ -662,6 +745,9 @@ def add_table_arguments(parser):
     parser.add_argument("--seed-rows", choices=("seed", "all"), default="seed",
                         help="clusters in the seed's tables: seed mode (and files without "
                              "mode) only, or every cluster (default: seed)")
+    parser.add_argument("--per-seed", action="store_true",
+                        help="full and serving tables: one row per strategy seed (default: "
+                             "one per strategy, the median [min, max] over its seeds)")
     parser.add_argument("--sort", default="", metavar="COUNTER",
                         help="sort the full table by this counter, best first "
                              "(e.g. hit_rate, ttft_p99_s; default: file order)")
@@ -670,7 +756,7 @@ def add_table_arguments(parser):
 def options_from(args, kinds=TABLE_KINDS):
     return TableOptions(baseline=args.baseline, cost_ratio=args.cost_ratio,
                         seed_rows=args.seed_rows, sort=args.sort, kinds=kinds,
-                        cell=getattr(args, "cell", ""))
+                        cell=getattr(args, "cell", ""), per_seed=args.per_seed)
 
 
 def parse_args(argv):
