@@ -171,6 +171,7 @@ nlohmann::ordered_json CellDetails(const LoadedMatrix& m, const Cell& cell, cons
                               {"prices", m.spec.prices[cell.choice.prices].name},
                               {"rate_scale", m.spec.rate_scales[cell.choice.rate_scale]},
                               {"seed", m.spec.seeds[cell.choice.seed]}};
+  if (!m.spec.jitter_seeds.empty()) d["jitter"] = m.spec.jitter_seeds[cell.choice.jitter];
   if (!k.hbm_cache_eviction.empty()) {  // tier G1's fields exist only with it
     d["hbm_eviction"] = k.hbm_cache_eviction;
     d["dram_write"] = k.dram_write;

@@ -90,12 +90,12 @@ void CheckCellMemory(const LoadedMatrix& m, const std::vector<Cell>& cells,
 // Settings no simulation could run with fail here, with the config's name, rather than in
 // every cell.
 void CheckSimSettings(const LoadedMatrix& m, const std::vector<Cell>& cells) {
-  std::set<std::array<size_t, 3>> checked;  // trace, cluster, rate scale
+  std::set<std::array<size_t, 4>> checked;  // trace, jitter, cluster, rate scale
   for (const Cell& cell : cells) {
     const CellChoice& x = cell.choice;
-    if (!checked.insert({x.trace, x.cluster, x.rate_scale}).second) continue;
+    if (!checked.insert({x.trace, x.jitter, x.cluster, x.rate_scale}).second) continue;
     try {
-      ValidateSimConfig(*m.spec.traces[x.trace].trace, CellConfig(m.spec, cell));
+      ValidateSimConfig(CellTrace(m.spec, x), CellConfig(m.spec, cell));
     } catch (const InputError& e) {
       throw InputError(absl::StrCat(m.config.source, ": cluster '", m.spec.clusters[x.cluster].name,
                                     "', trace '", m.spec.traces[x.trace].name, "', rate_scales[",

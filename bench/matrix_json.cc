@@ -26,6 +26,7 @@
 #include "core/trace/generator.h"
 #include "core/trace/mooncake_reader.h"
 #include "core/trace/trace_file.h"
+#include "core/trace/trace_jitter.h"
 #include "core/util/input_error.h"
 #include "core/util/names.h"
 
@@ -94,6 +95,32 @@ class Parser {
                absl::StrCat("expected a non-negative integer, got ", DescribeJson(list[i])));
         }
         c.seeds.push_back(list[i].get<uint64_t>());
+      }
+    }
+    if (root_.Has("jitter_seeds")) {
+      const nlohmann::json& list = Array("jitter_seeds");
+      if (list.empty()) Fail(source_, "jitter_seeds", "must not be empty when given");
+      for (size_t i = 0; i < list.size(); ++i) {
+        const std::string path = Indexed("jitter_seeds", i);
+        if (!list[i].is_number_integer() ||
+            (!list[i].is_number_unsigned() && list[i].get<int64_t>() < 0)) {
+          Fail(source_, path,
+               absl::StrCat("expected a non-negative integer, got ", DescribeJson(list[i])));
+        }
+        c.jitter_seeds.push_back(list[i].get<uint64_t>());
+      }
+    }
+    // Jitter needs both halves: seeds to draw with, and a span per trace to draw in.
+    const bool jittered_trace =
+        std::any_of(c.traces.begin(), c.traces.end(),
+                    [](const TraceConfig& t) { return t.arrival_jitter_ms > 0; });
+    if (!c.jitter_seeds.empty() && !jittered_trace) {
+      Fail(source_, "jitter_seeds", "no trace sets arrival_jitter_ms > 0 to jitter");
+    }
+    for (size_t i = 0; i < c.traces.size(); ++i) {
+      if (c.traces[i].arrival_jitter_ms > 0 && c.jitter_seeds.empty()) {
+        Fail(source_, Indexed("traces", i) + ".arrival_jitter_ms",
+             "needs the matrix's jitter_seeds (e.g. [1, 2, 3, 4, 5])");
       }
     }
     ParseExclusions(c);
@@ -525,6 +552,10 @@ class Parser {
       }
       if (o.Has("seed")) t.seed = o.Unsigned("seed", UINT64_MAX);
     }
+    // A tick of the trace's timestamps (the conversation trace's 3,000 ms), at most 1 h.
+    if (o.Has("arrival_jitter_ms")) {
+      t.arrival_jitter_ms = static_cast<uint32_t>(o.Unsigned("arrival_jitter_ms", 3'600'000));
+    }
     o.Finish();
     return t;
   }
@@ -661,6 +692,15 @@ class Parser {
       if (std::find(c.seeds.begin(), c.seeds.end(), e.seed) == c.seeds.end()) {
         o.Fail("seed", absl::StrCat(e.seed, " is not in seeds"));
       }
+      if (o.Has("jitter_seed")) {
+        e.jitter_seed = o.Unsigned("jitter_seed", UINT64_MAX);
+        if (std::find(c.jitter_seeds.begin(), c.jitter_seeds.end(), e.jitter_seed) ==
+            c.jitter_seeds.end()) {
+          o.Fail("jitter_seed", absl::StrCat(e.jitter_seed, " is not in jitter_seeds"));
+        }
+      } else if (!c.jitter_seeds.empty()) {
+        e.jitter_seed = c.jitter_seeds.front();
+      }
       o.Finish();
       c.cells.push_back(std::move(e));
     }
@@ -757,6 +797,7 @@ nlohmann::ordered_json MatrixConfigToJson(const MatrixConfig& c) {
       j["requests"] = t.requests;
       j["seed"] = t.seed;
     }
+    if (t.arrival_jitter_ms > 0) j["arrival_jitter_ms"] = t.arrival_jitter_ms;
     traces.push_back(std::move(j));
   }
   nlohmann::ordered_json prices = nlohmann::ordered_json::array();
@@ -790,6 +831,8 @@ nlohmann::ordered_json MatrixConfigToJson(const MatrixConfig& c) {
                                 {"rate_scales", c.rate_scales},
                                 {"seeds", c.seeds},
                                 {"exclude", exclude}};
+  // Shown only when set, so configs written before it keep their hash.
+  if (!c.jitter_seeds.empty()) out["jitter_seeds"] = c.jitter_seeds;
   if (!c.cells.empty()) {
     nlohmann::ordered_json cells = nlohmann::ordered_json::array();
     for (const CellConfigEntry& e : c.cells) {
@@ -799,6 +842,7 @@ nlohmann::ordered_json MatrixConfigToJson(const MatrixConfig& c) {
                        {"prices", e.prices},
                        {"rate_scale", e.rate_scale},
                        {"seed", e.seed}});
+      if (!c.jitter_seeds.empty()) cells.back()["jitter_seed"] = e.jitter_seed;
     }
     out["cells"] = std::move(cells);
   }
@@ -819,7 +863,12 @@ nlohmann::ordered_json MatrixConfigTemplate() {
 }
 
 void OverrideTraces(MatrixConfig& config, const TraceConfig& trace) {
-  config.traces = {trace};
+  TraceConfig replacing = trace;
+  // The config's arrival jitter carries over to the trace that replaces its own.
+  for (const TraceConfig& t : config.traces) {
+    replacing.arrival_jitter_ms = std::max(replacing.arrival_jitter_ms, t.arrival_jitter_ms);
+  }
+  config.traces = {replacing};
   for (ExclusionConfig& x : config.exclude) {
     if (!x.trace.empty()) x.trace = trace.name;
   }
@@ -978,6 +1027,16 @@ MatrixSpec BuildMatrixSpec(const MatrixConfig& c, TraceCache& traces) {
   }
   spec.rate_scales = c.rate_scales;
   spec.seeds = c.seeds;
+  spec.jitter_seeds = c.jitter_seeds;
+  for (size_t i = 0; i < c.traces.size(); ++i) {
+    if (c.traces[i].arrival_jitter_ms == 0) continue;
+    for (const uint64_t seed : c.jitter_seeds) {
+      // Jitter seed 0: the trace as recorded.
+      spec.traces[i].jittered.push_back(
+          seed == 0 ? spec.traces[i].trace
+                    : JitterArrivals(*spec.traces[i].trace, c.traces[i].arrival_jitter_ms, seed));
+    }
+  }
   for (const ExclusionConfig& x : c.exclude) {
     spec.exclude.push_back(MatrixExclusion{x.strategy, x.cluster, x.trace});
   }
@@ -987,7 +1046,12 @@ MatrixSpec BuildMatrixSpec(const MatrixConfig& c, TraceCache& traces) {
         IndexOfName(c.traces, e.trace), IndexOfName(c.prices, e.prices),
         static_cast<size_t>(std::find(c.rate_scales.begin(), c.rate_scales.end(), e.rate_scale) -
                             c.rate_scales.begin()),
-        static_cast<size_t>(std::find(c.seeds.begin(), c.seeds.end(), e.seed) - c.seeds.begin())});
+        static_cast<size_t>(std::find(c.seeds.begin(), c.seeds.end(), e.seed) - c.seeds.begin()),
+        c.jitter_seeds.empty()
+            ? size_t{0}
+            : static_cast<size_t>(
+                  std::find(c.jitter_seeds.begin(), c.jitter_seeds.end(), e.jitter_seed) -
+                  c.jitter_seeds.begin())});
   }
   return spec;
 }

@@ -72,6 +72,7 @@ struct TraceConfig {
   std::string prefixes = "conversation";  // file without hashes: its prefixes' workload
   std::string prefixes_path;              // resolved, when prefixes names a .json
   bool skip_invalid = false;              // file: skip bad lines instead of failing
+  uint32_t arrival_jitter_ms = 0;         // with jitter_seeds: spread arrivals over this (ms)
   std::string resolved_path;              // file or workload .json, resolved against the config
 };
 
@@ -93,6 +94,7 @@ struct CellConfigEntry {
   std::string strategy, cluster, trace, prices;
   double rate_scale = 0;
   uint64_t seed = 0;
+  uint64_t jitter_seed = 0;  // with jitter_seeds
 };
 
 struct MatrixConfig {
@@ -105,6 +107,9 @@ struct MatrixConfig {
   std::vector<PricesConfig> prices;
   std::vector<double> rate_scales = {1.0};
   std::vector<uint64_t> seeds = {1};
+  // Arrival jitter seeds: each trace with arrival_jitter_ms runs under each (0: as
+  // recorded); empty: no jitter axis.
+  std::vector<uint64_t> jitter_seeds;
   std::vector<ExclusionConfig> exclude;
   std::vector<CellConfigEntry> cells;
   double cell_time_limit_s = 0;  // 0: none
@@ -131,7 +136,8 @@ nlohmann::ordered_json MatrixConfigToJson(const MatrixConfig& config);
 nlohmann::ordered_json MatrixConfigTemplate();
 
 // Replaces the config's traces by one (kvbench --trace / --preset); exclusions and explicit
-// cells that named a trace are pointed at it.
+// cells that named a trace are pointed at it; it takes the largest arrival_jitter_ms of
+// the traces it replaces unless it sets a larger one.
 void OverrideTraces(MatrixConfig& config, const TraceConfig& trace);
 
 // Loads traces once per process: the same file or preset (with size and seed) is shared.

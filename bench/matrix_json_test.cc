@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -16,6 +17,8 @@
 #include "core/routing/router.h"
 #include "core/sim/simulator.h"
 #include "core/trace/generator.h"
+#include "core/trace/trace.h"
+#include "core/trace/trace_jitter.h"
 #include "core/util/input_error.h"
 #include "core/util/names.h"
 #include "gmock/gmock.h"
@@ -563,6 +566,40 @@ std::vector<BadConfig> BadConfigs() {
        "m.json: seeds[1]: expected a non-negative integer, got the integer -1"},
       {"fractional seed", [](json& c) { c["seeds"] = {1.5}; },
        "m.json: seeds[0]: expected a non-negative integer, got the number 1.5"},
+      // Arrival jitter.
+      {"jitter seeds without a jittered trace",
+       [](json& c) {
+         c["jitter_seeds"] = {1, 2};
+       },
+       "m.json: jitter_seeds: no trace sets arrival_jitter_ms > 0 to jitter"},
+      {"a jittered trace without jitter seeds",
+       [](json& c) { c["traces"][0]["arrival_jitter_ms"] = 3000; },
+       "m.json: traces[0].arrival_jitter_ms: needs the matrix's jitter_seeds (e.g. [1, 2, 3, 4, "
+       "5])"},
+      {"empty jitter seeds",
+       [](json& c) {
+         c["traces"][0]["arrival_jitter_ms"] = 3000;
+         c["jitter_seeds"] = json::array();
+       },
+       "m.json: jitter_seeds: must not be empty when given"},
+      {"negative jitter seed",
+       [](json& c) {
+         c["traces"][0]["arrival_jitter_ms"] = 3000;
+         c["jitter_seeds"] = json::parse("[1, -1]");
+       },
+       "m.json: jitter_seeds[1]: expected a non-negative integer, got the integer -1"},
+      {"jitter over an hour", [](json& c) { c["traces"][0]["arrival_jitter_ms"] = 3600001; },
+       "m.json: traces[0].arrival_jitter_ms: 3600001 is out of range (max 3600000)"},
+      {"jitter as a string", [](json& c) { c["traces"][0]["arrival_jitter_ms"] = "3s"; },
+       "m.json: traces[0].arrival_jitter_ms: expected an integer, got string"},
+      {"a cell's jitter seed not in the list",
+       [](json& c) {
+         c["traces"][0]["arrival_jitter_ms"] = 3000;
+         c["jitter_seeds"] = {0, 1};
+         c["cells"] = {
+             {{"strategy", "random"}, {"cluster", "r"}, {"trace", "c"}, {"jitter_seed", 7}}};
+       },
+       "m.json: cells[0].jitter_seed: 7 is not in jitter_seeds"},
       // Exclusions.
       {"exclude naming an unknown cluster",
        [](json& c) {
@@ -1063,6 +1100,44 @@ TEST(MatrixJsonTest, OverrideTracesRepointsExclusionsAndCells) {
   ASSERT_EQ(c.cells.size(), 2u);
   EXPECT_EQ(c.cells[0].trace, "synthetic");
   EXPECT_EQ(c.cells[1].trace, "synthetic");
+}
+
+// Jitter seeds: one cell per seed, keys ending /jitter=J; seed 0 runs the trace as
+// recorded, the others JitterArrivals of it; the JSON shows the fields only when set.
+TEST(MatrixJsonTest, JitterSeedsMakeAnAxisOfJitteredTraces) {
+  json config = BaseConfig();
+  config["traces"][0]["arrival_jitter_ms"] = 3000;
+  config["jitter_seeds"] = {0, 4};
+  const MatrixConfig c = ParseMatrixConfig(config, "m.json");
+  EXPECT_EQ(c.jitter_seeds, (std::vector<uint64_t>{0, 4}));
+  EXPECT_EQ(c.traces[0].arrival_jitter_ms, 3000u);
+  const nlohmann::ordered_json shown = MatrixConfigToJson(c);
+  EXPECT_EQ(shown["jitter_seeds"], json({0, 4}));
+  EXPECT_EQ(shown["traces"][0]["arrival_jitter_ms"], 3000);
+  EXPECT_FALSE(
+      MatrixConfigToJson(ParseMatrixConfig(BaseConfig(), "m.json")).contains("jitter_seeds"));
+  TraceCache traces;
+  const MatrixSpec spec = BuildMatrixSpec(c, traces);
+  ASSERT_EQ(spec.traces[0].jittered.size(), 2u);
+  EXPECT_EQ(spec.traces[0].jittered[0], spec.traces[0].trace);
+  EXPECT_EQ(TraceDigest(*spec.traces[0].jittered[1]),
+            TraceDigest(*JitterArrivals(*spec.traces[0].trace, 3000, 4)));
+  const std::vector<Cell> cells = ExpandMatrix(spec);
+  const std::vector<Cell> plain =
+      ExpandMatrix(BuildMatrixSpec(ParseMatrixConfig(BaseConfig(), "m.json"), traces));
+  EXPECT_EQ(cells.size(), 2 * plain.size());
+  EXPECT_TRUE(cells[0].key.ends_with("/seed=1/jitter=0")) << cells[0].key;
+  EXPECT_TRUE(cells[1].key.ends_with("/seed=1/jitter=4")) << cells[1].key;
+  EXPECT_EQ(&CellTrace(spec, cells[1].choice), spec.traces[0].jittered[1].get());
+  EXPECT_TRUE(plain[0].key.ends_with("/seed=1")) << plain[0].key;
+  // kvbench --trace keeps the config's jitter.
+  MatrixConfig overridden = c;
+  TraceConfig file;
+  file.name = "conversation";
+  file.preset = "conversation";
+  file.requests = 50;
+  OverrideTraces(overridden, file);
+  EXPECT_EQ(overridden.traces[0].arrival_jitter_ms, 3000u);
 }
 
 TEST(MatrixJsonTest, ExpandedCellsAndTheirSimConfigsFollowTheConfig) {

@@ -125,9 +125,8 @@ class Table:
         value = row.get(column.key)
         if column.numeric:
             spread = spread_of(row, column.key)
-            if spread and spread[0] != spread[1]:
-                return f"{column.fmt(value)} [{column.fmt(spread[0])}, {column.fmt(spread[1])}]"
-            return column.fmt(value)
+            low, high = (column.fmt(v) for v in spread) if spread else ("", "")
+            return f"{column.fmt(value)} [{low}, {high}]" if low != high else column.fmt(value)
         text = "" if missing(value) else str(value)
         return text + " (distrusted)" if column.key == "strategy" and row.get("distrusted") else text
 
@@ -138,15 +137,25 @@ def spread_of(row, key):
     return spread.get(key) if isinstance(spread, dict) else None
 
 
+# The parameters of repeated runs of one comparison: strategy seeds and arrival jitters.
+REPLICATE_COLUMNS = ("seed", "jitter")
+
+
 def seeds_vary(cells):
-    """Whether the cells hold more than one strategy seed."""
-    return "seed" in cells.columns and cells["seed"].astype(str).nunique() > 1
+    """Whether the cells repeat a comparison: more than one strategy seed or jitter."""
+    return any(c in cells.columns and cells[c].astype(str).nunique() > 1
+               for c in REPLICATE_COLUMNS)
+
+
+def replicate_of(record):
+    """The run a record is within its comparison: (seed, jitter) as text."""
+    return tuple(str(record.get(c)) for c in REPLICATE_COLUMNS)
 
 
 def over_seeds(records, keys):
-    """Records of several seeds -> one per strategy (first-seen order): each of `keys` the
-    median over its seeds, with (min, max) in "spread"; "seeds" the count; "names" the
-    cells'. A key missing in every seed stays missing."""
+    """Records of several seeds (or jitters) -> one per strategy (first-seen order): each of
+    `keys` the median over its runs, with (min, max) in "spread"; "seeds" the count of runs;
+    "names" the cells'. A key missing in every run stays missing."""
     by_strategy = {}
     for r in records:
         by_strategy.setdefault(r["strategy"], []).append(r)
@@ -172,9 +181,10 @@ def spread_note(rows):
     if not counts:
         return []
     n = "-".join(str(c) for c in (counts[0], counts[-1]) if c) if len(counts) > 1 else str(counts[0])
-    return [f"over {n} seeds: median [min, max]; bold: the best median and every row whose "
-            "range overlaps it, a tie (the difference is within the spread over seeds; with 5 "
-            "seeds [min, max] holds the median with probability 1 - 2/2^5 = 94%)"]
+    return [f"over {n} runs (strategy seeds x arrival jitters): median [min, max]; bold: the "
+            "best median and every row whose range overlaps it, a tie (the difference is within "
+            "the spread over runs; with 5 runs [min, max] holds the median with probability "
+            "1 - 2/2^5 = 94%)"]
 
 
 def cells_of(results):
@@ -430,17 +440,17 @@ def full_tables(results, cells, options, distrusted):
     seed-mode groups after the others."""
     tables = []
     collapse = not options.per_seed and seeds_vary(cells)
-    exclude = ("strategy", "seed") if collapse else ("strategy",)
+    exclude = ("strategy",) + REPLICATE_COLUMNS if collapse else ("strategy",)
     ordered = sorted(groups(results, cells, exclude), key=lambda g: group_mode(g[2]) == "seed")
     for title, values, frame in ordered:
         mode = group_mode(frame)
         records = [dict(r) for _, r in frame.iterrows()]
-        bases = {str(r.get("seed")): r for r in records if r["strategy"] == options.baseline}
+        bases = {replicate_of(r): r for r in records if r["strategy"] == options.baseline}
         base = next(iter(bases.values()), None)
         notes = []
         for r in records:
-            # Against the baseline of the same seed (the one baseline when it has one seed).
-            b = bases.get(str(r.get("seed")), base if len(bases) == 1 else None)
+            # Against the baseline of the same run (the one baseline when it has one run).
+            b = bases.get(replicate_of(r), base if len(bases) == 1 else None)
             r["net_benefit_usd_per_1k"] = net_benefit_usd_per_1k(r, b) if b else math.nan
         if collapse:
             keys = [k for k, *_ in FULL_METRICS] + ["net_benefit_usd_per_1k"]
@@ -500,7 +510,7 @@ def serving_tables(results, cells, options, distrusted):
     """Per group of serving cells: goodput, TTFT, TBT, ITL, E2E, throughput, rejections."""
     tables = []
     collapse = not options.per_seed and seeds_vary(cells)
-    exclude = ("strategy", "seed") if collapse else ("strategy",)
+    exclude = ("strategy",) + REPLICATE_COLUMNS if collapse else ("strategy",)
     for title, values, frame in groups(results, cells, exclude):
         if not decodes(frame):
             continue
@@ -746,8 +756,8 @@ def add_table_arguments(parser):
                         help="clusters in the seed's tables: seed mode (and files without "
                              "mode) only, or every cluster (default: seed)")
     parser.add_argument("--per-seed", action="store_true",
-                        help="full and serving tables: one row per strategy seed (default: "
-                             "one per strategy, the median [min, max] over its seeds)")
+                        help="full and serving tables: one row per strategy seed and arrival "
+                             "jitter (default: one per strategy, the median [min, max] over them)")
     parser.add_argument("--sort", default="", metavar="COUNTER",
                         help="sort the full table by this counter, best first "
                              "(e.g. hit_rate, ttft_p99_s; default: file order)")

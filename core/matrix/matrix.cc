@@ -9,6 +9,7 @@
 #include <exception>
 #include <map>
 #include <set>
+#include <stdexcept>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -90,6 +91,20 @@ std::vector<Cell> ExpandMatrix(const MatrixSpec& spec, size_t* skipped) {
       throw InputError(absl::StrCat("seeds[", i, "]: ", spec.seeds[i], " appears twice"));
     }
   }
+  std::set<uint64_t> jitters;
+  for (size_t i = 0; i < spec.jitter_seeds.size(); ++i) {
+    if (!jitters.insert(spec.jitter_seeds[i]).second) {
+      throw InputError(
+          absl::StrCat("jitter_seeds[", i, "]: ", spec.jitter_seeds[i], " appears twice"));
+    }
+  }
+  for (const MatrixTrace& t : spec.traces) {
+    if (!t.jittered.empty() && t.jittered.size() != spec.jitter_seeds.size()) {
+      throw std::logic_error("MatrixTrace::jittered does not match jitter_seeds");
+    }
+  }
+  // Without the axis every cell has jitter 0 and its key names none.
+  const size_t jitter_count = std::max<size_t>(1, spec.jitter_seeds.size());
 
   auto make_cell = [&](const CellChoice& x) {
     Cell cell{x, canonical[x.strategy], "", ""};
@@ -98,6 +113,8 @@ std::vector<Cell> ExpandMatrix(const MatrixSpec& spec, size_t* skipped) {
                      "/trace=", spec.traces[x.trace].name, "/prices=", spec.prices[x.prices].name,
                      "/rate_scale=", absl::StrFormat("%g", spec.rate_scales[x.rate_scale]),
                      "/seed=", spec.seeds[x.seed]);
+    if (!spec.jitter_seeds.empty())
+      absl::StrAppend(&cell.key, "/jitter=", spec.jitter_seeds[x.jitter]);
     // The matrix name is part of the hash: two matrices of one run may share a key.
     cell.hash = absl::StrFormat("%012x", Fnv1a64(absl::StrCat(spec.name, "/", cell.key)) >> 16);
     return cell;
@@ -109,17 +126,20 @@ std::vector<Cell> ExpandMatrix(const MatrixSpec& spec, size_t* skipped) {
   std::vector<Cell> cells;
   size_t dropped = 0;
   if (!spec.cells.empty()) {
-    std::map<std::array<size_t, 6>, size_t> listed;
+    std::map<std::array<size_t, 7>, size_t> listed;
     for (size_t i = 0; i < spec.cells.size(); ++i) {
       const CellChoice& x = spec.cells[i];
       const std::string where = absl::StrCat("cells[", i, "]");
       if (x.strategy >= canonical.size() || x.cluster >= spec.clusters.size() ||
           x.trace >= spec.traces.size() || x.prices >= spec.prices.size() ||
-          x.rate_scale >= spec.rate_scales.size() || x.seed >= spec.seeds.size()) {
+          x.rate_scale >= spec.rate_scales.size() || x.seed >= spec.seeds.size() ||
+          x.jitter >= jitter_count) {
         throw InputError(absl::StrCat(where, ": names an entry beyond its list"));
       }
-      const auto [it, added] = listed.emplace(
-          std::array<size_t, 6>{x.strategy, x.cluster, x.trace, x.prices, x.rate_scale, x.seed}, i);
+      const auto [it, added] =
+          listed.emplace(std::array<size_t, 7>{x.strategy, x.cluster, x.trace, x.prices,
+                                               x.rate_scale, x.seed, x.jitter},
+                         i);
       if (!added) {
         throw InputError(absl::StrCat(where, ": the same cell as cells[", it->second, "]"));
       }
@@ -144,11 +164,13 @@ std::vector<Cell> ExpandMatrix(const MatrixSpec& spec, size_t* skipped) {
           for (size_t p = 0; p < spec.prices.size(); ++p) {
             for (size_t r = 0; r < spec.rate_scales.size(); ++r) {
               for (size_t n = 0; n < spec.seeds.size(); ++n) {
-                if (seed_mode(c) && (p != 0 || r != 0)) {
-                  ++dropped;
-                  continue;
+                for (size_t j = 0; j < jitter_count; ++j) {
+                  if (seed_mode(c) && (p != 0 || r != 0)) {
+                    ++dropped;
+                    continue;
+                  }
+                  cells.push_back(make_cell({s, c, t, p, r, n, j}));
                 }
-                cells.push_back(make_cell({s, c, t, p, r, n}));
               }
             }
           }
@@ -163,6 +185,11 @@ std::vector<Cell> ExpandMatrix(const MatrixSpec& spec, size_t* skipped) {
 bool InShard(const Cell& cell, size_t k, size_t n) {
   uint64_t hash = 0;
   return n > 0 && absl::SimpleHexAtoi(cell.hash, &hash) && hash % n == k;
+}
+
+const Trace& CellTrace(const MatrixSpec& spec, const CellChoice& choice) {
+  const MatrixTrace& t = spec.traces[choice.trace];
+  return t.jittered.empty() ? *t.trace : *t.jittered[choice.jitter];
 }
 
 SimConfig CellConfig(const MatrixSpec& spec, const Cell& cell) {
@@ -208,7 +235,7 @@ CellRun RunCell(const MatrixSpec& spec, const Cell& cell, const MatrixRunOptions
       };
     }
     Strategy strategy = MakeStrategy(cell.strategy_spec, config.seed);
-    out.result = Simulate(*spec.traces[cell.choice.trace].trace, config, strategy);
+    out.result = Simulate(CellTrace(spec, cell.choice), config, strategy);
   } catch (const std::exception& e) {
     out.error = e.what();
   }
@@ -222,10 +249,11 @@ std::vector<CellRun> RunMatrix(const MatrixSpec& spec, std::span<const Cell> cel
   // Cells that differ only in prices form one group and share one simulation.
   std::vector<std::vector<size_t>> groups;
   {
-    std::map<std::array<size_t, 5>, size_t> group_of;
+    std::map<std::array<size_t, 6>, size_t> group_of;
     for (size_t i = 0; i < cells.size(); ++i) {
       const CellChoice& x = cells[i].choice;
-      const std::array<size_t, 5> sim = {x.strategy, x.cluster, x.trace, x.rate_scale, x.seed};
+      const std::array<size_t, 6> sim = {x.strategy,   x.cluster, x.trace,
+                                         x.rate_scale, x.seed,    x.jitter};
       const auto [it, added] = group_of.emplace(sim, groups.size());
       if (added) groups.emplace_back();
       groups[it->second].push_back(i);

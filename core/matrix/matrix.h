@@ -28,6 +28,9 @@ struct MatrixCluster {
 struct MatrixTrace {
   std::string name;  // label in cell keys
   std::shared_ptr<const Trace> trace;
+  // With jitter seeds: the trace under each (JitterArrivals), in MatrixSpec::jitter_seeds
+  // order; empty: every jitter seed runs `trace` as recorded.
+  std::vector<std::shared_ptr<const Trace>> jittered;
 };
 
 // One price list. Prices only change a realistic run's dollars, so cells that differ only
@@ -50,7 +53,7 @@ struct MatrixExclusion {
 
 // One cell named by its entries in the lists (indices).
 struct CellChoice {
-  size_t strategy = 0, cluster = 0, trace = 0, prices = 0, rate_scale = 0, seed = 0;
+  size_t strategy = 0, cluster = 0, trace = 0, prices = 0, rate_scale = 0, seed = 0, jitter = 0;
   bool operator==(const CellChoice&) const = default;
 };
 
@@ -64,6 +67,9 @@ struct MatrixSpec {
   std::vector<MatrixPrices> prices = {{"profile", Prices{}, true}};
   std::vector<double> rate_scales = {1.0};
   std::vector<uint64_t> seeds = {1};
+  // Arrival jitters (a trace's MatrixTrace::jittered); empty: no such axis, and cell keys
+  // name no jitter.
+  std::vector<uint64_t> jitter_seeds;
   std::vector<MatrixExclusion> exclude;
   std::vector<CellChoice> cells;
 };
@@ -72,13 +78,13 @@ struct MatrixSpec {
 struct Cell {
   CellChoice choice;
   std::string strategy_spec;  // canonical
-  // "strategy=S/cluster=C/trace=T/prices=P/rate_scale=R/seed=N"
+  // "strategy=S/cluster=C/trace=T/prices=P/rate_scale=R/seed=N[/jitter=J]"
   std::string key;
   std::string hash;  // 12 hex digits: the top 48 bits of FNV-1a 64 of "<matrix name>/<key>"
 };
 
-// The cells in a stable order (traces, clusters, strategies, prices, rate scales, seeds;
-// the last varies fastest). Seed-mode clusters have neither time nor dollars, so of their
+// The cells in a stable order (traces, clusters, strategies, prices, rate scales, seeds,
+// jitters; the last varies fastest). Seed-mode clusters have neither time nor dollars, so of their
 // cells only those with the first price list and rate scale are kept; `skipped` (if given)
 // receives how many others were dropped. Throws InputError naming the entry at fault
 // ("strategies[2]: ...", "clusters[1].name: ...", "cells[3]: ...").
@@ -111,6 +117,8 @@ struct MatrixRunOptions {
 
 // The SimConfig of one cell: its cluster's, with the cell's rate scale, seed and prices.
 SimConfig CellConfig(const MatrixSpec& spec, const Cell& cell);
+// The trace one cell replays: its trace under its jitter seed, if jittered.
+const Trace& CellTrace(const MatrixSpec& spec, const CellChoice& choice);
 
 // Runs one cell on the calling thread.
 CellRun RunCell(const MatrixSpec& spec, const Cell& cell, const MatrixRunOptions& options = {});

@@ -5,12 +5,17 @@
 
 #include <atomic>
 #include <cstdio>
+#include <memory>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "core/sim/testing/sim_testing.h"
+#include "core/strategy/strategy.h"
 #include "core/trace/generator.h"
+#include "core/trace/trace.h"
+#include "core/trace/trace_jitter.h"
 #include "core/util/input_error.h"
 #include "gtest/gtest.h"
 
@@ -111,6 +116,40 @@ TEST(MatrixTest, AnExplicitListReplacesTheProduct) {
             "its cells take the first prices and rate_scale");
   spec.cells.back() = {0, 0, 0, 0, 0, 7};
   EXPECT_EQ(error(spec), "cells[2]: names an entry beyond its list");
+}
+
+// Jitter seeds make an axis: each cell replays its trace's jittered copy for its seed.
+TEST(MatrixTest, JitterSeedsRunTheJitteredTraces) {
+  MatrixSpec spec = SmallSpec();
+  spec.strategies = {"least_loaded"};
+  spec.clusters.erase(spec.clusters.begin());  // real4 only
+  spec.rate_scales = {0.1};
+  const std::shared_ptr<const Trace> trace = spec.traces[0].trace;
+  const std::shared_ptr<const Trace> moved = JitterArrivals(*trace, 5000, 9);
+  spec.jitter_seeds = {0, 9};
+  spec.traces[0].jittered = {trace, moved};
+  const std::vector<Cell> cells = ExpandMatrix(spec);
+  ASSERT_EQ(cells.size(), 2u);
+  EXPECT_EQ(cells[0].key,
+            "strategy=least_loaded/cluster=real4/trace=conv400/prices=profile/rate_scale=0.1/"
+            "seed=1/jitter=0");
+  EXPECT_TRUE(cells[1].key.ends_with("/seed=1/jitter=9"));
+  EXPECT_EQ(cells[1].choice.jitter, 1u);
+  const std::vector<CellRun> runs = RunMatrix(spec, cells, {.threads = 1});
+  // Against the simulator run directly on each trace.
+  for (size_t i = 0; i < 2; ++i) {
+    Strategy strategy = MakeStrategy("least_loaded", 1);
+    const RunResult want = Simulate(i == 0 ? *trace : *moved, CellConfig(spec, cells[i]), strategy);
+    ASSERT_EQ(runs[i].error, "");
+    EXPECT_EQ(runs[i].result.ttft_mean_s, want.ttft_mean_s) << i;
+    EXPECT_EQ(runs[i].result.hit_blocks, want.hit_blocks) << i;
+  }
+  EXPECT_NE(runs[0].result.ttft_mean_s, runs[1].result.ttft_mean_s);
+
+  spec.jitter_seeds = {9, 9};
+  EXPECT_THROW(ExpandMatrix(spec), InputError);
+  spec.jitter_seeds = {0, 9, 10};  // three seeds, two jittered traces
+  EXPECT_THROW(ExpandMatrix(spec), std::logic_error);
 }
 
 TEST(MatrixTest, ExclusionsRemoveEveryMatchingCell) {

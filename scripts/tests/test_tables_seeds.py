@@ -50,7 +50,8 @@ def test_one_row_per_strategy_with_its_median_and_range(tmp_path, mixed_document
     assert rows["random"]["seeds"] == 3
     hit = next(c for c in table.columns if c.key == "hit_rate")
     assert table.cell_text(rows["prefix_greedy"], hit) == "50.00% [49.00%, 52.00%]"
-    assert any("over 3 seeds: median [min, max]" in n for n in table.notes)
+    assert any("over 3 runs (strategy seeds x arrival jitters): median [min, max]" in n
+               for n in table.notes)
     # prefix_greedy's range [0.49, 0.52] meets no other: it alone is best.
     best = dict(zip([r["strategy"] for r in table.rows], table.best_keys()))
     assert "hit_rate" in best["prefix_greedy"]
