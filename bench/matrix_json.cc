@@ -556,6 +556,14 @@ class Parser {
     if (o.Has("arrival_jitter_ms")) {
       t.arrival_jitter_ms = static_cast<uint32_t>(o.Unsigned("arrival_jitter_ms", 3'600'000));
     }
+    if (o.Has("arrival_jitter_order")) {
+      t.arrival_jitter_order = o.String("arrival_jitter_order");
+      if (t.arrival_jitter_order != "keep" && t.arrival_jitter_order != "shuffle") {
+        o.Fail("arrival_jitter_order", absl::StrCat("expected \"keep\" or \"shuffle\", got \"",
+                                                    t.arrival_jitter_order, "\""));
+      }
+      if (t.arrival_jitter_ms == 0) o.Fail("arrival_jitter_order", "needs arrival_jitter_ms > 0");
+    }
     o.Finish();
     return t;
   }
@@ -798,6 +806,7 @@ nlohmann::ordered_json MatrixConfigToJson(const MatrixConfig& c) {
       j["seed"] = t.seed;
     }
     if (t.arrival_jitter_ms > 0) j["arrival_jitter_ms"] = t.arrival_jitter_ms;
+    if (t.arrival_jitter_order != "keep") j["arrival_jitter_order"] = t.arrival_jitter_order;
     traces.push_back(std::move(j));
   }
   nlohmann::ordered_json prices = nlohmann::ordered_json::array();
@@ -866,7 +875,10 @@ void OverrideTraces(MatrixConfig& config, const TraceConfig& trace) {
   TraceConfig replacing = trace;
   // The config's arrival jitter carries over to the trace that replaces its own.
   for (const TraceConfig& t : config.traces) {
-    replacing.arrival_jitter_ms = std::max(replacing.arrival_jitter_ms, t.arrival_jitter_ms);
+    if (t.arrival_jitter_ms > replacing.arrival_jitter_ms) {
+      replacing.arrival_jitter_ms = t.arrival_jitter_ms;
+      replacing.arrival_jitter_order = t.arrival_jitter_order;
+    }
   }
   config.traces = {replacing};
   for (ExclusionConfig& x : config.exclude) {
@@ -1032,9 +1044,13 @@ MatrixSpec BuildMatrixSpec(const MatrixConfig& c, TraceCache& traces) {
     if (c.traces[i].arrival_jitter_ms == 0) continue;
     for (const uint64_t seed : c.jitter_seeds) {
       // Jitter seed 0: the trace as recorded.
+      const JitterOrder order = c.traces[i].arrival_jitter_order == "shuffle"
+                                    ? JitterOrder::kShuffle
+                                    : JitterOrder::kKeep;
       spec.traces[i].jittered.push_back(
-          seed == 0 ? spec.traces[i].trace
-                    : JitterArrivals(*spec.traces[i].trace, c.traces[i].arrival_jitter_ms, seed));
+          seed == 0
+              ? spec.traces[i].trace
+              : JitterArrivals(*spec.traces[i].trace, c.traces[i].arrival_jitter_ms, seed, order));
     }
   }
   for (const ExclusionConfig& x : c.exclude) {

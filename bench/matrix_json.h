@@ -73,7 +73,8 @@ struct TraceConfig {
   std::string prefixes_path;              // resolved, when prefixes names a .json
   bool skip_invalid = false;              // file: skip bad lines instead of failing
   uint32_t arrival_jitter_ms = 0;         // with jitter_seeds: spread arrivals over this (ms)
-  std::string resolved_path;              // file or workload .json, resolved against the config
+  std::string arrival_jitter_order = "keep";  // "keep" or "shuffle" (JitterOrder)
+  std::string resolved_path;                  // file or workload .json, resolved against the config
 };
 
 struct PricesConfig {
@@ -136,8 +137,8 @@ nlohmann::ordered_json MatrixConfigToJson(const MatrixConfig& config);
 nlohmann::ordered_json MatrixConfigTemplate();
 
 // Replaces the config's traces by one (kvbench --trace / --preset); exclusions and explicit
-// cells that named a trace are pointed at it; it takes the largest arrival_jitter_ms of
-// the traces it replaces unless it sets a larger one.
+// cells that named a trace are pointed at it; it takes the largest arrival_jitter_ms (and
+// its order) of the traces it replaces unless it sets a larger one.
 void OverrideTraces(MatrixConfig& config, const TraceConfig& trace);
 
 // Loads traces once per process: the same file or preset (with size and seed) is shared.

@@ -592,6 +592,16 @@ std::vector<BadConfig> BadConfigs() {
        "m.json: traces[0].arrival_jitter_ms: 3600001 is out of range (max 3600000)"},
       {"jitter as a string", [](json& c) { c["traces"][0]["arrival_jitter_ms"] = "3s"; },
        "m.json: traces[0].arrival_jitter_ms: expected an integer, got string"},
+      {"unknown jitter order",
+       [](json& c) {
+         c["traces"][0]["arrival_jitter_ms"] = 3000;
+         c["traces"][0]["arrival_jitter_order"] = "random";
+         c["jitter_seeds"] = {1};
+       },
+       "m.json: traces[0].arrival_jitter_order: expected \"keep\" or \"shuffle\", got \"random\""},
+      {"jitter order without jitter",
+       [](json& c) { c["traces"][0]["arrival_jitter_order"] = "shuffle"; },
+       "m.json: traces[0].arrival_jitter_order: needs arrival_jitter_ms > 0"},
       {"a cell's jitter seed not in the list",
        [](json& c) {
          c["traces"][0]["arrival_jitter_ms"] = 3000;
@@ -1121,7 +1131,16 @@ TEST(MatrixJsonTest, JitterSeedsMakeAnAxisOfJitteredTraces) {
   ASSERT_EQ(spec.traces[0].jittered.size(), 2u);
   EXPECT_EQ(spec.traces[0].jittered[0], spec.traces[0].trace);
   EXPECT_EQ(TraceDigest(*spec.traces[0].jittered[1]),
-            TraceDigest(*JitterArrivals(*spec.traces[0].trace, 3000, 4)));
+            TraceDigest(*JitterArrivals(*spec.traces[0].trace, 3000, 4, JitterOrder::kKeep)));
+  json shuffled = config;
+  shuffled["traces"][0]["arrival_jitter_order"] = "shuffle";
+  const MatrixSpec shuffled_spec = BuildMatrixSpec(ParseMatrixConfig(shuffled, "m.json"), traces);
+  EXPECT_EQ(TraceDigest(*shuffled_spec.traces[0].jittered[1]),
+            TraceDigest(*JitterArrivals(*spec.traces[0].trace, 3000, 4, JitterOrder::kShuffle)));
+  EXPECT_EQ(MatrixConfigToJson(
+                ParseMatrixConfig(shuffled, "m.json"))["traces"][0]["arrival_jitter_order"],
+            "shuffle");
+  EXPECT_FALSE(shown["traces"][0].contains("arrival_jitter_order"));
   const std::vector<Cell> cells = ExpandMatrix(spec);
   const std::vector<Cell> plain =
       ExpandMatrix(BuildMatrixSpec(ParseMatrixConfig(BaseConfig(), "m.json"), traces));

@@ -38,7 +38,7 @@ std::map<uint32_t, std::pair<int64_t, std::vector<RawBlockId>>> ByInput(const Tr
 
 TEST(TraceJitterTest, EachArrivalMovesByItsOwnDrawAndTheTraceIsResorted) {
   const auto trace = Ticks();
-  const auto jittered = JitterArrivals(*trace, 3000, 7);
+  const auto jittered = JitterArrivals(*trace, 3000, 7, JitterOrder::kShuffle);
   // The draws, in trace order (8, 4, 5, 6 tokens), computed independently.
   std::mt19937_64 rng(7);
   std::map<uint32_t, int64_t> want;
@@ -59,6 +59,24 @@ TEST(TraceJitterTest, EachArrivalMovesByItsOwnDrawAndTheTraceIsResorted) {
   EXPECT_EQ(jittered->block_count(), trace->block_count());
 }
 
+// kKeep: the three requests of the 0 ms tick take that tick's draws in ascending order, so
+// they keep their trace order; the 3,000 ms request takes the fourth draw.
+TEST(TraceJitterTest, KeepOrderSortsTheDrawsOfATick) {
+  const auto trace = Ticks();
+  const auto jittered = JitterArrivals(*trace, 3000, 7);
+  std::mt19937_64 rng(7);
+  std::vector<int64_t> draws;
+  for (int i = 0; i < 4; ++i) draws.push_back(static_cast<int64_t>(rng() % 3000));
+  std::sort(draws.begin(), draws.begin() + 3);
+  ASSERT_EQ(jittered->size(), 4u);
+  const std::vector<uint32_t> inputs = {8, 4, 5};
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ((*jittered)[i].input_tokens, inputs[i]) << i;
+    EXPECT_EQ((*jittered)[i].arrival_ms, draws[i]) << i;
+  }
+  EXPECT_EQ(ByInput(*jittered).at(6).first, 3000 + draws[3]);
+}
+
 TEST(TraceJitterTest, SameSeedSameTraceOtherSeedAnother) {
   const auto trace = Ticks();
   EXPECT_EQ(TraceDigest(*JitterArrivals(*trace, 3000, 1)),
@@ -70,7 +88,9 @@ TEST(TraceJitterTest, SameSeedSameTraceOtherSeedAnother) {
 TEST(TraceJitterTest, NoJitterKeepsTheTrace) {
   const auto trace = Ticks();
   for (const uint32_t jitter_ms : {0u, 1u}) {
-    EXPECT_EQ(TraceDigest(*JitterArrivals(*trace, jitter_ms, 5)), TraceDigest(*trace));
+    for (const JitterOrder order : {JitterOrder::kKeep, JitterOrder::kShuffle}) {
+      EXPECT_EQ(TraceDigest(*JitterArrivals(*trace, jitter_ms, 5, order)), TraceDigest(*trace));
+    }
   }
 }
 
