@@ -83,32 +83,9 @@ class Parser {
         c.rate_scales.push_back(v);
       }
     }
-    if (root_.Has("seeds")) {
-      c.seeds.clear();
-      const nlohmann::json& list = Array("seeds");
-      if (list.empty()) Fail(source_, "seeds", "must not be empty");
-      for (size_t i = 0; i < list.size(); ++i) {
-        const std::string path = Indexed("seeds", i);
-        if (!list[i].is_number_integer() ||
-            (!list[i].is_number_unsigned() && list[i].get<int64_t>() < 0)) {
-          Fail(source_, path,
-               absl::StrCat("expected a non-negative integer, got ", DescribeJson(list[i])));
-        }
-        c.seeds.push_back(list[i].get<uint64_t>());
-      }
-    }
+    if (root_.Has("seeds")) c.seeds = SeedList("seeds", "must not be empty");
     if (root_.Has("jitter_seeds")) {
-      const nlohmann::json& list = Array("jitter_seeds");
-      if (list.empty()) Fail(source_, "jitter_seeds", "must not be empty when given");
-      for (size_t i = 0; i < list.size(); ++i) {
-        const std::string path = Indexed("jitter_seeds", i);
-        if (!list[i].is_number_integer() ||
-            (!list[i].is_number_unsigned() && list[i].get<int64_t>() < 0)) {
-          Fail(source_, path,
-               absl::StrCat("expected a non-negative integer, got ", DescribeJson(list[i])));
-        }
-        c.jitter_seeds.push_back(list[i].get<uint64_t>());
-      }
+      c.jitter_seeds = SeedList("jitter_seeds", "must not be empty when given");
     }
     // Jitter needs both halves: seeds to draw with, and a span per trace to draw in.
     const bool jittered_trace =
@@ -712,6 +689,22 @@ class Parser {
       o.Finish();
       c.cells.push_back(std::move(e));
     }
+  }
+
+  // The non-empty array `field` of non-negative integers (seeds); `empty` says why not empty.
+  std::vector<uint64_t> SeedList(const char* field, const char* empty) {
+    const nlohmann::json& list = Array(field);
+    if (list.empty()) Fail(source_, field, empty);
+    std::vector<uint64_t> out;
+    for (size_t i = 0; i < list.size(); ++i) {
+      if (!list[i].is_number_integer() ||
+          (!list[i].is_number_unsigned() && list[i].get<int64_t>() < 0)) {
+        Fail(source_, Indexed(field, i),
+             absl::StrCat("expected a non-negative integer, got ", DescribeJson(list[i])));
+      }
+      out.push_back(list[i].get<uint64_t>());
+    }
+    return out;
   }
 
   const nlohmann::json& json_;

@@ -22,18 +22,10 @@ namespace {
 using testing::HandServingProfile;
 using testing::kEps;
 
-struct Req {
-  int64_t ms;
-  uint32_t input;
-  std::vector<RawBlockId> ids;
-};
-
 // One output token each; 16-token blocks are HandServingProfile's.
-std::shared_ptr<const Trace> MakeTrace(const std::vector<Req>& requests,
+std::shared_ptr<const Trace> MakeTrace(const std::vector<testing::Req>& requests,
                                        uint32_t block_tokens = 16) {
-  TraceBuilder builder(block_tokens);
-  for (const Req& r : requests) EXPECT_FALSE(builder.Add(r.ms, r.input, 1, r.ids).has_value());
-  return builder.Finish();
+  return testing::MakeTrace(requests, block_tokens);
 }
 
 // One aggregated node of HandServingProfile: a step takes 1 s + 10 ms per prompt token,
