@@ -1,6 +1,7 @@
 // aibrix_prefix_cache: AIBrix's prefix-cache routing. Loads are the nodes' running
-// requests (the gateway's count). If the busiest node has more than imbalance_factor x
-// (mean + 1) and at least min_gap more than the idlest, only the idlest nodes may match.
+// requests (the gateway's count). If the busiest node has at least min_gap more than the
+// idlest (and, when imbalance_factor > 0, more than imbalance_factor x (mean + 1)), only
+// the idlest nodes may match.
 // Among the nodes whose routed-prefix index matches the request's first block or more,
 // ordered by match percent (descending), then load (ascending), then at random, the first
 // whose load is within mean + stddev_factor x the standard deviation takes it; otherwise
@@ -23,13 +24,15 @@
 namespace kvb {
 namespace {
 
-// Defaults: prefix_cache.go (AIBRIX_PREFIX_CACHE_LOAD_IMBALANCE_FACTOR 2.0, _MIN_GAP 8,
-// _STANDARD_DEVIATION_FACTOR 1) and prefixcacheindexer/hash.go (an LRU of 200,000 blocks
+// Defaults: prefix_cache.go at vllm-project/aibrix@e3e10f9e (getTargetPodListOnLoadImbalance:
+// max - min > AIBRIX_PREFIX_CACHE_POD_RUNNING_REQUEST_IMBALANCE_ABS_COUNT 8, i.e. >= 9;
+// _STANDARD_DEVIATION_FACTOR 1; the factor gate of 01de8a51 is imbalance_factor=2,min_gap=8)
+// and prefixcacheindexer/hash.go (an LRU of 200,000 blocks
 // of 4 characters shared by all pods: 800,000 characters, ~200,000 tokens at 4 characters
 // per token, 390 blocks of 512 tokens; kvbench splits it evenly over the nodes).
 constexpr ParamSpec kParams[] = {
-    {"imbalance_factor", 2.0, 0, 1e9, "gate when max load > this x (mean + 1)..."},
-    {"min_gap", 8, 0, 1e9, "...and max - min load >= this", true},
+    {"min_gap", 9, 0, 1e9, "gate when max - min load >= this (upstream main: > 8)", true},
+    {"imbalance_factor", 0, 0, 1e9, "> 0: gate only if also max load > this x (mean + 1)"},
     {"stddev_factor", 1, 0, 1e9, "a matched node's load must be <= mean + this x stddev"},
     {"index_blocks", 390, 1, 1e9, "blocks the routed-prefix index keeps (all nodes)", true},
 };
@@ -56,7 +59,8 @@ class AibrixPrefixCacheRouter final : public Router {
     }
     const double mean = sum / static_cast<double>(n);
     const double stddev = std::sqrt(std::max(0.0, sum_sq / static_cast<double>(n) - mean * mean));
-    const bool gated = hi > imbalance_factor_ * (mean + 1) && hi - lo >= min_gap_;
+    const bool gated =
+        hi - lo >= min_gap_ && (imbalance_factor_ <= 0 || hi > imbalance_factor_ * (mean + 1));
     const auto ids = view.request().blocks;
     matched_.clear();
     for (uint32_t i = 0; i < n; ++i) {
@@ -135,7 +139,7 @@ RouterInfo AibrixPrefixCacheRouterInfo() {
             return std::make_unique<AibrixPrefixCacheRouter>(params, seed);
           },
           AibrixStateBytes,
-          "vllm-project/aibrix@01de8a51 pkg/plugins/gateway/algorithms/prefix_cache.go; "
+          "vllm-project/aibrix@e3e10f9e pkg/plugins/gateway/algorithms/prefix_cache.go; "
           "pkg/utils/prefixcacheindexer/hash.go@0871c212"};
 }
 

@@ -39,7 +39,7 @@ TEST(AibrixPrefixCacheRouterTest, AHigherMatchPercentBeatsALowerLoad) {
   auto router = MakeRouter("aibrix_prefix_cache:stddev_factor=10", 1);
   ClusterViewForTest c(3);
   EXPECT_EQ(RouteWithLoads(*router, c, {0, 5, 5}, Ids(1, 10)), 0u);  // node 0: 1..10
-  // Gated (20 > 2 x 9.33, gap 20): only node 1 may match; none does: node 1 gets 1..5.
+  // Gated (gap 20 >= 9): only node 1 may match; none does: node 1 gets 1..5.
   EXPECT_EQ(RouteWithLoads(*router, c, {20, 0, 5}, Ids(1, 5)), 1u);
   // Node 0 matches 100%, node 1 50% with less load: node 0.
   EXPECT_EQ(RouteWithLoads(*router, c, {3, 0, 5}, Ids(1, 10)), 0u);
@@ -53,8 +53,8 @@ TEST(AibrixPrefixCacheRouterTest, TheImbalanceGateLeavesOnlyTheIdlestNodes) {
   ClusterViewForTest c(3);
   EXPECT_EQ(RouteWithLoads(*router, c, {0, 5, 5}, Ids(1, 10)), 0u);
   EXPECT_EQ(RouteWithLoads(*router, c, {5, 5, 0}, Ids(1, 10)), 2u);  // node 0 above the mean
-  // Loads 9, 0, 1: 9 > 2 x (3.33 + 1) and 9 - 0 >= 8: only node 1 may match; it holds
-  // nothing: the least loaded, node 1.
+  // Loads 9, 0, 1: 9 - 0 >= 9: only node 1 may match; it holds nothing: the least
+  // loaded, node 1.
   EXPECT_EQ(RouteWithLoads(*router, c, {9, 0, 1}, Ids(1, 10)), 1u);
   // Without the gate (min_gap 100) node 2 (100%, load 1 <= mean 3.33) takes it.
   auto ungated = MakeRouter("aibrix_prefix_cache:stddev_factor=0,min_gap=100", 1);
@@ -62,6 +62,30 @@ TEST(AibrixPrefixCacheRouterTest, TheImbalanceGateLeavesOnlyTheIdlestNodes) {
   EXPECT_EQ(RouteWithLoads(*ungated, d, {0, 5, 5}, Ids(1, 10)), 0u);
   EXPECT_EQ(RouteWithLoads(*ungated, d, {5, 5, 0}, Ids(1, 10)), 2u);
   EXPECT_EQ(RouteWithLoads(*ungated, d, {9, 0, 1}, Ids(1, 10)), 2u);
+}
+
+// The burst that stalled the factor gate of 01de8a51 on the conversation trace (every
+// request's first block shared). While k < 8 of 16 nodes hold it at load 1, a holder is
+// over mean + stddev and an idle node gets the next request, so 8 nodes come to hold it.
+// At load 10 on those 8: upstream main's gate (gap 10 >= 9) sends the next request to an
+// idle node; the factor gate does not fire (10 > 2 x (5 + 1)? no) and a holder passes the
+// stddev bound (10 <= 5 + 5), so the idle 8 are never used.
+TEST(AibrixPrefixCacheRouterTest, TheGapGateReopensIdleNodesTheFactorGateDoesNot) {
+  for (const bool factor : {false, true}) {
+    SCOPED_TRACE(factor ? "factor gate" : "gap gate");
+    auto router = MakeRouter(
+        factor ? "aibrix_prefix_cache:imbalance_factor=2,min_gap=8" : "aibrix_prefix_cache", 1);
+    ClusterViewForTest c(16);
+    std::vector<uint32_t> loads(16, 0);
+    for (int k = 0; k < 8; ++k) {
+      const uint32_t n = RouteWithLoads(*router, c, loads, Ids(1, 1));
+      EXPECT_EQ(loads[n], 0u) << "request " << k << " went to a holder";
+      loads[n] = 1;
+    }
+    for (uint32_t& l : loads) l *= 10;
+    const uint32_t chosen = RouteWithLoads(*router, c, loads, Ids(1, 2));
+    EXPECT_EQ(loads[chosen], factor ? 10u : 0u);
+  }
 }
 
 TEST(AibrixPrefixCacheRouterTest, TheIndexKeepsItsShareOfTheLru) {
