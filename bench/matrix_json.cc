@@ -956,8 +956,10 @@ MatrixSpec BuildMatrixSpec(const MatrixConfig& c, TraceCache& traces) {
   spec.name = c.name;
   spec.strategies = c.strategies;
   for (size_t i = 0; i < c.traces.size(); ++i) {
-    spec.traces.push_back(MatrixTrace{
-        c.traces[i].name, traces.Get(c.traces[i], absl::StrCat(c.source, ": traces[", i, "]"))});
+    spec.traces.push_back(
+        MatrixTrace{c.traces[i].name,
+                    traces.Get(c.traces[i], absl::StrCat(c.source, ": traces[", i, "]")),
+                    {}});
   }
   for (size_t i = 0; i < c.clusters.size(); ++i) {
     const ClusterConfig& k = c.clusters[i];

@@ -43,7 +43,7 @@ MatrixSpec SmallSpec() {
   const auto trace = GenerateWorkload(FindWorkloadPreset("conversation")->spec, 400, 3);
   realistic.cost = testing::MillisecondPerTokenCost(trace->block_tokens(), 1e6);
   spec.clusters[1].config = realistic;
-  spec.traces = {{"conv400", trace}};
+  spec.traces = {{"conv400", trace, {}}};
   spec.rate_scales = {0.1, 0.2};
   return spec;
 }
@@ -135,7 +135,9 @@ TEST(MatrixTest, JitterSeedsRunTheJitteredTraces) {
             "seed=1/jitter=0");
   EXPECT_TRUE(cells[1].key.ends_with("/seed=1/jitter=9"));
   EXPECT_EQ(cells[1].choice.jitter, 1u);
-  const std::vector<CellRun> runs = RunMatrix(spec, cells, {.threads = 1});
+  MatrixRunOptions one_thread;
+  one_thread.threads = 1;
+  const std::vector<CellRun> runs = RunMatrix(spec, cells, one_thread);
   // Against the simulator run directly on each trace.
   for (size_t i = 0; i < 2; ++i) {
     Strategy strategy = MakeStrategy("least_loaded", 1);
@@ -277,7 +279,7 @@ TEST(MatrixTest, ServingResultsDoNotDependOnTheThreadCount) {
   disaggregated.signal_refresh_s = 0.5;
   disaggregated.predictor.noise_sigma = 0.3;
   spec.clusters = {{"agg4", aggregated}, {"pd4x2", disaggregated}};
-  spec.traces = {{"conv", GenerateWorkload(FindWorkloadPreset("conversation")->spec, 600, 5)}};
+  spec.traces = {{"conv", GenerateWorkload(FindWorkloadPreset("conversation")->spec, 600, 5), {}}};
   spec.rate_scales = {4};
   const std::vector<Cell> cells = ExpandMatrix(spec);
   MatrixRunOptions one, two;

@@ -99,7 +99,7 @@ INSTANTIATE_TEST_SUITE_P(
         PolicyCase{"fcfs", (3.00 + 4.04 + 3.94 + 5.14) / 4, (2.50 + 2.40 + 3.84) / 3},
         PolicyCase{"lcfs", (3.00 + 5.34 + 4.04 + 3.94) / 4, (4.14 + 2.40 + 2.30) / 3},
         PolicyCase{"wspt", (3.00 + 4.00 + 5.24 + 3.80) / 4, (2.50 + 3.90 + 2.30) / 3}),
-    [](const ::testing::TestParamInfo<PolicyCase>& info) { return info.param.policy; });
+    [](const ::testing::TestParamInfo<PolicyCase>& param_info) { return param_info.param.policy; });
 
 // Holds every request while one it routed has not reached its first token; sends all to
 // node 0.
