@@ -180,7 +180,7 @@ def spread_note(rows):
     counts = sorted({r["seeds"] for r in rows if "seeds" in r})
     if not counts:
         return []
-    n = "-".join(str(c) for c in (counts[0], counts[-1]) if c) if len(counts) > 1 else str(counts[0])
+    n = f"{counts[0]}-{counts[-1]}" if len(counts) > 1 else str(counts[0])
     return [f"over {n} runs (strategy seeds x arrival jitters): median [min, max]; bold: the "
             "best median and every row whose range overlaps it, a tie (the difference is within "
             "the spread over runs; with 5 runs [min, max] holds the median with probability "

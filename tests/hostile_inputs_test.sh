@@ -978,21 +978,23 @@ expect_ok 20-pooled-ssd-runs \
 # 21. Arrival jitter (issue 21): a trace's "arrival_jitter_ms" and the matrix's
 # "jitter_seeds". Bad values exit 2 naming the field; 300 requests at one instant spread
 # over 3 s run, in a new order each (their reuse differs), and repeat at any thread count.
+# Sets the arrival_jitter_ms of FILE's one trace (written by matrix) to VALUE.
+jitter_trace() { sed -i "s/\"file\": \"equal_ts.jsonl\"}/\"file\": \"equal_ts.jsonl\", \"arrival_jitter_ms\": $2}/" "$1"; }
 matrix m_jit_noseeds.json jit_noseeds '["random"]' '[{"name": "r", "mode": "realistic", "nodes": 4}]' equal_ts.jsonl
-sed -i 's/"file": "equal_ts.jsonl"}/"file": "equal_ts.jsonl", "arrival_jitter_ms": 3000}/' m_jit_noseeds.json
+jitter_trace m_jit_noseeds.json 3000
 expect_error 21-jitter-without-seeds 2 "m_jit_noseeds.json" "traces[0].arrival_jitter_ms" "needs the matrix's jitter_seeds" -- \
   "$kvbench" --config m_jit_noseeds.json --list
 matrix m_jit_notrace.json jit_notrace '["random"]' '[{"name": "r", "mode": "realistic", "nodes": 4}]' equal_ts.jsonl '"jitter_seeds": [1]'
 expect_error 21-jitter-seeds-without-a-jittered-trace 2 "m_jit_notrace.json" "jitter_seeds" "no trace sets arrival_jitter_ms" -- \
   "$kvbench" --config m_jit_notrace.json --list
 matrix m_jit_huge.json jit_huge '["random"]' '[{"name": "r", "mode": "realistic", "nodes": 4}]' equal_ts.jsonl '"jitter_seeds": [1]'
-sed -i 's/"file": "equal_ts.jsonl"}/"file": "equal_ts.jsonl", "arrival_jitter_ms": 1e300}/' m_jit_huge.json
+jitter_trace m_jit_huge.json 1e300
 expect_error 21-jitter-huge 2 "m_jit_huge.json" "traces[0].arrival_jitter_ms" -- "$kvbench" --config m_jit_huge.json --list
 matrix m_jit_dup.json jit_dup '["random"]' '[{"name": "r", "mode": "realistic", "nodes": 4}]' equal_ts.jsonl '"jitter_seeds": [2, 2]'
-sed -i 's/"file": "equal_ts.jsonl"}/"file": "equal_ts.jsonl", "arrival_jitter_ms": 3000}/' m_jit_dup.json
+jitter_trace m_jit_dup.json 3000
 expect_error 21-jitter-seed-twice 2 "m_jit_dup.json" "jitter_seeds[1]" "appears twice" -- "$kvbench" --config m_jit_dup.json --list
 matrix m_jit_run.json jit_run '["least_loaded"]' '[{"name": "r", "mode": "realistic", "nodes": 4, "capacity": "40blocks"}]' equal_ts.jsonl '"jitter_seeds": [0, 1, 2]'
-sed -i 's/"file": "equal_ts.jsonl"}/"file": "equal_ts.jsonl", "arrival_jitter_ms": 3000}/' m_jit_run.json
+jitter_trace m_jit_run.json 3000
 expect_ok 21-jitter-runs \
   'check expr r_jit_run1.json "all(c[\"served\"] == 300 for c in d[\"benchmarks\"][:3]) and len({c[\"hit_blocks\"] for c in d[\"benchmarks\"][:3]}) == 3"' \
   -- "$kvbench" --config m_jit_run.json --out r_jit_run1.json --summary=false --threads 1

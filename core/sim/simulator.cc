@@ -611,25 +611,25 @@ class Simulator final {
     PrepareView(i, r, t);
     if (held_.empty() && !router_.Holds(view_.view())) return false;
     held_.push({router_.HoldRank(view_.view()), held_seq_++, i, t});
-    WindowRow& window = telemetry_.WindowFor(i, t);
-    ++window.arrivals;
-    telemetry_.CountHeatKeys(r, window);
+    CountArrival(i, r, t);
     ++result_.router_held;
     return true;
   }
 
+  // Request i arrived at t: counted in its window, with its heat keys.
+  WindowRow& CountArrival(uint32_t i, const Request& r, double t) {
+    WindowRow& window = telemetry_.WindowFor(i, t);
+    ++window.arrivals;
+    telemetry_.CountHeatKeys(r, window);
+    return window;
+  }
+
   // Announces request i (arrived at arrival_s, routed at now_s: later if it waited at the
-  // router) to the view, its window, the replication policy and the router; returns the
-  // router's decision (counted by the hot-spot tracker after it). `prepared`: the view
-  // already shows request i at now_s.
+  // router; the view shows it at now_s) to its window, the replication policy and the
+  // router; returns the router's decision (counted by the hot-spot tracker after it).
   RouteDecision RouteArrival(uint32_t i, const Request& r, double arrival_s, double now_s,
-                             bool released, WindowRow*& window, bool prepared = false) {
-    if (!prepared) PrepareView(i, r, now_s);
-    window = &telemetry_.WindowFor(i, arrival_s);
-    if (!released) {
-      ++window->arrivals;
-      telemetry_.CountHeatKeys(r, *window);
-    }
+                             bool released, WindowRow*& window) {
+    window = released ? &telemetry_.WindowFor(i, arrival_s) : &CountArrival(i, r, arrival_s);
     if (replication_ != nullptr) replication_->BeforeRoute(view_.view());
     const RouteDecision decision = router_.Route(view_.view());
     if (!view_.view().seed_mode() && decision.node < in_flight_.size()) {
@@ -653,15 +653,14 @@ class Simulator final {
     }
   }
 
-  // Routes request i (arrived at arrival_s) at now_s; returns its node or kRejectRequest.
-  // `released`: it waited at the router's queue (and the view shows it, prepared at now_s).
-  uint32_t Arrive(uint32_t i, double arrival_s, double now_s, bool released) {
+  // Routes request i (arrived at arrival_s) at t; returns its node or kRejectRequest.
+  // `released`: it waited at the router's queue. The view shows request i at t.
+  uint32_t Arrive(uint32_t i, double arrival_s, double t, bool released) {
     const Request r = trace_[i];
-    const double t = now_s;
     // queue_length_, queued_predicted_s_ and busy_until_s_ follow each enqueue, start and
     // completion; the view derives the queued work at t from them.
     WindowRow* row = nullptr;
-    const RouteDecision decision = RouteArrival(i, r, arrival_s, now_s, released, row, true);
+    const RouteDecision decision = RouteArrival(i, r, arrival_s, t, released, row);
     WindowRow& window = *row;
     uint32_t node = decision.node;
     double predicted_s = 0;
@@ -1353,7 +1352,7 @@ class Simulator final {
   void ArriveServing(uint32_t i, double arrival_s, double t, bool released) {
     const Request r = trace_[i];
     WindowRow* row = nullptr;
-    const RouteDecision decision = RouteArrival(i, r, arrival_s, t, released, row, true);
+    const RouteDecision decision = RouteArrival(i, r, arrival_s, t, released, row);
     WindowRow& window = *row;
     const uint32_t node = decision.node;
     if (node == kRejectRequest) {
