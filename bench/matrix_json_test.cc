@@ -1436,7 +1436,8 @@ TEST(MatrixJsonTest, ProfileNameIsFoundInAProfilesFolderAbove) {
               file.string() +
                   ": clusters[1].profile: no profile 'llama3-9b_nowhere' in profiles/ beside "
                   "the config or above it, or among the shipped ones (available: "
-                  "llama3-70b_8xa800, llama3-70b_8xh800, llama3-8b_1xh100)");
+                  "llama3-70b_8xa800, llama3-70b_8xa800_paper, llama3-70b_8xh800, "
+                  "llama3-70b_8xh800_paper, llama3-8b_1xh100)");
   }
   config["clusters"][1]["profile"] = "llama3-8b_1xh10";
   WriteFile(file, config.dump(2));
