@@ -63,6 +63,22 @@ TEST(ProfileJsonTest, DefaultProfileFileEqualsDefaultProfileInCode) {
   EXPECT_EQ(file, DefaultProfile());
 }
 
+TEST(ProfileJsonTest, PaperProfilesDifferFromTheDefaultsOnlyInTheAttentionCoefficient) {
+  // The shipped profiles count causal attention (a = 2); *_paper keep Table 1's a = 4.
+  for (const std::string base : {"llama3-70b_8xa800", "llama3-70b_8xh800"}) {
+    SCOPED_TRACE(base);
+    const CostProfile causal = ReadProfileFile((kProfileDir / (base + ".json")).string());
+    CostProfile paper = ReadProfileFile((kProfileDir / (base + "_paper.json")).string());
+    EXPECT_EQ(causal.model.a, 2);
+    EXPECT_EQ(paper.model.a, 4);
+    EXPECT_EQ(paper.name, base + "_paper");
+    paper.model.a = 2;
+    paper.name = causal.name;
+    paper.notes = causal.notes;
+    EXPECT_EQ(paper, causal);
+  }
+}
+
 TEST(ProfileJsonTest, OtherProfilesHaveTheirModelsKvSize) {
   // LLaMA3-8B: 32 layers * 2 * (4096 / 4) * 2 bytes = 131,072; 256e9 / 131,072 = 1,953,125.
   const CostModel small(ReadProfileFile((kProfileDir / "llama3-8b_1xh100.json").string()));

@@ -54,9 +54,13 @@ TEST(ModelProfileTest, PrefillFlopsByHand) {
   EXPECT_DOUBLE_EQ(tiny.PrefillFlops(1), 420);   // 2 * (4*1*3 + 22*1*9) = 2 * (12 + 198)
   EXPECT_DOUBLE_EQ(tiny.PrefillFlops(4), 1968);  // 2 * (4*16*3 + 22*4*9) = 2 * (192 + 792)
   EXPECT_DOUBLE_EQ(tiny.PrefillFlops(5), 2580);  // 2 * (4*25*3 + 22*5*9) = 2 * (300 + 990)
-  // LLaMA3-70B, n = 1000: 80 * (4 * 1e6 * 8192 + 22 * 1000 * 8192^2)
-  //   = 80 * (32,768,000,000 + 1,476,395,008,000) = 120,733,040,640,000.
-  EXPECT_DOUBLE_EQ(DefaultProfile().model.PrefillFlops(1000), 120'733'040'640'000.0);
+  // LLaMA3-70B, causal (a = 2), n = 1000: 80 * (2 * 1e6 * 8192 + 22 * 1000 * 8192^2)
+  //   = 80 * (16,384,000,000 + 1,476,395,008,000) = 119,422,320,640,000.
+  EXPECT_DOUBLE_EQ(DefaultProfile().model.PrefillFlops(1000), 119'422'320'640'000.0);
+  // The paper's Table 1 as printed (a = 4): 80 * (32,768,000,000 + 1,476,395,008,000).
+  ModelProfile paper = DefaultProfile().model;
+  paper.a = 4;
+  EXPECT_DOUBLE_EQ(paper.PrefillFlops(1000), 120'733'040'640'000.0);
 }
 
 TEST(CostModelTest, PrefillSecondsWithoutReuse) {
@@ -66,8 +70,8 @@ TEST(CostModelTest, PrefillSecondsWithoutReuse) {
   EXPECT_DOUBLE_EQ(cost.PrefillSeconds(1, 0), 1.09);  // 420 / 500 + 0.25
   // LLaMA3-70B on 8xA800: 1000 tokens at 8 * 312e12 * 0.5 = 1.248e15 FLOP/s, + 10 ms.
   const CostModel def;
-  EXPECT_NEAR(def.PrefillSeconds(1000, 0), 120'733'040'640'000.0 / 1.248e15 + 0.010, 1e-15);
-  EXPECT_NEAR(def.PrefillSeconds(1000, 0), 0.10674, 1e-5);
+  EXPECT_NEAR(def.PrefillSeconds(1000, 0), 119'422'320'640'000.0 / 1.248e15 + 0.010, 1e-15);
+  EXPECT_NEAR(def.PrefillSeconds(1000, 0), 0.10569, 1e-5);
 }
 
 TEST(CostModelTest, PrefillSecondsWithReuse) {
@@ -129,9 +133,9 @@ TEST(CostModelTest, ReusePaysOffExactlyWhenLoadingBeatsRecomputing) {
   EXPECT_TRUE(fast_link.ReusePaysOff(5, 9));
 
   // On the default profile a 512-token prefix loads in 1.68 ms and saves
-  // 80 * (4 * 512^2 * 8192 + 22 * 512 * 8192^2) / 1.248e15 = 49 ms of compute.
+  // 80 * (2 * 512^2 * 8192 + 22 * 512 * 8192^2) / 1.248e15 = 48.7 ms of compute.
   const CostModel def;
-  EXPECT_NEAR(def.SavedComputeSeconds(512), 61'160'334'295'040.0 / 1.248e15, 1e-15);
+  EXPECT_NEAR(def.SavedComputeSeconds(512), 60'816'736'911'360.0 / 1.248e15, 1e-15);
   EXPECT_TRUE(def.ReusePaysOff(4096, 512));
 }
 
