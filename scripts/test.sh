@@ -103,6 +103,6 @@ else
 fi
 
 step "scripts: pytest (tables, plots, compare, report in headless Chromium)"
-/usr/bin/python3 -m pytest -q scripts/tests
+KVB_KVBENCH="$PWD/build/test/bench/kvbench" /usr/bin/python3 -m pytest -q scripts/tests
 
 step "all tests passed"
