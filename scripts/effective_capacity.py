@@ -41,16 +41,29 @@ def pick(entries, name, what):
     raise CapacityError(f"no {what[:-1]} '{name}' in the config (it has: {names})")
 
 
-def probe_config(config, strategy, cluster, trace_name, rate_scale):
-    """A copy of `config` with one strategy, cluster, trace and rate scale."""
+def pick_seed(config, key, chosen, flag):
+    """[chosen] (which the config's `key` list must hold), or the list's first; None if absent."""
+    seeds = config.get(key)
+    if chosen is None:
+        return seeds[:1] if seeds else None
+    if not seeds or chosen not in seeds:
+        raise CapacityError(f"{flag} {chosen}: the config's {key} is {json.dumps(seeds)}")
+    return [chosen]
+
+
+def probe_config(config, strategy, cluster, trace_name, rate_scale, seed=None, jitter_seed=None):
+    """A copy of `config` with one strategy, cluster, trace, rate scale, strategy seed and
+    arrival jitter (the given ones, or the config's first)."""
     out = {k: v for k, v in config.items() if k not in ("exclude", "cells", "rate_scales",
-                                                        "seeds", "prices")}
+                                                        "seeds", "jitter_seeds", "prices")}
     out["strategies"] = [strategy]
     out["clusters"] = [pick(config.get("clusters", []), cluster, "clusters")]
     out["traces"] = [pick(config.get("traces", []), trace_name, "traces")]
     out["rate_scales"] = [rate_scale]
-    if "seeds" in config:
-        out["seeds"] = config["seeds"][:1]
+    for key, chosen, flag in (("seeds", seed, "--seed"), ("jitter_seeds", jitter_seed, "--jitter-seed")):
+        picked = pick_seed(config, key, chosen, flag)
+        if picked is not None:
+            out[key] = picked
     if "prices" in config:
         out["prices"] = config["prices"][:1]
     return out
@@ -58,7 +71,8 @@ def probe_config(config, strategy, cluster, trace_name, rate_scale):
 
 def run_probe(args, config, rate_scale):
     """Goodput of the one cell at `rate_scale` (NaN when the cell sets no SLO)."""
-    probe = probe_config(config, args.strategy, args.cluster, args.trace_name, rate_scale)
+    probe = probe_config(config, args.strategy, args.cluster, args.trace_name, rate_scale,
+                         args.seed, args.jitter_seed)
     folder = os.path.dirname(os.path.abspath(args.config))
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "probe.json")
@@ -122,6 +136,10 @@ def main(argv=None):
     parser.add_argument("--cluster", required=True, help="cluster name in the config")
     parser.add_argument("--trace-name", default=None, help="trace name (default: the first)")
     parser.add_argument("--trace", default=None, help="a trace file replacing the config's")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="strategy seed among the config's seeds (default: its first)")
+    parser.add_argument("--jitter-seed", type=int, default=None,
+                        help="arrival jitter among the config's jitter_seeds (default: its first)")
     parser.add_argument("--kvbench", default=os.path.join("build", "release", "bench", "kvbench"))
     parser.add_argument("--metric", default="goodput", help="the share to hold (default goodput)")
     parser.add_argument("--target", type=float, default=0.9)

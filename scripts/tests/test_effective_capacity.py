@@ -60,3 +60,23 @@ def test_bounds_and_bad_input(tmp_path):
     no_slo = run_script("effective_capacity.py", "--config", config, "--strategy", "dynamo",
                         "--cluster", "agg", "--kvbench", fake)
     assert no_slo.returncode == 2 and "sets no SLO" in no_slo.stderr
+
+
+def test_a_config_over_seeds_and_jitters_probes_one_of_each(tmp_path):
+    import effective_capacity
+    config = {"strategies": ["dynamo"], "clusters": [{"name": "agg"}],
+              "traces": [{"name": "t", "preset": "conversation", "arrival_jitter_ms": 3000}],
+              "rate_scales": [1], "seeds": [3, 4, 5], "jitter_seeds": [7, 8]}
+    first = effective_capacity.probe_config(config, "dynamo", "agg", None, 2.0)
+    assert (first["seeds"], first["jitter_seeds"], first["rate_scales"]) == ([3], [7], [2.0])
+    chosen = effective_capacity.probe_config(config, "dynamo", "agg", None, 2.0, 5, 8)
+    assert (chosen["seeds"], chosen["jitter_seeds"]) == ([5], [8])
+    try:
+        effective_capacity.probe_config(config, "dynamo", "agg", None, 2.0, None, 9)
+        assert False, "a jitter seed the config lacks was accepted"
+    except effective_capacity.CapacityError as e:
+        assert str(e) == "--jitter-seed 9: the config's jitter_seeds is [7, 8]"
+    plain = effective_capacity.probe_config({k: v for k, v in config.items()
+                                             if k not in ("seeds", "jitter_seeds")},
+                                            "dynamo", "agg", None, 1.0)
+    assert "seeds" not in plain and "jitter_seeds" not in plain
