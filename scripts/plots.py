@@ -4,7 +4,8 @@
     /usr/bin/python3 scripts/plots.py results/latest.json -o results/plots
 
 Pareto scatter, TTFT CDFs, hit rate vs cache capacity, and, for a few chosen cells, per-node
-load, replica counts of ranked keys and a heatmap of the hottest prefixes over time. Each
+load, replica counts of ranked keys, a heatmap of the hottest prefixes over time and (cells of
+disaggregated clusters only) the prefill and decode pools' load over time. Each
 strategy has one colour everywhere (a fixed mapping from the sorted strategy names). A plot
 whose data is absent is skipped with a note.
 """
@@ -565,6 +566,113 @@ def draw_heat(ax, row, result):
     return True
 
 
+def pool_sizes(results, row, result):
+    """(prefill nodes, decode nodes) of a disaggregated cell, else None: from the cluster in
+    the kvbench section's matrix config (shape, nodes, decode_nodes), else from the result
+    (a disaggregated cell's windows list more queues, prefill nodes first, than it has
+    router nodes)."""
+    section = (results.kvbench or {}).get(row.get("source")) or {}
+    for matrix in section.get("matrices") or []:
+        if matrix.get("name") != row.get("matrix"):
+            continue
+        for cluster in (matrix.get("config") or {}).get("clusters") or []:
+            if cluster.get("name") == row.get("cluster"):
+                if cluster.get("shape") != "disaggregated":
+                    return None
+                return int(cluster["nodes"]), int(cluster["decode_nodes"])
+    prefill, queues = routed_and_queued_nodes(result)
+    return (prefill, queues - prefill) if 0 < prefill < queues else None
+
+
+def pool_load_series(results, row, result):
+    """Per window, the summed queue_length (requests waiting, loading or running at the
+    window's end) of the prefill pool's nodes and of the decode pool's: (x, prefill, decode,
+    sizes), or None when the cell is not disaggregated or has no queue lengths."""
+    sizes = pool_sizes(results, row, result)
+    windows = (result or {}).get("windows") or []
+    if sizes is None or not any(w.get("queue_length") for w in windows):
+        return None
+    prefill_nodes, _ = sizes
+    queues = [w.get("queue_length") or [] for w in windows]
+    prefill = [float(sum(q[:prefill_nodes])) for q in queues]
+    decode = [float(sum(q[prefill_nodes:])) for q in queues]
+    x, _ = window_axis(result)
+    return x, prefill, decode, sizes
+
+
+def pearson(a, b):
+    """Pearson correlation of two equal-length series; None when either is constant."""
+    if len(a) < 2:
+        return None
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.std() == 0 or b.std() == 0:
+        return None
+    return float(np.corrcoef(a, b)[0, 1])
+
+
+POOL_COLOURS = {"prefill": "#1f77b4", "decode": "#d62728"}
+
+
+def draw_pool_load(results):
+    """Each pool's load per window as a share of its own maximum in the run (two lines).
+    Called with ax None (has_any, no row) it answers from the result alone."""
+    def draw(ax, row, result):
+        if ax is None:
+            return disaggregated_result(result)
+        series = pool_load_series(results, row, result)
+        if series is None:
+            return False
+        x, prefill, decode, (p_nodes, d_nodes) = series
+        for pool, values, nodes in (("prefill", prefill, p_nodes), ("decode", decode, d_nodes)):
+            peak = max(values)
+            share = [100.0 * v / peak if peak > 0 else 0.0 for v in values]
+            ax.plot(x, share, color=POOL_COLOURS[pool], linewidth=1.5,
+                    label=f"{pool} pool, {nodes} nodes (100% = {peak:,.0f} requests)")
+        r = pearson(prefill, decode)
+        ax.text(0.01, 0.02, f"correlation over {len(x)} windows: "
+                + ("n/a (a pool is constant)" if r is None else f"{r:+.2f}"),
+                transform=ax.transAxes, fontsize=7, va="bottom")
+        ax.set_ylim(0, 108)
+        ax.set_xlabel(window_axis(result)[1])
+        ax.set_ylabel("pool load (% of its maximum)")
+        ax.legend(fontsize=7, loc="upper right")
+        return True
+    return draw
+
+
+def routed_and_queued_nodes(result):
+    """(nodes the router placed requests on, nodes with queue lengths in the windows): a
+    disaggregated cell's windows list the prefill nodes, then the decode nodes."""
+    windows = (result or {}).get("windows") or []
+    queues = max((len(w.get("queue_length") or []) for w in windows), default=0)
+    return len((result or {}).get("nodes") or []), queues
+
+
+def disaggregated_result(result):
+    """Whether a result has the queue lengths of more nodes than its router placed requests on."""
+    prefill, queues = routed_and_queued_nodes(result)
+    return 0 < prefill < queues
+
+
+POOL_LOAD_CAPTION = (
+    "Disaggregated cells only (aggregated and prefill-only cells are skipped): at the end of "
+    "each window, the requests waiting, loading or running summed over the prefill pool's "
+    "nodes and over the decode pool's, each drawn as a share of that pool's largest sum in "
+    "the run (the legend gives it), so that the two pools' swings compare on one axis; the "
+    "Pearson correlation of the two raw sums over the windows is printed in each panel. "
+    "The Mooncake report's Fig. 9 (arXiv v3) shows the two anticorrelated under early "
+    "rejection. ")
+
+
+def pool_load_plot(results, chosen):
+    """The pool_load_over_time plot of the chosen (row, result) pairs: one panel per
+    disaggregated cell, skipped with a note when none is."""
+    return per_cell_figure("pool_load_over_time", "Prefill and decode pool load over time",
+                           chosen, draw_pool_load(results),
+                           "no disaggregated cell with queue lengths among the chosen cells",
+                           POOL_LOAD_CAPTION + CHOSEN_CELLS)
+
+
 def per_cell_plots(results, options):
     chosen = [(row, results.result_of(row["name"])) for row in select_cells(results, options)]
     if not chosen:
@@ -591,7 +699,14 @@ def per_cell_plots(results, options):
                         "same requests, named by its first and deepest ids and its length "
                         "(files written before kvbench grouped chains show one id per row). "
                         "White: no request. " + CHOSEN_CELLS),
-    ]
+    ] + pool_plot_if_any(results, chosen)
+
+
+def pool_plot_if_any(results, chosen):
+    """[pool_load_over_time] when a chosen cell is disaggregated, else [] (a matrix without
+    such cells lists no pool plot at all, not even a skip note)."""
+    plot = pool_load_plot(results, chosen)
+    return [plot] if plot.figure is not None else []
 
 
 def make_plots(results, options=None):
@@ -688,7 +803,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(
         description="Plots of kvbench result files as PNG and SVG: Pareto scatter (TTFT p99 "
                     "vs $ per 1K requests), TTFT CDFs, hit rate vs cache capacity, per-node "
-                    "load, replica counts of ranked keys, heatmap of the hottest prefixes. A "
+                    "load, replica counts of ranked keys, heatmap of the hottest prefixes, "
+                    "prefill and decode pool load (disaggregated cells). A "
                     "plot without data is skipped with a note. Exit status 2 on bad input.")
     parser.add_argument("files", nargs="+", help="result JSON written by kvbench --out")
     parser.add_argument("-o", "--output-dir", required=True, metavar="DIR",
