@@ -102,7 +102,8 @@ ServingProfile DefaultServingProfile() {
       "640 - 141.2 - 64 = 434.8 GB for KV, 82,931 blocks of 16 tokens (1.33M tokens). "
       "Scheduler: vLLM's 16-token blocks, max_num_seqs 256, max_num_batched_tokens 8192 "
       "with chunked prefill. Step model: the roofline with MFU 0.5 (the prefill utilisation "
-      "above); assumptions: MBU 0.7 and 5 ms per step, to be calibrated.";
+      "above); MBU 0.7 and 5 ms per step, within x0.88-1.07 of vLLM 0.6.0's measured decode "
+      "steps of Llama-3-70B on 8xA100 (LambdaLabsML/vllm-benchmark; docs/CALIBRATION.md).";
   s.hbm_bytes_per_gpu = 80e9;
   s.weight_bytes = 141.2e9;
   s.activation_reserve_bytes = 64e9;
