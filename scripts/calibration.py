@@ -33,17 +33,19 @@ class CalibrationError(Exception):
     pass
 
 
-def field(point, where, name, kind, positive=True):
-    """point[name], checked to be of `kind` (and > 0 for numbers)."""
+def field(point, where, name, kind):
+    """point[name], checked to be a string (kind str) or a positive finite number of `kind`."""
     if name not in point:
         raise CalibrationError(f"{where}.{name}: missing required field")
     value = point[name]
-    ok = isinstance(value, kind) and not isinstance(value, bool)
-    if ok and kind in ((int, float), int) and positive:
-        ok = math.isfinite(value) and value > 0
+    if kind is str:
+        ok, expected = isinstance(value, str), "a string"
+    else:
+        ok = (isinstance(value, kind) and not isinstance(value, bool) and math.isfinite(value)
+              and value > 0)
+        expected = "a positive number"
     if not ok:
-        raise CalibrationError(f"{where}.{name}: expected {'a positive number' if kind != str else 'a string'}, "
-                               f"got {json.dumps(value)}")
+        raise CalibrationError(f"{where}.{name}: expected {expected}, got {json.dumps(value)}")
     return value
 
 
